@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import type { Container } from './container';
+
+/** Command ids, exactly as contributed in package.json `contributes.commands`. */
+export const CommandId = {
+  showLog: 'modelRouter.showLog',
+} as const;
+
+export type CommandId = (typeof CommandId)[keyof typeof CommandId];
+
+/**
+ * Registers every command. The caller owns the returned disposables (extension.ts pushes them to
+ * `context.subscriptions`).
+ */
+export function registerCommands(container: Container): vscode.Disposable[] {
+  return [
+    register(CommandId.showLog, () => {
+      container.log.show();
+    }),
+  ];
+}
+
+function register(id: CommandId, handler: (...args: unknown[]) => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, handler);
+}
