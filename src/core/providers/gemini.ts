@@ -1,0 +1,184 @@
+import {
+  GoogleGenerativeAI,
+  GoogleGenerativeAIAbortError,
+  GoogleGenerativeAIError,
+  GoogleGenerativeAIFetchError,
+} from '@google/generative-ai';
+import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, UsageMetadata } from '@google/generative-ai';
+import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromGoogleDetails } from './errors';
+import type { ErrorKind } from './errors';
+import { ProviderBase } from './providerBase';
+import type { AdapterSettings, Transport } from './providerBase';
+import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
+
+const BLOCKED_FINISH = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
+
+function finishReason(reason: string | undefined): FinishReason {
+  if (reason === 'STOP') return 'stop';
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (reason !== undefined && BLOCKED_FINISH.has(reason)) return 'content_filter';
+  return 'other';
+}
+
+/**
+ * Gemini counts cached tokens inside `promptTokenCount` and bills "thinking" tokens as output; we report the
+ * cache apart and fold thoughts into output.
+ */
+function toUsage(u: UsageMetadata & { thoughtsTokenCount?: number }): Usage {
+  const cached = u.cachedContentTokenCount ?? 0;
+  return {
+    inputTokens: Math.max(0, (u.promptTokenCount ?? 0) - cached),
+    outputTokens: (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0),
+    cacheReadTokens: cached,
+    cacheWriteTokens: 0,
+  };
+}
+
+/** A Gemini stream can carry an error object in place of a response. */
+interface StreamedError {
+  readonly error?: { code?: number; message?: string; status?: string; details?: unknown };
+}
+
+export class GeminiProvider extends ProviderBase {
+  private readonly client: GoogleGenerativeAI;
+
+  constructor(
+    settings: AdapterSettings,
+    private readonly testModel: string,
+  ) {
+    super(settings);
+    this.client = new GoogleGenerativeAI(settings.apiKey ?? '');
+  }
+
+  private model(request: Pick<ChatRequest, 'model' | 'system' | 'maxOutputTokens' | 'temperature'>): GenerativeModel {
+    return this.client.getGenerativeModel(
+      {
+        model: request.model,
+        ...(request.system ? { systemInstruction: request.system } : {}),
+        generationConfig: {
+          ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        },
+      },
+      // No SDK `timeout`: the SDK never clears that timer, which would hold a CLI process open. Our guard times out.
+      this.settings.baseUrl ? { baseUrl: this.settings.baseUrl } : {},
+    );
+  }
+
+  private contents(request: ChatRequest): GenerateContentRequest {
+    return {
+      contents: request.messages.map((m) => ({
+        role: m.role === 'assistant' ? 'model' : 'user',
+        parts: [{ text: m.content }],
+      })),
+    };
+  }
+
+  protected async *open(request: ChatRequest, signal: AbortSignal, transport: Transport): AsyncIterable<StreamChunk> {
+    const model = this.model(request);
+    if (transport === 'json') {
+      const result = await model.generateContent(this.contents(request), { signal });
+      yield* this.chunksOf(result.response, true);
+      return;
+    }
+    const result = await model.generateContentStream(this.contents(request), { signal });
+    // The SDK tees the stream into an aggregate we do not use; keep its rejection from going unhandled.
+    result.response.catch(() => undefined);
+    let usage: Usage | undefined;
+    let reason: string | undefined;
+    for await (const response of result.stream) {
+      for (const chunk of this.chunksOf(response, false)) {
+        if (chunk.type === 'usage') usage = chunk.usage;
+        else if (chunk.type === 'finish') reason = chunk.providerReason;
+        else yield chunk;
+      }
+    }
+    if (usage) yield { type: 'usage', usage };
+    if (reason !== undefined) yield { type: 'finish', reason: finishReason(reason), providerReason: reason };
+  }
+
+  /** Chunks in one response; `final` makes a response without a finish reason still finish (JSON answers). */
+  private *chunksOf(response: GenerateContentResponse, final: boolean): Iterable<StreamChunk> {
+    const streamedError = (response as StreamedError).error;
+    if (streamedError) throw this.fromGoogleError(streamedError.code, streamedError.message, streamedError.details);
+    if (typeof response !== 'object' || response === null) throw this.malformed(String(response));
+    const candidate = response.candidates?.[0];
+    const text = candidate?.content?.parts?.map((part) => part.text ?? '').join('') ?? '';
+    if (text) yield { type: 'text', text };
+    if (response.usageMetadata) yield { type: 'usage', usage: toUsage(response.usageMetadata) };
+    const blockReason = response.promptFeedback?.blockReason;
+    if (!candidate && blockReason) {
+      yield { type: 'finish', reason: 'content_filter', providerReason: String(blockReason) };
+    } else if (candidate?.finishReason) {
+      yield { type: 'finish', reason: finishReason(candidate.finishReason), providerReason: candidate.finishReason };
+    } else if (final) {
+      yield { type: 'finish', reason: 'other', providerReason: '' };
+    }
+  }
+
+  /** The SDK has no model listing; counting tokens is free and proves the key and endpoint. */
+  protected async listModels(signal: AbortSignal): Promise<readonly string[]> {
+    await this.model({ model: this.testModel }).countTokens('ping', { signal });
+    return [this.testModel];
+  }
+
+  protected normalizeSdkError(error: unknown): ProviderError | undefined {
+    if (error instanceof GoogleGenerativeAIFetchError) {
+      return this.fromGoogleError(error.status, apiMessageOf(error), error.errorDetails, error.statusText);
+    }
+    if (error instanceof GoogleGenerativeAIAbortError) return this.timeoutError();
+    if (error instanceof GoogleGenerativeAIError) {
+      if (/pars(e|ing)/i.test(error.message)) return this.malformed(error.message.replace(/^\[GoogleGenerativeAI Error\]:\s*/, ''));
+      if (/fetch|stream/i.test(error.message)) return this.networkError(error.message);
+    }
+    return undefined;
+  }
+
+  private fromGoogleError(
+    status: number | undefined,
+    apiMessage: string | undefined,
+    details: unknown,
+    statusText?: string,
+  ): ProviderError {
+    const reason = errorInfoReason(details);
+    let kind: ErrorKind = status !== undefined ? kindFromStatus(status) : 'server';
+    if (reason === 'API_KEY_INVALID' || reason === 'API_KEY_SERVICE_BLOCKED') kind = 'auth';
+    else if (kind === 'bad_request' && mentionsContextLength(apiMessage)) kind = 'context_length';
+    const code = reason ?? statusText ?? undefined;
+    return new ProviderError({
+      provider: this.id,
+      kind,
+      status,
+      retryAfterMs: retryAfterFromGoogleDetails(details),
+      providerCode: code,
+      message: `${this.settings.label} ${status === undefined ? 'error during the stream' : `HTTP ${status}`} (${code ?? kind}): ${this.safe(apiMessage ?? 'no message')}`,
+    });
+  }
+}
+
+/** google.rpc.ErrorInfo `reason`, e.g. API_KEY_INVALID. */
+function errorInfoReason(details: unknown): string | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    const record = detail as Record<string, unknown> | null;
+    if (record && typeof record['@type'] === 'string' && record['@type'].endsWith('google.rpc.ErrorInfo')) {
+      return typeof record['reason'] === 'string' ? record['reason'] : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The SDK folds the API's message into "Error fetching from URL: [429 Too Many Requests] message [details]".
+ * Keep only the API's own message.
+ */
+function apiMessageOf(error: GoogleGenerativeAIFetchError): string {
+  let text = error.message;
+  const bracket = text.indexOf('] ');
+  if (bracket >= 0) text = text.slice(bracket + 2);
+  if (error.errorDetails) {
+    const details = JSON.stringify(error.errorDetails);
+    if (text.endsWith(details)) text = text.slice(0, -details.length);
+  }
+  return text.trim();
+}
