@@ -1,0 +1,159 @@
+/**
+ * `npm run fakes` (tsx test/fakes/cli.ts): runs the three SIMULATED providers on fixed loopback ports so the
+ * extension (or any SDK) can be pointed at them by hand. Nothing here reaches a real provider.
+ *
+ *   --port-base N        Anthropic on N, OpenAI-compatible on N+1, Gemini on N+2 (default 47101)
+ *   --require-keys       reject requests without the placeholder keys printed below (as the real APIs would)
+ *   --chunk-interval MS  delay between stream events (default 25, so streaming is visible)
+ *   --quiet              do not log each request
+ */
+import { createAnthropicFake } from './anthropicFake';
+import type { FakeProviderServer, RecordedRequest } from './fakeServer';
+import { createGeminiFake } from './geminiFake';
+import { createOpenAIFake } from './openaiFake';
+
+const DEFAULT_PORT_BASE = 47101;
+const KEYS = { anthropic: 'fake-anthropic-key', openai: 'fake-openai-key', gemini: 'fake-gemini-key' } as const;
+
+interface CliOptions {
+  portBase: number;
+  requireKeys: boolean;
+  chunkIntervalMs: number;
+  quiet: boolean;
+}
+
+function usage(message?: string): never {
+  if (message) console.error(`fakes: ${message}`);
+  console.error('usage: npm run fakes -- [--port-base N] [--require-keys] [--chunk-interval MS] [--quiet]');
+  process.exit(2);
+}
+
+function parseArgs(argv: readonly string[]): CliOptions {
+  const options: CliOptions = { portBase: DEFAULT_PORT_BASE, requireKeys: false, chunkIntervalMs: 25, quiet: false };
+  const number = (flag: string, value: string | undefined, min: number, max: number): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n < min || n > max) usage(`${flag} needs an integer in ${min}..${max}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    switch (flag) {
+      case '--port-base':
+        options.portBase = number(flag, inline ?? argv[++i], 1024, 65533);
+        break;
+      case '--chunk-interval':
+        options.chunkIntervalMs = number(flag, inline ?? argv[++i], 0, 10_000);
+        break;
+      case '--require-keys':
+        options.requireKeys = true;
+        break;
+      case '--quiet':
+        options.quiet = true;
+        break;
+      case '--help':
+      case '-h':
+        usage();
+        break;
+      default:
+        usage(`unknown argument ${arg}`);
+    }
+  }
+  return options;
+}
+
+function logRequest(name: string, r: RecordedRequest): void {
+  const time = new Date(r.receivedAt).toISOString().slice(11, 23);
+  const what = r.endpoint ? `${r.endpoint}${r.model ? ` model=${r.model}` : ''}${r.stream ? ' stream' : ''}` : 'unknown route';
+  console.log(`${time} [simulated ${name}] ${r.method} ${r.path} -> ${what}`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const reply = (label: string): string =>
+    `This is a SIMULATED reply from the local fake ${label} server; no real model was called.`;
+  const make = (
+    create: typeof createAnthropicFake,
+    label: string,
+    key: string,
+  ): FakeProviderServer =>
+    create({
+      defaultStep: { text: reply(label), chunkIntervalMs: options.chunkIntervalMs },
+      ...(options.requireKeys ? { expectedKey: key } : {}),
+      ...(options.quiet ? {} : { onRequest: (r: RecordedRequest) => logRequest(label, r) }),
+    });
+  const anthropic = make(createAnthropicFake, 'Anthropic', KEYS.anthropic);
+  const openai = make(createOpenAIFake, 'OpenAI-compatible', KEYS.openai);
+  const gemini = make(createGeminiFake, 'Gemini', KEYS.gemini);
+  const servers = [anthropic, openai, gemini];
+
+  try {
+    await anthropic.start(options.portBase);
+    await openai.start(options.portBase + 1);
+    await gemini.start(options.portBase + 2);
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.close()));
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(
+      code === 'EADDRINUSE'
+        ? `fakes: port in use (${(error as Error).message}); is another "npm run fakes" running? Try --port-base N.`
+        : `fakes: could not start: ${String(error)}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+
+  // Keys are never part of provider settings: they come from SecretStorage (extension) or the environment (CLI).
+  const providers = [
+    { id: 'anthropic', protocol: 'anthropic', baseUrl: anthropic.baseURL, keyFrom: 'ANTHROPIC_API_KEY' },
+    { id: 'openai', protocol: 'openai', baseUrl: openai.baseURL, keyFrom: 'OPENAI_API_KEY' },
+    { id: 'deepseek', protocol: 'openai-compatible', baseUrl: openai.baseURL, keyFrom: 'DEEPSEEK_API_KEY' },
+    { id: 'local', protocol: 'openai-compatible', baseUrl: openai.baseURL, keyFrom: '(none needed)' },
+    { id: 'gemini', protocol: 'gemini', baseUrl: gemini.baseURL, keyFrom: 'GEMINI_API_KEY' },
+  ];
+  const lines = [
+    '',
+    '=====================================================================================',
+    ' SIMULATED LLM PROVIDERS (local fakes). These are NOT Anthropic, OpenAI or Google.',
+    ' Every answer is canned; nothing leaves this machine; no tokens are billed.',
+    '=====================================================================================',
+    '',
+    ` Anthropic (simulated)          ${anthropic.baseURL}   POST /v1/messages, GET /v1/models`,
+    ` OpenAI-compatible (simulated)  ${openai.baseURL}   POST /chat/completions, GET /models`,
+    ` Gemini (simulated)             ${gemini.baseURL}   POST /v1beta/models/{model}:generateContent`,
+    '',
+    ` Keys: ${options.requireKeys ? 'REQUIRED (the placeholders below; others get the provider\'s real auth error)' : 'any value is accepted (start with --require-keys to enforce the placeholders)'}`,
+    '',
+    ' Environment (bash):',
+    `   export ANTHROPIC_BASE_URL=${anthropic.baseURL}`,
+    `   export ANTHROPIC_API_KEY=${KEYS.anthropic}`,
+    `   export OPENAI_BASE_URL=${openai.baseURL}`,
+    `   export OPENAI_API_KEY=${KEYS.openai}`,
+    `   export GEMINI_BASE_URL=${gemini.baseURL}        # @google/generative-ai reads no env var: pass it as requestOptions.baseUrl`,
+    `   export GOOGLE_GEMINI_BASE_URL=${gemini.baseURL} # read by @google/genai`,
+    `   export GEMINI_API_KEY=${KEYS.gemini}`,
+    '',
+    ' Provider settings (ProviderSettings in src/core/providers/types.ts; pass to createProvider() with the',
+    ' key read from the variable named; the OpenAI-compatible fake also stands in for DeepSeek and a local server):',
+    ...providers.map((p) => `   ${JSON.stringify({ id: p.id, protocol: p.protocol, baseUrl: p.baseUrl })}  key: ${p.keyFrom}`),
+    '',
+    ' Ctrl-C stops the simulated providers.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the simulated providers...`);
+    void Promise.all(servers.map((s) => s.close())).then(() => {
+      console.log('stopped.');
+      process.exitCode = 0;
+    });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();
