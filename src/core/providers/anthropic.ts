@@ -3,10 +3,13 @@ import type { Message, MessageCreateParamsBase, RawMessageStreamEvent } from '@a
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
 import { ProviderBase } from './providerBase';
-import type { AdapterSettings, Transport } from './providerBase';
+import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
-/** Anthropic error `type` values (https://docs.anthropic.com/en/api/errors) to our kinds. */
+/**
+ * Anthropic error `type` values (https://docs.anthropic.com/en/api/errors) to our kinds. The generic `api_error`
+ * is left to the HTTP status (500 server, 503 overloaded); in a stream, where there is no status, it is `server`.
+ */
 const ERROR_TYPES: Readonly<Record<string, ErrorKind>> = {
   invalid_request_error: 'bad_request',
   authentication_error: 'auth',
@@ -15,7 +18,6 @@ const ERROR_TYPES: Readonly<Record<string, ErrorKind>> = {
   not_found_error: 'bad_request',
   request_too_large: 'context_length',
   rate_limit_error: 'rate_limit',
-  api_error: 'server',
   overloaded_error: 'overloaded',
   timeout_error: 'timeout',
 };
@@ -63,6 +65,8 @@ export class AnthropicProvider extends ProviderBase {
       apiKey: settings.apiKey ?? '',
       baseURL: settings.baseUrl,
       maxRetries: 0,
+      // The SDK would log unparseable events and request details itself; errors reach the user through us.
+      logLevel: 'off',
       // Our guard enforces the real timeout and names it; the SDK's is a backstop.
       timeout: settings.timeoutMs + 1000,
     });
@@ -74,11 +78,12 @@ export class AnthropicProvider extends ProviderBase {
       max_tokens: request.maxOutputTokens ?? this.settings.defaultMaxOutputTokens,
       messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
       ...(request.system ? { system: request.system } : {}),
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      // No temperature: API version 2026-10-21 (the one this SDK sends) rejects sampling parameters with a 400.
     };
   }
 
-  protected async *open(request: ChatRequest, signal: AbortSignal, transport: Transport): AsyncIterable<StreamChunk> {
+  protected async *open(request: ChatRequest, call: OpenCall, transport: Transport): AsyncIterable<StreamChunk> {
+    const { signal, touch } = call;
     if (transport === 'json') {
       const message: Message | string = await this.client.messages.create(
         { ...this.params(request), stream: false },
@@ -99,6 +104,7 @@ export class AnthropicProvider extends ProviderBase {
     let stop: string | null = null;
     let stopped = false;
     for await (const event of events as AsyncIterable<RawMessageStreamEvent>) {
+      touch();
       switch (event.type) {
         case 'message_start':
           usage = toUsage(event.message.usage);

@@ -8,7 +8,7 @@ import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, 
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromGoogleDetails } from './errors';
 import type { ErrorKind } from './errors';
 import { ProviderBase } from './providerBase';
-import type { AdapterSettings, Transport } from './providerBase';
+import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 const BLOCKED_FINISH = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
@@ -74,7 +74,8 @@ export class GeminiProvider extends ProviderBase {
     };
   }
 
-  protected async *open(request: ChatRequest, signal: AbortSignal, transport: Transport): AsyncIterable<StreamChunk> {
+  protected async *open(request: ChatRequest, call: OpenCall, transport: Transport): AsyncIterable<StreamChunk> {
+    const { signal, touch } = call;
     const model = this.model(request);
     if (transport === 'json') {
       const result = await model.generateContent(this.contents(request), { signal });
@@ -87,6 +88,7 @@ export class GeminiProvider extends ProviderBase {
     let usage: Usage | undefined;
     let reason: string | undefined;
     for await (const response of result.stream) {
+      touch();
       for (const chunk of this.chunksOf(response, false)) {
         if (chunk.type === 'usage') usage = chunk.usage;
         else if (chunk.type === 'finish') reason = chunk.providerReason;

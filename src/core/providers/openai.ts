@@ -9,7 +9,7 @@ import type { CompletionUsage } from 'openai/resources/completions';
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
 import { ProviderBase } from './providerBase';
-import type { AdapterSettings, Transport } from './providerBase';
+import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 function finishReason(reason: string | null | undefined): FinishReason {
@@ -35,12 +35,18 @@ interface CompatibleUsage extends CompletionUsage {
 }
 
 /**
- * OpenAI counts cached prompt tokens inside `prompt_tokens`; we report them apart so each is priced once.
+ * OpenAI counts cache reads and cache writes inside `prompt_tokens`; we report them apart so each is priced once.
  */
 function toUsage(u: CompatibleUsage): Usage {
   const cached = u.prompt_cache_hit_tokens ?? u.prompt_tokens_details?.cached_tokens ?? 0;
-  const input = u.prompt_cache_miss_tokens ?? Math.max(0, (u.prompt_tokens ?? 0) - cached);
-  return { inputTokens: input, outputTokens: u.completion_tokens ?? 0, cacheReadTokens: cached, cacheWriteTokens: 0 };
+  const written = u.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const input = u.prompt_cache_miss_tokens ?? Math.max(0, (u.prompt_tokens ?? 0) - cached - written);
+  return {
+    inputTokens: input,
+    outputTokens: u.completion_tokens ?? 0,
+    cacheReadTokens: cached,
+    cacheWriteTokens: written,
+  };
 }
 
 const CONTENT_FILTER_CODES = new Set(['content_filter', 'content_policy_violation']);
@@ -59,6 +65,8 @@ export class OpenAIProvider extends ProviderBase {
       apiKey: settings.apiKey || 'not-needed',
       baseURL: settings.baseUrl,
       maxRetries: 0,
+      // The SDK would log unparseable events and request details itself; errors reach the user through us.
+      logLevel: 'off',
       timeout: settings.timeoutMs + 1000,
     });
   }
@@ -77,7 +85,8 @@ export class OpenAIProvider extends ProviderBase {
     return params;
   }
 
-  protected async *open(request: ChatRequest, signal: AbortSignal, transport: Transport): AsyncIterable<StreamChunk> {
+  protected async *open(request: ChatRequest, call: OpenCall, transport: Transport): AsyncIterable<StreamChunk> {
+    const { signal, touch } = call;
     if (transport === 'json') {
       const completion: ChatCompletion | string = await this.client.chat.completions.create(
         { ...this.params(request), stream: false },
@@ -101,6 +110,7 @@ export class OpenAIProvider extends ProviderBase {
     // The finish reason arrives before the usage chunk; hold it so finish is always the last chunk.
     let reason: string | null = null;
     for await (const chunk of chunks as AsyncIterable<ChatCompletionChunk>) {
+      touch();
       const choice = chunk.choices?.[0];
       if (choice) {
         const text = choice.delta?.content;

@@ -40,6 +40,13 @@ export interface AdapterSettings {
   readonly defaultMaxOutputTokens: number;
 }
 
+/** What an adapter's `open()` gets for one request. */
+export interface OpenCall {
+  readonly signal: AbortSignal;
+  /** Marks server activity (any event), for the idle timeout. */
+  readonly touch: () => void;
+}
+
 /** Why the guard ended a request. */
 type GuardReason = 'aborted' | 'timeout' | 'idle' | undefined;
 
@@ -58,8 +65,8 @@ class RequestGuard {
 
   constructor(
     private readonly callerSignal: AbortSignal | undefined,
-    totalMs: number,
-    private readonly idleMs: number,
+    readonly totalMs: number,
+    readonly idleMs: number,
   ) {
     this.totalTimer = setTimeout(() => this.end('timeout'), totalMs);
     if (idleMs > 0 && idleMs < totalMs) this.idleTimer = setTimeout(this.checkIdle, idleMs);
@@ -77,9 +84,9 @@ class RequestGuard {
     return this.reasonValue;
   }
 
-  touch(): void {
+  readonly touch = (): void => {
     this.lastActivity = Date.now();
-  }
+  };
 
   private readonly checkIdle = (): void => {
     const quietFor = Date.now() - this.lastActivity;
@@ -119,8 +126,11 @@ export abstract class ProviderBase implements ChatProvider {
     this.protocol = settings.protocol;
   }
 
-  /** Calls the SDK and yields normalized chunks. Must pass `signal` to the SDK so aborting closes the request. */
-  protected abstract open(request: ChatRequest, signal: AbortSignal, transport: Transport): AsyncIterable<StreamChunk>;
+  /**
+   * Calls the SDK and yields normalized chunks. Must pass `call.signal` to the SDK so aborting closes the request,
+   * and call `call.touch()` for every event the server sends (pings included) so the idle timeout sees activity.
+   */
+  protected abstract open(request: ChatRequest, call: OpenCall, transport: Transport): AsyncIterable<StreamChunk>;
 
   /**
    * Translates the SDK's own error classes into a ProviderError; returns undefined for anything else, which the
@@ -161,7 +171,7 @@ export abstract class ProviderBase implements ChatProvider {
       const models = await this.listModels(guard.signal);
       return { ok: true, models, latencyMs: performance.now() - started };
     } catch (error) {
-      throw this.toProviderError(error, guard.reason, false);
+      throw this.toProviderError(error, guard, false);
     } finally {
       guard.dispose(true);
     }
@@ -169,18 +179,16 @@ export abstract class ProviderBase implements ChatProvider {
 
   private async *run(request: ChatRequest, transport: Transport): AsyncGenerator<StreamChunk, void, undefined> {
     this.assertKey();
-    const guard = new RequestGuard(
-      request.signal,
-      request.timeoutMs ?? this.settings.timeoutMs,
-      this.settings.idleTimeoutMs,
-    );
+    const totalMs = request.timeoutMs ?? this.settings.timeoutMs;
+    // A JSON answer arrives in one piece after the whole generation: only the total timeout applies to it.
+    const idleMs = transport === 'stream' ? this.settings.idleTimeoutMs : 0;
+    const guard = new RequestGuard(request.signal, totalMs, idleMs);
     let emittedText = false;
     let finished = false;
     let completed = false;
     try {
       if (guard.reason === 'aborted') throw this.aborted(false);
-      for await (const chunk of this.open(request, guard.signal, transport)) {
-        guard.touch();
+      for await (const chunk of this.open(request, guard, transport)) {
         if (chunk.type === 'finish') {
           finished = true;
           if (chunk.reason === 'content_filter' && !emittedText) throw this.blocked(chunk.providerReason);
@@ -197,17 +205,18 @@ export abstract class ProviderBase implements ChatProvider {
       }
       completed = true;
     } catch (error) {
-      throw this.toProviderError(error, guard.reason, emittedText);
+      throw this.toProviderError(error, guard, emittedText);
     } finally {
       guard.dispose(completed);
     }
   }
 
-  private toProviderError(error: unknown, reason: GuardReason, partialOutput: boolean): ProviderError {
+  private toProviderError(error: unknown, guard: RequestGuard, partialOutput: boolean): ProviderError {
+    const reason = guard.reason;
     let normalized: ProviderError;
     if (reason === 'aborted') normalized = this.aborted(partialOutput);
     else if (reason === 'timeout' || reason === 'idle') {
-      const ms = reason === 'timeout' ? this.settings.timeoutMs : this.settings.idleTimeoutMs;
+      const ms = reason === 'timeout' ? guard.totalMs : guard.idleMs;
       normalized = new ProviderError({
         provider: this.id,
         kind: 'timeout',

@@ -22,6 +22,7 @@ export interface ChatRequest {
   readonly system?: string;
   /** Upper bound on generated tokens. Anthropic requires one; the adapter supplies a default when absent. */
   readonly maxOutputTokens?: number;
+  /** Sampling temperature. Not sent to Anthropic: its API (version 2026-10-21 on) rejects sampling parameters. */
   readonly temperature?: number;
   /** Aborting closes the HTTP request; the stream then throws a ProviderError of kind `aborted`. */
   readonly signal?: AbortSignal;

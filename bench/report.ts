@@ -1,0 +1,30 @@
+/** One benchmark figure, printed as `BENCH <name> <value> <unit> (target <op> <value>)`. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly op: '<=' | '>=';
+  readonly target: number;
+}
+
+export function meets(figure: Figure): boolean {
+  return figure.op === '<=' ? figure.value <= figure.target : figure.value >= figure.target;
+}
+
+function format(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs >= 100 ? value.toFixed(1) : abs >= 1 ? value.toFixed(3) : value.toFixed(4);
+}
+
+export function printFigure(figure: Figure): void {
+  console.log(`BENCH ${figure.name} ${format(figure.value)} ${figure.unit} (target ${figure.op} ${figure.target})`);
+}
+
+/** Percentile by nearest rank over a copy of the samples (p in 0..100). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
