@@ -7,13 +7,9 @@
  *   --chunk-interval MS  delay between stream events (default 25, so streaming is visible)
  *   --quiet              do not log each request
  */
-import { createAnthropicFake } from './anthropicFake';
-import type { FakeProviderServer, RecordedRequest } from './fakeServer';
-import { createGeminiFake } from './geminiFake';
-import { createOpenAIFake } from './openaiFake';
-
-const DEFAULT_PORT_BASE = 47101;
-const KEYS = { anthropic: 'fake-anthropic-key', openai: 'fake-openai-key', gemini: 'fake-gemini-key' } as const;
+import type { RecordedRequest } from './fakeServer';
+import { FAKES_DEFAULT_PORT_BASE, FAKE_KEYS, startFakeProviders } from './fakeProviders';
+import type { FakeProviders } from './fakeProviders';
 
 interface CliOptions {
   portBase: number;
@@ -29,7 +25,7 @@ function usage(message?: string): never {
 }
 
 function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { portBase: DEFAULT_PORT_BASE, requireKeys: false, chunkIntervalMs: 25, quiet: false };
+  const options: CliOptions = { portBase: FAKES_DEFAULT_PORT_BASE, requireKeys: false, chunkIntervalMs: 25, quiet: false };
   const number = (flag: string, value: string | undefined, min: number, max: number): number => {
     const n = Number(value);
     if (value === undefined || !Number.isInteger(n) || n < min || n > max) usage(`${flag} needs an integer in ${min}..${max}`);
@@ -70,38 +66,21 @@ function logRequest(name: string, r: RecordedRequest): void {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const reply = (label: string): string =>
-    `This is a SIMULATED reply from the local fake ${label} server; no real model was called.`;
-  const make = (
-    create: typeof createAnthropicFake,
-    label: string,
-    key: string,
-  ): FakeProviderServer =>
-    create({
-      defaultStep: { text: reply(label), chunkIntervalMs: options.chunkIntervalMs },
-      ...(options.requireKeys ? { expectedKey: key } : {}),
-      ...(options.quiet ? {} : { onRequest: (r: RecordedRequest) => logRequest(label, r) }),
-    });
-  const anthropic = make(createAnthropicFake, 'Anthropic', KEYS.anthropic);
-  const openai = make(createOpenAIFake, 'OpenAI-compatible', KEYS.openai);
-  const gemini = make(createGeminiFake, 'Gemini', KEYS.gemini);
-  const servers = [anthropic, openai, gemini];
-
+  let fakes: FakeProviders;
   try {
-    await anthropic.start(options.portBase);
-    await openai.start(options.portBase + 1);
-    await gemini.start(options.portBase + 2);
+    fakes = await startFakeProviders({
+      portBase: options.portBase,
+      chunkIntervalMs: options.chunkIntervalMs,
+      requireKeys: options.requireKeys,
+      ...(options.quiet ? {} : { onRequest: logRequest }),
+    });
   } catch (error) {
-    await Promise.all(servers.map((s) => s.close()));
-    const code = (error as NodeJS.ErrnoException).code;
-    console.error(
-      code === 'EADDRINUSE'
-        ? `fakes: port in use (${(error as Error).message}); is another "npm run fakes" running? Try --port-base N.`
-        : `fakes: could not start: ${String(error)}`,
-    );
+    console.error(`fakes: could not start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error('fakes: to use other ports, pass --port-base N.');
     process.exitCode = 1;
     return;
   }
+  const { anthropic, openai, gemini } = fakes;
 
   // Keys are never part of provider settings: they come from SecretStorage (extension) or the environment (CLI).
   const providers = [
@@ -126,12 +105,12 @@ async function main(): Promise<void> {
     '',
     ' Environment (bash):',
     `   export ANTHROPIC_BASE_URL=${anthropic.baseURL}`,
-    `   export ANTHROPIC_API_KEY=${KEYS.anthropic}`,
+    `   export ANTHROPIC_API_KEY=${FAKE_KEYS.anthropic}`,
     `   export OPENAI_BASE_URL=${openai.baseURL}`,
-    `   export OPENAI_API_KEY=${KEYS.openai}`,
+    `   export OPENAI_API_KEY=${FAKE_KEYS.openai}`,
     `   export GEMINI_BASE_URL=${gemini.baseURL}        # @google/generative-ai reads no env var: pass it as requestOptions.baseUrl`,
     `   export GOOGLE_GEMINI_BASE_URL=${gemini.baseURL} # read by @google/genai`,
-    `   export GEMINI_API_KEY=${KEYS.gemini}`,
+    `   export GEMINI_API_KEY=${FAKE_KEYS.gemini}`,
     '',
     ' Provider settings (ProviderSettings in src/core/providers/types.ts; pass to createProvider() with the',
     ' key read from the variable named; the OpenAI-compatible fake also stands in for DeepSeek and a local server):',
@@ -147,7 +126,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the simulated providers...`);
-    void Promise.all(servers.map((s) => s.close())).then(() => {
+    void fakes.close().then(() => {
       console.log('stopped.');
       process.exitCode = 0;
     });
