@@ -1,6 +1,8 @@
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
+import { complexityBench } from './complexity.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
+import { routingDevBench } from './routingDev.bench';
 
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is
@@ -8,6 +10,8 @@ import { providerOverheadBench } from './providerOverhead.bench';
  */
 const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<readonly Figure[]> }> = [
   { name: 'provider', run: providerOverheadBench },
+  { name: 'complexity', run: complexityBench },
+  { name: 'routing', run: routingDevBench },
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,1043 @@
+/**
+ * Complexity of a request, 1 (trivial) to 10 (hardest), from the selected code, the task, the language and the
+ * instruction. A transparent additive model: every feature adds points for a reason a person can read ("212 lines",
+ * "nesting depth 6", "task: refactor", "instruction mentions concurrency"), and the score is 1 + the sum of the
+ * points, rounded and clamped to 1..10. `raw` is the unrounded sum, for ranking.
+ *
+ * Every point grows with a count or a maximum (never with a ratio), so adding more of the same code never lowers the
+ * score. The code is read in one pass over its char codes with no regular expression and no allocation per line
+ * (about 0.3 microseconds per line; bench/complexity.bench.ts).
+ *
+ * The weights are priors from what makes work hard for a model (size of the context, depth, decisions, many units
+ * working together, concurrency, the kind of task and what the instruction asks for), checked against the
+ * development set (bench/routingDev.bench.ts) but not fitted to it: see that file for why.
+ */
+import type { TaskType } from '../config/types';
+import { LONG_WORD_LENGTH, isWordCode, tokensFromCounts, estimateTokens } from './tokenEstimate';
+
+// Imported bindings copied to module constants once: under a CommonJS transform (tsx, mocha) every use of an
+// imported name is a property read through a getter, too slow for a per-character loop.
+const isWord = isWordCode;
+const LONG_WORD = LONG_WORD_LENGTH;
+
+export interface ComplexityInput {
+  /** The selected code; empty when nothing is selected. */
+  readonly text: string;
+  readonly task: TaskType;
+  /** VS Code language id (`typescript`, `python`, ...) or a common alias (`ts`, `py`, `c++`); undefined: guess. */
+  readonly language?: string;
+  /** What the user asked, for `ask` and any command that takes a prompt. */
+  readonly instruction?: string;
+}
+
+export interface ComplexityFeatures {
+  /** Lines of the selection (a final line break does not start another line); 0 when empty. */
+  readonly lines: number;
+  readonly nonBlankLines: number;
+  /** Estimated tokens of the selection. */
+  readonly tokens: number;
+  /** Estimated tokens of the instruction. */
+  readonly instructionTokens: number;
+  /** Deepest block nesting: braces for brace languages, indentation for Python and the like. */
+  readonly nestingDepth: number;
+  readonly nestingFrom: 'braces' | 'indentation';
+  /** Decision points: if/elif/case/for/while/catch/except, `&&`, `||`, `and`, `or`, `?:`. */
+  readonly branches: number;
+  /** Function and method definitions, lambdas and arrow functions. */
+  readonly functions: number;
+  /** Lines longer than {@link LONG_LINE} characters. */
+  readonly longLines: number;
+  readonly maxLineLength: number;
+  /** async/await, threads, locks, atomics, channels... in the code. */
+  readonly concurrencyConstructs: number;
+  /** The normalized language id used, or undefined when not given. */
+  readonly language: string | undefined;
+  /** Topics the instruction mentions (`concurrency`, `security`, ...), in the order of {@link TOPICS}. */
+  readonly instructionTopics: readonly string[];
+  /** Words in the instruction that ask for a small change (`rename`, `typo`, ...). */
+  readonly smallChangeWords: readonly string[];
+}
+
+/** One reason and the points it adds to the score (0 for reasons that only inform). */
+export interface ComplexityContribution {
+  readonly reason: string;
+  readonly points: number;
+}
+
+export interface ComplexityEstimate {
+  /** Integer 1..10. */
+  readonly score: number;
+  /** 1 + the sum of the points, unrounded and unclamped: for ranking requests against each other. */
+  readonly raw: number;
+  /** Human-readable reasons, in a stable order: size, structure, code, language, task, instruction. */
+  readonly reasons: string[];
+  readonly contributions: readonly ComplexityContribution[];
+  readonly features: ComplexityFeatures;
+}
+
+/** A line longer than this counts as long. */
+export const LONG_LINE = 120;
+
+/**
+ * Points per task, on top of the code: work that must understand the code and change it without breaking it (fix,
+ * refactor, review) is harder than work that produces new code from a clear spec (implement, tests), which is harder
+ * than describing it (explain, ask) or annotating it (document).
+ */
+const TASK_POINTS: Readonly<Record<TaskType, number>> = {
+  document: -0.5,
+  explain: 0,
+  ask: 0,
+  tests: 0.5,
+  implement: 0.5,
+  fix: 1,
+  review: 1,
+  refactor: 1,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Languages
+
+type CommentStyle = 'slash' | 'hash' | 'dash' | 'slashAndHash' | 'none' | 'unknown';
+
+interface LanguageProfile {
+  readonly comments: CommentStyle;
+  /** Blocks by braces, by indentation, or decided by the text (unknown languages). */
+  readonly blocks: 'braces' | 'indentation' | 'auto';
+  readonly tripleQuotes: boolean;
+  /** `=>` defines a function (JS/TS, C#, Scala, Dart...), not a hash pair (PHP, Ruby, Perl). */
+  readonly arrowIsFunction: boolean;
+  /** `'` opens a string or char literal (false where it marks lifetimes, type variables or quoting). */
+  readonly apostropheQuotes: boolean;
+  readonly points: number;
+  readonly note?: string;
+}
+
+const C_LIKE: LanguageProfile = {
+  comments: 'slash',
+  blocks: 'braces',
+  tripleQuotes: false,
+  arrowIsFunction: true,
+  apostropheQuotes: true,
+  points: 0,
+};
+const HARD = 0.5;
+const SIMPLE = -0.5;
+const HARD_NOTE = 'harder language';
+const DATA_NOTE = 'data or markup';
+
+const LANGUAGES: Readonly<Record<string, LanguageProfile>> = {
+  typescript: C_LIKE,
+  javascript: C_LIKE,
+  java: C_LIKE,
+  csharp: C_LIKE,
+  go: C_LIKE,
+  kotlin: C_LIKE,
+  swift: C_LIKE,
+  dart: C_LIKE,
+  groovy: C_LIKE,
+  php: { ...C_LIKE, comments: 'slashAndHash', arrowIsFunction: false },
+  c: { ...C_LIKE, points: HARD, note: HARD_NOTE },
+  cpp: { ...C_LIKE, points: HARD, note: HARD_NOTE },
+  cuda: { ...C_LIKE, points: HARD, note: HARD_NOTE },
+  objectivec: { ...C_LIKE, points: HARD, note: HARD_NOTE },
+  rust: { ...C_LIKE, apostropheQuotes: false, points: HARD, note: HARD_NOTE },
+  scala: { ...C_LIKE, apostropheQuotes: false, points: HARD, note: HARD_NOTE },
+  zig: { ...C_LIKE, points: HARD, note: HARD_NOTE },
+  solidity: { ...C_LIKE, points: HARD, note: HARD_NOTE },
+  python: {
+    comments: 'hash',
+    blocks: 'indentation',
+    tripleQuotes: true,
+    arrowIsFunction: false,
+    apostropheQuotes: true,
+    points: 0,
+  },
+  ruby: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
+  shell: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
+  powershell: { ...C_LIKE, comments: 'hash', arrowIsFunction: false },
+  perl: { ...C_LIKE, comments: 'hash', arrowIsFunction: false },
+  r: { ...C_LIKE, comments: 'hash', arrowIsFunction: false },
+  julia: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
+  elixir: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false, points: HARD, note: HARD_NOTE },
+  nim: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
+  lua: { ...C_LIKE, comments: 'dash', blocks: 'indentation', arrowIsFunction: false },
+  sql: { ...C_LIKE, comments: 'dash', blocks: 'indentation', arrowIsFunction: false },
+  haskell: {
+    ...C_LIKE,
+    comments: 'dash',
+    blocks: 'indentation',
+    arrowIsFunction: false,
+    apostropheQuotes: false,
+    points: HARD,
+    note: HARD_NOTE,
+  },
+  ocaml: { ...C_LIKE, comments: 'none', blocks: 'indentation', apostropheQuotes: false, points: HARD, note: HARD_NOTE },
+  fsharp: { ...C_LIKE, blocks: 'indentation', apostropheQuotes: false, points: HARD, note: HARD_NOTE },
+  clojure: {
+    ...C_LIKE,
+    comments: 'none',
+    blocks: 'indentation',
+    apostropheQuotes: false,
+    points: HARD,
+    note: HARD_NOTE,
+  },
+  erlang: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: HARD, note: HARD_NOTE },
+  assembly: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: HARD, note: HARD_NOTE },
+  json: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
+  jsonc: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
+  yaml: { ...C_LIKE, comments: 'hash', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
+  toml: { ...C_LIKE, comments: 'hash', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
+  ini: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
+  xml: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
+  html: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
+  css: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
+  scss: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
+  less: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
+  markdown: {
+    ...C_LIKE,
+    comments: 'none',
+    blocks: 'indentation',
+    apostropheQuotes: false,
+    points: SIMPLE,
+    note: DATA_NOTE,
+  },
+  plaintext: {
+    ...C_LIKE,
+    comments: 'none',
+    blocks: 'indentation',
+    apostropheQuotes: false,
+    points: SIMPLE,
+    note: DATA_NOTE,
+  },
+};
+
+const UNKNOWN_LANGUAGE: LanguageProfile = {
+  comments: 'unknown',
+  blocks: 'auto',
+  tripleQuotes: true,
+  arrowIsFunction: true,
+  apostropheQuotes: true,
+  points: 0,
+};
+
+const LANGUAGE_ALIASES: Readonly<Record<string, string>> = {
+  ts: 'typescript',
+  tsx: 'typescript',
+  typescriptreact: 'typescript',
+  js: 'javascript',
+  jsx: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  javascriptreact: 'javascript',
+  py: 'python',
+  python3: 'python',
+  'c++': 'cpp',
+  cc: 'cpp',
+  cxx: 'cpp',
+  hpp: 'cpp',
+  h: 'c',
+  'c#': 'csharp',
+  cs: 'csharp',
+  golang: 'go',
+  rs: 'rust',
+  kt: 'kotlin',
+  rb: 'ruby',
+  sh: 'shell',
+  bash: 'shell',
+  zsh: 'shell',
+  shellscript: 'shell',
+  ps1: 'powershell',
+  yml: 'yaml',
+  md: 'markdown',
+  text: 'plaintext',
+  txt: 'plaintext',
+  'objective-c': 'objectivec',
+  'objective-cpp': 'objectivec',
+  hs: 'haskell',
+  ml: 'ocaml',
+  'f#': 'fsharp',
+  fs: 'fsharp',
+  ex: 'elixir',
+  exs: 'elixir',
+  asm: 'assembly',
+  'x86 and x86_64 assembly': 'assembly',
+  clj: 'clojure',
+  sass: 'scss',
+};
+
+function normalizeLanguage(language: string | undefined): string | undefined {
+  if (language === undefined) return undefined;
+  const id = language.trim().toLowerCase();
+  if (id === '') return undefined;
+  return LANGUAGE_ALIASES[id] ?? id;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keywords in code, found by a rolling hash of each word so that no word is sliced out of the text
+
+const BRANCH = 1;
+/** Precedes `(` without being a function name: `if (`, `while (`, `return (`. */
+const CONTROL = 2;
+/** Defines a function: counted at the keyword. */
+const FUNCTION = 4;
+const CONCURRENCY = 8;
+/** After `foo(x)`, this word means the next `{` is not a function body: `foo(x) else {`, `return {`. */
+const ENDS_SIGNATURE = 16;
+
+const CODE_KEYWORDS: ReadonlyArray<readonly [string, number]> = [
+  ['if', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['elif', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['elsif', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['elseif', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['unless', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['case', BRANCH | ENDS_SIGNATURE],
+  ['when', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['guard', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['for', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['foreach', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['while', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['until', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['catch', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['except', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['rescue', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['and', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['or', BRANCH | CONTROL | ENDS_SIGNATURE],
+  ['switch', CONTROL | ENDS_SIGNATURE],
+  ['match', CONTROL | ENDS_SIGNATURE],
+  ['else', CONTROL | ENDS_SIGNATURE],
+  ['do', CONTROL | ENDS_SIGNATURE],
+  ['try', CONTROL | ENDS_SIGNATURE],
+  ['with', CONTROL | ENDS_SIGNATURE],
+  ['return', CONTROL | ENDS_SIGNATURE],
+  ['throw', CONTROL | ENDS_SIGNATURE],
+  ['raise', CONTROL | ENDS_SIGNATURE],
+  ['yield', CONTROL | ENDS_SIGNATURE],
+  ['typeof', CONTROL],
+  ['sizeof', CONTROL],
+  ['new', CONTROL | ENDS_SIGNATURE],
+  ['in', CONTROL],
+  ['of', CONTROL],
+  ['not', CONTROL],
+  ['assert', CONTROL],
+  ['using', CONTROL],
+  ['function', FUNCTION | CONTROL],
+  ['def', FUNCTION | CONTROL],
+  ['fn', FUNCTION | CONTROL],
+  ['func', FUNCTION | CONTROL],
+  ['fun', FUNCTION | CONTROL],
+  ['lambda', FUNCTION | CONTROL],
+  ['sub', FUNCTION | CONTROL],
+  ['proc', FUNCTION | CONTROL],
+  ['async', CONCURRENCY | CONTROL],
+  ['await', CONCURRENCY | CONTROL],
+  ['lock', CONCURRENCY | CONTROL],
+  ['synchronized', CONCURRENCY | CONTROL],
+  ['Promise', CONCURRENCY],
+  ['thread', CONCURRENCY],
+  ['threads', CONCURRENCY],
+  ['Thread', CONCURRENCY],
+  ['threading', CONCURRENCY],
+  ['Mutex', CONCURRENCY],
+  ['mutex', CONCURRENCY],
+  ['RwLock', CONCURRENCY],
+  ['RLock', CONCURRENCY],
+  ['Lock', CONCURRENCY],
+  ['ReentrantLock', CONCURRENCY],
+  ['Semaphore', CONCURRENCY],
+  ['semaphore', CONCURRENCY],
+  ['atomic', CONCURRENCY],
+  ['Atomic', CONCURRENCY],
+  ['Atomics', CONCURRENCY],
+  ['AtomicInteger', CONCURRENCY],
+  ['AtomicBoolean', CONCURRENCY],
+  ['AtomicReference', CONCURRENCY],
+  ['SharedArrayBuffer', CONCURRENCY],
+  ['volatile', CONCURRENCY],
+  ['spawn', CONCURRENCY],
+  ['chan', CONCURRENCY],
+  ['WaitGroup', CONCURRENCY],
+  ['asyncio', CONCURRENCY],
+  ['multiprocessing', CONCURRENCY],
+  ['concurrent', CONCURRENCY],
+  ['Executor', CONCURRENCY],
+  ['ExecutorService', CONCURRENCY],
+  ['CompletableFuture', CONCURRENCY],
+  ['CountDownLatch', CONCURRENCY],
+  ['Worker', CONCURRENCY],
+  ['tokio', CONCURRENCY],
+  ['rayon', CONCURRENCY],
+  ['goroutine', CONCURRENCY],
+];
+
+function wordHash(word: string): number {
+  let hash = 0;
+  for (let i = 0; i < word.length; i++) hash = (Math.imul(hash, 31) + word.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** Keyword entries by hash; a hit is confirmed by comparing the text in place. */
+const KEYWORDS_BY_HASH: ReadonlyMap<number, ReadonlyArray<readonly [string, number]>> = (() => {
+  const byHash = new Map<number, Array<readonly [string, number]>>();
+  for (const entry of CODE_KEYWORDS) {
+    const hash = wordHash(entry[0]);
+    const list = byHash.get(hash);
+    if (list) list.push(entry);
+    else byHash.set(hash, [entry]);
+  }
+  return byHash;
+})();
+const LONGEST_KEYWORD = CODE_KEYWORDS.reduce((longest, [word]) => Math.max(longest, word.length), 0);
+
+function keywordKind(text: string, start: number, length: number, hash: number): number {
+  if (length > LONGEST_KEYWORD) return 0;
+  const entries = KEYWORDS_BY_HASH.get(hash);
+  if (entries === undefined) return 0;
+  for (const [word, kind] of entries) {
+    if (word.length === length && text.startsWith(word, start)) return kind;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The scanner
+
+interface CodeFacts {
+  readonly lines: number;
+  readonly nonBlankLines: number;
+  readonly tokens: number;
+  readonly braceDepth: number;
+  readonly indentDepth: number;
+  /** `{` seen outside strings and comments. */
+  readonly braces: number;
+  readonly branches: number;
+  readonly functions: number;
+  readonly longLines: number;
+  readonly maxLineLength: number;
+  readonly concurrency: number;
+}
+
+const MODE_CODE = 0;
+const MODE_LINE_COMMENT = 1;
+const MODE_BLOCK_COMMENT = 2;
+const MODE_STRING = 3;
+
+const MAX_TRACKED_DEPTH = 256;
+/** Reused between calls (the estimator is synchronous): no allocation per call for the stacks. */
+const parenIsSignature = new Uint8Array(MAX_TRACKED_DEPTH);
+const indentStack = new Int32Array(MAX_TRACKED_DEPTH);
+
+/**
+ * Applies one line's indentation to the stack of open indentation levels and returns the new stack size (depth + 1).
+ * The first line sets the base; a line indented less than the base (a selection that starts inside a block) lowers it.
+ */
+function indentLine(indent: number, stackSize: number): number {
+  if (stackSize === 0) {
+    indentStack[0] = indent;
+    return 1;
+  }
+  let size = stackSize;
+  if (indent > indentStack[size - 1]!) {
+    if (size < MAX_TRACKED_DEPTH) indentStack[size++] = indent;
+    return size;
+  }
+  while (size > 1 && indentStack[size - 1]! > indent) size--;
+  if (indent < indentStack[0]!) indentStack[0] = indent;
+  else if (indent > indentStack[size - 1]! && size < MAX_TRACKED_DEPTH) indentStack[size++] = indent;
+  return size;
+}
+
+function scanCode(text: string, profile: LanguageProfile): CodeFacts {
+  const n = text.length;
+  const slashComments =
+    profile.comments === 'slash' || profile.comments === 'slashAndHash' || profile.comments === 'unknown';
+  const hashComments = profile.comments === 'hash' || profile.comments === 'slashAndHash';
+  const hashAtLineStart = profile.comments === 'unknown';
+  const dashComments = profile.comments === 'dash';
+  /** `name(...) {` defines a function only where braces make blocks (in Python, `f(x) or {}` is a dict). */
+  const signatures = profile.blocks !== 'indentation';
+
+  let mode = MODE_CODE;
+  let quote = 0;
+  let multilineString = false;
+  let tripleString = false;
+
+  // token counts
+  let words = 0;
+  let longWordExtra = 0;
+  let punctuation = 0;
+  let newlines = 0;
+  let nonAscii = 0;
+
+  // word being read
+  let wordStart = -1;
+  let hash = 0;
+
+  // lines
+  let nonBlankLines = 0;
+  let lineLength = 0;
+  let longLines = 0;
+  let maxLineLength = 0;
+  let atLineStart = true;
+  let indent = 0;
+  let continuation = false;
+
+  // structure
+  let braceDepth = 0;
+  let maxBraceDepth = 0;
+  let braces = 0;
+  let groupDepth = 0;
+  let stackSize = 0;
+  let maxIndentDepth = 0;
+  let branches = 0;
+  let functions = 0;
+  let concurrency = 0;
+  /** The last significant thing in code was a word, and of what kind (0: an ordinary identifier). */
+  let lastWasWord = false;
+  let lastWordKind = 0;
+  /** A `)` closing a parameter-like list was the last significant char: a `{` now opens a function body. */
+  let afterSignature = false;
+  /** A function keyword was seen: its body's `{` is not counted again. */
+  let functionKeywordPending = false;
+  /** Open `<` of a return type after a signature (`Promise<Map<K, V>>`), so its commas do not end it. */
+  let signatureAngles = 0;
+
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+
+    // words: counted in every mode, keywords only in code
+    if (isWord(c)) {
+      if (wordStart < 0) {
+        wordStart = i;
+        hash = 0;
+      }
+      hash = (Math.imul(hash, 31) + c) | 0;
+      if (atLineStart) {
+        atLineStart = false;
+        nonBlankLines++;
+        if (mode === MODE_CODE && groupDepth === 0 && !continuation) {
+          stackSize = indentLine(indent, stackSize);
+          if (stackSize - 1 > maxIndentDepth) maxIndentDepth = stackSize - 1;
+        }
+        continuation = false;
+      }
+      lineLength++;
+      continue;
+    }
+    if (wordStart >= 0) {
+      const length = i - wordStart;
+      words++;
+      if (length > LONG_WORD) longWordExtra += length - LONG_WORD;
+      if (mode === MODE_CODE) {
+        const first = text.charCodeAt(wordStart);
+        const kind = first >= 48 && first <= 57 ? 0 : keywordKind(text, wordStart, length, hash);
+        if (kind & BRANCH) branches++;
+        if (kind & CONCURRENCY) concurrency++;
+        if (kind & FUNCTION) {
+          functions++;
+          functionKeywordPending = true;
+        }
+        if (kind & ENDS_SIGNATURE) afterSignature = false;
+        lastWasWord = true;
+        lastWordKind = kind;
+      }
+      wordStart = -1;
+    }
+
+    if (c === 10) {
+      newlines++;
+      if (lineLength > LONG_LINE) longLines++;
+      if (lineLength > maxLineLength) maxLineLength = lineLength;
+      lineLength = 0;
+      atLineStart = true;
+      indent = 0;
+      if (mode === MODE_LINE_COMMENT || (mode === MODE_STRING && !multilineString)) mode = MODE_CODE;
+      continue;
+    }
+    if (c === 13) continue;
+    lineLength++;
+    if (c === 32 || c === 9) {
+      if (atLineStart) indent = c === 9 ? (indent + 4) & ~3 : indent + 1;
+      continue;
+    }
+    if (c >= 128) nonAscii++;
+    else punctuation++;
+
+    const firstOnLine = atLineStart;
+    if (atLineStart) {
+      atLineStart = false;
+      nonBlankLines++;
+      // A line that starts with a comment, a string continuation or inside brackets does not set indentation.
+      const startsComment =
+        mode !== MODE_CODE ||
+        (c === 35 && (hashComments || hashAtLineStart)) ||
+        (c === 47 && slashComments && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) ||
+        (c === 45 && dashComments && text.charCodeAt(i + 1) === 45);
+      if (!startsComment && groupDepth === 0 && !continuation) {
+        stackSize = indentLine(indent, stackSize);
+        if (stackSize - 1 > maxIndentDepth) maxIndentDepth = stackSize - 1;
+      }
+    }
+    continuation = false;
+
+    if (mode === MODE_LINE_COMMENT) continue;
+    if (mode === MODE_BLOCK_COMMENT) {
+      if (c === 42 && text.charCodeAt(i + 1) === 47) {
+        mode = MODE_CODE;
+        punctuation++;
+        lineLength++;
+        i++;
+      }
+      continue;
+    }
+    if (mode === MODE_STRING) {
+      if (c === 92) {
+        // escape: skip the next char unless it ends the line
+        const next = text.charCodeAt(i + 1);
+        if (next !== 10 && next !== 13 && i + 1 < n) {
+          punctuation++;
+          lineLength++;
+          i++;
+        }
+      } else if (c === quote) {
+        if (!tripleString) mode = MODE_CODE;
+        else if (text.charCodeAt(i + 1) === quote && text.charCodeAt(i + 2) === quote) {
+          mode = MODE_CODE;
+          punctuation += 2;
+          lineLength += 2;
+          i += 2;
+        }
+      }
+      continue;
+    }
+
+    // code
+    const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+    switch (c) {
+      case 34: // "
+      case 96: // `
+      case 39: // '
+        if (c === 39 && !profile.apostropheQuotes) {
+          // a char literal 'x' or '\n' still is one; a lifetime or type variable is not
+          if (!(text.charCodeAt(i + 2) === 39 || next === 92)) break;
+        }
+        mode = MODE_STRING;
+        quote = c;
+        tripleString = false;
+        multilineString = c === 96;
+        if (profile.tripleQuotes && c !== 96 && next === c && text.charCodeAt(i + 2) === c) {
+          tripleString = true;
+          multilineString = true;
+          punctuation += 2;
+          lineLength += 2;
+          i += 2;
+        }
+        break;
+      case 47: // /
+        if (slashComments && next === 47) mode = MODE_LINE_COMMENT;
+        else if (slashComments && next === 42) {
+          mode = MODE_BLOCK_COMMENT;
+          punctuation++;
+          lineLength++;
+          i++;
+        }
+        break;
+      case 35: // #
+        if (hashComments || (hashAtLineStart && firstOnLine)) mode = MODE_LINE_COMMENT;
+        break;
+      case 45: // -
+        if (dashComments && next === 45) mode = MODE_LINE_COMMENT;
+        break;
+      case 123: // {
+        braces++;
+        braceDepth++;
+        if (braceDepth > maxBraceDepth) maxBraceDepth = braceDepth;
+        if (afterSignature && signatures && !functionKeywordPending) functions++;
+        afterSignature = false;
+        functionKeywordPending = false;
+        groupDepth++;
+        break;
+      case 125: // }
+        if (braceDepth > 0) braceDepth--;
+        if (groupDepth > 0) groupDepth--;
+        afterSignature = false;
+        break;
+      case 40: // (
+        afterSignature = false;
+        if (groupDepth < MAX_TRACKED_DEPTH) {
+          parenIsSignature[groupDepth] = lastWasWord && (lastWordKind & CONTROL) === 0 ? 1 : 0;
+        }
+        groupDepth++;
+        break;
+      case 91: // [
+        if (groupDepth < MAX_TRACKED_DEPTH) parenIsSignature[groupDepth] = 0;
+        groupDepth++;
+        break;
+      case 41: // )
+        if (groupDepth > 0) groupDepth--;
+        afterSignature = groupDepth < MAX_TRACKED_DEPTH && parenIsSignature[groupDepth] === 1;
+        signatureAngles = 0;
+        lastWasWord = false;
+        continue;
+      case 93: // ]
+        if (groupDepth > 0) groupDepth--;
+        break;
+      case 44: // , ends `foo(x), b: {` but not `): Map<string, number> {`
+        if (signatureAngles === 0) afterSignature = false;
+        break;
+      case 60: // <
+        if (afterSignature) signatureAngles++;
+        break;
+      case 62: // >
+        if (signatureAngles > 0) signatureAngles--;
+        break;
+      case 59: // ;
+        afterSignature = false;
+        functionKeywordPending = false;
+        break;
+      case 61: // =
+        if (next === 62) {
+          if (profile.arrowIsFunction) functions++;
+          punctuation++;
+          lineLength++;
+          i++;
+        }
+        afterSignature = false;
+        break;
+      case 38: // &
+        if (next === 38) {
+          branches++;
+          punctuation++;
+          lineLength++;
+          i++;
+        }
+        break;
+      case 124: // |
+        if (next === 124) {
+          branches++;
+          punctuation++;
+          lineLength++;
+          i++;
+        }
+        break;
+      case 63: // ?
+        if (next === 63 || next === 46) {
+          punctuation++;
+          lineLength++;
+          i++;
+        } else if (i > 0 && text.charCodeAt(i - 1) === 32 && (next === 32 || next === 10 || next === 13 || next === 9)) {
+          branches++; // ` ? ` is the conditional operator; `x?: T`, `f(x?)`, `a?.b`, `a ?? b` are not
+        }
+        break;
+      case 92: // \ at the end of a line continues it
+        if (next === 10 || (next === 13 && text.charCodeAt(i + 2) === 10)) continuation = true;
+        break;
+      default:
+        break;
+    }
+    lastWasWord = false;
+  }
+
+  // a word or a line running to the end of the text
+  if (wordStart >= 0) {
+    const length = n - wordStart;
+    words++;
+    if (length > LONG_WORD) longWordExtra += length - LONG_WORD;
+    if (mode === MODE_CODE) {
+      const kind = keywordKind(text, wordStart, length, hash);
+      if (kind & BRANCH) branches++;
+      if (kind & CONCURRENCY) concurrency++;
+      if (kind & FUNCTION) functions++;
+    }
+  }
+  if (lineLength > LONG_LINE) longLines++;
+  if (lineLength > maxLineLength) maxLineLength = lineLength;
+  const endsWithNewline = n > 0 && text.charCodeAt(n - 1) === 10;
+
+  return {
+    lines: n === 0 ? 0 : newlines + (endsWithNewline ? 0 : 1),
+    nonBlankLines,
+    tokens: tokensFromCounts({ words, longWordExtra, punctuation, newlines, nonAscii }),
+    braceDepth: maxBraceDepth,
+    indentDepth: maxIndentDepth,
+    braces,
+    branches,
+    functions,
+    longLines,
+    maxLineLength,
+    concurrency,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The instruction
+
+export interface ComplexityTopic {
+  readonly name: string;
+  readonly points: number;
+  /** Word starts (`optimi` matches optimize, optimise, optimization) or phrases, lower case. */
+  readonly stems: readonly string[];
+}
+
+/** What the instruction may ask for that needs a stronger model, most demanding first. */
+export const TOPICS: readonly ComplexityTopic[] = [
+  {
+    name: 'concurrency',
+    points: 1.5,
+    stems: [
+      'concurren', 'thread', 'race', 'data race', 'deadlock', 'livelock', 'mutex', 'lock', 'semaphore',
+      'atomic', 'parallel', 'async', 'await', 'goroutine', 'multiprocess', 'synchroniz', 'reentran', 'lock free',
+    ],
+  },
+  {
+    name: 'security',
+    points: 1.5,
+    stems: [
+      'secur', 'vulnerab', 'exploit', 'crypto', 'encrypt', 'decrypt', 'cipher', 'authenticat', 'authoriz', 'xss', 'csrf',
+      'injection', 'saniti', 'privilege', 'secret', 'password', 'tls', 'jwt', 'oauth',
+    ],
+  },
+  {
+    name: 'distributed systems',
+    points: 1.5,
+    stems: [
+      'distributed', 'consensus', 'transaction', 'replica', 'linearizab', 'idempoten', 'eventual', 'sharding', 'quorum',
+      'migration', 'migrate', 'schema change', 'exactly once', 'at least once',
+    ],
+  },
+  {
+    name: 'performance',
+    points: 1,
+    stems: [
+      'performan', 'optimi', 'speed up', 'faster', 'slow', 'latency', 'throughput', 'memory leak', 'profiling',
+      'profiler', 'bottleneck',
+      'cache', 'caching', 'time complexity', 'big o', 'o n',
+    ],
+  },
+  {
+    name: 'algorithms',
+    points: 1,
+    stems: [
+      'algorithm', 'dynamic programming', 'recurs', 'memoiz', 'backtrack', 'graph', 'shortest path', 'subsequence',
+      'permutation', 'combinat', 'greedy', 'heap', 'binary search', 'bitwise', 'bit manipulation', 'topological',
+      'np hard', 'knapsack',
+    ],
+  },
+  {
+    name: 'parsing',
+    points: 1,
+    stems: ['regex', 'regular expression', 'pars', 'grammar', 'tokeniz', 'lexer', 'serializ', 'deserializ'],
+  },
+  {
+    name: 'architecture',
+    points: 1,
+    stems: ['architect', 'redesign', 'design pattern', 'scalab', 'across modules', 'across files', 'whole codebase'],
+  },
+  {
+    name: 'hard bugs',
+    points: 1,
+    stems: [
+      'intermittent', 'flaky', 'heisenbug', 'memory corruption', 'undefined behavio', 'segfault', 'segmentation fault',
+    ],
+  },
+  {
+    name: 'numerics',
+    points: 0.75,
+    stems: [
+      'numerical', 'floating point', 'precision', 'overflow', 'probabilit', 'statistic', 'geometr', 'proof', 'invariant',
+    ],
+  },
+];
+
+/** Points for all topics together are capped: three topics already make heavy work. */
+const TOPIC_CAP = 3;
+
+/** Instruction words that ask for a small, local change. */
+const SMALL_CHANGE_STEMS: readonly string[] = ['typo', 'rename', 'spelling', 'reformat', 'format', 'indent', 'trivial'];
+const SMALL_CHANGE_POINTS = -0.5;
+const SMALL_CHANGE_CAP = -1;
+
+/** Lower case, runs of anything but letters and digits as one space, padded: ` word word `. */
+function normalizeWords(text: string): string {
+  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `;
+}
+
+/** Stems with their leading space, built once: a stem matches at the start of a word. */
+const TOPIC_NEEDLES: readonly (readonly string[])[] = TOPICS.map((topic) => topic.stems.map((stem) => ` ${stem}`));
+const SMALL_CHANGE_NEEDLES: readonly string[] = SMALL_CHANGE_STEMS.map((stem) => ` ${stem}`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Points
+
+function log2p(x: number): number {
+  return Math.log2(1 + x);
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return value < low ? low : value > high ? high : value;
+}
+
+/** Size of the context: ~200 tokens 1 point, ~1,000 tokens 2.6, ~3,000 tokens 4 (the cap). */
+function sizePoints(tokens: number): number {
+  return clamp(log2p(tokens / 200), 0, 4);
+}
+
+/**
+ * Structure counts for less in a small snippet: deep nesting in ten lines is still ten lines. The weight grows from
+ * 0.4 to 1 at 150 tokens (about 15 lines), so it never lowers the score when code is added.
+ */
+function structureWeight(tokens: number): number {
+  return clamp(0.4 + tokens / 250, 0.4, 1);
+}
+
+/** Depth beyond 2 (a function body with one block is ordinary): 0.6 per level, at most 2.4 (depth 6). */
+function nestingPoints(depth: number): number {
+  return clamp(0.6 * (depth - 2), 0, 2.4);
+}
+
+/** Decision points, logarithmic: 4 branches 0.7, 12 1.4, 28 2.1, at most 2.5. */
+function branchPoints(branches: number): number {
+  return clamp(0.7 * log2p(branches / 4), 0, 2.5);
+}
+
+/** Several units that work together: 2 functions 0.4, 4 0.8, 8 or more 1.2. */
+function functionPoints(functions: number): number {
+  return functions < 2 ? 0 : clamp(0.4 * Math.log2(functions), 0, 1.2);
+}
+
+function longLinePoints(longLines: number): number {
+  return clamp(0.3 * log2p(longLines), 0, 0.8);
+}
+
+/** Concurrency in the code itself: 0.8 for one construct, up to 1.5. */
+function concurrencyPoints(constructs: number): number {
+  return constructs === 0 ? 0 : clamp(0.8 + 0.25 * Math.log2(constructs), 0, 1.5);
+}
+
+/** A longer instruction asks for more: 60 tokens 0.6, 180 tokens 1.2, at most 1.5. */
+function instructionPoints(tokens: number): number {
+  return clamp(0.6 * log2p(tokens / 60), 0, 1.5);
+}
+
+/** 3100 -> "3,100" (toLocaleString is slow enough to show in the bench). */
+function thousands(count: number): string {
+  const digits = String(count);
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${thousands(count)} ${count === 1 ? one : many}`;
+}
+
+function approxTokens(tokens: number): string {
+  const rounded = tokens < 100 ? tokens : tokens < 1000 ? Math.round(tokens / 10) * 10 : Math.round(tokens / 100) * 100;
+  return `~${thousands(rounded)} ${rounded === 1 ? 'token' : 'tokens'}`;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Complexity 1..10 of a request, with the reasons and the features behind it. */
+export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
+  const language = normalizeLanguage(input.language);
+  const profile = (language !== undefined ? LANGUAGES[language] : undefined) ?? UNKNOWN_LANGUAGE;
+  const contributions: ComplexityContribution[] = [];
+  let total = 0;
+  const add = (reason: string, points: number): void => {
+    contributions.push({ reason, points: round2(points) });
+    total += points;
+  };
+
+  const hasCode = input.text.trim().length > 0;
+  const facts = scanCode(hasCode ? input.text : '', profile);
+  const nestingFrom: 'braces' | 'indentation' =
+    profile.blocks === 'braces' || (profile.blocks === 'auto' && facts.braces > 0) ? 'braces' : 'indentation';
+  const nestingDepth = nestingFrom === 'braces' ? facts.braceDepth : facts.indentDepth;
+
+  if (!hasCode) {
+    add('no code selected', 0);
+  } else {
+    add(plural(facts.lines, 'line', 'lines'), 0);
+    add(approxTokens(facts.tokens), sizePoints(facts.tokens));
+    const weight = structureWeight(facts.tokens);
+    if (nestingDepth >= 2) add(`nesting depth ${nestingDepth}`, weight * nestingPoints(nestingDepth));
+    if (facts.branches > 0) add(plural(facts.branches, 'branch', 'branches'), weight * branchPoints(facts.branches));
+    if (facts.functions >= 2) {
+      add(plural(facts.functions, 'function', 'functions'), weight * functionPoints(facts.functions));
+    }
+    if (facts.longLines > 0) {
+      const reason = facts.longLines === 1 ? 'a long line' : `long lines (${facts.longLines})`;
+      add(reason, weight * longLinePoints(facts.longLines));
+    }
+    if (facts.concurrency > 0) {
+      add(
+        `concurrency in the code (${plural(facts.concurrency, 'construct', 'constructs')})`,
+        concurrencyPoints(facts.concurrency),
+      );
+    }
+    if (profile.points !== 0 && language !== undefined) {
+      add(`language: ${language} (${profile.note ?? ''})`, profile.points);
+    }
+  }
+
+  add(`task: ${input.task}`, TASK_POINTS[input.task]);
+
+  const instruction = input.instruction?.trim() ?? '';
+  const instructionTokens = instruction === '' ? 0 : estimateTokens(instruction);
+  const instructionTopics: string[] = [];
+  const smallChangeWords: string[] = [];
+  if (instruction !== '') {
+    const points = instructionPoints(instructionTokens);
+    if (points >= 0.25) add(`instruction ${approxTokens(instructionTokens)}`, points);
+    const normalized = normalizeWords(instruction);
+    let topicPoints = 0;
+    for (let t = 0; t < TOPICS.length; t++) {
+      const topic = TOPICS[t]!;
+      if (!TOPIC_NEEDLES[t]!.some((needle) => normalized.includes(needle))) continue;
+      instructionTopics.push(topic.name);
+      const granted = Math.min(topic.points, TOPIC_CAP - topicPoints);
+      topicPoints += granted;
+      add(`instruction mentions ${topic.name}`, granted);
+    }
+    let smallPoints = 0;
+    for (let w = 0; w < SMALL_CHANGE_STEMS.length; w++) {
+      if (!normalized.includes(SMALL_CHANGE_NEEDLES[w]!)) continue;
+      smallChangeWords.push(SMALL_CHANGE_STEMS[w]!);
+      const granted = Math.max(SMALL_CHANGE_POINTS, SMALL_CHANGE_CAP - smallPoints);
+      smallPoints += granted;
+    }
+    if (smallChangeWords.length > 0) {
+      add(`instruction asks for a small change (${smallChangeWords.join(', ')})`, smallPoints);
+    }
+  }
+
+  const raw = 1 + total;
+  const score = clamp(Math.round(raw), 1, 10);
+  return {
+    score,
+    raw,
+    reasons: contributions.map((contribution) => contribution.reason),
+    contributions,
+    features: {
+      lines: facts.lines,
+      nonBlankLines: facts.nonBlankLines,
+      tokens: hasCode ? facts.tokens : 0,
+      instructionTokens,
+      nestingDepth,
+      nestingFrom,
+      branches: facts.branches,
+      functions: facts.functions,
+      longLines: facts.longLines,
+      maxLineLength: facts.maxLineLength,
+      concurrencyConstructs: facts.concurrency,
+      language,
+      instructionTopics,
+      smallChangeWords,
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * A fast token estimate for code and prose, without a tokenizer's vocabulary. It counts what BPE tokenizers mostly
+ * turn into one token each: runs of word characters (long identifiers split into several), punctuation characters,
+ * line breaks with their indentation, and non-ASCII characters.
+ *
+ * Calibration: least squares on relative error against the mean of OpenAI's o200k_base and cl100k_base counts over
+ * 559 texts (TypeScript and JavaScript sources, Python sources, MBPP tasks). Median error 8%, 90th percentile 20%;
+ * `chars / 4` has 18% and 42% on the same texts. One pass, no allocation.
+ */
+
+/** Tokens per run of word characters (`[A-Za-z0-9_$]+`). */
+const PER_WORD = 1.35;
+/** Extra tokens per character of a word beyond {@link LONG_WORD}: long identifiers split into pieces. */
+const PER_LONG_WORD_CHAR = 0.15;
+const LONG_WORD = 8;
+/** Tokens per ASCII punctuation character (operators and brackets often merge in pairs). */
+const PER_PUNCTUATION = 0.5;
+/** Tokens per line break (the break and its indentation usually make one token). */
+const PER_NEWLINE = 0.8;
+/** Tokens per non-ASCII character (accents merge, CJK and emoji do not: a cautious middle). */
+const PER_NON_ASCII = 1.5;
+
+/** What {@link tokensFromCounts} needs; a scanner that already walks the text can count these itself. */
+export interface TokenCounts {
+  /** Runs of word characters. */
+  readonly words: number;
+  /** Sum over words of the characters beyond the 8th. */
+  readonly longWordExtra: number;
+  readonly punctuation: number;
+  readonly newlines: number;
+  readonly nonAscii: number;
+}
+
+/** The estimate from counts, rounded; any non-empty text is at least one token. */
+export function tokensFromCounts(counts: TokenCounts): number {
+  const estimate =
+    counts.words * PER_WORD +
+    counts.longWordExtra * PER_LONG_WORD_CHAR +
+    counts.punctuation * PER_PUNCTUATION +
+    counts.newlines * PER_NEWLINE +
+    counts.nonAscii * PER_NON_ASCII;
+  return estimate <= 0 ? 0 : Math.max(1, Math.round(estimate));
+}
+
+/** Whether a char code belongs to a word run: ASCII letters, digits, `_` and `$`. */
+export function isWordCode(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 36
+  );
+}
+
+/** Estimated tokens of a text (code or prose) for a typical modern BPE tokenizer. */
+export function estimateTokens(text: string): number {
+  let words = 0;
+  let longWordExtra = 0;
+  let punctuation = 0;
+  let newlines = 0;
+  let nonAscii = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (isWordCode(code)) {
+      run++;
+      continue;
+    }
+    if (run > 0) {
+      words++;
+      if (run > LONG_WORD) longWordExtra += run - LONG_WORD;
+      run = 0;
+    }
+    if (code === 10) newlines++;
+    else if (code === 32 || code === 9 || code === 13) continue;
+    else if (code >= 128) nonAscii++;
+    else punctuation++;
+  }
+  if (run > 0) {
+    words++;
+    if (run > LONG_WORD) longWordExtra += run - LONG_WORD;
+  }
+  return tokensFromCounts({ words, longWordExtra, punctuation, newlines, nonAscii });
+}
+
+/** The word length beyond which {@link PER_LONG_WORD_CHAR} applies (for scanners counting {@link TokenCounts}). */
+export const LONG_WORD_LENGTH = LONG_WORD;
