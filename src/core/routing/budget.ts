@@ -1,0 +1,289 @@
+/**
+ * The budget gate: daily and monthly limits in USD, checked with an estimate before a request is sent, and alerts at
+ * 90% and 100% of each period, raised once per period.
+ *
+ * Spend comes through {@link SpendSource}; the ledger implements it later, {@link InMemorySpend} serves until then
+ * and in tests. Days and months are calendar periods in the configured IANA time zone (the system's when none),
+ * computed with `Intl.DateTimeFormat`, so "today" for a user in New York ends at midnight New York time.
+ */
+import type { BudgetConfig } from '../config/types';
+import { systemClock } from './clock';
+import type { Clock } from './clock';
+import { Emitter } from '../util/emitter';
+import type { Listen } from '../util/emitter';
+
+export type BudgetPeriod = 'day' | 'month';
+
+/** Longer than any calendar month in any zone (31 days, plus offset changes, plus margin). */
+const MONTH_SPAN_MS = 33 * 86_400_000;
+export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['day', 'month'];
+
+export interface SpendSource {
+  /** USD spent in the day or month (in `timeZone`, else the system's) that contains `now`. */
+  spentUsd(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> | number;
+  /** Records a cost; sources fed elsewhere (the ledger stores decision records itself) may leave it out. */
+  record?(costUsd: number, at: number): Promise<void> | void;
+}
+
+/** Calendar keys of instants in one time zone: "2026-03-09" for a day, "2026-03" for a month. */
+export class PeriodCalendar {
+  readonly timeZone: string;
+  private readonly format: Intl.DateTimeFormat;
+  private readonly intervals = new Map<BudgetPeriod, { readonly start: number; readonly end: number }>();
+
+  /** Throws a RangeError naming the zone when it is not a valid IANA time zone. */
+  constructor(timeZone?: string) {
+    try {
+      this.format = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
+    } catch {
+      throw new RangeError(`unknown time zone "${timeZone}"`);
+    }
+    this.timeZone = this.format.resolvedOptions().timeZone;
+  }
+
+  key(period: BudgetPeriod, at: number): string {
+    let year = '';
+    let month = '';
+    let day = '';
+    for (const part of this.format.formatToParts(at)) {
+      if (part.type === 'year') year = part.value;
+      else if (part.type === 'month') month = part.value;
+      else if (part.type === 'day') day = part.value;
+    }
+    return period === 'day' ? `${year}-${month}-${day}` : `${year}-${month}`;
+  }
+
+  /**
+   * The period containing `at` as [start, end) in epoch milliseconds. Found by binary search on the (monotonic)
+   * calendar key, so daylight-saving days of 23 or 25 hours come out right; the last interval per period is kept.
+   */
+  interval(period: BudgetPeriod, at: number): { readonly start: number; readonly end: number } {
+    const cached = this.intervals.get(period);
+    if (cached && at >= cached.start && at < cached.end) return cached;
+    const key = this.key(period, at);
+    // First instant whose key is not before `key`, and first instant whose key is after it.
+    let low = at - MONTH_SPAN_MS;
+    let high = at;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (this.key(period, mid) < key) low = mid;
+      else high = mid;
+    }
+    const start = high;
+    low = at;
+    high = at + MONTH_SPAN_MS;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (this.key(period, mid) > key) high = mid;
+      else low = mid;
+    }
+    const interval = { start, end: high };
+    this.intervals.set(period, interval);
+    return interval;
+  }
+}
+
+/** {@link PeriodCalendar.key} without keeping a calendar. */
+export function periodKey(period: BudgetPeriod, at: number, timeZone?: string): string {
+  return new PeriodCalendar(timeZone).key(period, at);
+}
+
+
+/** Costs with their times, in memory. Keeps about a month: enough for any day or month query at a recent `now`. */
+export class InMemorySpend implements SpendSource {
+  private entries: { readonly at: number; readonly usd: number }[] = [];
+  private readonly calendars = new Map<string, PeriodCalendar>();
+
+  record(costUsd: number, at: number): void {
+    if (!(costUsd > 0)) return;
+    this.entries.push({ at, usd: costUsd });
+    const horizon = at - MONTH_SPAN_MS;
+    if (this.entries.length > 0 && this.entries[0]!.at < horizon) {
+      this.entries = this.entries.filter((entry) => entry.at >= horizon);
+    }
+  }
+
+  spentUsd(period: BudgetPeriod, now: number, timeZone?: string): number {
+    const { start } = this.calendar(timeZone).interval(period, now);
+    let total = 0;
+    for (const entry of this.entries) if (entry.at >= start && entry.at <= now) total += entry.usd;
+    return total;
+  }
+
+  private calendar(timeZone: string | undefined): PeriodCalendar {
+    const id = timeZone ?? '';
+    let calendar = this.calendars.get(id);
+    if (!calendar) {
+      calendar = new PeriodCalendar(timeZone);
+      this.calendars.set(id, calendar);
+    }
+    return calendar;
+  }
+}
+
+export type BudgetDecision =
+  | { readonly action: 'allow' }
+  | {
+      readonly action: 'block' | 'downgrade' | 'warn';
+      readonly period: BudgetPeriod;
+      readonly usedUsd: number;
+      readonly limitUsd: number;
+      readonly message: string;
+    };
+
+export type AlertThreshold = 0.9 | 1;
+export const ALERT_THRESHOLDS: readonly AlertThreshold[] = [0.9, 1];
+
+export interface BudgetAlert {
+  readonly period: BudgetPeriod;
+  readonly threshold: AlertThreshold;
+  /** The calendar period it belongs to ("2026-03-09", "2026-03"). */
+  readonly periodKey: string;
+  readonly usedUsd: number;
+  readonly limitUsd: number;
+  readonly at: number;
+  /** "Model Router: 91% of today's $5.00 budget used ($4.55)". */
+  readonly message: string;
+}
+
+export interface BudgetStatus {
+  readonly period: BudgetPeriod;
+  readonly usedUsd: number;
+  readonly limitUsd: number;
+  /** usedUsd / limitUsd. */
+  readonly fraction: number;
+}
+
+export interface BudgetGateOptions {
+  readonly clock?: Clock;
+  readonly onListenerError?: (error: unknown) => void;
+}
+
+/** Float sums of cents ($4.55 = 4.549999...) must not land just under a threshold or just over a limit. */
+const EPSILON = 1e-9;
+
+function usd(value: number): string {
+  return `$${value.toFixed(2)}`;
+}
+
+function periodName(period: BudgetPeriod): string {
+  return period === 'day' ? "today's" : "this month's";
+}
+
+function limitOf(config: BudgetConfig, period: BudgetPeriod): number | undefined {
+  return period === 'day' ? config.dailyUsd : config.monthlyUsd;
+}
+
+const ACTION_TAILS: Readonly<Record<'block' | 'downgrade' | 'warn', string>> = {
+  block: 'request blocked',
+  downgrade: 'trying a lighter tier',
+  warn: 'sending anyway (budget action: warn)',
+};
+
+export class BudgetGate {
+  private config: BudgetConfig;
+  private calendar: PeriodCalendar;
+  private readonly clock: Clock;
+  /** Per period and threshold: the calendar key of the period it was last raised in. */
+  private readonly raised = new Map<string, string>();
+  private readonly alerts: Emitter<BudgetAlert>;
+  /** Fires at most once per period and threshold; the next day or month re-arms it. */
+  readonly onAlert: Listen<BudgetAlert>;
+
+  constructor(
+    config: BudgetConfig,
+    private readonly spend: SpendSource,
+    options: BudgetGateOptions = {},
+  ) {
+    this.config = config;
+    this.calendar = new PeriodCalendar(config.timeZone);
+    this.clock = options.clock ?? systemClock;
+    this.alerts = new Emitter<BudgetAlert>(options.onListenerError);
+    this.onAlert = this.alerts.event;
+  }
+
+  setConfig(config: BudgetConfig): void {
+    this.calendar = new PeriodCalendar(config.timeZone);
+    this.config = config;
+  }
+
+  /**
+   * Whether a request estimated at `estimateUsd` may go. Exceeding means used + estimate > limit; a free request
+   * (estimate 0) always passes, so a downgrade can end on a local model. When both periods would be exceeded the
+   * month is reported: waiting for tomorrow would not help. Also raises due alerts.
+   */
+  async check(estimateUsd: number, now: number = this.clock.now()): Promise<BudgetDecision> {
+    const statuses = await this.status(now);
+    this.raiseAlerts(statuses, now);
+    if (!(estimateUsd > 0)) return { action: 'allow' };
+    const exceeded = [...statuses]
+      .reverse()
+      .find((status) => status.usedUsd + estimateUsd > status.limitUsd + EPSILON);
+    if (!exceeded) return { action: 'allow' };
+    const action = this.config.onExceed;
+    const { period, usedUsd, limitUsd } = exceeded;
+    return {
+      action,
+      period,
+      usedUsd,
+      limitUsd,
+      message:
+        `Model Router: ${periodName(period)} ${usd(limitUsd)} budget would be exceeded ` +
+        `(${usd(usedUsd)} used + ${usd(estimateUsd)} estimated); ${ACTION_TAILS[action]}`,
+    };
+  }
+
+  /** Records a cost through the source (when it records) and raises due alerts. */
+  async record(costUsd: number, at: number = this.clock.now()): Promise<void> {
+    await this.spend.record?.(costUsd, at);
+    this.raiseAlerts(await this.status(at), at);
+  }
+
+  /** Spend against each configured limit ('day' before 'month'); periods without a limit are left out. */
+  async status(now: number = this.clock.now()): Promise<readonly BudgetStatus[]> {
+    const result: BudgetStatus[] = [];
+    for (const period of BUDGET_PERIODS) {
+      const limitUsd = limitOf(this.config, period);
+      if (limitUsd === undefined) continue;
+      const usedUsd = await this.spend.spentUsd(period, now, this.calendar.timeZone);
+      const fraction = limitUsd > 0 ? usedUsd / limitUsd : usedUsd > 0 ? Number.POSITIVE_INFINITY : 0;
+      result.push({ period, usedUsd, limitUsd, fraction });
+    }
+    return result;
+  }
+
+  dispose(): void {
+    this.alerts.dispose();
+  }
+
+  /**
+   * Raises the highest threshold crossed in each period unless it was already raised this period; crossing 100% at
+   * once also counts as having raised 90% (one notification, not two).
+   */
+  private raiseAlerts(statuses: readonly BudgetStatus[], now: number): void {
+    for (const status of statuses) {
+      const key = this.calendar.key(status.period, now);
+      const crossed = ALERT_THRESHOLDS.filter((threshold) => status.fraction + EPSILON >= threshold);
+      const highest = crossed[crossed.length - 1];
+      if (highest === undefined || this.raised.get(`${status.period}:${highest}`) === key) continue;
+      for (const threshold of crossed) this.raised.set(`${status.period}:${threshold}`, key);
+      const percent = Number.isFinite(status.fraction) ? Math.floor(status.fraction * 100 + EPSILON) : 100;
+      this.alerts.fire({
+        period: status.period,
+        threshold: highest,
+        periodKey: key,
+        usedUsd: status.usedUsd,
+        limitUsd: status.limitUsd,
+        at: now,
+        message:
+          `Model Router: ${percent}% of ${periodName(status.period)} ${usd(status.limitUsd)} budget used ` +
+          `(${usd(status.usedUsd)})`,
+      });
+    }
+  }
+}

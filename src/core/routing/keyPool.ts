@@ -1,0 +1,322 @@
+/**
+ * The keys of one provider and which of them can take a request now. A key serves some tiers (its tags), has a
+ * priority and limits, may be penalized after a 429 (rotation: the next pick takes another key), and is dead after
+ * an authentication error until its secret changes.
+ *
+ * Key VALUES never reach this class: keys are named by id, and a secret is known only by a fingerprint the caller
+ * computes (for example the first 12 hex digits of its SHA-256). A new fingerprint revives a dead key.
+ */
+import type { KeyConfig, Tier } from '../config/types';
+import { systemClock } from './clock';
+import type { Clock } from './clock';
+import { Emitter } from '../util/emitter';
+import type { Listen } from '../util/emitter';
+import { KeyLimiter } from './rateLimiter';
+import type { KeyLimiterSnapshot, LimitName } from './rateLimiter';
+
+/**
+ * JUDGEMENT: how long a key rests after a 429 that carried no Retry-After. Long enough that the next pick rotates to
+ * another key, short enough that a single-key provider is usable again within the retry policy's backoff range.
+ */
+export const DEFAULT_PENALTY_MS = 5_000;
+
+/** Why a key could not take the request. `waitMs` is set when the key becomes usable by itself after that long. */
+export type KeyUnusable =
+  | { readonly keyId: string; readonly reason: 'tier'; readonly message: string }
+  | { readonly keyId: string; readonly reason: 'auth'; readonly message: string }
+  | { readonly keyId: string; readonly reason: 'missing'; readonly message: string }
+  | {
+      readonly keyId: string;
+      readonly reason: 'limit';
+      readonly limit: LimitName;
+      readonly waitMs: number;
+      readonly message: string;
+    }
+  | { readonly keyId: string; readonly reason: 'circuit'; readonly waitMs?: number; readonly message: string };
+
+export type KeyPick =
+  | { readonly ok: true; readonly keyId: string; readonly skipped: readonly KeyUnusable[] }
+  | {
+      readonly ok: false;
+      /** Shortest wait until some key serving the tier is usable; undefined when none will be by waiting. */
+      readonly waitMs?: number;
+      readonly skipped: readonly KeyUnusable[];
+      readonly message: string;
+    };
+
+/** An extra per-key condition, typically the key's circuit breaker (`CircuitBreaker.check`). */
+export type KeyGate = (
+  keyId: string,
+  now: number,
+) => { readonly ok: true } | { readonly ok: false; readonly waitMs?: number; readonly reason: string };
+
+export interface KeyStatus {
+  readonly keyId: string;
+  readonly tiers: readonly Tier[];
+  readonly priority: number;
+  readonly authFailed: boolean;
+  readonly secretMissing: boolean;
+  readonly lastUsedAt?: number;
+  readonly limits: KeyLimiterSnapshot;
+}
+
+export interface KeyPoolOptions {
+  readonly clock?: Clock;
+  /** Penalty after a 429 without Retry-After. Default {@link DEFAULT_PENALTY_MS}. */
+  readonly defaultPenaltyMs?: number;
+}
+
+interface KeyState {
+  config: KeyConfig;
+  limiter: KeyLimiter;
+  order: number;
+  lastUsedAt: number | undefined;
+  /** Fingerprint of the secret that failed authentication. */
+  deadFingerprint: string | undefined;
+  /** Fingerprint of the secret currently stored, when the caller told us. */
+  currentFingerprint: string | undefined;
+  secretMissing: boolean;
+}
+
+function servesTier(config: KeyConfig, tier: Tier): boolean {
+  return !config.tiers || config.tiers.length === 0 || config.tiers.includes(tier);
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${Math.ceil(ms / 1000)} s`;
+}
+
+const LIMIT_LABELS: Readonly<Record<LimitName, string>> = {
+  rpm: 'requests per minute',
+  tpm: 'tokens per minute',
+  rpd: 'requests per day',
+  minInterval: 'minimum interval',
+  retryAfter: 'rate limited by the provider (429)',
+};
+
+function sameLimits(a: KeyConfig['limits'], b: KeyConfig['limits']): boolean {
+  return (
+    a?.rpm === b?.rpm && a?.tpm === b?.tpm && a?.rpd === b?.rpd && a?.minIntervalMs === b?.minIntervalMs
+  );
+}
+
+export class KeyPool {
+  private readonly clock: Clock;
+  private readonly defaultPenaltyMs: number;
+  private keys = new Map<string, KeyState>();
+  private readonly changed = new Emitter<void>();
+  /** Fires when a key is penalized, dies, is revived, or the keys change (not on every request). */
+  readonly onDidChange: Listen<void> = this.changed.event;
+
+  constructor(
+    readonly providerId: string,
+    keys: readonly KeyConfig[],
+    options: KeyPoolOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.defaultPenaltyMs = options.defaultPenaltyMs ?? DEFAULT_PENALTY_MS;
+    this.setKeys(keys);
+  }
+
+  /** Replaces the key configuration; keys that stay keep their state (limits restart only when they changed). */
+  setKeys(keys: readonly KeyConfig[]): void {
+    const next = new Map<string, KeyState>();
+    keys.forEach((config, order) => {
+      const previous = this.keys.get(config.id);
+      if (previous) {
+        const limiter = sameLimits(previous.config.limits, config.limits)
+          ? previous.limiter
+          : new KeyLimiter(config.limits, this.clock);
+        next.set(config.id, { ...previous, config, limiter, order });
+      } else {
+        next.set(config.id, {
+          config,
+          limiter: new KeyLimiter(config.limits, this.clock),
+          order,
+          lastUsedAt: undefined,
+          deadFingerprint: undefined,
+          currentFingerprint: undefined,
+          secretMissing: false,
+        });
+      }
+    });
+    this.keys = next;
+    this.changed.fire();
+  }
+
+  get keyIds(): readonly string[] {
+    return [...this.keys.keys()];
+  }
+
+  /**
+   * The best key for a request of `tokens` estimated tokens in `tier`, without consuming anything: among usable keys
+   * (serves the tier, secret present, not auth-dead, not penalized, limits allow, gate allows) the lowest priority
+   * value, then the least recently used, then configuration order. Otherwise the shortest wait and why each key was
+   * unusable.
+   */
+  pick(tier: Tier, tokens: number, now: number = this.clock.now(), gate?: KeyGate): KeyPick {
+    const skipped: KeyUnusable[] = [];
+    let best: KeyState | undefined;
+    for (const state of this.keys.values()) {
+      const unusable = this.unusable(state, tier, tokens, now, gate);
+      if (unusable) {
+        skipped.push(unusable);
+        continue;
+      }
+      if (!best || better(state, best)) best = state;
+    }
+    if (best) return { ok: true, keyId: best.config.id, skipped };
+    let waitMs: number | undefined;
+    for (const entry of skipped) {
+      if ((entry.reason === 'limit' || entry.reason === 'circuit') && entry.waitMs !== undefined) {
+        waitMs = waitMs === undefined ? entry.waitMs : Math.min(waitMs, entry.waitMs);
+      }
+    }
+    const message = this.describe(tier, skipped, waitMs);
+    return { ok: false, ...(waitMs === undefined ? {} : { waitMs }), skipped, message };
+  }
+
+  /** {@link pick}, then consumes the limits of the chosen key and marks it used. */
+  acquire(tier: Tier, tokens: number, now: number = this.clock.now(), gate?: KeyGate): KeyPick {
+    const result = this.pick(tier, tokens, now, gate);
+    if (result.ok) this.take(result.keyId, tokens, now);
+    return result;
+  }
+
+  /** Consumes one request and `tokens` on the key's limits and marks it used now. */
+  take(keyId: string, tokens: number, now: number = this.clock.now()): void {
+    const state = this.keys.get(keyId);
+    if (!state) return;
+    state.limiter.take(tokens, now);
+    state.lastUsedAt = now;
+  }
+
+  /** Gives back a request that was acquired but never sent. */
+  refund(keyId: string, tokens: number, now: number = this.clock.now()): void {
+    this.keys.get(keyId)?.limiter.refund(tokens, now);
+  }
+
+  /** Corrects the TPM bucket once the actual usage is known. */
+  settleTokens(keyId: string, estimated: number, actual: number, now: number = this.clock.now()): void {
+    this.keys.get(keyId)?.limiter.settleTokens(estimated, actual, now);
+  }
+
+  /** After a 429 on this key: unusable for the Retry-After (or the default penalty), so the next pick rotates. */
+  penalize(keyId: string, retryAfterMs: number | undefined, now: number = this.clock.now()): void {
+    const state = this.keys.get(keyId);
+    if (!state) return;
+    state.limiter.penalize(retryAfterMs ?? this.defaultPenaltyMs, now);
+    this.changed.fire();
+  }
+
+  /**
+   * After an authentication error with the secret whose fingerprint is given: the key is unusable until its secret
+   * changes. Ignored (returns false) when the caller already told us of a newer secret: the failing request used
+   * the old one.
+   */
+  markAuthFailed(keyId: string, secretFingerprint: string): boolean {
+    const state = this.keys.get(keyId);
+    if (!state) return false;
+    if (state.currentFingerprint !== undefined && state.currentFingerprint !== secretFingerprint) return false;
+    state.deadFingerprint = secretFingerprint;
+    state.currentFingerprint = secretFingerprint;
+    this.changed.fire();
+    return true;
+  }
+
+  /**
+   * The fingerprint of the secret now stored for the key, or undefined when none is stored. A fingerprint other
+   * than the one that failed authentication revives the key.
+   */
+  setFingerprint(keyId: string, secretFingerprint: string | undefined): void {
+    const state = this.keys.get(keyId);
+    if (!state) return;
+    const wasUsable = !state.secretMissing && !isDead(state);
+    state.currentFingerprint = secretFingerprint;
+    state.secretMissing = secretFingerprint === undefined;
+    if (secretFingerprint !== undefined && secretFingerprint !== state.deadFingerprint) {
+      state.deadFingerprint = undefined;
+    }
+    if (wasUsable !== (!state.secretMissing && !isDead(state))) this.changed.fire();
+  }
+
+  /** Manual reset from the UI: forgets penalties (not auth failures: those need a new secret). */
+  clearPenalties(): void {
+    for (const state of this.keys.values()) state.limiter.clearPenalty();
+    this.changed.fire();
+  }
+
+  snapshot(now: number = this.clock.now()): readonly KeyStatus[] {
+    return [...this.keys.values()].map((state) => ({
+      keyId: state.config.id,
+      tiers: state.config.tiers ?? [],
+      priority: state.config.priority ?? 0,
+      authFailed: isDead(state),
+      secretMissing: state.secretMissing,
+      ...(state.lastUsedAt === undefined ? {} : { lastUsedAt: state.lastUsedAt }),
+      limits: state.limiter.snapshot(now),
+    }));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  private unusable(state: KeyState, tier: Tier, tokens: number, now: number, gate?: KeyGate): KeyUnusable | undefined {
+    const keyId = state.config.id;
+    if (!servesTier(state.config, tier)) {
+      return { keyId, reason: 'tier', message: `${keyId}: serves ${state.config.tiers!.join(', ')} only` };
+    }
+    if (state.secretMissing) return { keyId, reason: 'missing', message: `${keyId}: no key stored` };
+    if (isDead(state)) {
+      return { keyId, reason: 'auth', message: `${keyId}: authentication failed; usable again when the key changes` };
+    }
+    const limit = state.limiter.check(tokens, now);
+    if (!limit.ok) {
+      return {
+        keyId,
+        reason: 'limit',
+        limit: limit.limit,
+        waitMs: limit.waitMs,
+        message: `${keyId}: ${LIMIT_LABELS[limit.limit]}, usable in ${seconds(limit.waitMs)}`,
+      };
+    }
+    if (gate) {
+      const gated = gate(keyId, now);
+      if (!gated.ok) {
+        return {
+          keyId,
+          reason: 'circuit',
+          ...(gated.waitMs === undefined ? {} : { waitMs: gated.waitMs }),
+          message: `${keyId}: ${gated.reason}`,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  private describe(tier: Tier, skipped: readonly KeyUnusable[], waitMs: number | undefined): string {
+    if (skipped.length === 0) return `${this.providerId} has no keys`;
+    const reasons = skipped.map((entry) => entry.message).join('; ');
+    if (skipped.every((entry) => entry.reason === 'tier')) {
+      return `no key of ${this.providerId} serves ${tier} work (${reasons})`;
+    }
+    const head = `no usable key of ${this.providerId} for ${tier} work`;
+    return waitMs === undefined ? `${head} (${reasons})` : `${head}, retry after ${seconds(waitMs)} (${reasons})`;
+  }
+}
+
+function isDead(state: KeyState): boolean {
+  const dead = state.deadFingerprint;
+  return dead !== undefined && (state.currentFingerprint ?? dead) === dead;
+}
+
+function better(a: KeyState, b: KeyState): boolean {
+  const priorityA = a.config.priority ?? 0;
+  const priorityB = b.config.priority ?? 0;
+  if (priorityA !== priorityB) return priorityA < priorityB;
+  const usedA = a.lastUsedAt ?? Number.NEGATIVE_INFINITY;
+  const usedB = b.lastUsedAt ?? Number.NEGATIVE_INFINITY;
+  if (usedA !== usedB) return usedA < usedB;
+  return a.order < b.order;
+}
