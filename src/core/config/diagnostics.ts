@@ -1,0 +1,109 @@
+/**
+ * Problems found in a configuration source, with where they are, and the helpers that word them.
+ */
+
+export type ConfigPath = readonly (string | number)[];
+
+export interface ConfigDiagnostic {
+  /** The file path, or `settings` for the settings layer. */
+  readonly file: string;
+  /** 1-based line of the offending node (or of its parent key when the node is missing); absent for settings. */
+  readonly line?: number;
+  /** 1-based column, with `line`. */
+  readonly column?: number;
+  /** Dotted path of the offending value, e.g. `providers.anthropic.keys[0].limits.rpm`; `` for the whole file. */
+  readonly key: string;
+  readonly message: string;
+  /** `error`: the value (or the whole file, for a file that does not validate) is not used. `warning`: used, cleaned. */
+  readonly severity: 'error' | 'warning';
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+/** `["providers", "anthropic", "keys", 0, "limits"]` -> `providers.anthropic.keys[0].limits`; odd keys are quoted. */
+export function formatKeyPath(path: ConfigPath): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      out += `[${segment}]`;
+    } else if (looksLikeSecret(segment)) {
+      out += '[(a name that looks like an API key)]';
+    } else if (IDENTIFIER.test(segment)) {
+      out += out === '' ? segment : `.${segment}`;
+    } else {
+      out += `[${JSON.stringify(segment)}]`;
+    }
+  }
+  return out;
+}
+
+/** `file:line:column: severity: message`, the form editors and terminals link. */
+export function formatDiagnostic(diagnostic: ConfigDiagnostic): string {
+  const where =
+    diagnostic.line === undefined
+      ? diagnostic.file
+      : `${diagnostic.file}:${diagnostic.line}:${diagnostic.column ?? 1}`;
+  return `${where}: ${diagnostic.severity}: ${diagnostic.message}`;
+}
+
+function editDistance(a: string, b: string): number {
+  // Optimal string alignment distance (Levenshtein plus adjacent transpositions: "reasonnig" -> "reasoning" is 1).
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest of `candidates` to `word` when it is a plausible typo of it (case ignored), else undefined. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const allowed = Math.max(1, Math.floor(word.length / 3));
+  return best !== undefined && bestDistance <= allowed ? best : undefined;
+}
+
+/** Tokens shaped like a provider API key (sk-..., sk-ant-..., AIza..., GitHub / Slack / Hugging Face tokens, Bearer). */
+const KEY_SHAPES: readonly RegExp[] = [
+  /(?:^|[^A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}/,
+  /(?:^|[^A-Za-z0-9])AIza[0-9A-Za-z_-]{30,}/,
+  /(?:^|[^A-Za-z0-9])(?:ghp|gho|ghu|ghs|github_pat|xox[abpr]|hf|gsk|pplx|r8|nvapi)[-_][A-Za-z0-9_-]{16,}/,
+  /Bearer\s+\S{16,}/i,
+];
+
+/** Whether a string is or contains something that looks like an API key value. */
+export function looksLikeSecret(value: string): boolean {
+  return KEY_SHAPES.some((shape) => shape.test(value));
+}
+
+/** A value quoted for a message: never a key-shaped string, never more than 40 characters. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    if (looksLikeSecret(value)) {
+      return '(a value that looks like an API key, not shown)';
+    }
+    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+    return JSON.stringify(shown);
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}

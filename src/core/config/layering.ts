@@ -1,0 +1,526 @@
+/**
+ * Layering: built-in defaults < user file < workspace file (trusted workspaces only) < settings, into one
+ * {@link Config}. Objects merge key by key; arrays (chains, keys, a key's tiers) replace the lower layer's whole; `null`
+ * (where the schema allows it) removes the lower layer's value.
+ *
+ * The workspace rule: a workspace file comes with a cloned repository, so it may never change where an EXISTING
+ * provider's key is sent. Its `baseUrl` and `protocol` for a provider that the defaults or the user file already define
+ * are dropped (and reported in `ignored`); its other settings apply. It may declare a NEW custom provider, but that
+ * provider gets no key entries: its `keys` list is dropped and no `default` entry is added, so nothing asks the secret
+ * store or the environment for a key for it (secrets are only ever looked up for the (provider, key id) pairs listed in
+ * `ProviderConfig.keys`). Declaring the provider in the user file is how a user gives it a key. Settings cannot touch
+ * endpoints, protocols, keys or prices at all (VS Code settings can come from a workspace too).
+ */
+import { createPriceTable } from '../pricing/cost';
+import type { PriceOverrides } from '../pricing/cost';
+import type { ConfigFile, PartialConfigFromSettings, ProviderFileEntry } from './configFile';
+import { SETTINGS_PROVIDER_FIELDS } from './configFile';
+import { configToFile } from './convert';
+import { AGENT_TASKS, DEFAULT_CONFIG, deepFreeze } from './defaults';
+import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
+import { didYouMean, formatKeyPath } from './diagnostics';
+import type { ConfigLayer, Locate } from './load';
+import { loadConfigText, validateConfigValue } from './load';
+import type { AgentConfig, AgentId, Config, KeyConfig, ProviderConfig, Tier } from './types';
+import { AGENT_IDS, TIERS } from './types';
+
+export interface ConfigFileInput {
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface ResolveConfigInput {
+  readonly user?: ConfigFileInput;
+  readonly workspace?: ConfigFileInput;
+  /** Whether the workspace is trusted (VS Code's workspace trust); an untrusted workspace file is not even parsed. */
+  readonly workspaceTrusted: boolean;
+  readonly settings?: PartialConfigFromSettings;
+  /** The configuration in force before; returned unchanged when a file does not validate (see {@link resolveConfig}). */
+  readonly previous?: Config;
+}
+
+export interface ConfigResolution {
+  readonly config: Config;
+  /** Problems in the files and settings, with file, line, column and key. */
+  readonly diagnostics: readonly ConfigDiagnostic[];
+  /** Human sentences about what was left out and why, e.g. "workspace config ignored: the workspace is not trusted". */
+  readonly ignored: readonly string[];
+}
+
+/** One file as the resolver sees it. */
+export interface FileLayerInput {
+  readonly file: string;
+  /** The layer to apply: the current parse when it validates, else the last good one, if any. */
+  readonly layer?: ConfigLayer;
+  /** Diagnostics of the file's current text. */
+  readonly diagnostics: readonly ConfigDiagnostic[];
+  /** The current text does not validate. */
+  readonly invalid: boolean;
+}
+
+export interface ResolveLayersInput {
+  readonly user?: FileLayerInput;
+  readonly workspace?: FileLayerInput;
+  readonly workspaceTrusted: boolean;
+  readonly settings?: PartialConfigFromSettings;
+}
+
+type Role = 'user' | 'workspace' | 'settings';
+
+interface Source {
+  readonly role: Role;
+  readonly file: string;
+  readonly locate?: Locate;
+}
+
+type Json = Record<string, unknown>;
+
+const SETTINGS_FILE = 'settings';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------------
+
+function isPlainObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** `over` merged into `base`: objects key by key, anything else (arrays included) replaces; `null` deletes. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(over)) return clone(over);
+  const out: Json = isPlainObject(base) ? { ...base } : {};
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    if (value === null) {
+      delete out[key];
+    } else {
+      out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key], value) : clone(value);
+    }
+  }
+  return out;
+}
+
+function roleLabel(role: Role): string {
+  return role === 'settings' ? 'settings' : `${role} config`;
+}
+
+function position(source: Source, path: ConfigPath, at: 'value' | 'key' = 'value'): { line?: number; column?: number } {
+  return source.locate?.(path, at) ?? {};
+}
+
+/** `workspace config /repo/.model-router.yaml:12` (or without the line). */
+function describeAt(source: Source, path: ConfigPath, at: 'value' | 'key' = 'value'): string {
+  if (source.role === 'settings') return 'settings';
+  const { line } = position(source, path, at);
+  return `${roleLabel(source.role)} ${source.file}${line !== undefined ? `:${line}` : ''}`;
+}
+
+function diagnostic(
+  source: Source,
+  path: ConfigPath,
+  message: string,
+  severity: ConfigDiagnostic['severity'],
+  at: 'value' | 'key' = 'value',
+): ConfigDiagnostic {
+  return { file: source.file, ...position(source, path, at), key: formatKeyPath(path), message, severity };
+}
+
+/** The sentence for a file whose current text does not validate. */
+function invalidFileSentence(role: Role, file: string, outcome: 'last-good' | 'unused' | 'previous'): string {
+  const head = `${roleLabel(role)} ${file} has errors (see diagnostics)`;
+  switch (outcome) {
+    case 'last-good':
+      return `${head}: its last good version stays in force until it is fixed`;
+    case 'previous':
+      return `${head}: the previous configuration stays in force until it is fixed`;
+    case 'unused':
+      return `${head} and no earlier version of it was valid: it is not used until it is fixed`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Applying one layer
+// ---------------------------------------------------------------------------------------------------------------------
+
+class Resolver {
+  state: ConfigFile = configToFile(DEFAULT_CONFIG);
+  readonly diagnostics: ConfigDiagnostic[] = [];
+  readonly ignored: string[] = [];
+  /** Providers only the workspace declares: never given key entries. */
+  readonly workspaceOnly = new Set<string>();
+  /** Who last set each agent's chain, who last touched each price, who introduced each custom provider. */
+  readonly chainSource = new Map<AgentId, Source>();
+  readonly priceSource = new Map<string, Source>();
+  readonly providerSource = new Map<string, Source>();
+
+  /** Settings: provider entries are restricted first, then each setting is validated on its own. */
+  applySettings(settings: PartialConfigFromSettings, diagnostics: ConfigDiagnostic[]): void {
+    const restricted = this.settingsRules(settings as ConfigFile);
+    this.apply({ role: 'settings', file: SETTINGS_FILE }, validSettings(restricted, diagnostics));
+  }
+
+  apply(source: Source, data: ConfigFile): void {
+    let layer: ConfigFile = data;
+    if (source.role === 'workspace') layer = this.workspaceRules(source, layer);
+    layer = this.tierRule(source, layer);
+
+    for (const id of Object.keys(layer.providers ?? {})) {
+      if (this.state.providers?.[id] === undefined) this.providerSource.set(id, source);
+    }
+    for (const key of Object.keys(layer.pricing ?? {})) this.priceSource.set(key, source);
+    const agents: Json = {};
+    for (const [id, entry] of Object.entries(layer.agents ?? {}) as [AgentId, { chain?: readonly string[]; reasoning?: string }][]) {
+      if (entry.chain !== undefined) {
+        this.chainSource.set(id, source);
+        // A new chain without a reasoning must not keep the lower layer's reasoning, which argued for another chain.
+        agents[id] =
+          entry.reasoning === undefined
+            ? { ...entry, reasoning: `Set in your ${roleLabel(source.role)} (no reasoning given): ${entry.chain.join(' → ')}.` }
+            : entry;
+      } else {
+        agents[id] = entry;
+      }
+    }
+    if (layer.agents !== undefined) layer = { ...layer, agents };
+    this.state = deepMerge(this.state, layer) as ConfigFile;
+  }
+
+  private workspaceRules(source: Source, input: ConfigFile): ConfigFile {
+    let data = input;
+    // Budgets and prices guard the user's money: a cloned repository may not loosen a budget or price a model at 0.
+    for (const field of ['budget', 'pricing'] as const) {
+      if (data[field] !== undefined) {
+        const { [field]: _dropped, ...rest } = data;
+        data = rest;
+        this.ignored.push(
+          `${describeAt(source, [field])}: ${field} ignored: only your user config or settings may set ${field === 'budget' ? 'budgets' : 'prices'}`,
+        );
+      }
+    }
+    if (data.providers === undefined) return data;
+    const providers: Record<string, ProviderFileEntry> = {};
+    for (const [id, entry] of Object.entries(data.providers)) {
+      const existing = this.state.providers?.[id];
+      if (existing !== undefined && !this.workspaceOnly.has(id)) {
+        const kept: Record<string, unknown> = { ...entry };
+        for (const field of ['baseUrl', 'protocol'] as const) {
+          if (entry[field] !== undefined && entry[field] !== existing[field]) {
+            delete kept[field];
+            this.ignored.push(
+              `${describeAt(source, ['providers', id, field])}: providers.${id}.${field} ignored: a workspace config may not ` +
+                `change where an existing provider's key is sent (only your user config can); its other settings apply`,
+            );
+          }
+        }
+        providers[id] = kept as ProviderFileEntry;
+      } else {
+        this.workspaceOnly.add(id);
+        const { keys, ...rest } = entry;
+        providers[id] = rest;
+        const dropped = keys !== undefined && keys.length > 0 ? ' (its keys list is dropped)' : '';
+        this.ignored.push(
+          `${describeAt(source, ['providers', id], 'key')}: providers.${id} is declared only by the workspace config, so it ` +
+            `gets no API key from your secret store or environment${dropped}; declare it in your user config to use a key with it`,
+        );
+      }
+    }
+    return { ...data, providers };
+  }
+
+  private settingsRules(data: ConfigFile): ConfigFile {
+    if (!isPlainObject(data.providers)) return data; // absent, or wrong and reported by validation
+    const providers: Record<string, ProviderFileEntry> = {};
+    for (const [id, entry] of Object.entries(data.providers)) {
+      if (this.state.providers?.[id] === undefined) {
+        this.ignored.push(`settings: providers.${id} ignored: settings can only tune a provider a config file or the defaults define`);
+        continue;
+      }
+      if (!isPlainObject(entry)) {
+        providers[id] = entry;
+        continue;
+      }
+      const kept: Record<string, unknown> = {};
+      for (const [field, value] of Object.entries(entry)) {
+        if ((SETTINGS_PROVIDER_FIELDS as readonly string[]).includes(field)) {
+          kept[field] = value;
+        } else {
+          this.ignored.push(
+            `settings: providers.${id}.${field} ignored: settings may only set ${SETTINGS_PROVIDER_FIELDS.join(', ')} ` +
+              `of a provider (endpoints, protocols and keys belong in your user config)`,
+          );
+        }
+      }
+      providers[id] = kept as ProviderFileEntry;
+    }
+    return { ...data, providers };
+  }
+
+  private tierRule(source: Source, data: ConfigFile): ConfigFile {
+    if (data.tiers === undefined) return data;
+    const light = data.tiers.light ?? this.state.tiers?.light ?? DEFAULT_CONFIG.routing.tiers.lightMax;
+    const medium = data.tiers.medium ?? this.state.tiers?.medium ?? DEFAULT_CONFIG.routing.tiers.mediumMax;
+    if (light >= 1 && light < medium && medium <= 9) return data;
+    const field = data.tiers.medium !== undefined ? 'medium' : 'light';
+    this.diagnostics.push(
+      diagnostic(
+        source,
+        ['tiers', field],
+        `tiers would be light ${light}, medium ${medium} with the layers below; they must satisfy 1 <= light < medium <= 9, ` +
+          `so this ${roleLabel(source.role)}'s tiers are not used`,
+        'error',
+      ),
+    );
+    return { ...data, tiers: undefined };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // The final Config
+  // -------------------------------------------------------------------------------------------------------------------
+
+  build(): Config {
+    const providers = this.buildProviders();
+    const known = new Set(Object.keys(providers));
+    const agents = {} as Record<AgentId, AgentConfig>;
+    for (const id of AGENT_IDS) agents[id] = this.buildAgent(id, known);
+    const freeProviders = Object.values(providers)
+      .filter((provider) => provider.free)
+      .map((provider) => provider.id);
+    const s = this.state;
+    const defaults = DEFAULT_CONFIG.routing;
+    const budget = s.budget ?? {};
+    return deepFreeze<Config>({
+      providers,
+      agents,
+      routing: {
+        strategy: s.strategy ?? defaults.strategy,
+        tiers: {
+          lightMax: s.tiers?.light ?? defaults.tiers.lightMax,
+          mediumMax: s.tiers?.medium ?? defaults.tiers.mediumMax,
+        },
+        localFirst: s.localFirst ?? defaults.localFirst,
+        escalateAfterFailures: s.escalateAfterFailures ?? defaults.escalateAfterFailures,
+        maxWaitMs: s.maxWaitMs ?? defaults.maxWaitMs,
+        retry: { ...defaults.retry, ...s.retry },
+        circuit: { ...defaults.circuit, ...s.circuit },
+        expectedOutputTokens: { ...defaults.expectedOutputTokens, ...s.expectedOutputTokens },
+      },
+      budget: {
+        onExceed: budget.onExceed ?? DEFAULT_CONFIG.budget.onExceed,
+        ...(typeof budget.daily === 'number' ? { dailyUsd: budget.daily } : {}),
+        ...(typeof budget.monthly === 'number' ? { monthlyUsd: budget.monthly } : {}),
+        ...(typeof budget.timeZone === 'string' ? { timeZone: budget.timeZone } : {}),
+      },
+      pricing: this.buildPricing(freeProviders),
+      ledger: { ...DEFAULT_CONFIG.ledger, ...s.ledger },
+    });
+  }
+
+  private buildProviders(): Record<string, ProviderConfig> {
+    const providers: Record<string, ProviderConfig> = {};
+    for (const [id, entry] of Object.entries(this.state.providers ?? {})) {
+      const source = this.providerSource.get(id);
+      if (entry.protocol === undefined || (entry.protocol === 'openai-compatible' && entry.baseUrl === undefined)) {
+        // Only a custom provider can get here (built-in ones have both from the defaults).
+        if (source !== undefined) {
+          this.diagnostics.push(
+            diagnostic(
+              source,
+              ['providers', id],
+              `providers.${id} has no ${entry.protocol === undefined ? 'protocol' : 'baseUrl'}: a custom provider needs ` +
+                `"protocol: openai-compatible" and a baseUrl such as http://localhost:1234/v1; it is left out`,
+              'error',
+              'key',
+            ),
+          );
+        }
+        continue;
+      }
+      const declaredKeys: readonly KeyConfig[] = this.workspaceOnly.has(id) ? [] : (entry.keys ?? []);
+      const requiresKey = entry.requiresKey ?? declaredKeys.length > 0;
+      const keys = requiresKey && declaredKeys.length === 0 && !this.workspaceOnly.has(id) ? [{ id: 'default' }] : declaredKeys;
+      const models: Partial<Record<Tier, string>> = {};
+      for (const tier of TIERS) {
+        const model = entry.models?.[tier];
+        if (typeof model === 'string') models[tier] = model;
+      }
+      providers[id] = {
+        id,
+        protocol: entry.protocol,
+        label: entry.label ?? id,
+        ...(entry.baseUrl !== undefined ? { baseUrl: entry.baseUrl } : {}),
+        enabled: entry.enabled ?? true,
+        models,
+        keys: clone(keys),
+        requiresKey,
+        free: entry.free ?? false,
+        weight: entry.weight ?? 1,
+        capabilities: { ...entry.capabilities },
+        ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),
+        ...(entry.idleTimeoutMs !== undefined ? { idleTimeoutMs: entry.idleTimeoutMs } : {}),
+      };
+    }
+    return providers;
+  }
+
+  private buildAgent(id: AgentId, known: ReadonlySet<string>): AgentConfig {
+    const entry = this.state.agents?.[id] ?? {};
+    const source = this.chainSource.get(id);
+    const chain = this.cleanChain(id, entry.chain ?? DEFAULT_CONFIG.agents[id].chain, known, source);
+    if (chain.length > 0) {
+      return { id, tasks: AGENT_TASKS[id], chain, reasoning: entry.reasoning ?? DEFAULT_CONFIG.agents[id].reasoning };
+    }
+    const fallback = DEFAULT_CONFIG.agents[id].chain.filter((provider) => known.has(provider));
+    if (source !== undefined) {
+      this.diagnostics.push(
+        diagnostic(source, ['agents', id, 'chain'], `agents.${id}.chain has no known provider left; the built-in chain is used`, 'warning'),
+      );
+    }
+    return { id, tasks: AGENT_TASKS[id], chain: fallback, reasoning: DEFAULT_CONFIG.agents[id].reasoning };
+  }
+
+  private cleanChain(id: AgentId, chain: readonly string[], known: ReadonlySet<string>, source: Source | undefined): string[] {
+    const out: string[] = [];
+    chain.forEach((provider, index) => {
+      const path = ['agents', id, 'chain', index];
+      let problem: string | undefined;
+      if (out.includes(provider)) {
+        problem = `agents.${id}.chain lists "${provider}" twice; the later one is dropped`;
+      } else if (!known.has(provider)) {
+        const suggestion = didYouMean(provider, known);
+        const guess = suggestion !== undefined ? ` (did you mean "${suggestion}"?)` : '';
+        problem = `agents.${id}.chain names unknown provider "${provider}"${guess}; it is dropped (known: ${[...known].join(', ')})`;
+      } else {
+        out.push(provider);
+      }
+      if (problem !== undefined && source !== undefined) this.diagnostics.push(diagnostic(source, path, problem, 'warning'));
+    });
+    return out;
+  }
+
+  private buildPricing(freeProviders: readonly string[]): PriceOverrides {
+    const pricing = (this.state.pricing ?? {}) as PriceOverrides;
+    try {
+      createPriceTable(pricing, { freeProviders });
+      return clone(pricing);
+    } catch {
+      // Find the offending entries one by one; keep the rest.
+    }
+    const kept: Record<string, PriceOverrides[string]> = {};
+    for (const [key, price] of Object.entries(pricing)) {
+      try {
+        createPriceTable({ [key]: price }, { freeProviders });
+        kept[key] = clone(price);
+      } catch (error) {
+        const source = this.priceSource.get(key);
+        const message = `${error instanceof Error ? error.message : String(error)}; this price override is not used`;
+        if (source !== undefined) this.diagnostics.push(diagnostic(source, ['pricing', key], message, 'error', 'key'));
+      }
+    }
+    return kept;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** Settings split into independently valid pieces: one bad setting must not drop the others. */
+function validSettings(settings: ConfigFile, diagnostics: ConfigDiagnostic[]): ConfigFile {
+  let valid: ConfigFile = {};
+  const sectioned = new Set(['agents', 'providers', 'budget', 'retry', 'circuit', 'ledger', 'expectedOutputTokens']);
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    const pieces: Json[] =
+      sectioned.has(key) && isPlainObject(value)
+        ? Object.entries(value)
+            .filter(([, inner]) => inner !== undefined)
+            .map(([name, inner]) => ({ [key]: { [name]: inner } }))
+        : [{ [key]: value }];
+    for (const piece of pieces) {
+      const problems = validateConfigValue(SETTINGS_FILE, piece);
+      if (problems.length === 0) {
+        valid = deepMerge(valid, piece) as ConfigFile;
+      } else {
+        diagnostics.push(...problems.map((problem) => ({ ...problem, message: `${problem.message}; this setting is not used` })));
+      }
+    }
+  }
+  return valid;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------------------------------
+
+/**
+ * Resolves already loaded layers (see {@link ConfigStore}, which keeps each file's last good layer). Never throws:
+ * every problem is a diagnostic or an `ignored` sentence.
+ */
+export function resolveLayers(input: ResolveLayersInput): ConfigResolution {
+  const resolver = new Resolver();
+  const fileDiagnostics: ConfigDiagnostic[] = [];
+  const applyFile = (role: 'user' | 'workspace', file: FileLayerInput | undefined): void => {
+    if (file === undefined) return;
+    fileDiagnostics.push(...file.diagnostics);
+    if (file.invalid) resolver.ignored.push(invalidFileSentence(role, file.file, file.layer !== undefined ? 'last-good' : 'unused'));
+    if (file.layer !== undefined) {
+      resolver.apply({ role, file: file.file, locate: file.layer.locate }, file.layer.data);
+    }
+  };
+  applyFile('user', input.user);
+  if (input.workspace !== undefined && !input.workspaceTrusted) {
+    resolver.ignored.push(`workspace config ignored: the workspace is not trusted (${input.workspace.file})`);
+  } else {
+    applyFile('workspace', input.workspace);
+  }
+  if (input.settings !== undefined) resolver.applySettings(input.settings, fileDiagnostics);
+  const config = resolver.build();
+  return { config, diagnostics: [...fileDiagnostics, ...resolver.diagnostics], ignored: resolver.ignored };
+}
+
+function loadFile(input: ConfigFileInput): FileLayerInput {
+  const result = loadConfigText(input.file, input.text);
+  return result.ok
+    ? { file: input.file, layer: result.layer, diagnostics: result.diagnostics, invalid: false }
+    : { file: input.file, diagnostics: result.diagnostics, invalid: true };
+}
+
+/**
+ * Parses, validates and layers the given texts. Stateless: when a file does not validate and `previous` is given,
+ * `previous` is returned unchanged with the file's diagnostics ("the last good configuration stays in force"); without
+ * `previous` the invalid file is left out. {@link ConfigStore} does better: it keeps each file's last good layer, so one
+ * bad edit of one file does not hold back changes to the others.
+ */
+export function resolveConfig(input: ResolveConfigInput): ConfigResolution {
+  const user = input.user !== undefined ? loadFile(input.user) : undefined;
+  const workspace =
+    input.workspace === undefined
+      ? undefined
+      : input.workspaceTrusted
+        ? loadFile(input.workspace)
+        : { file: input.workspace.file, diagnostics: [], invalid: false };
+  const resolution = resolveLayers({
+    ...(user !== undefined ? { user } : {}),
+    ...(workspace !== undefined ? { workspace } : {}),
+    workspaceTrusted: input.workspaceTrusted,
+    ...(input.settings !== undefined ? { settings: input.settings } : {}),
+  });
+  const invalid = [
+    ...(user?.invalid === true ? [{ role: 'user' as const, file: user.file }] : []),
+    ...(workspace?.invalid === true && input.workspaceTrusted ? [{ role: 'workspace' as const, file: workspace.file }] : []),
+  ];
+  if (input.previous === undefined || invalid.length === 0) return resolution;
+  const unused = new Set(invalid.map(({ role, file }) => invalidFileSentence(role, file, 'unused')));
+  return {
+    config: input.previous,
+    diagnostics: [...(user?.diagnostics ?? []), ...(workspace?.diagnostics ?? [])],
+    ignored: [
+      ...resolution.ignored.filter((sentence) => !unused.has(sentence)),
+      ...invalid.map(({ role, file }) => invalidFileSentence(role, file, 'previous')),
+    ],
+  };
+}

@@ -1,0 +1,455 @@
+/**
+ * Reads one configuration file: YAML text -> validated {@link ConfigFile}, or diagnostics that say file, line, column
+ * and key. Also validates plain values (the settings layer) with the same rules.
+ *
+ * Order of checks: YAML syntax (a file that does not parse stops here); key values (a field such as `apiKey`, or any
+ * string shaped like a key; these are reported without their value); the JSON Schema; then the checks a schema cannot
+ * express within one file (tier order, time zone, duplicate key ids).
+ */
+import type { ErrorObject } from 'ajv';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import { BUILTIN_PROVIDERS, isBuiltinProviderId } from '../providers/registry';
+import type { ConfigFile } from './configFile';
+import { BUILTIN_PROVIDER_IDS } from './defaults';
+import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
+import { describeValue, didYouMean, formatKeyPath, looksLikeSecret } from './diagnostics';
+import { schemaErrors } from './schema';
+
+export interface SourcePosition {
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+/** Finds a path in the source: its node, or the nearest existing parent key when the node is missing. */
+export type Locate = (path: ConfigPath, at?: 'value' | 'key') => SourcePosition | undefined;
+
+/** A file that validated: its data and a way back to source positions (for diagnostics found later, in layering). */
+export interface ConfigLayer {
+  readonly file: string;
+  readonly data: ConfigFile;
+  readonly locate: Locate;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly layer: ConfigLayer; readonly diagnostics: readonly ConfigDiagnostic[] }
+  | { readonly ok: false; readonly diagnostics: readonly ConfigDiagnostic[] };
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Source positions
+// ---------------------------------------------------------------------------------------------------------------------
+
+function scalarKey(node: unknown): string | undefined {
+  if (isScalar(node)) {
+    return node.value === null ? '' : String(node.value);
+  }
+  return undefined;
+}
+
+function makeLocate(doc: Document, lineCounter: LineCounter): Locate {
+  const position = (node: unknown): SourcePosition | undefined => {
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    if (offset === undefined) return undefined;
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  return (path, at = 'value') => {
+    let node: unknown = doc.contents;
+    let lastKey: unknown;
+    for (const segment of path) {
+      let next: unknown;
+      let nextKey: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => scalarKey(item.key) === String(segment));
+        if (pair !== undefined) {
+          nextKey = pair.key;
+          next = pair.value;
+        }
+      } else if (isSeq(node) && typeof segment === 'number') {
+        next = node.items[segment];
+        nextKey = next;
+      }
+      if (nextKey === undefined) {
+        // Missing: the parent's key (or the document start for the top level).
+        return position(lastKey) ?? position(node) ?? { line: 1, column: 1 };
+      }
+      lastKey = nextKey;
+      node = next;
+    }
+    if (at === 'key') return position(lastKey) ?? { line: 1, column: 1 };
+    return position(node) ?? position(lastKey) ?? { line: 1, column: 1 };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Key values
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** Field names that hold a secret in other tools' configs; normalised (lower case, no `-`, `_` or spaces). */
+const SECRET_FIELDS = new Set([
+  'apikey',
+  'key',
+  'token',
+  'secret',
+  'password',
+  'accesstoken',
+  'authtoken',
+  'apitoken',
+  'bearer',
+  'bearertoken',
+  'authorization',
+  'clientsecret',
+  'apisecret',
+  'secretkey',
+  'privatekey',
+]);
+
+function isSecretField(name: string): boolean {
+  return SECRET_FIELDS.has(name.toLowerCase().replace(/[-_\s]/g, ''));
+}
+
+interface SecretFinding {
+  readonly path: ConfigPath;
+  /** `field`: a secret-named field with a value; `shape`: a string shaped like a key in any field. */
+  readonly kind: 'field' | 'shape';
+}
+
+function findSecrets(value: unknown, path: ConfigPath, out: SecretFinding[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => findSecrets(item, [...path, index], out));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [name, child] of Object.entries(value)) {
+      const childPath = [...path, name];
+      if (isSecretField(name) && child !== null && child !== undefined && child !== '' && typeof child !== 'object') {
+        out.push({ path: childPath, kind: 'field' });
+      } else if (looksLikeSecret(name)) {
+        out.push({ path: childPath, kind: 'shape' });
+      } else {
+        findSecrets(child, childPath, out);
+      }
+    }
+  } else if (typeof value === 'string' && looksLikeSecret(value)) {
+    out.push({ path, kind: 'shape' });
+  }
+}
+
+function envHint(path: ConfigPath): string {
+  const id = path[0] === 'providers' && typeof path[1] === 'string' ? path[1] : undefined;
+  const env = id !== undefined && isBuiltinProviderId(id) ? BUILTIN_PROVIDERS[id].envVars : [];
+  return env.length > 0 ? `an environment variable (${env.join(' or ')})` : 'an environment variable';
+}
+
+function secretMessage(finding: SecretFinding): string {
+  const key = formatKeyPath(finding.path);
+  const what =
+    finding.kind === 'field'
+      ? `${key} holds a value, but API keys must never be written in a configuration file`
+      : `${key} looks like an API key, and API keys must never be written in a configuration file`;
+  return (
+    `${what} (the value is not used and not shown here). Store the key with "Model Router: Set API Key" ` +
+    `(VS Code SecretStorage) or in ${envHint(finding.path)}, and name it here only by id, e.g. keys: [{ id: default }].`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Schema errors
+// ---------------------------------------------------------------------------------------------------------------------
+
+function decodePointer(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const path: (string | number)[] = [];
+  let current: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(current)) {
+      const index = Number(segment);
+      path.push(index);
+      current = current[index];
+    } else {
+      path.push(segment);
+      current = typeof current === 'object' && current !== null ? (current as Record<string, unknown>)[segment] : undefined;
+    }
+  }
+  return path;
+}
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping (key: value entries)',
+  array: 'a list',
+  null: 'null',
+};
+
+function where(path: ConfigPath): string {
+  return path.length === 0 ? 'the top level' : formatKeyPath(path);
+}
+
+function knownKeys(error: ErrorObject): string[] {
+  const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => !isSecretField(name) && name !== '$schema');
+}
+
+interface Mapped {
+  readonly path: ConfigPath;
+  readonly at: 'value' | 'key';
+  readonly message: string;
+}
+
+function mapSchemaError(error: ErrorObject, data: unknown): Mapped | undefined {
+  const path = decodePointer(error.instancePath, data);
+  const key = formatKeyPath(path);
+  const got = `(got ${describeValue(error.data)})`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const known = knownKeys(error);
+      const suggestion = didYouMean(name, known);
+      const tail = suggestion !== undefined ? `; did you mean "${suggestion}"?` : known.length > 0 ? ` (known keys: ${known.join(', ')})` : '';
+      return { path: [...path, name], at: 'key', message: `unknown key ${describeValue(name)} in ${where(path)}${tail}` };
+    }
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const id = path[1];
+      if (path.length === 2 && path[0] === 'providers' && missing === 'protocol' && typeof id === 'string') {
+        const suggestion = didYouMean(id, BUILTIN_PROVIDER_IDS);
+        const guess = suggestion !== undefined ? ` (did you mean "${suggestion}"?)` : '';
+        return {
+          path,
+          at: 'key',
+          message:
+            `${key} is not a built-in provider${guess}; a custom provider needs "protocol: openai-compatible" and a baseUrl ` +
+            `(built in: ${BUILTIN_PROVIDER_IDS.join(', ')})`,
+        };
+      }
+      return { path, at: 'key', message: `${where(path)} needs "${missing}"` };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const list = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`;
+      return { path, at: 'value', message: `${key} must be ${list} ${got}` };
+    }
+    case 'const': {
+      const allowed = String(params.allowedValue);
+      const id = String(path[1]);
+      if (path[0] === 'providers' && path[2] === 'protocol' && isBuiltinProviderId(id)) {
+        return {
+          path,
+          at: 'value',
+          message: `${key} is always "${allowed}" for the built-in provider ${id}; declare a custom provider under another id for another endpoint ${got}`,
+        };
+      }
+      if (path[0] === 'providers' && path[2] === 'protocol') {
+        return { path, at: 'value', message: `${key} must be "${allowed}": custom providers can only be OpenAI-compatible ${got}` };
+      }
+      return { path, at: 'value', message: `${key} must be ${JSON.stringify(params.allowedValue)} ${got}` };
+    }
+    case 'type': {
+      const types = String(params.type)
+        .split(',')
+        .map((type) => TYPE_WORDS[type] ?? type);
+      return { path, at: 'value', message: `${where(path)} must be ${types.join(' or ')} ${got}` };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const op = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[error.keyword];
+      return { path, at: 'value', message: `${key} must be ${op} ${String(params.limit)} ${got}` };
+    }
+    case 'minItems':
+      return { path, at: 'value', message: `${key} must list at least ${String(params.limit)} item(s)` };
+    case 'minLength':
+      if (error.propertyName !== undefined) {
+        return { path: [...path, error.propertyName], at: 'key', message: `${where(path)} has an empty key` };
+      }
+      return { path, at: 'value', message: `${key} must not be empty` };
+    case 'uniqueItems':
+      return { path, at: 'value', message: `${key} lists the same value twice` };
+    case 'pattern': {
+      if (error.propertyName !== undefined) {
+        return {
+          path: [...path, error.propertyName],
+          at: 'key',
+          message: `${where(path)}: id ${describeValue(error.propertyName)} must be lower case letters, digits, "-" or "_" (starting with a letter or digit, at most 64)`,
+        };
+      }
+      const last = path[path.length - 1];
+      if (last === 'baseUrl') return { path, at: 'value', message: `${key} must be an http:// or https:// URL ${got}` };
+      if (last === 'id') {
+        return { path, at: 'value', message: `${key} must be letters, digits, ".", "-" or "_" (starting with a letter or digit, at most 64) ${got}` };
+      }
+      if (path[0] === 'agents') {
+        return { path, at: 'value', message: `${key} must be a provider id (lower case letters, digits, "-" or "_") ${got}` };
+      }
+      return { path, at: 'value', message: `${key} must match ${String(params.pattern)} ${got}` };
+    }
+    case 'not':
+      return { path, at: 'key', message: secretMessage({ path, kind: 'field' }) };
+    case 'propertyNames':
+    case 'allOf':
+    case 'anyOf':
+    case 'oneOf':
+    case 'if':
+      return undefined; // wrappers: the specific error is reported on its own
+    default:
+      return { path, at: 'value', message: `${where(path)} ${error.message ?? 'is invalid'}` };
+  }
+}
+
+function startsWith(path: ConfigPath, prefix: ConfigPath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, index) => String(path[index]) === String(segment));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Checks across fields of one file
+// ---------------------------------------------------------------------------------------------------------------------
+
+interface Finding {
+  readonly path: ConfigPath;
+  readonly at: 'value' | 'key';
+  readonly message: string;
+}
+
+/** Whether `timeZone` is an IANA zone this runtime knows. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fileChecks(data: ConfigFile): Finding[] {
+  const findings: Finding[] = [];
+  const { light, medium } = data.tiers ?? {};
+  if (light !== undefined && medium !== undefined && light >= medium) {
+    findings.push({
+      path: ['tiers', 'medium'],
+      at: 'value',
+      message: `tiers.light (${light}) must be below tiers.medium (${medium}): needs 1 <= light < medium <= 9`,
+    });
+  }
+  const timeZone = data.budget?.timeZone;
+  if (typeof timeZone === 'string' && !isValidTimeZone(timeZone)) {
+    findings.push({
+      path: ['budget', 'timeZone'],
+      at: 'value',
+      message: `budget.timeZone ${describeValue(timeZone)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
+    });
+  }
+  for (const [id, provider] of Object.entries(data.providers ?? {})) {
+    const seen = new Set<string>();
+    (provider.keys ?? []).forEach((entry, index) => {
+      if (seen.has(entry.id)) {
+        findings.push({
+          path: ['providers', id, 'keys', index, 'id'],
+          at: 'value',
+          message: `providers.${id}.keys[${index}].id "${entry.id}" is listed twice; key ids must be unique per provider`,
+        });
+      }
+      seen.add(entry.id);
+    });
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------------------------------
+
+function byPosition(a: ConfigDiagnostic, b: ConfigDiagnostic): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/**
+ * Validates a plain value (parsed YAML or the settings object) against the schema and the file-level rules. Every
+ * diagnostic is an error. `locate` maps paths to source positions (absent for settings).
+ */
+export function validateConfigValue(file: string, value: unknown, locate?: Locate): ConfigDiagnostic[] {
+  const diagnostics: ConfigDiagnostic[] = [];
+  const seen = new Set<string>();
+  const add = (finding: Finding): void => {
+    const key = formatKeyPath(finding.path);
+    const id = `${key}\u0000${finding.message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    const position = locate?.(finding.path, finding.at);
+    diagnostics.push({ file, ...(position ?? {}), key, message: finding.message, severity: 'error' });
+  };
+
+  const secrets: SecretFinding[] = [];
+  findSecrets(value, [], secrets);
+  for (const secret of secrets) {
+    add({ path: secret.path, at: secret.kind === 'field' ? 'key' : 'value', message: secretMessage(secret) });
+  }
+
+  const errors = schemaErrors(value);
+  const badNames: ConfigPath[] = errors
+    .filter((error) => error.propertyName !== undefined)
+    .map((error) => [...decodePointer(error.instancePath, value), error.propertyName as string]);
+  for (const error of errors) {
+    const mapped = mapSchemaError(error, value);
+    if (mapped === undefined) continue;
+    const isNameError = error.propertyName !== undefined;
+    if (secrets.some((secret) => startsWith(mapped.path, secret.path))) continue;
+    if (!isNameError && badNames.some((name) => startsWith(mapped.path, name))) continue;
+    add(mapped);
+  }
+  if (errors.length === 0) {
+    fileChecks(value as ConfigFile).forEach(add);
+  }
+  return diagnostics.sort(byPosition);
+}
+
+/**
+ * Parses and validates one configuration file. An empty file (or one with only comments) is a valid, empty layer.
+ * YAML warnings come back as `warning` diagnostics on a valid result.
+ */
+export function loadConfigText(file: string, text: string): LoadResult {
+  const lineCounter = new LineCounter();
+  // logLevel error: the library's own warnings (printed to stderr) could quote the file's text.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((error) => ({
+        file,
+        ...at(error.pos[0]),
+        key: '',
+        message: `YAML syntax error: ${error.message}`,
+        severity: 'error' as const,
+      })),
+    };
+  }
+  const warnings: ConfigDiagnostic[] = doc.warnings.map((warning) => ({
+    file,
+    ...at(warning.pos[0]),
+    key: '',
+    message: `YAML: ${warning.message}`,
+    severity: 'warning' as const,
+  }));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, diagnostics: [{ file, line: 1, column: 1, key: '', message: `YAML: ${message}`, severity: 'error' }] };
+  }
+  const locate = makeLocate(doc, lineCounter);
+  const errors = validateConfigValue(file, value, locate);
+  if (errors.length > 0) {
+    return { ok: false, diagnostics: [...errors, ...warnings].sort(byPosition) };
+  }
+  return { ok: true, layer: { file, data: value as ConfigFile, locate }, diagnostics: warnings };
+}
