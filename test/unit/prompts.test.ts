@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { EDIT_TASKS, buildPrompt } from '../../src/core/routing/prompts';
+
+describe('prompts', () => {
+  it('puts the instruction before the code, fenced with the language', () => {
+    const prompt = buildPrompt({ task: 'fix', text: 'let x = 1', language: 'ts', instruction: 'x must be const', source: 'a.ts:3-3' });
+    assert.equal(prompt.messages.length, 1);
+    assert.equal(prompt.messages[0]!.content, 'x must be const\n\nCode from a.ts:3-3:\n```ts\nlet x = 1\n```');
+    assert.match(prompt.system, /exactly one fenced code block/);
+  });
+
+  it('uses a fence longer than any backtick run inside the code, so the code cannot end the block', () => {
+    const code = 'const md = "```js\\nx\\n```";\nconst t = `````;';
+    const content = buildPrompt({ task: 'explain', text: code }).messages[0]!.content;
+    assert.ok(content.startsWith('Code:\n``````\n'), content);
+    assert.ok(content.endsWith('\n``````'));
+  });
+
+  it('asks a question without code when nothing is selected', () => {
+    assert.equal(buildPrompt({ task: 'ask', text: '  ', instruction: 'What is a monad?' }).messages[0]!.content, 'What is a monad?');
+    assert.equal(buildPrompt({ task: 'ask', text: '' }).messages[0]!.content, '(no code selected)');
+  });
+
+  it('marks which tasks produce an edit', () => {
+    assert.deepEqual([...EDIT_TASKS].sort(), ['document', 'fix', 'implement', 'refactor', 'tests']);
+  });
+});
