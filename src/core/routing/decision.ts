@@ -1,0 +1,89 @@
+/**
+ * The decision record: everything the router decided and did for one request. The ledger stores it, the UI shows
+ * it, the CLI prints it with `--json`. It never holds a key (only key ids) nor the user's code.
+ */
+import type { AgentId, TaskType, Tier } from '../config/types';
+import type { ErrorKind } from '../providers/errors';
+import type { Usage } from '../providers/types';
+
+export interface CandidateRecord {
+  readonly provider: string;
+  readonly model: string | undefined;
+  readonly tier: Tier;
+  /** `planned`: in the order to try; `skipped`: dropped before sending, with the reason. */
+  status: 'planned' | 'skipped';
+  reason?: string;
+  /** Estimated cost in USD of this candidate for this request, when its price is known. */
+  readonly estimateUsd: number | undefined;
+}
+
+export interface AttemptRecord {
+  readonly provider: string;
+  readonly model: string;
+  /** The key's id, never the key. */
+  readonly keyId: string;
+  readonly startedAt: number;
+  latencyMs: number;
+  /** Time to the first text, when any arrived. */
+  ttftMs?: number;
+  status: 'ok' | 'error';
+  errorKind?: ErrorKind;
+  httpStatus?: number;
+  message?: string;
+  retryAfterMs?: number;
+  /** Whether text had streamed before this attempt failed. */
+  partialOutput: boolean;
+  usage?: Usage;
+  /** True when the provider reported no usage and the router estimated it. */
+  usageEstimated?: boolean;
+  costUsd: number;
+}
+
+/** Why a request ended without an answer, beyond the provider's own error kinds. */
+export type FailureKind = ErrorKind | 'exhausted' | 'budget' | 'unavailable';
+
+export type Outcome = 'answered' | 'failed' | 'interrupted' | 'aborted';
+
+export interface Decision {
+  readonly id: string;
+  readonly startedAt: number;
+  finishedAt: number;
+  readonly task: TaskType;
+  readonly agent: AgentId;
+  readonly command?: string;
+  /** Undefined when the model was forced (complexity is skipped). */
+  readonly complexity: { readonly score: number; readonly reasons: readonly string[] } | undefined;
+  /** The tier the complexity asked for, before escalation and budget downgrades. */
+  readonly requestedTier: Tier;
+  tier: Tier;
+  escalated: boolean;
+  downgraded: boolean;
+  readonly strategy: string;
+  readonly forced?: { readonly provider: string; readonly model: string };
+  readonly promptTokens: number;
+  /** Estimated cost of the first planned candidate. */
+  estimateUsd: number | undefined;
+  /** Budget warnings raised before sending (onExceed: warn). */
+  budgetWarnings: string[];
+  candidates: CandidateRecord[];
+  attempts: AttemptRecord[];
+  outcome: Outcome;
+  chosen?: { readonly provider: string; readonly model: string };
+  usage: Usage;
+  costUsd: number;
+  error?: { readonly kind: FailureKind; readonly message: string; readonly retryAfterMs?: number };
+  /**
+   * Set when a stream broke after output had started: the partial answer is the failed model's alone, and
+   * `continueWith` lists the candidates a continuation would try (as `provider/model`).
+   */
+  interrupted?: { readonly provider: string; readonly model: string; readonly continueWith: readonly string[] };
+}
+
+export type RouteEvent =
+  | { readonly type: 'plan'; readonly decision: Decision }
+  | { readonly type: 'attempt'; readonly provider: string; readonly model: string; readonly keyId: string; readonly attempt: number }
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'retry'; readonly provider: string; readonly model: string; readonly delayMs: number; readonly reason: string }
+  | { readonly type: 'fallback'; readonly provider: string; readonly model: string; readonly reason: string }
+  | { readonly type: 'wait'; readonly delayMs: number; readonly reason: string }
+  | { readonly type: 'done'; readonly decision: Decision };

@@ -1,0 +1,717 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { AgentId, Config, KeyConfig, ProviderConfig, TaskType, Tier } from '../config/types';
+import { TIERS } from '../config/types';
+import { costOf, createPriceTable, estimateCost } from '../pricing/cost';
+import type { PriceTable } from '../pricing/cost';
+import { ProviderError, describeRetryAfter } from '../providers/errors';
+import { createProvider } from '../providers/registry';
+import type { ChatProvider, ProviderSettings, Usage } from '../providers/types';
+import { ZERO_USAGE } from '../providers/types';
+import { BudgetGate, InMemorySpend } from './budget';
+import type { SpendSource } from './budget';
+import { BreakerRegistry } from './circuitBreaker';
+import type { BreakerPermit } from './circuitBreaker';
+import { systemClock } from './clock';
+import type { Clock } from './clock';
+import { estimateComplexity } from './complexity';
+import type { AttemptRecord, CandidateRecord, Decision, FailureKind, RouteEvent } from './decision';
+import { KeyPool } from './keyPool';
+import { LatencyTracker } from './latency';
+import { buildPrompt } from './prompts';
+import { nextDelay } from './retryPolicy';
+import { orderCandidates } from './strategies';
+import { nearestTier, tierDown, tierFor, tierUp } from './tiers';
+import { estimateTokens } from './tokenEstimate';
+
+/** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
+export interface KeySource {
+  get(providerId: string, keyId: string): Promise<string | undefined> | string | undefined;
+  /** Tells a person where to set a missing key (ends "No API key for ..." messages). */
+  hint?(providerId: string): string;
+}
+
+export interface RouteRequest {
+  readonly task: TaskType;
+  /** Default: the agent bound to the task. */
+  readonly agent?: AgentId;
+  /** The selection (may be empty for a free question). */
+  readonly text: string;
+  readonly language?: string;
+  readonly instruction?: string;
+  /** Where the text comes from, e.g. `src/a.ts:10-42`. */
+  readonly source?: string;
+  /** The command that asked, for the ledger (e.g. `modelRouter.explain`). */
+  readonly command?: string;
+  /** Skip complexity and use this model; health, limits and budgets still apply. */
+  readonly forced?: { readonly provider: string; readonly model: string };
+  /** "Retry with a stronger model": one tier above what complexity says. */
+  readonly escalate?: boolean;
+  /** Candidates (`provider/model`) not to try, e.g. after an interrupted stream. */
+  readonly exclude?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+export interface RouterOptions {
+  readonly keys: KeySource;
+  readonly spend?: SpendSource;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Builds an adapter; default the provider registry. */
+  readonly createProvider?: (settings: ProviderSettings) => ChatProvider;
+  readonly onListenerError?: (error: unknown) => void;
+}
+
+/** Key id used for providers that need no key (local servers), so limits and breakers still apply per endpoint. */
+const KEYLESS_ID = 'none';
+
+interface Planned {
+  readonly record: CandidateRecord;
+  readonly provider: ProviderConfig;
+  readonly model: string;
+  readonly chainIndex: number;
+  /** Set when the candidate was dropped only because its keys are limited: how long until one frees up. */
+  waitMs?: number;
+}
+
+interface Plan {
+  readonly ordered: readonly Planned[];
+  readonly shortestWaitMs?: number;
+}
+
+function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 12);
+}
+
+function usageTokens(usage: Usage): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+  };
+}
+
+/**
+ * The router: complexity -> tier -> candidates along the agent's chain -> drop the unavailable ones (disabled, no
+ * model, open circuit, no usable key, over a limit, over budget) -> order by strategy -> try in order, retrying
+ * retryable errors with backoff on the same candidate and rotating keys on 429, then falling to the next.
+ * It is the only retry loop (the adapters never retry). Every request ends with a {@link Decision}.
+ */
+export class Router {
+  private config: Config;
+  private prices: PriceTable;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly keySource: KeySource;
+  private readonly makeProvider: (settings: ProviderSettings) => ChatProvider;
+  readonly breakers: BreakerRegistry;
+  readonly latency: LatencyTracker;
+  readonly budget: BudgetGate;
+  private readonly pools = new Map<string, KeyPool>();
+  /** Adapters by provider, key id and secret fingerprint, so SDK clients (and their connections) are reused. */
+  private readonly clients = new Map<string, ChatProvider>();
+  /** Failed requests in a row per agent and tier, for escalation. */
+  private readonly failuresInRow = new Map<string, number>();
+
+  constructor(config: Config, options: RouterOptions) {
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.keySource = options.keys;
+    this.makeProvider = options.createProvider ?? createProvider;
+    const listenerError = options.onListenerError ? { onListenerError: options.onListenerError } : {};
+    this.breakers = new BreakerRegistry(config.routing.circuit, { clock: this.clock, ...listenerError });
+    this.latency = new LatencyTracker({ clock: this.clock });
+    this.budget = new BudgetGate(config.budget, options.spend ?? new InMemorySpend(), { clock: this.clock, ...listenerError });
+    this.prices = this.priceTable(config);
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /** Applies a new configuration; health, limits and latency history carry over. */
+  setConfig(config: Config): void {
+    this.config = config;
+    this.prices = this.priceTable(config);
+    this.breakers.setConfig(config.routing.circuit);
+    this.budget.setConfig(config.budget);
+    for (const [id, pool] of this.pools) {
+      const provider = config.providers[id];
+      if (provider) pool.setKeys(this.poolKeys(provider));
+    }
+    this.clients.clear();
+  }
+
+  /** The key pool of a provider (created on first use); the tree view reads its snapshot. */
+  pool(providerId: string): KeyPool {
+    let pool = this.pools.get(providerId);
+    if (!pool) {
+      const provider = this.config.providers[providerId];
+      pool = new KeyPool(providerId, provider ? this.poolKeys(provider) : [], { clock: this.clock });
+      this.pools.set(providerId, pool);
+    }
+    return pool;
+  }
+
+  /** Manual "Reset Provider Health": closes the provider's breakers and forgets 429 penalties. */
+  resetHealth(providerId?: string): void {
+    for (const entry of this.breakers.entries()) {
+      if (providerId === undefined || entry.providerId === providerId) entry.breaker.reset();
+    }
+    for (const [id, pool] of this.pools) if (providerId === undefined || id === providerId) pool.clearPenalties();
+    this.failuresInRow.clear();
+  }
+
+  dispose(): void {
+    this.breakers.dispose();
+    this.budget.dispose();
+    for (const pool of this.pools.values()) pool.dispose();
+  }
+
+  /** The agent bound to a task. */
+  agentFor(task: TaskType): AgentId {
+    for (const agent of Object.values(this.config.agents)) if (agent.tasks.includes(task)) return agent.id;
+    return 'architect';
+  }
+
+  /**
+   * Routes one request. Yields a `plan` (before anything is sent), then attempts, text, retries and fallbacks, and
+   * always ends with `done` carrying the decision. Never throws for provider failures: they end in the decision.
+   */
+  async *route(request: RouteRequest): AsyncGenerator<RouteEvent, void, undefined> {
+    const config = this.config;
+    const agentId = request.agent ?? this.agentFor(request.task);
+    const prompt = buildPrompt(request);
+    const promptTokens = estimateTokens(prompt.system) + prompt.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    const complexity = request.forced
+      ? undefined
+      : estimateComplexity({
+          text: request.text,
+          task: request.task,
+          ...(request.language ? { language: request.language } : {}),
+          ...(request.instruction ? { instruction: request.instruction } : {}),
+        });
+    const requestedTier = complexity
+      ? tierFor(complexity.score, config.routing.tiers)
+      : this.tierOfModel(request.forced!.provider, request.forced!.model);
+    let tier = requestedTier;
+    let escalated = false;
+    if (!request.forced) {
+      const limit = config.routing.escalateAfterFailures;
+      const failures = this.failuresInRow.get(`${agentId}/${tier}`) ?? 0;
+      if (request.escalate || (limit > 0 && failures >= limit)) {
+        const up = tierUp(tier);
+        if (up) {
+          tier = up;
+          escalated = true;
+        }
+      }
+    }
+    const decision: Decision = {
+      id: randomUUID(),
+      startedAt: this.clock.now(),
+      finishedAt: 0,
+      task: request.task,
+      agent: agentId,
+      ...(request.command ? { command: request.command } : {}),
+      complexity: complexity ? { score: complexity.score, reasons: complexity.reasons } : undefined,
+      requestedTier,
+      tier,
+      escalated,
+      downgraded: false,
+      strategy: config.routing.strategy,
+      ...(request.forced ? { forced: request.forced } : {}),
+      promptTokens,
+      estimateUsd: undefined,
+      budgetWarnings: [],
+      candidates: [],
+      attempts: [],
+      outcome: 'failed',
+      usage: ZERO_USAGE,
+      costUsd: 0,
+    };
+
+    let planned = await this.plan(request, decision, promptTokens);
+    yield { type: 'plan', decision };
+
+    let lastError: ProviderError | undefined;
+    let waited = false;
+    for (;;) {
+      // Candidates dropped only because their keys are rate limited tell how long until one frees up.
+      let shortestWait = planned.shortestWaitMs;
+      let attemptedAny = false;
+      for (let index = 0; index < planned.ordered.length; index++) {
+        const candidate = planned.ordered[index]!;
+        const result = yield* this.tryCandidate(request, decision, candidate, prompt, promptTokens);
+        if (result.kind === 'answered') {
+          this.failuresInRow.delete(`${agentId}/${decision.tier}`);
+          yield this.finish(decision);
+          return;
+        }
+        if (result.kind === 'stop') {
+          if (result.error.kind === 'aborted') {
+            decision.outcome = 'aborted';
+          } else {
+            decision.outcome = 'interrupted';
+            decision.interrupted = {
+              provider: candidate.provider.id,
+              model: candidate.model,
+              continueWith: planned.ordered.slice(index + 1).map((c) => `${c.provider.id}/${c.model}`),
+            };
+            this.countFailure(agentId, decision.tier);
+          }
+          yield this.finish(decision, { kind: result.error.kind, message: result.error.message });
+          return;
+        }
+        if (result.kind === 'unavailable') {
+          if (result.waitMs !== undefined) shortestWait = Math.min(shortestWait ?? Infinity, result.waitMs);
+        } else {
+          attemptedAny = true;
+          lastError = result.error;
+        }
+        const next = planned.ordered[index + 1];
+        if (next) {
+          yield {
+            type: 'fallback',
+            provider: next.provider.id,
+            model: next.model,
+            reason: `${candidate.provider.id}/${candidate.model}: ${candidate.record.reason ?? result.kind}`,
+          };
+        }
+      }
+      if (!attemptedAny && shortestWait !== undefined) {
+        // Nothing could be sent because every key was limited: wait once if that is short enough, else say when.
+        if (!waited && shortestWait <= this.config.routing.maxWaitMs) {
+          waited = true;
+          yield { type: 'wait', delayMs: shortestWait, reason: `all candidates are rate limited; ${describeRetryAfter(shortestWait)}` };
+          try {
+            await this.clock.sleep(shortestWait, request.signal);
+          } catch {
+            yield this.finish(decision, { kind: 'aborted', message: 'The request was cancelled while waiting for a rate limit.' });
+            return;
+          }
+          planned = await this.plan(request, decision, promptTokens);
+          continue;
+        }
+        yield this.finish(decision, {
+          kind: 'exhausted',
+          message: `All keys exhausted: every candidate is rate limited; retry after ${Math.ceil(shortestWait / 1000)} s.`,
+          retryAfterMs: shortestWait,
+        });
+        return;
+      }
+      if (attemptedAny) this.countFailure(agentId, decision.tier);
+      yield this.finish(
+        decision,
+        lastError
+          ? {
+              kind: lastError.kind,
+              message: `Every candidate failed. Last: ${lastError.message}`,
+              ...(lastError.retryAfterMs !== undefined ? { retryAfterMs: lastError.retryAfterMs } : {}),
+            }
+          : this.unavailable(decision),
+      );
+      return;
+    }
+  }
+
+  // ---- Planning ----------------------------------------------------------------------------------------------
+
+  /** Builds the candidate list (with skip reasons), applies the budget gate (downgrading tiers if configured). */
+  private async plan(request: RouteRequest, decision: Decision, promptTokens: number): Promise<Plan> {
+    const excluded = new Set(request.exclude ?? []);
+    for (;;) {
+      const candidates = await this.candidates(request, decision.agent, decision.tier, promptTokens, excluded);
+      const viable = candidates.filter((c) => c.record.status === 'planned');
+      let downgradeWanted = false;
+      for (const candidate of viable) {
+        const estimate = candidate.record.estimateUsd ?? 0;
+        const verdict = await this.budget.check(estimate, this.clock.now());
+        if (verdict.action === 'allow') continue;
+        if (verdict.action === 'warn') {
+          if (!decision.budgetWarnings.includes(verdict.message)) decision.budgetWarnings.push(verdict.message);
+          continue;
+        }
+        if (verdict.action === 'downgrade') downgradeWanted = true;
+        candidate.record.status = 'skipped';
+        candidate.record.reason = `over budget: ${verdict.message}`;
+      }
+      const remaining = viable.filter((c) => c.record.status === 'planned');
+      const lower = tierDown(decision.tier);
+      if (remaining.length === 0 && downgradeWanted && lower && !request.forced) {
+        decision.tier = lower;
+        decision.downgraded = true;
+        continue;
+      }
+      const ordered = this.order(remaining, request.task, decision.tier);
+      decision.estimateUsd = ordered[0]?.record.estimateUsd;
+      let shortestWaitMs: number | undefined;
+      for (const c of candidates) {
+        if (c.waitMs !== undefined) shortestWaitMs = Math.min(shortestWaitMs ?? Infinity, c.waitMs);
+      }
+      // Keep the decision's candidate list in trying order, skipped ones after.
+      decision.candidates = [
+        ...ordered.map((c) => c.record),
+        ...candidates.filter((c) => c.record.status === 'skipped').map((c) => c.record),
+      ];
+      return { ordered, ...(shortestWaitMs !== undefined ? { shortestWaitMs } : {}) };
+    }
+  }
+
+  private async candidates(
+    request: RouteRequest,
+    agentId: AgentId,
+    tier: Tier,
+    promptTokens: number,
+    excluded: ReadonlySet<string>,
+  ): Promise<Planned[]> {
+    const config = this.config;
+    let chain: readonly string[];
+    if (request.forced) chain = [request.forced.provider];
+    else {
+      chain = config.agents[agentId]?.chain ?? [];
+      const local = config.providers['local'];
+      if (tier === 'light' && config.routing.localFirst && local?.enabled && local.models.light && chain[0] !== 'local') {
+        const health = this.breakers.get('local').check(this.clock.now());
+        if (health.ok) chain = ['local', ...chain.filter((id) => id !== 'local')];
+      }
+    }
+    const out: Planned[] = [];
+    for (let chainIndex = 0; chainIndex < chain.length; chainIndex++) {
+      const providerId = chain[chainIndex]!;
+      const provider = config.providers[providerId];
+      const model = request.forced
+        ? request.forced.model
+        : provider
+          ? this.modelFor(provider, tier)
+          : undefined;
+      const expectedOutput = config.routing.expectedOutputTokens[tier];
+      const price = model ? this.prices.priceOf(providerId, model) : undefined;
+      const estimateUsd = price ? estimateCost(price, promptTokens, expectedOutput) : undefined;
+      const record: CandidateRecord = { provider: providerId, model, tier, status: 'planned', estimateUsd };
+      const skip = (reason: string): void => {
+        record.status = 'skipped';
+        record.reason = reason;
+      };
+      const planned: Planned = { record, provider: provider!, model: model ?? '', chainIndex };
+      out.push(planned);
+      if (!provider) skip(`unknown provider "${providerId}"`);
+      else if (!provider.enabled) skip('disabled in the configuration');
+      else if (!model) skip(`no model configured for the ${tier} tier`);
+      else if (excluded.has(`${providerId}/${model}`)) skip('excluded by the caller (already tried)');
+      else {
+        const circuit = this.breakers.get(providerId).check(this.clock.now());
+        if (!circuit.ok) {
+          skip(circuit.reason);
+          continue;
+        }
+        await this.refreshKeys(provider);
+        const pick = this.pool(providerId).pick(tier, promptTokens + expectedOutput, this.clock.now(), this.keyGate(providerId));
+        if (!pick.ok) {
+          skip(pick.message);
+          if (pick.waitMs !== undefined) planned.waitMs = pick.waitMs;
+        }
+      }
+    }
+    if (request.forced && out[0]?.record.status === 'skipped') {
+      out[0].record.reason = `forced model ${request.forced.provider}/${request.forced.model} cannot run: ${out[0].record.reason}`;
+    }
+    return out;
+  }
+
+  private order(viable: readonly Planned[], task: TaskType, tier: Tier): Planned[] {
+    const strategyView = viable.map((c) => ({
+      planned: c,
+      provider: c.provider.id,
+      model: c.model,
+      chainIndex: c.chainIndex,
+      estimateUsd: c.record.estimateUsd,
+      capability: c.provider.capabilities[task] ?? 0.5,
+      weight: c.provider.weight > 0 ? c.provider.weight : 1,
+      p50Ms: this.latency.p50(c.provider.id, c.model),
+    }));
+    const ordered = orderCandidates(strategyView, this.config.routing.strategy, { task, random: this.random }).map(
+      (v) => v.planned,
+    );
+    // Local-first: light work goes to the healthy local provider whatever the strategy.
+    if (tier === 'light' && this.config.routing.localFirst) {
+      const local = ordered.findIndex((c) => c.provider.id === 'local');
+      if (local > 0) ordered.unshift(...ordered.splice(local, 1));
+    }
+    return ordered;
+  }
+
+  // ---- Calling -----------------------------------------------------------------------------------------------
+
+  private async *tryCandidate(
+    request: RouteRequest,
+    decision: Decision,
+    candidate: Planned,
+    prompt: ReturnType<typeof buildPrompt>,
+    promptTokens: number,
+  ): AsyncGenerator<
+    RouteEvent,
+    | { kind: 'answered' }
+    | { kind: 'stop'; error: ProviderError }
+    | { kind: 'failed'; error: ProviderError }
+    | { kind: 'unavailable'; waitMs?: number },
+    undefined
+  > {
+    const provider = candidate.provider;
+    const tier = decision.tier;
+    const tokens = promptTokens + this.config.routing.expectedOutputTokens[tier];
+    const pool = this.pool(provider.id);
+    let attempt = 0;
+    let lastError: ProviderError | undefined;
+    for (;;) {
+      if (request.signal?.aborted) {
+        return { kind: 'stop', error: new ProviderError({ provider: provider.id, kind: 'aborted', message: 'The request was cancelled.' }) };
+      }
+      const now = this.clock.now();
+      const pick = pool.pick(tier, tokens, now, this.keyGate(provider.id));
+      if (!pick.ok) {
+        if (attempt === 0) {
+          candidate.record.status = 'skipped';
+          candidate.record.reason = pick.message;
+          return { kind: 'unavailable', ...(pick.waitMs !== undefined ? { waitMs: pick.waitMs } : {}) };
+        }
+        candidate.record.reason = lastError?.message ?? pick.message;
+        return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
+      }
+      const providerPermit = this.breakers.get(provider.id).acquire(now);
+      if (!providerPermit.ok) {
+        candidate.record.reason = providerPermit.reason;
+        if (attempt === 0) {
+          candidate.record.status = 'skipped';
+          return { kind: 'unavailable', ...(providerPermit.waitMs !== undefined ? { waitMs: providerPermit.waitMs } : {}) };
+        }
+        return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
+      }
+      const keyPermit = this.breakers.get(provider.id, pick.keyId).acquire(now);
+      if (!keyPermit.ok) {
+        providerPermit.permit.release();
+        candidate.record.reason = keyPermit.reason;
+        return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
+      }
+      const secret = await this.secretOf(provider, pick.keyId);
+      pool.take(pick.keyId, tokens, now);
+      attempt += 1;
+      yield { type: 'attempt', provider: provider.id, model: candidate.model, keyId: pick.keyId, attempt };
+      const outcome = yield* this.call(request, decision, candidate, pick.keyId, secret, prompt, promptTokens, tokens, [
+        providerPermit.permit,
+        keyPermit.permit,
+      ]);
+      if (outcome === undefined) {
+        decision.chosen = { provider: provider.id, model: candidate.model };
+        return { kind: 'answered' };
+      }
+      const error = outcome;
+      lastError = error;
+      candidate.record.reason = error.message;
+      if (error.kind === 'aborted' || error.partialOutput) return { kind: 'stop', error };
+      if (error.kind === 'auth' && secret !== undefined) {
+        pool.markAuthFailed(pick.keyId, fingerprint(secret));
+        continue; // another key of this provider, if it has one; else the pick fails and we move on
+      }
+      if (error.kind === 'auth') return { kind: 'failed', error };
+      if (error.kind === 'rate_limit') {
+        pool.penalize(pick.keyId, error.retryAfterMs, this.clock.now());
+        const other = pool.pick(tier, tokens, this.clock.now(), this.keyGate(provider.id));
+        if (other.ok) continue; // rotate to another key at once
+      }
+      const retry = nextDelay(attempt, error, this.config.routing.retry, this.random);
+      if (!retry.retry) return { kind: 'failed', error };
+      yield { type: 'retry', provider: provider.id, model: candidate.model, delayMs: retry.delayMs, reason: error.message };
+      try {
+        await this.clock.sleep(retry.delayMs, request.signal);
+      } catch {
+        return { kind: 'stop', error: new ProviderError({ provider: provider.id, kind: 'aborted', message: 'The request was cancelled.' }) };
+      }
+    }
+  }
+
+  /** One attempt: streams text out, records the attempt; returns undefined on success, else the error. */
+  private async *call(
+    request: RouteRequest,
+    decision: Decision,
+    candidate: Planned,
+    keyId: string,
+    secret: string | undefined,
+    prompt: ReturnType<typeof buildPrompt>,
+    promptTokens: number,
+    estimatedTokens: number,
+    permits: readonly BreakerPermit[],
+  ): AsyncGenerator<RouteEvent, ProviderError | undefined, undefined> {
+    const provider = candidate.provider;
+    const started = this.clock.now();
+    const startedPerf = performance.now();
+    const attempt: AttemptRecord = {
+      provider: provider.id,
+      model: candidate.model,
+      keyId,
+      startedAt: started,
+      latencyMs: 0,
+      status: 'error',
+      partialOutput: false,
+      costUsd: 0,
+    };
+    decision.attempts.push(attempt);
+    let usage: Usage | undefined;
+    let textChars = '';
+    try {
+      const client = this.client(provider, keyId, secret);
+      const stream = client.stream({
+        model: candidate.model,
+        system: prompt.system,
+        messages: prompt.messages,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      for await (const chunk of stream) {
+        if (chunk.type === 'text') {
+          // Health is reported once the answer is complete: a stream cut halfway is a failure.
+          if (attempt.ttftMs === undefined) attempt.ttftMs = performance.now() - startedPerf;
+          textChars += chunk.text;
+          yield { type: 'text', text: chunk.text };
+        } else if (chunk.type === 'usage') usage = chunk.usage;
+      }
+      attempt.status = 'ok';
+      for (const permit of permits) permit.success();
+      if (attempt.ttftMs !== undefined) this.latency.record(provider.id, candidate.model, attempt.ttftMs);
+      return undefined;
+    } catch (caught) {
+      const error = ProviderError.is(caught)
+        ? caught
+        : new ProviderError({
+            provider: provider.id,
+            kind: 'server',
+            message: `${provider.label}: ${caught instanceof Error ? caught.message : String(caught)}`,
+          });
+      attempt.errorKind = error.kind;
+      if (error.status !== undefined) attempt.httpStatus = error.status;
+      attempt.message = error.message;
+      if (error.retryAfterMs !== undefined) attempt.retryAfterMs = error.retryAfterMs;
+      attempt.partialOutput = error.partialOutput;
+      for (const permit of permits) {
+        if (error.kind === 'aborted') permit.release();
+        else permit.failure(error);
+      }
+      return error;
+    } finally {
+      attempt.latencyMs = performance.now() - startedPerf;
+      const reported = usage !== undefined;
+      const finalUsage: Usage =
+        usage ?? (attempt.status === 'ok' || textChars ? { ...ZERO_USAGE, inputTokens: promptTokens, outputTokens: estimateTokens(textChars) } : ZERO_USAGE);
+      attempt.usage = finalUsage;
+      if (!reported && finalUsage !== ZERO_USAGE) attempt.usageEstimated = true;
+      const price = this.prices.priceOf(provider.id, candidate.model);
+      attempt.costUsd = price ? costOf(price, finalUsage) : 0;
+      decision.usage = addUsage(decision.usage, finalUsage);
+      decision.costUsd += attempt.costUsd;
+      this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
+      if (attempt.costUsd > 0) await this.budget.record(attempt.costUsd, this.clock.now());
+    }
+  }
+
+  // ---- Helpers -----------------------------------------------------------------------------------------------
+
+  private finish(decision: Decision, error?: { kind: FailureKind; message: string; retryAfterMs?: number }): RouteEvent {
+    decision.finishedAt = this.clock.now();
+    if (error) {
+      decision.error = error;
+      if (decision.outcome === 'failed' && error.kind === 'aborted') decision.outcome = 'aborted';
+    } else decision.outcome = 'answered';
+    return { type: 'done', decision };
+  }
+
+  private unavailable(decision: Decision): { kind: FailureKind; message: string } {
+    const skipped = decision.candidates.filter((c) => c.status === 'skipped');
+    const overBudget = skipped.length > 0 && skipped.every((c) => c.reason?.startsWith('over budget'));
+    const reasons = skipped.map((c) => `${c.provider}${c.model ? `/${c.model}` : ''}: ${c.reason}`).join('; ');
+    if (decision.forced && skipped[0]) return { kind: overBudget ? 'budget' : 'unavailable', message: skipped[0].reason ?? 'cannot run' };
+    return {
+      kind: overBudget ? 'budget' : 'unavailable',
+      message: skipped.length
+        ? `No candidate can take this request (${decision.agent}, ${decision.tier} tier). ${reasons}`
+        : `The agent "${decision.agent}" has no providers in its chain.`,
+    };
+  }
+
+  private countFailure(agent: AgentId, tier: Tier): void {
+    const key = `${agent}/${tier}`;
+    this.failuresInRow.set(key, (this.failuresInRow.get(key) ?? 0) + 1);
+  }
+
+  private modelFor(provider: ProviderConfig, tier: Tier): string | undefined {
+    const available = TIERS.filter((t) => provider.models[t]);
+    const nearest = nearestTier(tier, available);
+    return nearest ? provider.models[nearest] : undefined;
+  }
+
+  /** The tier a forced model is configured for at its provider (medium when it is not configured). */
+  private tierOfModel(providerId: string, model: string): Tier {
+    const provider = this.config.providers[providerId];
+    for (const tier of TIERS) if (provider?.models[tier] === model) return tier;
+    return 'medium';
+  }
+
+  private poolKeys(provider: ProviderConfig): readonly KeyConfig[] {
+    return provider.requiresKey ? provider.keys : provider.keys.length > 0 ? provider.keys : [{ id: KEYLESS_ID }];
+  }
+
+  private keyGate(providerId: string): (keyId: string, now: number) => { ok: true } | { ok: false; waitMs?: number; reason: string } {
+    return (keyId, now) => {
+      const admission = this.breakers.get(providerId, keyId).check(now);
+      return admission.ok ? { ok: true } : admission;
+    };
+  }
+
+  /** Tells the pool which keys have secrets now (a changed secret revives a key that failed authentication). */
+  private async refreshKeys(provider: ProviderConfig): Promise<void> {
+    const pool = this.pool(provider.id);
+    for (const key of this.poolKeys(provider)) {
+      if (!provider.requiresKey) {
+        pool.setFingerprint(key.id, KEYLESS_ID);
+        continue;
+      }
+      const secret = await this.keySource.get(provider.id, key.id);
+      pool.setFingerprint(key.id, secret ? fingerprint(secret) : undefined);
+    }
+  }
+
+  private async secretOf(provider: ProviderConfig, keyId: string): Promise<string | undefined> {
+    if (!provider.requiresKey && keyId === KEYLESS_ID) return undefined;
+    return (await this.keySource.get(provider.id, keyId)) || undefined;
+  }
+
+  private client(provider: ProviderConfig, keyId: string, secret: string | undefined): ChatProvider {
+    const id = `${provider.id}\u0000${keyId}\u0000${secret ? fingerprint(secret) : ''}`;
+    let client = this.clients.get(id);
+    if (!client) {
+      client = this.makeProvider({
+        id: provider.id,
+        protocol: provider.protocol,
+        label: provider.label,
+        requiresKey: provider.requiresKey,
+        ...(secret ? { apiKey: secret } : {}),
+        ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
+        ...(provider.timeoutMs ? { timeoutMs: provider.timeoutMs } : {}),
+        ...(provider.idleTimeoutMs ? { idleTimeoutMs: provider.idleTimeoutMs } : {}),
+        ...(this.keySource.hint ? { keyHint: this.keySource.hint(provider.id) } : {}),
+      });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  private priceTable(config: Config): PriceTable {
+    const free = Object.values(config.providers)
+      .filter((p) => p.free)
+      .map((p) => p.id);
+    return createPriceTable(config.pricing, { freeProviders: free, now: new Date(this.clock.now()) });
+  }
+}
