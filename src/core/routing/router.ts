@@ -69,13 +69,16 @@ interface Planned {
   readonly provider: ProviderConfig;
   readonly model: string;
   readonly chainIndex: number;
-  /** Set when the candidate was dropped only because its keys are limited: how long until one frees up. */
+  /** Set when the candidate was dropped only for a while: how long until it can be tried, and why. */
   waitMs?: number;
+  waitFor?: 'limit' | 'circuit';
 }
 
 interface Plan {
   readonly ordered: readonly Planned[];
   readonly shortestWaitMs?: number;
+  /** True when every candidate that frees up by waiting is held back by its keys' rate limits. */
+  readonly onlyLimits: boolean;
 }
 
 function fingerprint(secret: string): string {
@@ -288,7 +291,8 @@ export class Router {
         // Nothing could be sent because every key was limited: wait once if that is short enough, else say when.
         if (!waited && shortestWait <= this.config.routing.maxWaitMs) {
           waited = true;
-          yield { type: 'wait', delayMs: shortestWait, reason: `all candidates are rate limited; ${describeRetryAfter(shortestWait)}` };
+          const why = planned.onlyLimits ? 'all candidates are rate limited' : 'every candidate is rate limited or cooling down';
+          yield { type: 'wait', delayMs: shortestWait, reason: `${why}; ${describeRetryAfter(shortestWait)}` };
           try {
             await this.clock.sleep(shortestWait, request.signal);
           } catch {
@@ -298,9 +302,12 @@ export class Router {
           planned = await this.plan(request, decision, promptTokens);
           continue;
         }
+        const seconds = Math.ceil(shortestWait / 1000);
         yield this.finish(decision, {
           kind: 'exhausted',
-          message: `All keys exhausted: every candidate is rate limited; retry after ${Math.ceil(shortestWait / 1000)} s.`,
+          message: planned.onlyLimits
+            ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s.`
+            : `Every candidate is rate limited or cooling down after failures; retry after ${seconds} s. ${this.skipSummary(decision)}`,
           retryAfterMs: shortestWait,
         });
         return;
@@ -351,15 +358,18 @@ export class Router {
       const ordered = this.order(remaining, request.task, decision.tier);
       decision.estimateUsd = ordered[0]?.record.estimateUsd;
       let shortestWaitMs: number | undefined;
+      let onlyLimits = true;
       for (const c of candidates) {
-        if (c.waitMs !== undefined) shortestWaitMs = Math.min(shortestWaitMs ?? Infinity, c.waitMs);
+        if (c.waitMs === undefined) continue;
+        shortestWaitMs = Math.min(shortestWaitMs ?? Infinity, c.waitMs);
+        if (c.waitFor !== 'limit') onlyLimits = false;
       }
       // Keep the decision's candidate list in trying order, skipped ones after.
       decision.candidates = [
         ...ordered.map((c) => c.record),
         ...candidates.filter((c) => c.record.status === 'skipped').map((c) => c.record),
       ];
-      return { ordered, ...(shortestWaitMs !== undefined ? { shortestWaitMs } : {}) };
+      return { ordered, onlyLimits, ...(shortestWaitMs !== undefined ? { shortestWaitMs } : {}) };
     }
   }
 
@@ -408,13 +418,20 @@ export class Router {
         const circuit = this.breakers.get(providerId).check(this.clock.now());
         if (!circuit.ok) {
           skip(circuit.reason);
+          if (circuit.waitMs !== undefined) {
+            planned.waitMs = circuit.waitMs;
+            planned.waitFor = 'circuit';
+          }
           continue;
         }
         await this.refreshKeys(provider);
         const pick = this.pool(providerId).pick(tier, promptTokens + expectedOutput, this.clock.now(), this.keyGate(providerId));
         if (!pick.ok) {
           skip(pick.message);
-          if (pick.waitMs !== undefined) planned.waitMs = pick.waitMs;
+          if (pick.waitMs !== undefined) {
+            planned.waitMs = pick.waitMs;
+            planned.waitFor = 'limit';
+          }
         }
       }
     }
@@ -628,10 +645,17 @@ export class Router {
     return { type: 'done', decision };
   }
 
+  private skipSummary(decision: Decision): string {
+    return decision.candidates
+      .filter((c) => c.status === 'skipped')
+      .map((c) => `${c.provider}${c.model ? `/${c.model}` : ''}: ${c.reason}`)
+      .join('; ');
+  }
+
   private unavailable(decision: Decision): { kind: FailureKind; message: string } {
     const skipped = decision.candidates.filter((c) => c.status === 'skipped');
     const overBudget = skipped.length > 0 && skipped.every((c) => c.reason?.startsWith('over budget'));
-    const reasons = skipped.map((c) => `${c.provider}${c.model ? `/${c.model}` : ''}: ${c.reason}`).join('; ');
+    const reasons = this.skipSummary(decision);
     if (decision.forced && skipped[0]) return { kind: overBudget ? 'budget' : 'unavailable', message: skipped[0].reason ?? 'cannot run' };
     return {
       kind: overBudget ? 'budget' : 'unavailable',
