@@ -2,6 +2,7 @@ import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
+import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
 
 /**
@@ -12,6 +13,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'provider', run: providerOverheadBench },
   { name: 'complexity', run: complexityBench },
   { name: 'routing', run: routingDevBench },
+  { name: 'router', run: routerBench },
 ];
 
 async function main(): Promise<void> {
