@@ -255,6 +255,32 @@ agents:
     assert.equal(decision.costUsd, 0);
   });
 
+  it('sends light work to the healthy local provider first, and skips it when its circuit is open', async () => {
+    const text = `
+localFirst: true
+providers:
+  anthropic: { baseUrl: "${anthropic.baseURL}" }
+  local: { baseUrl: "${local.baseURL}" }
+agents:
+  explainer: { chain: [anthropic], reasoning: test }
+`;
+    const r = router(resolveConfig({ user: { file: 't.yaml', text }, workspaceTrusted: true }).config);
+    local.enqueue({ text: 'local' });
+    const light = await run(r);
+    assert.equal(light.decision.tier, 'light');
+    assert.equal(light.decision.chosen?.provider, 'local');
+    assert.equal(light.decision.costUsd, 0);
+
+    local.enqueue({ error: 'server' }, { error: 'server' }, { error: 'server' });
+    anthropic.enqueue({ text: 'a' }, { text: 'b' });
+    await run(r);
+    await run(r);
+    assert.equal(r.breakers.get('local').snapshot().state, 'open');
+    const afterOutage = await run(r, {});
+    assert.equal(afterOutage.decision.chosen?.provider, 'anthropic');
+    assert.ok(!afterOutage.decision.attempts.some((a) => a.provider === 'local'), 'an unhealthy local server is not tried');
+  });
+
   it('runs a forced model, and says clearly when it cannot run', async () => {
     const r = router();
     gemini.enqueue({ text: 'forced' });
