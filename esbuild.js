@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Bundles the extension (and later the CLI) with esbuild, and the extension-host test suite on request.
+ * Bundles the extension and the CLI with esbuild, and the extension-host test suite on request.
  *
  *   node esbuild.js                 development: source maps, not minified        -> dist/
  *   node esbuild.js --production    minified, no source maps (what the .vsix ships) -> dist/
@@ -51,16 +51,16 @@ const productTargets = [
       external: ['vscode'],
     },
   },
-  // The CLI goes here once src/cli.ts exists. It must not import `vscode` (src/core has no vscode import), so it
-  // gets no `external` list; the banner makes dist/cli.js runnable as `model-router` through package.json `bin`.
-  // {
-  //   name: 'cli',
-  //   options: {
-  //     entryPoints: { cli: 'src/cli.ts' },
-  //     outdir: 'dist',
-  //     banner: { js: '#!/usr/bin/env node' },
-  //   },
-  // },
+  // The CLI must not import `vscode` (src/core has no vscode import), so it gets no `external` list; the banner makes
+  // dist/cli.js runnable as `model-router` through package.json `bin`.
+  {
+    name: 'cli',
+    options: {
+      entryPoints: { cli: 'src/cli.ts' },
+      outdir: 'dist',
+      banner: { js: '#!/usr/bin/env node' },
+    },
+  },
   // sql.js: when the ledger lands, copy node_modules/sql.js/dist/sql-wasm.wasm next to the bundles (a small
   // onEnd plugin) and keep it in the .vsix (.vscodeignore).
 ];

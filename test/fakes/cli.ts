@@ -8,7 +8,7 @@
  *   --quiet              do not log each request
  */
 import type { RecordedRequest } from './fakeServer';
-import { FAKES_DEFAULT_PORT_BASE, FAKE_KEYS, startFakeProviders } from './fakeProviders';
+import { FAKES_DEFAULT_PORT_BASE, startFakeProviders } from './fakeProviders';
 import type { FakeProviders } from './fakeProviders';
 
 interface CliOptions {
@@ -82,14 +82,6 @@ async function main(): Promise<void> {
   }
   const { anthropic, openai, gemini } = fakes;
 
-  // Keys are never part of provider settings: they come from SecretStorage (extension) or the environment (CLI).
-  const providers = [
-    { id: 'anthropic', protocol: 'anthropic', baseUrl: anthropic.baseURL, keyFrom: 'ANTHROPIC_API_KEY' },
-    { id: 'openai', protocol: 'openai', baseUrl: openai.baseURL, keyFrom: 'OPENAI_API_KEY' },
-    { id: 'deepseek', protocol: 'openai-compatible', baseUrl: openai.baseURL, keyFrom: 'DEEPSEEK_API_KEY' },
-    { id: 'local', protocol: 'openai-compatible', baseUrl: openai.baseURL, keyFrom: '(none needed)' },
-    { id: 'gemini', protocol: 'gemini', baseUrl: gemini.baseURL, keyFrom: 'GEMINI_API_KEY' },
-  ];
   const lines = [
     '',
     '=====================================================================================',
@@ -103,18 +95,10 @@ async function main(): Promise<void> {
     '',
     ` Keys: ${options.requireKeys ? 'REQUIRED (the placeholders below; others get the provider\'s real auth error)' : 'any value is accepted (start with --require-keys to enforce the placeholders)'}`,
     '',
-    ' Environment (bash):',
-    `   export ANTHROPIC_BASE_URL=${anthropic.baseURL}`,
-    `   export ANTHROPIC_API_KEY=${FAKE_KEYS.anthropic}`,
-    `   export OPENAI_BASE_URL=${openai.baseURL}`,
-    `   export OPENAI_API_KEY=${FAKE_KEYS.openai}`,
-    `   export GEMINI_BASE_URL=${gemini.baseURL}        # @google/generative-ai reads no env var: pass it as requestOptions.baseUrl`,
-    `   export GOOGLE_GEMINI_BASE_URL=${gemini.baseURL} # read by @google/genai`,
-    `   export GEMINI_API_KEY=${FAKE_KEYS.gemini}`,
+    ' Environment for the model-router CLI (bash); the OpenAI-compatible fake also stands in for DeepSeek and a local server:',
+    ...Object.entries(fakes.env).map(([name, value]) => `   export ${name}=${value}`),
     '',
-    ' Provider settings (ProviderSettings in src/core/providers/types.ts; pass to createProvider() with the',
-    ' key read from the variable named; the OpenAI-compatible fake also stands in for DeepSeek and a local server):',
-    ...providers.map((p) => `   ${JSON.stringify({ id: p.id, protocol: p.protocol, baseUrl: p.baseUrl })}  key: ${p.keyFrom}`),
+    ' Then, for example:  npm run build && node dist/cli.js ask --task explain --prompt "what does x++ do?"',
     '',
     ' Ctrl-C stops the simulated providers.',
     '',

@@ -74,6 +74,10 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     GEMINI_BASE_URL: gemini.baseURL,
     GOOGLE_GEMINI_BASE_URL: gemini.baseURL,
     GEMINI_API_KEY: FAKE_KEYS.gemini,
+    // The OpenAI-compatible fake also stands in for DeepSeek and a local server.
+    DEEPSEEK_BASE_URL: openai.baseURL,
+    DEEPSEEK_API_KEY: FAKE_KEYS.openai,
+    MODEL_ROUTER_LOCAL_BASE_URL: openai.baseURL,
     ...(options.demo ? { MODEL_ROUTER_DEMO: '1' } : {}),
   };
   return { anthropic, openai, gemini, env, close };

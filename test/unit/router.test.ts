@@ -231,28 +231,48 @@ agents:
     assert.equal(anthropic.modelRequests.length + openai.modelRequests.length + gemini.modelRequests.length, 0);
   });
 
-  it('downgrades a tier when the budget says so, ending on the free local model', async () => {
+  it('downgrades tier by tier when the budget says so, until a cheaper model fits', async () => {
     const spend = new InMemorySpend();
     spend.record(4.999, clock.now());
     const text = `
-localFirst: true
+budget: { daily: 5, onExceed: downgrade }
+providers:
+  anthropic: { baseUrl: "${anthropic.baseURL}" }
+agents:
+  reviewer: { chain: [anthropic], reasoning: test }
+`;
+    const r = router(resolveConfig({ user: { file: 't.yaml', text }, workspaceTrusted: true }).config, spend);
+    const big = Array.from({ length: 120 }, (_, i) => `if (a${i}) { for (const b of c${i}) { if (b) { d(b); } } }`).join('\n');
+    anthropic.enqueue({ text: 'cheap review' });
+    const { decision, text: answer } = await run(r, { task: 'review', text: big });
+    assert.equal(answer, 'cheap review');
+    assert.notEqual(decision.requestedTier, 'light');
+    assert.equal(decision.downgraded, true);
+    assert.equal(decision.tier, 'light');
+    assert.equal(anthropic.modelRequests[0]!.model, decision.chosen?.model);
+    assert.ok((decision.estimateUsd ?? 1) < 0.001, `the estimate fits the $0.001 left: ${decision.estimateUsd}`);
+  });
+
+  it('over budget, a free local model in the chain still answers without a downgrade', async () => {
+    const spend = new InMemorySpend();
+    spend.record(5, clock.now());
+    const text = `
 budget: { daily: 5, onExceed: downgrade }
 providers:
   anthropic: { baseUrl: "${anthropic.baseURL}" }
   local: { baseUrl: "${local.baseURL}" }
 agents:
-  reviewer: { chain: [anthropic], reasoning: test }
+  reviewer: { chain: [anthropic, local], reasoning: test }
 `;
-    const r2 = router(resolveConfig({ user: { file: 't.yaml', text }, workspaceTrusted: true }).config, spend);
+    const r = router(resolveConfig({ user: { file: 't.yaml', text }, workspaceTrusted: true }).config, spend);
     local.enqueue({ text: 'local answer' });
     const big = Array.from({ length: 120 }, (_, i) => `if (a${i}) { for (const b of c${i}) { if (b) { d(b); } } }`).join('\n');
-    const { decision, text: answer } = await run(r2, { task: 'review', text: big });
+    const { decision, text: answer } = await run(r, { task: 'review', text: big });
     assert.equal(answer, 'local answer');
-    assert.equal(decision.downgraded, true);
-    assert.equal(decision.tier, 'light');
-    assert.notEqual(decision.requestedTier, 'light');
     assert.equal(decision.chosen?.provider, 'local');
     assert.equal(decision.costUsd, 0);
+    assert.match(decision.candidates.find((c) => c.provider === 'anthropic')!.reason ?? '', /over budget/);
+    assert.equal(anthropic.modelRequests.length, 0);
   });
 
   it('sends light work to the healthy local provider first, and skips it when its circuit is open', async () => {
@@ -262,12 +282,17 @@ providers:
   anthropic: { baseUrl: "${anthropic.baseURL}" }
   local: { baseUrl: "${local.baseURL}" }
 agents:
-  explainer: { chain: [anthropic], reasoning: test }
+  explainer: { chain: [anthropic, local], reasoning: test }
+  reviewer: { chain: [anthropic], reasoning: no local model for reviews }
 `;
     const r = router(resolveConfig({ user: { file: 't.yaml', text }, workspaceTrusted: true }).config);
+    anthropic.enqueue({ text: 'reviewed' });
+    const review = await run(r, { task: 'review', text: 'x' });
+    assert.equal(review.decision.chosen?.provider, 'anthropic', 'an agent without local in its chain never gets it');
     local.enqueue({ text: 'local' });
     const light = await run(r);
     assert.equal(light.decision.tier, 'light');
+    assert.equal(light.decision.candidates[0]!.provider, 'local', 'local moves to the front of the chain');
     assert.equal(light.decision.chosen?.provider, 'local');
     assert.equal(light.decision.costUsd, 0);
 

@@ -385,8 +385,10 @@ export class Router {
     if (request.forced) chain = [request.forced.provider];
     else {
       chain = config.agents[agentId]?.chain ?? [];
+      // Local-first moves the local provider to the front for light work, but only for agents whose chain has it:
+      // leaving it out of a chain is how a person keeps an agent off the local model.
       const local = config.providers['local'];
-      if (tier === 'light' && config.routing.localFirst && local?.enabled && local.models.light && chain[0] !== 'local') {
+      if (tier === 'light' && config.routing.localFirst && local?.enabled && chain.includes('local') && chain[0] !== 'local') {
         const health = this.breakers.get('local').check(this.clock.now());
         if (health.ok) chain = ['local', ...chain.filter((id) => id !== 'local')];
       }

@@ -1,0 +1,293 @@
+/**
+ * `model-router ask`: routes one request through the Router and streams the answer to stdout as it arrives. The
+ * plan, retries, fallbacks, waits and the outcome go to stderr; `--json` adds the decision record as the last line of
+ * stdout.
+ */
+import { didYouMean } from '../../core/config/diagnostics';
+import type { AgentId, Config, TaskType } from '../../core/config/types';
+import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
+import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
+import { Router } from '../../core/routing/router';
+import type { RouteRequest } from '../../core/routing/router';
+import { oneOf, parseCommand } from '../args';
+import { loadConfiguration } from '../context';
+import { describeKeyVariables, environmentKeySource, keyFromEnv, missingKeys } from '../environment';
+import type { Env } from '../environment';
+import { EXIT, usageError } from '../exitCodes';
+import type { ExitCode } from '../exitCodes';
+import { formatChain, formatMs, formatUsd } from '../format';
+import { readFileInput } from '../input';
+import type { InputText } from '../input';
+import type { CliIo, Output } from '../io';
+import { readAll } from '../io';
+
+export const ASK_OPTIONS = {
+  agent: { type: 'string' },
+  task: { type: 'string' },
+  file: { type: 'string' },
+  prompt: { type: 'string' },
+  language: { type: 'string' },
+  model: { type: 'string' },
+  stronger: { type: 'boolean' },
+  exclude: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+export interface AskDeps {
+  readonly io: CliIo;
+  readonly out: Output;
+  readonly err: Output;
+  /** The arguments after `ask`. */
+  readonly args: readonly string[];
+  /** The whole command line, to print a "continue with" command after an interrupted answer. */
+  readonly argv: readonly string[];
+}
+
+/**
+ * The exit code of a finished request: 0 answered; 130 cancelled by Ctrl-C; 4 when nothing usable was left to send
+ * it to (keys missing or rejected, every key rate limited, over budget); 1 otherwise (every candidate failed, or the
+ * answer broke off after it had started).
+ */
+export function exitCodeOf(decision: Decision): ExitCode {
+  if (decision.outcome === 'answered') return EXIT.ok;
+  if (decision.outcome === 'aborted') return EXIT.interrupted;
+  if (decision.outcome === 'interrupted') return EXIT.failed;
+  const kind = decision.error?.kind;
+  if (kind === 'unavailable' || kind === 'exhausted' || kind === 'budget') return EXIT.unavailable;
+  if (decision.attempts.length > 0 && decision.attempts.every((attempt) => attempt.errorKind === 'auth')) return EXIT.unavailable;
+  return EXIT.failed;
+}
+
+function parseModel(value: string, config: Config): { provider: string; model: string } {
+  const slash = value.indexOf('/');
+  const providers = Object.keys(config.providers);
+  if (slash <= 0 || slash === value.length - 1) {
+    throw usageError(`--model needs PROVIDER/MODEL, e.g. anthropic/${config.providers.anthropic?.models.medium ?? 'MODEL'} (got "${value}"). Providers: ${providers.join(', ')}.`, 'ask');
+  }
+  const provider = value.slice(0, slash);
+  const model = value.slice(slash + 1);
+  if (!providers.includes(provider)) {
+    const guess = didYouMean(provider, providers);
+    throw usageError(`--model ${value}: unknown provider "${provider}"${guess ? ` (did you mean "${guess}"?)` : ''}. Providers: ${providers.join(', ')}.`, 'ask');
+  }
+  return { provider, model };
+}
+
+/** Single-quotes an argument for a POSIX shell when it needs it. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_\-./:=@,+%]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A skip reason in the CLI's terms: a missing key names its environment variable. */
+function explainSkip(candidate: CandidateRecord, config: Config, env: Env): string {
+  let reason = candidate.reason ?? 'skipped';
+  const provider = config.providers[candidate.provider];
+  if (provider?.requiresKey) {
+    for (const key of provider.keys) {
+      if (keyFromEnv(env, provider.id, key.id) === undefined) {
+        reason = reason.split(`${key.id}: no key stored`).join(`${key.id}: ${describeKeyVariables(provider.id, key.id)} not set`);
+      }
+    }
+  }
+  return reason;
+}
+
+function candidateName(candidate: { provider: string; model: string | undefined }): string {
+  return candidate.model ? `${candidate.provider}/${candidate.model}` : candidate.provider;
+}
+
+function planLines(decision: Decision, config: Config, env: Env): string[] {
+  const planned = decision.candidates.filter((c) => c.status === 'planned');
+  const skipped = decision.candidates.filter((c) => c.status === 'skipped');
+  const first = planned[0];
+  const parts = [`${decision.agent} → ${first ? candidateName(first) : 'no usable candidate'}`];
+  if (decision.forced) parts.push('forced model (complexity not estimated)');
+  else if (decision.complexity) parts.push(`complexity ${decision.complexity.score}/10`);
+  let tier = `${decision.tier} tier`;
+  if (decision.escalated) tier += ` (escalated from ${decision.requestedTier})`;
+  if (decision.downgraded) tier += ' (downgraded: budget)';
+  parts.push(tier);
+  if (first) parts.push(`est. ${formatUsd(decision.estimateUsd)}`);
+  if (decision.complexity) parts.push(decision.complexity.reasons.join(', '));
+  const lines = [`model-router: ${parts.join(' · ')}`];
+  if (planned.length > 1) lines.push(`  then: ${formatChain(planned.slice(1).map(candidateName))}`);
+  for (const candidate of skipped) lines.push(`  skipped ${candidateName(candidate)}: ${explainSkip(candidate, config, env)}`);
+  for (const warning of decision.budgetWarnings) lines.push(`  budget: ${warning}`);
+  return lines;
+}
+
+function usageLine(decision: Decision): string {
+  const chosen = decision.chosen ? `${decision.chosen.provider}/${decision.chosen.model}` : 'unknown';
+  const last = decision.attempts[decision.attempts.length - 1];
+  const parts = [`answered by ${chosen} in ${formatMs(last?.latencyMs ?? decision.finishedAt - decision.startedAt)}`];
+  if (last?.ttftMs !== undefined) parts[0] += ` (first text after ${formatMs(last.ttftMs)})`;
+  if (decision.attempts.length > 1) parts.push(`${decision.attempts.length} attempts`);
+  const estimated = decision.attempts.some((a) => a.usageEstimated) ? ' (estimated)' : '';
+  parts.push(`${decision.usage.inputTokens} in + ${decision.usage.outputTokens} out tokens${estimated}`);
+  parts.push(formatUsd(decision.costUsd));
+  return `model-router: ${parts.join(' · ')}`;
+}
+
+/** Env variables that would make a provider of the agent's chain usable, for "no usable provider". */
+function keyAdvice(decision: Decision, config: Config, env: Env): string | undefined {
+  const needed: string[] = [];
+  for (const candidate of decision.candidates) {
+    const provider = config.providers[candidate.provider];
+    if (!provider?.enabled || !provider.requiresKey) continue;
+    const missing = missingKeys(env, provider);
+    if (missing.length === provider.keys.length && missing[0] !== undefined) {
+      needed.push(`${describeKeyVariables(provider.id, missing[0])} (${provider.id})`);
+    }
+  }
+  return needed.length > 0 ? `Set a key in the environment: ${needed.join(', ')}.` : undefined;
+}
+
+interface FailureContext {
+  readonly config: Config;
+  readonly env: Env;
+  readonly argv: readonly string[];
+  readonly stdinUsed: boolean;
+  /** Whether any answer text reached stdout. */
+  readonly wroteText: boolean;
+}
+
+function failureLines(decision: Decision, { config, env, argv, stdinUsed, wroteText }: FailureContext): string[] {
+  const lines: string[] = [];
+  if (decision.outcome === 'aborted') {
+    lines.push(`model-router: interrupted: the request was cancelled (Ctrl-C)${wroteText ? '; the answer above is incomplete' : ''}.`);
+    return lines;
+  }
+  if (decision.outcome === 'interrupted' && decision.interrupted) {
+    const { provider, model, continueWith } = decision.interrupted;
+    lines.push(
+      `model-router: the answer from ${provider}/${model} broke off after it had started (${decision.error?.message ?? 'stream interrupted'}).`,
+      '  The text above is that model\'s partial answer. It is not retried on another model automatically, so two models\' answers are never spliced.',
+    );
+    if (continueWith.length > 0) {
+      const rerun = ['model-router', ...argv.map(shellQuote), '--exclude', `${provider}/${model}`].join(' ');
+      lines.push(`  Next candidates: ${formatChain(continueWith)}. To ask again without ${provider}/${model}:`);
+      lines.push(`    ${rerun}${stdinUsed ? '   (with the same input on stdin)' : ''}`);
+    } else {
+      lines.push('  No other candidate is left for this request.');
+    }
+    return lines;
+  }
+  const kind = decision.error?.kind;
+  if (kind === 'unavailable' || kind === 'budget') {
+    const skipped = decision.candidates.filter((c) => c.status === 'skipped');
+    lines.push(`model-router: no usable provider for ${decision.agent} (${decision.tier} tier):`);
+    if (skipped.length === 0) lines.push(`  ${decision.error?.message ?? 'the chain is empty'}`);
+    for (const candidate of skipped) lines.push(`  ${candidateName(candidate)}: ${explainSkip(candidate, config, env)}`);
+    const advice = keyAdvice(decision, config, env);
+    if (advice) lines.push(`  ${advice}`);
+    return lines;
+  }
+  lines.push(`model-router: failed: ${decision.error?.message ?? 'the request failed'}`);
+  if (decision.attempts.length > 0) {
+    for (const attempt of decision.attempts) {
+      const status = attempt.httpStatus !== undefined ? ` ${attempt.httpStatus}` : '';
+      lines.push(`  ${attempt.provider}/${attempt.model} (key ${attempt.keyId}): ${attempt.errorKind ?? attempt.status}${status}${attempt.message ? `: ${attempt.message}` : ''}`);
+    }
+  }
+  if (exitCodeOf(decision) === EXIT.unavailable) {
+    lines.push('  Every key that was tried was rejected: check the keys in your environment (model-router status tests them).');
+  }
+  return lines;
+}
+
+function eventLine(event: RouteEvent): string | undefined {
+  switch (event.type) {
+    case 'retry':
+      return `model-router: retrying ${event.provider}/${event.model} in ${formatMs(event.delayMs)}: ${event.reason}`;
+    case 'fallback':
+      return `model-router: falling back to ${event.provider}/${event.model}; ${event.reason}`;
+    case 'wait':
+      return `model-router: waiting ${formatMs(event.delayMs)}: ${event.reason}`;
+    default:
+      return undefined;
+  }
+}
+
+async function readInput(values: { file?: string; prompt?: string }, io: CliIo): Promise<{ input: InputText; stdinUsed: boolean }> {
+  if (values.file !== undefined) return { input: await readFileInput(values.file, io, 'ask'), stdinUsed: values.file === '-' };
+  if (values.prompt === undefined && io.stdin.isTTY !== true) return { input: { text: await readAll(io.stdin) }, stdinUsed: true };
+  return { input: { text: '' }, stdinUsed: false };
+}
+
+export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<ExitCode> {
+  const { values, positionals, globals } = parseCommand(args, ASK_OPTIONS, 'ask');
+  if (positionals.length > 0) {
+    throw usageError(`ask takes no positional arguments (got: ${positionals.join(' ')}); pass the question with --prompt "..." and code with --file PATH.`, 'ask');
+  }
+  if (values.agent === undefined && values.task === undefined) {
+    throw usageError(`ask needs --agent A or --task T. Agents: ${AGENT_IDS.join(', ')}. Tasks: ${TASK_TYPES.join(', ')}.`, 'ask');
+  }
+  const agent: AgentId | undefined = values.agent === undefined ? undefined : oneOf(values.agent, AGENT_IDS, 'agent', 'ask');
+  const taskFlag: TaskType | undefined = values.task === undefined ? undefined : oneOf(values.task, TASK_TYPES, 'task', 'ask');
+  if (values.model !== undefined && values.stronger) throw usageError('--stronger picks a stronger tier, --model picks the model itself: use one of them.', 'ask');
+  for (const excluded of values.exclude ?? []) {
+    if (!/^[^/]+\/.+$/.test(excluded)) throw usageError(`--exclude needs PROVIDER/MODEL (got "${excluded}").`, 'ask');
+  }
+  const quiet = values.quiet === true;
+  const { config } = await loadConfiguration(globals, io, err, { quiet, noteMissingUserFile: true });
+  const forced = values.model === undefined ? undefined : parseModel(values.model, config);
+  if (forced && !quiet) {
+    const provider = config.providers[forced.provider]!;
+    if (!Object.values(provider.models).includes(forced.model)) {
+      err.line(`model-router: note: ${forced.model} is not one of ${forced.provider}'s configured models (${Object.values(provider.models).join(', ') || 'none'}); sending it as given.`);
+    }
+  }
+  const task: TaskType = taskFlag ?? (agent ? (config.agents[agent].tasks[0] ?? 'ask') : 'ask');
+  const { input, stdinUsed } = await readInput(values, io);
+  if (input.text.trim() === '' && !values.prompt?.trim()) {
+    throw usageError('nothing to ask: give --prompt "question", --file PATH[:START-END], or pipe text on stdin.', 'ask');
+  }
+  const language = values.language ?? input.language;
+  const request: RouteRequest = {
+    task,
+    ...(agent ? { agent } : {}),
+    text: input.text,
+    ...(language ? { language } : {}),
+    ...(values.prompt ? { instruction: values.prompt } : {}),
+    ...(input.source ? { source: input.source } : {}),
+    command: 'cli.ask',
+    ...(forced ? { forced } : {}),
+    ...(values.stronger ? { escalate: true } : {}),
+    ...(values.exclude?.length ? { exclude: values.exclude } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+
+  const router = new Router(config, { keys: environmentKeySource(io.env) });
+  let decision: Decision | undefined;
+  let wroteText = false;
+  try {
+    for await (const event of router.route(request)) {
+      if (event.type === 'text') {
+        wroteText ||= event.text !== '';
+        out.write(event.text);
+      }
+      else if (event.type === 'plan') {
+        if (!quiet) for (const line of planLines(event.decision, config, io.env)) err.line(line);
+      } else if (event.type === 'done') decision = event.decision;
+      else if (!quiet) {
+        const line = eventLine(event);
+        if (line !== undefined) {
+          err.endLine();
+          err.line(line);
+        }
+      }
+    }
+  } finally {
+    router.dispose();
+  }
+  if (decision === undefined) throw new Error('the router ended without a decision');
+  out.endLine();
+  if (decision.outcome === 'answered') {
+    if (!quiet) err.line(usageLine(decision));
+  } else {
+    for (const line of failureLines(decision, { config, env: io.env, argv, stdinUsed, wroteText })) err.line(line);
+  }
+  if (values.json) out.line(JSON.stringify(decision));
+  return exitCodeOf(decision);
+}

@@ -1,0 +1,140 @@
+/**
+ * `model-router status`: per provider, whether it is enabled, which of its keys are set (never their values), and a
+ * live connectivity test (in parallel, each with a timeout) with its latency and result.
+ */
+import type { ProviderConfig } from '../../core/config/types';
+import { ProviderError } from '../../core/providers/errors';
+import { createProvider } from '../../core/providers/registry';
+import { integerOption, parseCommand } from '../args';
+import { loadConfiguration } from '../context';
+import { describeKeyVariables, displayUrl, keyFromEnv, SDK_DEFAULT_BASE_URLS } from '../environment';
+import { EXIT } from '../exitCodes';
+import type { ExitCode } from '../exitCodes';
+import { formatMs, formatTable } from '../format';
+import type { CliIo, Output } from '../io';
+
+export const STATUS_OPTIONS = {
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const DEFAULT_STATUS_TIMEOUT_MS = 5_000;
+
+export interface KeyStatus {
+  readonly id: string;
+  /** The environment variables it is read from. */
+  readonly variables: string;
+  readonly set: boolean;
+}
+
+export interface ConnectionStatus {
+  /** `ok`, `failed`, or `skipped` (disabled, no key). */
+  readonly result: 'ok' | 'failed' | 'skipped';
+  /** The key the test used. */
+  readonly keyId?: string;
+  readonly latencyMs?: number;
+  readonly models?: number;
+  readonly errorKind?: string;
+  readonly message?: string;
+}
+
+export interface ProviderStatus {
+  readonly id: string;
+  readonly label: string;
+  readonly enabled: boolean;
+  readonly baseUrl: string;
+  readonly requiresKey: boolean;
+  readonly keys: readonly KeyStatus[];
+  readonly test: ConnectionStatus;
+}
+
+async function testProvider(provider: ProviderConfig, io: CliIo, timeoutMs: number): Promise<ConnectionStatus> {
+  if (!provider.enabled) return { result: 'skipped', message: 'disabled in the configuration' };
+  const keyId = provider.requiresKey ? provider.keys.find((key) => keyFromEnv(io.env, provider.id, key.id) !== undefined)?.id : undefined;
+  if (provider.requiresKey && keyId === undefined) {
+    const first = provider.keys[0]?.id ?? 'default';
+    return { result: 'skipped', message: `no key: set ${describeKeyVariables(provider.id, first)}` };
+  }
+  const apiKey = keyId === undefined ? undefined : keyFromEnv(io.env, provider.id, keyId);
+  const started = performance.now();
+  const signals = [AbortSignal.timeout(timeoutMs + 1_000), ...(io.signal ? [io.signal] : [])];
+  try {
+    const client = createProvider({
+      id: provider.id,
+      protocol: provider.protocol,
+      label: provider.label,
+      requiresKey: provider.requiresKey,
+      ...(apiKey ? { apiKey } : {}),
+      ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
+      testTimeoutMs: timeoutMs,
+      keyHint: `Set ${describeKeyVariables(provider.id, keyId ?? 'default')}.`,
+    });
+    const result = await client.testConnection(AbortSignal.any(signals));
+    return { result: 'ok', ...(keyId ? { keyId } : {}), latencyMs: result.latencyMs, models: result.models.length };
+  } catch (error) {
+    const latencyMs = performance.now() - started;
+    const message = ProviderError.is(error) ? error.message : error instanceof Error ? error.message : String(error);
+    const kind = ProviderError.is(error) ? error.kind : 'error';
+    return { result: 'failed', ...(keyId ? { keyId } : {}), latencyMs, errorKind: kind, message };
+  }
+}
+
+export async function runStatus({ io, out, err, args }: { io: CliIo; out: Output; err: Output; args: readonly string[] }): Promise<ExitCode> {
+  const { values, globals } = parseCommand(args, STATUS_OPTIONS, 'status');
+  const timeoutMs = integerOption(values.timeout, 'timeout', 100, 600_000, 'status') ?? DEFAULT_STATUS_TIMEOUT_MS;
+  const { config } = await loadConfiguration(globals, io, err, { noteMissingUserFile: true });
+  const providers = Object.values(config.providers);
+  const statuses: ProviderStatus[] = await Promise.all(
+    providers.map(async (provider) => ({
+      id: provider.id,
+      label: provider.label,
+      enabled: provider.enabled,
+      baseUrl: displayUrl(provider.baseUrl ?? SDK_DEFAULT_BASE_URLS[provider.id] ?? '(none)'),
+      requiresKey: provider.requiresKey,
+      keys: provider.requiresKey
+        ? provider.keys.map((key) => ({
+            id: key.id,
+            variables: describeKeyVariables(provider.id, key.id),
+            set: keyFromEnv(io.env, provider.id, key.id) !== undefined,
+          }))
+        : [],
+      test: await testProvider(provider, io, timeoutMs),
+    })),
+  );
+  if (io.signal?.aborted) return EXIT.interrupted;
+  const usable = statuses.filter((status) => status.test.result === 'ok').length;
+  if (values.json) {
+    out.line(JSON.stringify({ providers: statuses, usable }));
+  } else {
+    const rows: string[][] = [['PROVIDER', 'ENABLED', 'KEYS', 'TEST']];
+    for (const status of statuses) {
+      const keys =
+        status.keys.length === 0
+          ? status.requiresKey
+            ? 'no key entries'
+            : 'none needed'
+          : status.keys.map((key) => `${key.id}: ${key.set ? 'set' : 'missing'} (${key.variables})`).join(', ');
+      rows.push([status.id, status.enabled ? 'yes' : 'no', keys, describeTest(status.test)]);
+    }
+    for (const line of formatTable(rows)) out.line(line);
+    out.line();
+    out.line(
+      usable > 0
+        ? `${usable} of ${statuses.length} providers answered the connection test (timeout ${formatMs(timeoutMs)}).`
+        : `No provider answered the connection test (timeout ${formatMs(timeoutMs)}): set a key (model-router --help lists the variables) or check the base URLs (model-router providers).`,
+    );
+  }
+  return usable > 0 ? EXIT.ok : EXIT.unavailable;
+}
+
+function describeTest(test: ConnectionStatus): string {
+  const key = test.keyId && test.keyId !== 'default' ? ` with key ${test.keyId}` : '';
+  switch (test.result) {
+    case 'ok':
+      return `ok in ${formatMs(test.latencyMs ?? 0)}${test.models ? ` (${test.models} model${test.models === 1 ? '' : 's'})` : ''}${key}`;
+    case 'failed':
+      return `FAILED after ${formatMs(test.latencyMs ?? 0)}${key}: ${test.message ?? test.errorKind ?? 'error'}`;
+    case 'skipped':
+      return `not tested: ${test.message ?? ''}`;
+  }
+}

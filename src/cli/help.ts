@@ -1,0 +1,160 @@
+/** `--help` texts: the overview and one per command. */
+
+const EXIT_CODES = `Exit codes:
+  0    success
+  1    the work failed: every candidate failed, or the answer broke off after it had started (ask);
+       some input lines were bad and were skipped (classify --jsonl)
+  2    usage error: unknown command, option, agent, task, provider or preset; a missing or bad argument;
+       an input file that cannot be read
+  3    a configuration file has errors (or ANTHROPIC_BASE_URL etc. is not a URL); nothing was sent or written
+  4    nothing usable: no key set or every key rejected, every key rate limited, over budget (ask);
+       no provider passed its connection test (status)
+  130  interrupted by Ctrl-C`;
+
+const ENVIRONMENT = `Keys come only from the environment (never from a file or a flag; never printed):
+  ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY (or GOOGLE_API_KEY), DEEPSEEK_API_KEY
+  Another key id gets the id appended: key "work" of anthropic is ANTHROPIC_API_KEY_WORK. A custom provider
+  "my-proxy" (declared in the user config) reads MY_PROXY_API_KEY, MY_PROXY_API_KEY_WORK...
+Endpoints: the config's, overridden by ANTHROPIC_BASE_URL, OPENAI_BASE_URL, GEMINI_BASE_URL, DEEPSEEK_BASE_URL,
+  MODEL_ROUTER_LOCAL_BASE_URL (for proxies, gateways and the fake providers of \`npm run fakes\`).`;
+
+const GLOBAL = `Global options (before or after the command):
+  --config PATH            the user config (YAML). Default: $XDG_CONFIG_HOME/model-router/config.yaml, else
+                           ~/.config/model-router/config.yaml. Only \`assign\` and \`bulk\` create or change it.
+  --workspace-config PATH  the workspace config. Default: ./.model-router.yaml when it exists. It is read only
+                           with --trust-workspace (else ignored, with a note on stderr), and it can never change
+                           where an existing provider's key is sent.
+  --trust-workspace        apply the workspace config
+  --data-dir PATH          data directory. Default: $XDG_DATA_HOME/model-router, else ~/.local/share/model-router.
+                           Reserved for the request ledger: this version writes nothing there.
+  -h, --help               help (\`model-router COMMAND --help\` for a command)
+  --version                print the version`;
+
+export const MAIN_HELP = `model-router: sends code to the model that fits the job (the CLI of the Model Router VS Code extension)
+
+Usage: model-router [global options] COMMAND [options]
+
+Commands:
+  classify [FILE|-]                  complexity 1-10, tier and reasons (no network); --jsonl IN for many texts
+  ask (--agent A | --task T)         route one request and stream the answer to stdout
+  status                             keys present and a live connection test per provider
+  providers                          providers: protocol, base URL, models per tier, key ids
+  agents                             agents: provider chain (primary first) and reasoning
+  assign AGENT P1[,P2,...]           set an agent's provider chain in the user config
+  bulk cost|performance|balanced     rewrite every agent's chain from a preset in the user config
+  config validate [FILE]             check configuration files; errors as file:line:col
+  help [COMMAND]                     this text, or a command's
+
+${GLOBAL}
+
+${ENVIRONMENT}
+
+${EXIT_CODES}
+
+Examples:
+  model-router classify --task refactor src/router.ts
+  model-router ask --task explain --file src/router.ts:120-180
+  git diff | model-router ask --agent reviewer --json | tail -n 1 | jq .outcome
+  model-router assign reviewer anthropic,openai --reasoning "reviews need the strongest models"
+`;
+
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  classify: `Usage: model-router classify [--task T] [--language L] [--instruction S] [--json] [FILE|-]
+       model-router classify --jsonl IN [--out OUT] [--task T] [--language L] [--instruction S]
+
+Estimates the complexity (1-10) of a text, its tier under the configured thresholds, and the reasons. No network.
+
+  FILE                 the code; \`-\` or piped stdin when absent. The language is guessed from the extension.
+  --task T             explain (default; adds no points), refactor, tests, review, document, fix, implement, ask
+  --language L         a language id (typescript, python, rust...), overriding the guess
+  --instruction S      what would be asked of the model (it adds points: "mentions concurrency"...)
+  --json               one JSON object: {"complexity", "tier", "reasons", "raw", "task", "language"}
+  --jsonl IN           IN (or \`-\` for stdin) has one JSON object per line: {"id", "text", "task"?, "language"?,
+                       "instruction"?}; each line gives {"id", "complexity", "tier", "reasons"} on one line, in
+                       order, streamed. --task/--language/--instruction apply to lines that lack them. A bad line
+                       is reported on stderr with its line number and skipped; the others are still written, and
+                       the exit code is 1. Blank lines are ignored.
+  --out OUT            write the JSONL results to OUT instead of stdout
+
+${EXIT_CODES}
+`,
+  ask: `Usage: model-router ask (--agent A | --task T) [--file PATH[:START-END]] [--prompt S] [--model PROVIDER/MODEL]
+                        [--stronger] [--exclude PROVIDER/MODEL]... [--language L] [--json] [-q]
+
+Routes one request through the agent's provider chain and streams the answer to stdout as it arrives.
+
+  --agent A            implementer, refactorer, tester, reviewer, explainer, documenter, fixer, architect
+  --task T             explain, refactor, tests, review, document, fix, implement, ask. With --agent alone, the task
+                       is the agent's; with --task alone, the agent is the one bound to the task.
+  --file PATH          the code; PATH:START-END (or PATH:N) takes those lines only (1-based, inclusive); \`-\` is
+                       stdin. Without --file and --prompt, piped stdin is the code. The language comes from the
+                       extension (or --language).
+  --prompt S           the question or instruction
+  --model P/M          force a model (e.g. openai/gpt-6-luna): skips the complexity estimate; health, limits and
+                       budgets still apply
+  --stronger           one tier above what the complexity says ("retry with a stronger model")
+  --exclude P/M        do not try this candidate (repeatable); what to add after an answer broke off
+  --json               after the answer, print the decision record (complexity, candidates and why each was
+                       skipped, every attempt, usage, cost, outcome; never a key, never your code) as ONE line of
+                       JSON. stdout is then: the answer, a line break, the JSON line; \`tail -n 1\` gets the record.
+                       The record is printed on failure too.
+  -q, --quiet          no progress on stderr (errors are still reported)
+
+stderr shows the plan (model · complexity · tier · estimated cost · reasons, then the fallbacks and the candidates
+skipped with why), retries, fallbacks, waits, and the result (model, latency, tokens, cost). An answer that breaks off
+after it has started is never continued on another model: stderr says so, lists the next candidates and prints the
+command to ask again with --exclude. Ctrl-C cancels the request (exit 130).
+
+Budgets: spend is counted within one run only until the ledger lands, so daily and monthly limits see $0 at start.
+
+${EXIT_CODES}
+`,
+  status: `Usage: model-router status [--timeout MS] [--json]
+
+For every provider: enabled or not, each key id with its environment variable and whether it is set (never its
+value), and a live connection test run in parallel (list models; Gemini counts tokens), with latency and the result
+or error. Disabled providers and providers without a key are not tested.
+
+  --timeout MS         time limit of each test (default 5000)
+  --json               {"providers": [...], "usable": N}
+
+Exit 0 when at least one provider passed its test, 4 when none did.
+`,
+  providers: `Usage: model-router providers [--json]
+
+Lists the providers of the resolved configuration: protocol, base URL (and whether it comes from the built-in
+defaults, the config, or an environment variable), model per tier, key ids with their environment variables and
+whether they are set (never the values), limits. No network.
+`,
+  agents: `Usage: model-router agents [--json]
+
+Lists the agents, the task each serves, its provider chain (primary first) and the reasoning behind it.
+`,
+  assign: `Usage: model-router assign AGENT P1[,P2,...] [--reasoning S]
+
+Sets AGENT's provider chain (primary first) in the user config (--config), keeping its comments and formatting;
+creates the file and its directory when missing. The file is written only when the result is valid; the output
+shows the old and the new chain. Without --reasoning the reasoning becomes "Assigned by hand: ...".
+
+  AGENT                implementer, refactorer, tester, reviewer, explainer, documenter, fixer, architect
+  P1,P2,...            provider ids (see \`model-router providers\`); commas or spaces
+  --reasoning S        why this chain (shown by \`agents\` and the extension)
+`,
+  bulk: `Usage: model-router bulk cost|performance|balanced
+
+Rewrites every agent's chain and reasoning from a preset in the user config (--config), keeping its comments:
+  cost          cheapest first (estimated price of a typical request with each provider's models)
+  performance   best capability rating for the agent's task first, whatever it costs
+  balanced      strongest first for review, refactor and questions; cheapest first for explain and document;
+                cheapest of the capable ones for implement, tests and fix
+Prints each agent's old and new chain; creates the file when missing; writes only a valid result.
+`,
+  config: `Usage: model-router config validate [FILE]
+
+Checks FILE, or by default the user config and (with --trust-workspace) the workspace config, plus the base URL
+environment variables. Prints each problem as \`file:line:col: error|warning: message\` and a summary.
+Exit 0 when there is no error (warnings allowed), 3 otherwise.
+`,
+  help: `Usage: model-router help [COMMAND]
+`,
+};
