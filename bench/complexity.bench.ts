@@ -2,6 +2,7 @@ import { estimateComplexity } from '../src/core/routing/complexity';
 import type { TaskType } from '../src/core/config/types';
 import { percentile } from './report';
 import type { Figure } from './report';
+import { seededRandom } from '../test/support/seededRandom';
 
 /**
  * Time to estimate the complexity of a 50-, 500- and 10,000-line selection: the median of many calls after a
@@ -11,17 +12,6 @@ import type { Figure } from './report';
 
 const TASKS: readonly TaskType[] = ['explain', 'refactor', 'review', 'fix'];
 
-/** A small deterministic generator (mulberry32), so every run measures the same text. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)]!;
@@ -120,7 +110,7 @@ function pythonBlock(next: () => number, index: number): string[] {
 
 /** A selection of exactly `lines` lines of generated code in `language`. */
 export function generatedCode(language: 'typescript' | 'python', lines: number, seed = 1): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const out: string[] = [];
   for (let index = 0; out.length < lines; index++) {
     out.push(...(language === 'typescript' ? typeScriptBlock(next, index) : pythonBlock(next, index)));

@@ -8,6 +8,7 @@ import { createAnthropicFake } from '../fakes/anthropicFake';
 import type { FakeProviderServer, FakeStep } from '../fakes/fakeServer';
 import { createGeminiFake } from '../fakes/geminiFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
+import { seededRandom } from '../support/seededRandom';
 
 /**
  * Soak: 10,000 requests through the router against the three fakes with randomized faults (bounded in count and
@@ -16,17 +17,6 @@ import { createOpenAIFake } from '../fakes/openaiFake';
  */
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 10_000);
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Time moves 50 ms per request and jumps over every backoff, so breakers cool down and limits refill. */
 class SoakClock implements Clock {
@@ -91,7 +81,7 @@ describe('soak: 10,000 routed requests with randomized faults', function () {
 
   async function soak(REQUESTS: number, CONCURRENCY: number): Promise<void> {
     for (const fake of fakes) fake.reset();
-    const random = prng(20261123);
+    const random = seededRandom(20261123);
     const [anthropic, openai, gemini] = fakes as [FakeProviderServer, FakeProviderServer, FakeProviderServer];
     for (const fake of fakes) scriptFaults(fake, REQUESTS * 2, random);
     const text = `

@@ -16,7 +16,7 @@ import {
 } from '@google/generative-ai';
 import type { GenerativeModel } from '@google/generative-ai';
 import { createAnthropicFake } from '../fakes/anthropicFake';
-import { splitText } from '../fakes/fakeServer';
+import { FAKE_ERROR_KINDS, splitText } from '../fakes/fakeServer';
 import type { FakeErrorKind, RecordedRequest } from '../fakes/fakeServer';
 import { createGeminiFake } from '../fakes/geminiFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
@@ -48,18 +48,9 @@ function assertKeyOnlyIn(request: RecordedRequest, key: string, header: string, 
   assert.ok(!request.rawBody.includes(key), 'key leaked into the body');
 }
 
-const ERROR_KINDS: readonly Exclude<FakeErrorKind, 'content_filter'>[] = [
-  'bad_request',
-  'auth',
-  'permission',
-  'not_found',
-  'too_large',
-  'rate_limit',
-  'server',
-  'unavailable',
-  'overloaded',
-  'context_length',
-];
+const ERROR_KINDS = FAKE_ERROR_KINDS.filter(
+  (kind): kind is Exclude<FakeErrorKind, 'content_filter'> => kind !== 'content_filter',
+);
 
 describe('fake providers, driven by the official SDKs', function () {
   this.timeout(3000);

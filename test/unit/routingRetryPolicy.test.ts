@@ -3,20 +3,10 @@ import type { RetryConfig } from '../../src/core/config/types';
 import { ProviderError } from '../../src/core/providers/errors';
 import type { ErrorKind } from '../../src/core/providers/errors';
 import { backoffDelay, formatDuration, nextDelay } from '../../src/core/routing/retryPolicy';
+import { seededRandom } from '../support/seededRandom';
 
 const CONFIG: RetryConfig = { maxAttemptsPerCandidate: 6, baseDelayMs: 500, maxDelayMs: 8_000, retryAfterCapMs: 60_000 };
 
-/** mulberry32: a small seeded generator, so jittered delays are reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function error(kind: ErrorKind, extra: { retryAfterMs?: number; retryable?: boolean; partialOutput?: boolean } = {}): ProviderError {
   return new ProviderError({ provider: 'openai', kind, message: kind, ...extra });
@@ -24,7 +14,7 @@ function error(kind: ErrorKind, extra: { retryAfterMs?: number; retryable?: bool
 
 describe('routing: retry policy', () => {
   it('full jitter: each delay lies in [0, min(max, base × 2^(attempt-1))) and the ceiling grows', () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     for (let attempt = 1; attempt <= 5; attempt++) {
       const ceiling = Math.min(8_000, 500 * 2 ** (attempt - 1));
       const delays = Array.from({ length: 200 }, () => {
@@ -39,8 +29,8 @@ describe('routing: retry policy', () => {
   });
 
   it('the same seed gives the same delays; the extremes of random hit the bounds', () => {
-    const a = [1, 2, 3].map((attempt) => backoffDelay(attempt, CONFIG, seeded(7)));
-    const b = [1, 2, 3].map((attempt) => backoffDelay(attempt, CONFIG, seeded(7)));
+    const a = [1, 2, 3].map((attempt) => backoffDelay(attempt, CONFIG, seededRandom(7)));
+    const b = [1, 2, 3].map((attempt) => backoffDelay(attempt, CONFIG, seededRandom(7)));
     assert.deepEqual(a, b);
     assert.equal(backoffDelay(3, CONFIG, () => 0), 0);
     assert.equal(backoffDelay(3, CONFIG, () => 0.999_999_9), 1_999);
