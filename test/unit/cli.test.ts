@@ -218,6 +218,16 @@ ${extra}`,
       assert.match(JSON.stringify(request.body), /what is 2\+2/);
     });
 
+    it('warns over budget (onExceed: warn) and raises the 100% alert on stderr, still answering', async () => {
+      // claude-haiku-5-5 at $0.10 / $0.50 per million: 10,000 in + 2,000 out = $0.002, the whole daily budget.
+      fakes.anthropic.enqueue({ text: 'pricey', usage: { input: 10_000, output: 2_000 } });
+      const config = await routingConfig('budget: { daily: 0.002, onExceed: warn }');
+      const result = await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '-q'], { env: fakeEnv() });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'pricey\n');
+      assert.match(result.stderr, /^Model Router: 100% of today's \$0\.00 budget used/m);
+    });
+
     it('--json prints the decision record as the last stdout line, after the answer', async () => {
       const config = await routingConfig();
       const file = path.join(tmp, 'code.py');

@@ -259,6 +259,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
   };
 
   const router = new Router(config, { keys: environmentKeySource(io.env) });
+  // Budget alerts (90% and 100%, once per period) go to stderr even with --quiet: they are about money.
+  const alerts = router.budget.onAlert((alert) => err.line(alert.message));
   let decision: Decision | undefined;
   let wroteText = false;
   try {
@@ -279,6 +281,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       }
     }
   } finally {
+    alerts.dispose();
     router.dispose();
   }
   if (decision === undefined) throw new Error('the router ended without a decision');
