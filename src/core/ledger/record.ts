@@ -1,0 +1,129 @@
+/**
+ * What the ledger keeps of one routed request: a flat, JSON-serializable copy of the router's decision record.
+ * It is what a journal line holds and what becomes one `requests` row and one `attempts` row per attempt. It never
+ * holds a key (only key ids) nor the user's code; the instruction only when the user allowed it.
+ */
+import type { Decision } from '../routing/decision';
+
+export const LEDGER_RECORD_VERSION = 1;
+
+export interface LedgerAttempt {
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly provider: string;
+  readonly model: string;
+  readonly keyId: string;
+  readonly status: 'ok' | 'error';
+  readonly errorKind: string | null;
+  readonly httpStatus: number | null;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  /** Cost in whole nano-dollars (1e-9 USD), so sums are exact. */
+  readonly costNano: number;
+  readonly usageEstimated: boolean;
+}
+
+export interface LedgerRecord {
+  readonly v: typeof LEDGER_RECORD_VERSION;
+  /** The decision id: idempotent, so a record replayed from a journal twice is stored once. */
+  readonly id: string;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly agent: string;
+  readonly command: string | null;
+  readonly task: string;
+  readonly complexity: number | null;
+  readonly reasons: readonly string[];
+  readonly requestedTier: string;
+  readonly tier: string;
+  readonly escalated: boolean;
+  readonly downgraded: boolean;
+  readonly forced: boolean;
+  readonly strategy: string;
+  readonly provider: string | null;
+  readonly model: string | null;
+  readonly outcome: string;
+  readonly errorKind: string | null;
+  readonly errorMessage: string | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly costNano: number;
+  readonly estimateNano: number | null;
+  /** Whole request, first attempt start to the end. */
+  readonly latencyMs: number;
+  /** Time to first text of the answering attempt. */
+  readonly ttftMs: number | null;
+  readonly fallbacks: number;
+  /** Only when the user allowed storing instructions. */
+  readonly instruction: string | null;
+  readonly attempts: readonly LedgerAttempt[];
+}
+
+export interface RecordOptions {
+  /** The instruction text, stored only when `storeInstruction` is true. */
+  readonly instruction?: string;
+  readonly storeInstruction?: boolean;
+}
+
+const toNano = (usd: number): number => Math.round(usd * 1e9);
+
+export function toLedgerRecord(decision: Decision, options: RecordOptions = {}): LedgerRecord {
+  const answering = decision.attempts.find((a) => a.status === 'ok');
+  const providersTried = new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`));
+  return {
+    v: LEDGER_RECORD_VERSION,
+    id: decision.id,
+    startedAt: decision.startedAt,
+    finishedAt: decision.finishedAt,
+    agent: decision.agent,
+    command: decision.command ?? null,
+    task: decision.task,
+    complexity: decision.complexity?.score ?? null,
+    reasons: decision.complexity?.reasons ?? [],
+    requestedTier: decision.requestedTier,
+    tier: decision.tier,
+    escalated: decision.escalated,
+    downgraded: decision.downgraded,
+    forced: decision.forced !== undefined,
+    strategy: decision.strategy,
+    provider: decision.chosen?.provider ?? null,
+    model: decision.chosen?.model ?? null,
+    outcome: decision.outcome,
+    errorKind: decision.error?.kind ?? null,
+    errorMessage: decision.error?.message ?? null,
+    inputTokens: decision.usage.inputTokens,
+    outputTokens: decision.usage.outputTokens,
+    cacheReadTokens: decision.usage.cacheReadTokens,
+    cacheWriteTokens: decision.usage.cacheWriteTokens,
+    costNano: decision.attempts.reduce((sum, a) => sum + toNano(a.costUsd), 0),
+    estimateNano: decision.estimateUsd === undefined ? null : toNano(decision.estimateUsd),
+    latencyMs: Math.max(0, decision.finishedAt - decision.startedAt),
+    ttftMs: answering?.ttftMs ?? null,
+    fallbacks: Math.max(0, providersTried.size - 1),
+    instruction: options.storeInstruction && options.instruction ? options.instruction : null,
+    attempts: decision.attempts.map((a, seq) => ({
+      seq,
+      startedAt: a.startedAt,
+      provider: a.provider,
+      model: a.model,
+      keyId: a.keyId,
+      status: a.status,
+      errorKind: a.errorKind ?? null,
+      httpStatus: a.httpStatus ?? null,
+      latencyMs: a.latencyMs,
+      ttftMs: a.ttftMs ?? null,
+      inputTokens: a.usage?.inputTokens ?? 0,
+      outputTokens: a.usage?.outputTokens ?? 0,
+      cacheReadTokens: a.usage?.cacheReadTokens ?? 0,
+      cacheWriteTokens: a.usage?.cacheWriteTokens ?? 0,
+      costNano: toNano(a.costUsd),
+      usageEstimated: a.usageEstimated ?? false,
+    })),
+  };
+}

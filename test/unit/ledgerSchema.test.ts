@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import initSqlJs from 'sql.js';
+import type { Database } from 'sql.js';
+import { toLedgerRecord } from '../../src/core/ledger/record';
+import { MIGRATIONS, SCHEMA_VERSION, insertRecords, migrate, schemaVersion } from '../../src/core/ledger/schema';
+import type { Decision } from '../../src/core/routing/decision';
+
+function decision(id: string, overrides: Partial<Decision> = {}): Decision {
+  return {
+    id,
+    startedAt: Date.parse('2026-11-23T12:00:00Z'),
+    finishedAt: Date.parse('2026-11-23T12:00:01Z'),
+    task: 'explain',
+    agent: 'explainer',
+    command: 'modelRouter.explain',
+    complexity: { score: 4, reasons: ['12 lines', 'task: explain'] },
+    requestedTier: 'medium',
+    tier: 'medium',
+    escalated: false,
+    downgraded: false,
+    strategy: 'fallback',
+    promptTokens: 120,
+    estimateUsd: 0.0012,
+    budgetWarnings: [],
+    candidates: [],
+    attempts: [
+      { provider: 'anthropic', model: 'claude-sonnet-5-5', keyId: 'work', startedAt: 1, latencyMs: 30, status: 'error', errorKind: 'overloaded', httpStatus: 529, partialOutput: false, costUsd: 0 },
+      { provider: 'openai', model: 'gpt-6.2-sol', keyId: 'default', startedAt: 2, latencyMs: 800, ttftMs: 120, status: 'ok', partialOutput: false, usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0 }, costUsd: 0.000701 },
+    ],
+    outcome: 'answered',
+    chosen: { provider: 'openai', model: 'gpt-6.2-sol' },
+    usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0 },
+    costUsd: 0.000701,
+    ...overrides,
+  };
+}
+
+async function freshDb(): Promise<Database> {
+  const SQL = await initSqlJs();
+  return new SQL.Database();
+}
+
+describe('ledger: schema and records', () => {
+  it('keeps what the ledger needs of a decision, in exact nano-dollars, and the instruction only when allowed', () => {
+    const record = toLedgerRecord(decision('d1'), { instruction: 'explain the locking', storeInstruction: false });
+    assert.equal(record.provider, 'openai');
+    assert.equal(record.costNano, 701_000);
+    assert.equal(record.fallbacks, 1);
+    assert.equal(record.ttftMs, 120);
+    assert.equal(record.instruction, null);
+    assert.deepEqual(record.attempts.map((a) => [a.keyId, a.status, a.errorKind, a.httpStatus]), [
+      ['work', 'error', 'overloaded', 529],
+      ['default', 'ok', null, null],
+    ]);
+    assert.equal(toLedgerRecord(decision('d1'), { instruction: 'explain the locking', storeInstruction: true }).instruction, 'explain the locking');
+  });
+
+  it('migrates an empty database to the current version and refuses one from a newer version', async () => {
+    const db = await freshDb();
+    assert.equal(schemaVersion(db), 0);
+    assert.equal(migrate(db), SCHEMA_VERSION);
+    assert.equal(migrate(db), SCHEMA_VERSION, 'running again changes nothing');
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    assert.throws(() => migrate(db), /written by a newer Model Router .*update the extension or CLI/);
+  });
+
+  it('migrates forward from the first schema keeping every row', async () => {
+    const db = await freshDb();
+    migrate(db, MIGRATIONS.slice(0, 1));
+    insertRecords(db, [toLedgerRecord(decision('old'))]);
+    const next = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, description: 'test: a new column', sql: 'ALTER TABLE requests ADD COLUMN note TEXT' }];
+    assert.equal(migrate(db, next), SCHEMA_VERSION + 1);
+    assert.equal(db.exec("SELECT count(*), max(note IS NULL) FROM requests WHERE id = 'old'")[0]!.values[0]!.join(','), '1,1');
+  });
+
+  it('stores a record once however often it is written (idempotent ids), attempts included', async () => {
+    const db = await freshDb();
+    migrate(db);
+    const records = [toLedgerRecord(decision('a')), toLedgerRecord(decision('b'))];
+    assert.equal(insertRecords(db, [...records, records[0]!]), 2);
+    assert.equal(insertRecords(db, records), 0);
+    assert.equal(db.exec('SELECT count(*) FROM requests')[0]!.values[0]![0], 2);
+    assert.equal(db.exec('SELECT count(*), sum(cost_nano) FROM attempts')[0]!.values[0]!.join(','), '4,1402000');
+  });
+
+  it('rolls back a failed batch so nothing is half-written', async () => {
+    const db = await freshDb();
+    migrate(db);
+    const broken = { ...toLedgerRecord(decision('c')), agent: null as unknown as string };
+    assert.throws(() => insertRecords(db, [toLedgerRecord(decision('ok-before')), broken]));
+    assert.equal(db.exec('SELECT count(*) FROM requests')[0]!.values[0]![0], 0);
+  });
+});
