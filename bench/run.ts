@@ -1,6 +1,7 @@
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
+import { ledgerQueriesBench } from './ledgerQueries.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
@@ -14,6 +15,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'complexity', run: complexityBench },
   { name: 'routing', run: routingDevBench },
   { name: 'router', run: routerBench },
+  { name: 'ledger', run: ledgerQueriesBench },
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,390 @@
+/**
+ * Read-only questions over the ledger's `requests` and `attempts` tables, for the dashboard, the status bar and the
+ * CLI. Every function returns aggregates (or one page of decisions), never the table in bulk.
+ *
+ * Conventions:
+ * - A range is [from, to) in epoch milliseconds, filtered on `started_at` (indexed).
+ * - Money and tokens of a request are attributed to the request (its chosen provider and model; '(none)' when no
+ *   attempt answered), so every breakdown sums to the same total as the budget's spend.
+ * - Calendar days are days in an IANA time zone, cut with {@link PeriodCalendar}; each day is its own index range.
+ * - Percentiles are nearest-rank (as in bench/report.ts) over the values of the range.
+ */
+import type { Database, SqlValue } from 'sql.js';
+import { PeriodCalendar } from '../routing/budget';
+import type { LedgerAttempt, LedgerRecord } from './record';
+import { LEDGER_RECORD_VERSION } from './record';
+
+export const NANO_PER_USD = 1e9;
+/** Key of rows whose provider or model is null (no attempt answered). */
+export const NONE_KEY = '(none)';
+
+export interface TimeRange {
+  /** Inclusive, epoch ms. */
+  readonly from: number;
+  /** Exclusive, epoch ms. */
+  readonly to: number;
+}
+
+export type BreakdownDimension = 'provider' | 'agent' | 'model' | 'day';
+export const BREAKDOWN_DIMENSIONS: readonly BreakdownDimension[] = ['provider', 'agent', 'model', 'day'];
+
+export interface BreakdownRow {
+  /** Provider id, agent id, "provider/model", or "YYYY-MM-DD" in the time zone. */
+  readonly key: string;
+  readonly requests: number;
+  readonly costUsd: number;
+  /** Exact cost; costUsd is this / 1e9. */
+  readonly costNano: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheRead: number;
+  readonly cacheWrite: number;
+  /** Answered / requests, 0..1. */
+  readonly successRate: number;
+}
+
+/** Runs a statement and passes every row to `each`; frees the statement. */
+export function forEachRow(
+  db: Database,
+  sql: string,
+  params: readonly SqlValue[],
+  each: (row: SqlValue[]) => void,
+): void {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind([...params]);
+    while (statement.step()) each(statement.get());
+  } finally {
+    statement.free();
+  }
+}
+
+const num = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
+const str = (value: SqlValue | undefined): string => (value === null || value === undefined ? NONE_KEY : String(value));
+
+const AGGREGATES = `COUNT(*), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
+  TOTAL(cache_write_tokens), TOTAL(outcome = 'answered')`;
+
+function breakdownRow(key: string, row: readonly SqlValue[], offset: number): BreakdownRow {
+  const requests = num(row[offset]);
+  const costNano = num(row[offset + 1]);
+  return {
+    key,
+    requests,
+    costUsd: costNano / NANO_PER_USD,
+    costNano,
+    inputTokens: num(row[offset + 2]),
+    outputTokens: num(row[offset + 3]),
+    cacheRead: num(row[offset + 4]),
+    cacheWrite: num(row[offset + 5]),
+    successRate: requests > 0 ? num(row[offset + 6]) / requests : 0,
+  };
+}
+
+/** The calendar days (in `calendar`'s zone) that overlap [from, to), oldest first, each clipped to the range. */
+export function daysIn(range: TimeRange, calendar: PeriodCalendar): { key: string; start: number; end: number }[] {
+  const days: { key: string; start: number; end: number }[] = [];
+  let at = range.from;
+  while (at < range.to) {
+    const { end } = calendar.interval('day', at);
+    days.push({ key: calendar.key('day', at), start: at, end: Math.min(end, range.to) });
+    at = end;
+  }
+  return days;
+}
+
+/**
+ * Requests in [from, to) grouped by provider, agent, model ("provider/model") or day (in `timeZone`, else the
+ * system's). Sorted by cost (highest first), then key; days oldest first, days without requests left out.
+ */
+export function breakdown(
+  db: Database,
+  by: BreakdownDimension,
+  range: TimeRange,
+  timeZone?: string,
+): BreakdownRow[] {
+  if (by === 'day') {
+    const rows: BreakdownRow[] = [];
+    const sql = `SELECT ${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ?`;
+    for (const day of daysIn(range, new PeriodCalendar(timeZone))) {
+      forEachRow(db, sql, [day.start, day.end - 1], (row) => {
+        if (num(row[0]) > 0) rows.push(breakdownRow(day.key, row, 0));
+      });
+    }
+    return rows;
+  }
+  const keys = by === 'model' ? 'provider, model' : by;
+  const rows: BreakdownRow[] = [];
+  forEachRow(
+    db,
+    `SELECT ${keys}, ${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ? GROUP BY ${keys}`,
+    [range.from, range.to - 1],
+    (row) => {
+      if (by === 'model') {
+        const key = row[1] === null ? NONE_KEY : `${str(row[0])}/${str(row[1])}`;
+        rows.push(breakdownRow(key, row, 2));
+      } else {
+        rows.push(breakdownRow(str(row[0]), row, 1));
+      }
+    },
+  );
+  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Nearest-rank percentile of ascending `sorted` (p in 0..100); NaN when empty. */
+export function percentileOfSorted(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export interface ModelStats {
+  readonly provider: string;
+  readonly model: string;
+  /** Attempts sent to this model in the range (first tries, retries and fallbacks alike). */
+  readonly attempts: number;
+  readonly ok: number;
+  /** ok / attempts, 0..1. */
+  readonly successRate: number;
+  /** Latency of successful attempts (ms), nearest rank; NaN without any. */
+  readonly latencyP50Ms: number;
+  readonly latencyP95Ms: number;
+  /** Time to first token of successful attempts that reported one (ms); NaN without any. */
+  readonly ttftP50Ms: number;
+  readonly ttftP95Ms: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheRead: number;
+  readonly cacheWrite: number;
+  readonly costUsd: number;
+  readonly costNano: number;
+}
+
+/**
+ * Per provider/model, from `attempts` (a request's latency includes its fallbacks, so it says little about one
+ * model): attempts, success rate, latency and TTFT p50/p95 of successful attempts, tokens and cost. Sorted by
+ * attempts, highest first. Percentiles read one sorted column per model (the values, not the rows).
+ */
+export function modelStats(db: Database, range: TimeRange): ModelStats[] {
+  const params = [range.from, range.to - 1];
+  const totals = new Map<string, { provider: string; model: string; row: SqlValue[] }>();
+  forEachRow(
+    db,
+    `SELECT provider, model, COUNT(*), TOTAL(status = 'ok'), TOTAL(input_tokens), TOTAL(output_tokens),
+       TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(cost_nano)
+     FROM attempts WHERE started_at BETWEEN ? AND ? GROUP BY provider, model`,
+    params,
+    (row) => totals.set(`${String(row[0])}\u0000${String(row[1])}`, { provider: String(row[0]), model: String(row[1]), row }),
+  );
+  const latency = new Map<string, number[]>();
+  const ttft = new Map<string, number[]>();
+  forEachRow(
+    db,
+    `SELECT provider, model, latency_ms, ttft_ms FROM attempts
+     WHERE started_at BETWEEN ? AND ? AND status = 'ok'`,
+    params,
+    (row) => {
+      const key = `${String(row[0])}\u0000${String(row[1])}`;
+      let l = latency.get(key);
+      if (!l) {
+        l = [];
+        latency.set(key, l);
+        ttft.set(key, []);
+      }
+      l.push(num(row[2]));
+      if (row[3] !== null) ttft.get(key)!.push(num(row[3]));
+    },
+  );
+  const result: ModelStats[] = [];
+  for (const [key, { provider, model, row }] of totals) {
+    const l = (latency.get(key) ?? []).sort((a, b) => a - b);
+    const t = (ttft.get(key) ?? []).sort((a, b) => a - b);
+    const attempts = num(row[2]);
+    const ok = num(row[3]);
+    const costNano = num(row[8]);
+    result.push({
+      provider,
+      model,
+      attempts,
+      ok,
+      successRate: attempts > 0 ? ok / attempts : 0,
+      latencyP50Ms: percentileOfSorted(l, 50),
+      latencyP95Ms: percentileOfSorted(l, 95),
+      ttftP50Ms: percentileOfSorted(t, 50),
+      ttftP95Ms: percentileOfSorted(t, 95),
+      inputTokens: num(row[4]),
+      outputTokens: num(row[5]),
+      cacheRead: num(row[6]),
+      cacheWrite: num(row[7]),
+      costUsd: costNano / NANO_PER_USD,
+      costNano,
+    });
+  }
+  return result.sort((a, b) => b.attempts - a.attempts || `${a.provider}/${a.model}`.localeCompare(`${b.provider}/${b.model}`));
+}
+
+export const REQUEST_SELECT = `SELECT id, started_at, finished_at, agent, command, task, complexity, reasons,
+  requested_tier, tier, escalated, downgraded, forced, strategy, provider, model, outcome, error_kind, error_message,
+  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano, estimate_nano, latency_ms, ttft_ms,
+  fallbacks, instruction FROM requests`;
+
+export const ATTEMPT_COLUMNS_SQL = `request_id, seq, started_at, provider, model, key_id, status, error_kind,
+  http_status, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano,
+  usage_estimated`;
+
+const nullableNum = (value: SqlValue | undefined): number | null => (value === null || value === undefined ? null : num(value));
+const nullableStr = (value: SqlValue | undefined): string | null => (value === null || value === undefined ? null : String(value));
+
+function parseReasons(value: SqlValue | undefined): string[] {
+  try {
+    const parsed: unknown = JSON.parse(String(value ?? '[]'));
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A `requests` row (columns of {@link REQUEST_SELECT}) as a record, with the given attempts. */
+export function requestFromRow(row: readonly SqlValue[], attempts: readonly LedgerAttempt[]): LedgerRecord {
+  return {
+    v: LEDGER_RECORD_VERSION,
+    id: String(row[0]),
+    startedAt: num(row[1]),
+    finishedAt: num(row[2]),
+    agent: String(row[3]),
+    command: nullableStr(row[4]),
+    task: String(row[5]),
+    complexity: nullableNum(row[6]),
+    reasons: parseReasons(row[7]),
+    requestedTier: String(row[8]),
+    tier: String(row[9]),
+    escalated: num(row[10]) !== 0,
+    downgraded: num(row[11]) !== 0,
+    forced: num(row[12]) !== 0,
+    strategy: String(row[13]),
+    provider: nullableStr(row[14]),
+    model: nullableStr(row[15]),
+    outcome: String(row[16]),
+    errorKind: nullableStr(row[17]),
+    errorMessage: nullableStr(row[18]),
+    inputTokens: num(row[19]),
+    outputTokens: num(row[20]),
+    cacheReadTokens: num(row[21]),
+    cacheWriteTokens: num(row[22]),
+    costNano: num(row[23]),
+    estimateNano: nullableNum(row[24]),
+    latencyMs: num(row[25]),
+    ttftMs: nullableNum(row[26]),
+    fallbacks: num(row[27]),
+    instruction: nullableStr(row[28]),
+    attempts,
+  };
+}
+
+/** An `attempts` row (columns of {@link ATTEMPT_COLUMNS_SQL}, request_id first) as a ledger attempt. */
+export function attemptFromRow(row: readonly SqlValue[]): LedgerAttempt {
+  return {
+    seq: num(row[1]),
+    startedAt: num(row[2]),
+    provider: String(row[3]),
+    model: String(row[4]),
+    keyId: String(row[5]),
+    status: row[6] === 'ok' ? 'ok' : 'error',
+    errorKind: nullableStr(row[7]),
+    httpStatus: nullableNum(row[8]),
+    latencyMs: num(row[9]),
+    ttftMs: nullableNum(row[10]),
+    inputTokens: num(row[11]),
+    outputTokens: num(row[12]),
+    cacheReadTokens: num(row[13]),
+    cacheWriteTokens: num(row[14]),
+    costNano: num(row[15]),
+    usageEstimated: num(row[16]) !== 0,
+  };
+}
+
+export interface DecisionCursor {
+  readonly startedAt: number;
+  readonly id: string;
+}
+
+/**
+ * The `limit` latest decisions (newest first, ties by id descending) with their attempts in order, for the
+ * dashboard's table. `before` pages on: pass the last decision of the previous page (a number means "started
+ * before this time"). `limit` is clamped to 1..1000.
+ */
+export function latestDecisions(db: Database, limit: number, before?: number | DecisionCursor): LedgerRecord[] {
+  const count = Math.max(1, Math.min(1000, Math.floor(limit)));
+  const rows: SqlValue[][] = [];
+  if (before === undefined) {
+    forEachRow(db, `${REQUEST_SELECT} ORDER BY started_at DESC, id DESC LIMIT ?`, [count], (row) => rows.push(row));
+  } else if (typeof before === 'number') {
+    forEachRow(db, `${REQUEST_SELECT} WHERE started_at < ? ORDER BY started_at DESC, id DESC LIMIT ?`, [before, count], (row) => rows.push(row));
+  } else {
+    forEachRow(
+      db,
+      `${REQUEST_SELECT} WHERE started_at < ? OR (started_at = ? AND id < ?) ORDER BY started_at DESC, id DESC LIMIT ?`,
+      [before.startedAt, before.startedAt, before.id, count],
+      (row) => rows.push(row),
+    );
+  }
+  if (rows.length === 0) return [];
+  const attempts = new Map<string, LedgerAttempt[]>();
+  forEachRow(
+    db,
+    `SELECT ${ATTEMPT_COLUMNS_SQL} FROM attempts WHERE request_id IN (${rows.map(() => '?').join(', ')})
+     ORDER BY request_id, seq`,
+    rows.map((row) => row[0]!),
+    (row) => {
+      const id = String(row[0]);
+      let list = attempts.get(id);
+      if (!list) {
+        list = [];
+        attempts.set(id, list);
+      }
+      list.push(attemptFromRow(row));
+    },
+  );
+  return rows.map((row) => requestFromRow(row, attempts.get(String(row[0])) ?? []));
+}
+
+export interface DaySpend {
+  /** "YYYY-MM-DD" in the time zone. */
+  readonly day: string;
+  readonly start: number;
+  readonly end: number;
+  readonly totalUsd: number;
+  /** USD per provider ('(none)' for requests nobody answered that still cost something); only providers with rows. */
+  readonly byProvider: Readonly<Record<string, number>>;
+}
+
+/**
+ * Spend of the last `days` calendar days in `timeZone` (today included, oldest first, every day present even when
+ * empty), stacked by provider: the dashboard's 30-day chart.
+ */
+export function spendByDay(db: Database, days: number, timeZone: string | undefined, now: number): DaySpend[] {
+  const calendar = new PeriodCalendar(timeZone);
+  const intervals: { key: string; start: number; end: number }[] = [];
+  let at = now;
+  for (let i = 0; i < Math.max(0, Math.floor(days)); i += 1) {
+    const { start, end } = calendar.interval('day', at);
+    intervals.push({ key: calendar.key('day', at), start, end });
+    at = start - 1;
+  }
+  intervals.reverse();
+  return intervals.map(({ key, start, end }): DaySpend => {
+    const byProvider: Record<string, number> = {};
+    let totalNano = 0;
+    forEachRow(
+      db,
+      'SELECT provider, TOTAL(cost_nano) FROM requests WHERE started_at BETWEEN ? AND ? GROUP BY provider',
+      [start, end - 1],
+      (row) => {
+        const nano = num(row[1]);
+        totalNano += nano;
+        byProvider[str(row[0])] = nano / NANO_PER_USD;
+      },
+    );
+    return { day: key, start, end, totalUsd: totalNano / NANO_PER_USD, byProvider };
+  });
+}
