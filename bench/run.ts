@@ -2,6 +2,7 @@ import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
 import { ledgerQueriesBench } from './ledgerQueries.bench';
+import { ledgerStoreBench } from './ledgerStore.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
@@ -16,6 +17,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'routing', run: routingDevBench },
   { name: 'router', run: routerBench },
   { name: 'ledger', run: ledgerQueriesBench },
+  { name: 'ledger', run: ledgerStoreBench },
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,42 @@
+/**
+ * Child process for the crash and concurrency tests: opens the store in `dir` and appends records `<prefix>-<n>`,
+ * `concurrency` at a time, printing `ack <id>` only after `append` resolved (durable). Prints `ready` once open and
+ * `done <count>` after `close()` when `count` records were written (count 0: write until killed).
+ *
+ * Usage: node -r tsx/cjs test/ledger/writer.ts <dir> <prefix> <count> <concurrency> <compactIntervalMs> <compactEveryRecords>
+ */
+import { LedgerStore } from '../../src/core/ledger/store';
+import { makeRecord } from './records';
+
+async function main(): Promise<void> {
+  const [dir, prefix, countText = '0', concurrencyText = '8', intervalText = '50', everyText = '200'] = process.argv.slice(2);
+  if (!dir || !prefix) throw new Error('usage: writer.ts <dir> <prefix> [count] [concurrency] [compactIntervalMs] [compactEveryRecords]');
+  const count = Number(countText);
+  const concurrency = Number(concurrencyText);
+  const store = await LedgerStore.open({
+    dir,
+    compactIntervalMs: Number(intervalText),
+    compactEveryRecords: Number(everyText),
+    refreshIntervalMs: Number(intervalText),
+    onNotice: (message) => process.stderr.write(`notice ${message}\n`),
+  });
+  process.stdout.write('ready\n');
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (count === 0 || next < count) {
+      const n = next++;
+      const id = `${prefix}-${n}`;
+      await store.append(makeRecord(id, n));
+      process.stdout.write(`ack ${id}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const stats = store.stats();
+  await store.close();
+  process.stdout.write(`done ${count} flushes ${stats.journalFlushes} compactions ${stats.compactions}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exitCode = 1;
+});
