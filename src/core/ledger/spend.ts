@@ -14,7 +14,7 @@
  */
 import type { Database } from 'sql.js';
 import type { BudgetConfig } from '../config/types';
-import { BUDGET_PERIODS, PeriodCalendar } from '../routing/budget';
+import { BUDGET_PERIODS, PeriodCalendar, PeriodCalendars } from '../routing/budget';
 import type { BudgetPeriod, SpendSource } from '../routing/budget';
 
 const NANO_PER_USD = 1e9;
@@ -45,7 +45,7 @@ interface CachedSum {
 }
 
 export class LedgerSpend implements SpendSource {
-  private readonly calendars = new Map<string, PeriodCalendar>();
+  private readonly calendars = new PeriodCalendars();
   private readonly cache = new Map<string, CachedSum>();
 
   /** `database` returns the store's current database, or undefined while none is open (spend is then 0). */
@@ -59,7 +59,7 @@ export class LedgerSpend implements SpendSource {
   spentNano(period: BudgetPeriod, now: number, timeZone?: string): number {
     const db = this.database();
     if (!db) return 0;
-    const calendar = this.calendar(timeZone);
+    const calendar = this.calendars.get(timeZone);
     const { start, end } = calendar.interval(period, now);
     const key = `${period}:${calendar.timeZone}`;
     const changes = totalChanges(db);
@@ -77,15 +77,6 @@ export class LedgerSpend implements SpendSource {
     this.cache.clear();
   }
 
-  private calendar(timeZone: string | undefined): PeriodCalendar {
-    const id = timeZone ?? '';
-    let calendar = this.calendars.get(id);
-    if (!calendar) {
-      calendar = new PeriodCalendar(timeZone);
-      this.calendars.set(id, calendar);
-    }
-    return calendar;
-  }
 }
 
 export interface PeriodUsage {

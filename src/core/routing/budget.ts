@@ -95,9 +95,24 @@ export function periodKey(period: BudgetPeriod, at: number, timeZone?: string): 
 
 
 /** Costs with their times, in memory. Keeps about a month: enough for any day or month query at a recent `now`. */
+/** One {@link PeriodCalendar} per time zone, built on first use (spend sources are asked for several zones). */
+export class PeriodCalendars {
+  private readonly byZone = new Map<string, PeriodCalendar>();
+
+  get(timeZone: string | undefined): PeriodCalendar {
+    const id = timeZone ?? '';
+    let calendar = this.byZone.get(id);
+    if (!calendar) {
+      calendar = new PeriodCalendar(timeZone);
+      this.byZone.set(id, calendar);
+    }
+    return calendar;
+  }
+}
+
 export class InMemorySpend implements SpendSource {
   private entries: { readonly at: number; readonly usd: number }[] = [];
-  private readonly calendars = new Map<string, PeriodCalendar>();
+  private readonly calendars = new PeriodCalendars();
 
   record(costUsd: number, at: number): void {
     if (!(costUsd > 0)) return;
@@ -109,21 +124,12 @@ export class InMemorySpend implements SpendSource {
   }
 
   spentUsd(period: BudgetPeriod, now: number, timeZone?: string): number {
-    const { start } = this.calendar(timeZone).interval(period, now);
+    const { start } = this.calendars.get(timeZone).interval(period, now);
     let total = 0;
     for (const entry of this.entries) if (entry.at >= start && entry.at <= now) total += entry.usd;
     return total;
   }
 
-  private calendar(timeZone: string | undefined): PeriodCalendar {
-    const id = timeZone ?? '';
-    let calendar = this.calendars.get(id);
-    if (!calendar) {
-      calendar = new PeriodCalendar(timeZone);
-      this.calendars.set(id, calendar);
-    }
-    return calendar;
-  }
 }
 
 export type BudgetDecision =
