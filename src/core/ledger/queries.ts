@@ -13,6 +13,7 @@ import type { Database, SqlValue } from 'sql.js';
 import { PeriodCalendar } from '../routing/budget';
 import type { LedgerAttempt, LedgerRecord } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
+import { ROLLUP_BUCKET_MS, schemaVersion } from './schema';
 
 export const NANO_PER_USD = 1e9;
 /** Key of rows whose provider or model is null (no attempt answered). */
@@ -105,30 +106,69 @@ export function breakdown(
 ): BreakdownRow[] {
   if (by === 'day') {
     const rows: BreakdownRow[] = [];
-    const sql = `SELECT ${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ?`;
     for (const day of daysIn(range, new PeriodCalendar(timeZone))) {
-      forEachRow(db, sql, [day.start, day.end - 1], (row) => {
-        if (num(row[0]) > 0) rows.push(breakdownRow(day.key, row, 0));
-      });
+      const totals = sumRange(db, undefined, day.start, day.end).get('');
+      if (totals && totals[0]! > 0) rows.push(breakdownRow(day.key, totals, 0));
     }
     return rows;
   }
-  const keys = by === 'model' ? 'provider, model' : by;
-  const rows: BreakdownRow[] = [];
+  const rows = [...sumRange(db, by, range.from, range.to)].map(([key, totals]) => breakdownRow(key, totals, 0));
+  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Totals over [from, to) per key of `by` (one key, `''`, when undefined), in the order of AGGREGATES. Whole rollup
+ * buckets inside the range come from `request_rollup` (a few rows per quarter hour instead of every request); the
+ * ragged edges, and databases without a rollup, from `requests`.
+ */
+function sumRange(
+  db: Database,
+  by: Exclude<BreakdownDimension, 'day'> | undefined,
+  from: number,
+  to: number,
+): Map<string, number[]> {
+  const totals = new Map<string, number[]>();
+  const add = (key: string, row: readonly SqlValue[], offset: number): void => {
+    let sums = totals.get(key);
+    if (!sums) totals.set(key, (sums = [0, 0, 0, 0, 0, 0, 0]));
+    for (let i = 0; i < sums.length; i++) sums[i]! += num(row[offset + i]);
+  };
+  const keyOf = (row: readonly SqlValue[]): [string, number] => {
+    if (by === undefined) return ['', 0];
+    const blank = (value: SqlValue | undefined): boolean => value === null || value === undefined || value === '';
+    if (by === 'model') return [blank(row[1]) ? NONE_KEY : `${str(row[0])}/${str(row[1])}`, 2];
+    return [blank(row[0]) ? NONE_KEY : str(row[0]), 1];
+  };
+  const columns = by === undefined ? '' : by === 'model' ? 'provider, model' : by;
+  const select = columns ? `${columns}, ` : '';
+  const group = columns ? ` GROUP BY ${columns}` : '';
+  const raw = (start: number, end: number): void => {
+    if (end <= start) return;
+    forEachRow(db, `SELECT ${select}${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ?${group}`, [start, end - 1], (row) => {
+      const [key, offset] = keyOf(row);
+      if (num(row[offset]) > 0) add(key, row, offset);
+    });
+  };
+  const first = Math.ceil(from / ROLLUP_BUCKET_MS);
+  const last = Math.floor(to / ROLLUP_BUCKET_MS);
+  if (first >= last || schemaVersion(db) < 2) {
+    raw(from, to);
+    return totals;
+  }
+  raw(from, first * ROLLUP_BUCKET_MS);
   forEachRow(
     db,
-    `SELECT ${keys}, ${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ? GROUP BY ${keys}`,
-    [range.from, range.to - 1],
+    `SELECT ${select}TOTAL(requests), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
+       TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(answered)
+     FROM request_rollup WHERE bucket >= ? AND bucket < ?${group}`,
+    [first, last],
     (row) => {
-      if (by === 'model') {
-        const key = row[1] === null ? NONE_KEY : `${str(row[0])}/${str(row[1])}`;
-        rows.push(breakdownRow(key, row, 2));
-      } else {
-        rows.push(breakdownRow(str(row[0]), row, 1));
-      }
+      const [key, offset] = keyOf(row);
+      if (num(row[offset]) > 0) add(key, row, offset);
     },
   );
-  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  raw(last * ROLLUP_BUCKET_MS, to);
+  return totals;
 }
 
 /** Nearest-rank percentile of ascending `sorted` (p in 0..100); NaN when empty. */

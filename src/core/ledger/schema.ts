@@ -6,6 +6,22 @@
 import type { Database } from 'sql.js';
 import type { LedgerRecord } from './record';
 
+/**
+ * Rollup bucket width: 15 minutes. Every time zone's offset is a multiple of 15 minutes, so a day or month in any
+ * zone is a whole number of buckets, and long-range breakdowns read buckets instead of every request.
+ */
+export const ROLLUP_BUCKET_MS = 15 * 60 * 1000;
+
+/** Rebuilds rollup rows from `requests`, optionally only for the requests matching `where` (a SQL condition). */
+function rollupSelect(where: string): string {
+  return `INSERT INTO request_rollup
+SELECT started_at / ${ROLLUP_BUCKET_MS}, COALESCE(provider, ''), COALESCE(model, ''), agent, COUNT(*),
+  TOTAL(outcome = 'answered'), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
+  TOTAL(cache_write_tokens)
+FROM requests ${where ? `WHERE ${where}` : ''}
+GROUP BY 1, 2, 3, 4;`;
+}
+
 export interface Migration {
   readonly version: number;
   readonly description: string;
@@ -73,6 +89,27 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_started ON attempts (started_at);
 `,
   },
+  {
+    version: 2,
+    description: 'request_rollup: per 15-minute bucket, provider, model and agent',
+    sql: `
+CREATE TABLE request_rollup (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  cost_nano INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  PRIMARY KEY (bucket, provider, model, agent)
+) WITHOUT ROWID;
+${rollupSelect('')}
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -122,6 +159,30 @@ const ATTEMPT_COLUMNS = [
   'usage_estimated',
 ] as const;
 
+const UPSERT_ROLLUP = `INSERT INTO request_rollup VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (bucket, provider, model, agent) DO UPDATE SET
+  requests = requests + 1, answered = answered + excluded.answered, cost_nano = cost_nano + excluded.cost_nano,
+  input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+  cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+  cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens`;
+
+/**
+ * Deletes requests (and their attempts) older than `cutoff` and keeps the rollup equal to what remains: whole
+ * buckets before the cutoff go, the bucket it falls in is rebuilt from its remaining requests. Returns how many
+ * requests were deleted. Call inside a transaction.
+ */
+export function deleteRequestsBefore(db: Database, cutoff: number): number {
+  db.run('DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE started_at < ?)', [cutoff]);
+  db.run('DELETE FROM requests WHERE started_at < ?', [cutoff]);
+  const deleted = db.getRowsModified();
+  if (schemaVersion(db) >= 2) {
+    const edge = Math.floor(cutoff / ROLLUP_BUCKET_MS);
+    db.run('DELETE FROM request_rollup WHERE bucket <= ?', [edge]);
+    db.exec(rollupSelect(`started_at / ${ROLLUP_BUCKET_MS} = ${edge}`));
+  }
+  return deleted;
+}
+
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
 // ON CONFLICT DO NOTHING skips only a record already stored; OR IGNORE would also drop a row that breaks a
@@ -136,6 +197,8 @@ const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VAL
 export function insertRecords(db: Database, records: Iterable<LedgerRecord>): number {
   const request = db.prepare(INSERT_REQUEST);
   const attempt = db.prepare(INSERT_ATTEMPT);
+  // A database at an older schema (only during a test of migrations) has no rollup to keep.
+  const rollup = schemaVersion(db) >= 2 ? db.prepare(UPSERT_ROLLUP) : undefined;
   let inserted = 0;
   db.exec('BEGIN');
   try {
@@ -149,6 +212,11 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
       ]);
       if (db.getRowsModified() === 0) continue;
       inserted += 1;
+      rollup?.run([
+        Math.floor(r.startedAt / ROLLUP_BUCKET_MS), r.provider ?? '', r.model ?? '', r.agent,
+        r.outcome === 'answered' ? 1 : 0, r.costNano, r.inputTokens, r.outputTokens, r.cacheReadTokens,
+        r.cacheWriteTokens,
+      ]);
       for (const a of r.attempts) {
         attempt.run([
           r.id, a.seq, a.startedAt, a.provider, a.model, a.keyId, a.status, a.errorKind, a.httpStatus, a.latencyMs,
@@ -164,6 +232,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
   } finally {
     request.free();
     attempt.free();
+    rollup?.free();
   }
   return inserted;
 }

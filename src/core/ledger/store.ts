@@ -26,7 +26,7 @@ import { systemClock } from '../routing/clock';
 import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournalChunk } from './journal';
 import { processAlive, withLock } from './lock';
 import type { LedgerRecord } from './record';
-import { MIGRATIONS, insertRecords, migrate, schemaVersion } from './schema';
+import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate, schemaVersion } from './schema';
 import type { Migration } from './schema';
 import { loadSqlJs } from './sqlite';
 
@@ -420,9 +420,7 @@ export class LedgerStore {
     const db = this.database;
     db.exec('BEGIN');
     try {
-      db.run('DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE started_at < ?)', [cutoff]);
-      db.run('DELETE FROM requests WHERE started_at < ?', [cutoff]);
-      const deleted = db.getRowsModified();
+      const deleted = deleteRequestsBefore(db, cutoff);
       db.exec('COMMIT');
       if (deleted >= 10_000 || deleted > this.count() / 4) db.exec('VACUUM');
       return deleted;
