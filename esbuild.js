@@ -39,7 +39,7 @@ const common = {
 
 /**
  * What ships in the package. Each target is one esbuild build; add an entry here for every new bundle.
- * @type {{ name: string, options: import('esbuild').BuildOptions }[]}
+ * @type {{ name: string, options: import('esbuild').BuildOptions, copySqlWasm?: boolean }[]}
  */
 const productTargets = [
   {
@@ -60,10 +60,28 @@ const productTargets = [
       outdir: 'dist',
       banner: { js: '#!/usr/bin/env node' },
     },
+    // The ledger's sql.js needs its WebAssembly file next to the bundle (the CLI passes it as wasmPath).
+    copySqlWasm: true,
   },
-  // sql.js: when the ledger lands, copy node_modules/sql.js/dist/sql-wasm.wasm next to the bundles (a small
-  // onEnd plugin) and keep it in the .vsix (.vscodeignore).
+  // sql.js for the extension: also set copySqlWasm on it when the extension opens the ledger, and keep the file in the
+  // .vsix (.vscodeignore).
 ];
+
+/** Copies node_modules/sql.js/dist/sql-wasm.wasm into the build's outdir after every successful build. */
+/** @type {import('esbuild').Plugin} */
+const copySqlWasm = {
+  name: 'copy-sql-wasm',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length > 0) {
+        return;
+      }
+      const outdir = path.resolve(root, build.initialOptions.outdir ?? 'dist');
+      fs.mkdirSync(outdir, { recursive: true });
+      fs.copyFileSync(path.join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
+    });
+  },
+};
 
 /**
  * The extension-host suite: test/integration/index.ts (exports run(), which runs mocha over the suite files) plus
@@ -114,7 +132,7 @@ const watchReporter = {
 };
 
 /**
- * @param {{ name: string, options: import('esbuild').BuildOptions }} target
+ * @param {{ name: string, options: import('esbuild').BuildOptions, copySqlWasm?: boolean }} target
  * @returns {import('esbuild').BuildOptions}
  */
 function buildOptions(target) {
@@ -123,7 +141,7 @@ function buildOptions(target) {
     minify: production,
     sourcemap: !production,
     ...target.options,
-    plugins: watch ? [watchReporter] : [],
+    plugins: [...(watch ? [watchReporter] : []), ...(target.copySqlWasm ? [copySqlWasm] : [])],
   };
 }
 

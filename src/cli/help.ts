@@ -25,8 +25,8 @@ const GLOBAL = `Global options (before or after the command):
                            with --trust-workspace (else ignored, with a note on stderr), and it can never change
                            where an existing provider's key is sent.
   --trust-workspace        apply the workspace config
-  --data-dir PATH          data directory. Default: $XDG_DATA_HOME/model-router, else ~/.local/share/model-router.
-                           Reserved for the request ledger: this version writes nothing there.
+  --data-dir PATH          data directory: the request ledger (\`ask\` records every request there; \`costs\` reads
+                           it). Default: $XDG_DATA_HOME/model-router, else ~/.local/share/model-router.
   -h, --help               help (\`model-router COMMAND --help\` for a command)
   --version                print the version`;
 
@@ -37,6 +37,8 @@ Usage: model-router [global options] COMMAND [options]
 Commands:
   classify [FILE|-]                  complexity 1-10, tier and reasons (no network); --jsonl IN for many texts
   ask (--agent A | --task T)         route one request and stream the answer to stdout
+  costs                              spend recorded by the ledger: today and this month vs budgets, by
+                                     provider/agent/model/day; --csv or --json for every request
   status                             keys present and a live connection test per provider
   providers                          providers: protocol, base URL, models per tier, key ids
   agents                             agents: provider chain (primary first) and reasoning
@@ -55,6 +57,7 @@ Examples:
   model-router classify --task refactor src/router.ts
   model-router ask --task explain --file src/router.ts:120-180
   git diff | model-router ask --agent reviewer --json | tail -n 1 | jq .outcome
+  model-router costs --by model --since 2026-01-01
   model-router assign reviewer anthropic,openai --reasoning "reviews need the strongest models"
 `;
 
@@ -105,9 +108,27 @@ skipped with why), retries, fallbacks, waits, and the result (model, latency, to
 after it has started is never continued on another model: stderr says so, lists the next candidates and prints the
 command to ask again with --exclude. Ctrl-C cancels the request (exit 130).
 
-Budgets: spend is counted within one run only until the ledger lands, so daily and monthly limits see $0 at start.
+Every request is recorded in the ledger in the data directory (--data-dir) when it ends: answered, failed, broken
+off or cancelled. The record has the agent, task, complexity, models tried, tokens, cost and outcome; never your code,
+never a key, and the --prompt text only with \`ledger: { storeInstructions: true }\` in the config. Budgets count
+everything recorded in the current day and month (see \`model-router costs\`). When the ledger cannot be opened, the
+request is still answered, with a warning, but not recorded.
 
 ${EXIT_CODES}
+`,
+  costs: `Usage: model-router costs [--since YYYY-MM-DD] [--by provider|agent|model|day] [--csv | --json] [--time-zone TZ]
+
+What the request ledger (in the data directory, --data-dir) recorded from --since on (default: the first day of the
+current month). Without --csv or --json, a table: with --by, the costs grouped that way; else today's and this
+month's spend against the budgets, then the costs by provider.
+
+  --since YYYY-MM-DD   from the start of that day (in the time zone)
+  --by D               group by provider, agent, model or day
+  --csv                CSV (RFC 4180, spreadsheet-safe): one line per request, or one per group with --by
+  --json               JSON: {"from", "to", "timeZone", "requests": [...]}, or {..., "by", "rows": [...]} with --by
+  --time-zone TZ       IANA time zone for days and months (default: budget.timeZone of the config, else the system's)
+
+Exit 0; 2 for a bad date, time zone or --by; 1 when the ledger cannot be opened.
 `,
   status: `Usage: model-router status [--timeout MS] [--json]
 

@@ -9,6 +9,7 @@ import { runAsk } from './commands/ask';
 import { runAssign, runBulk } from './commands/assign';
 import { runClassify } from './commands/classify';
 import { runConfig } from './commands/configValidate';
+import { runCosts } from './commands/costs';
 import { runAgents, runProviders } from './commands/providers';
 import { runStatus } from './commands/status';
 import { CliError, EXIT, usageError } from './exitCodes';
@@ -28,6 +29,7 @@ interface CommandDeps {
 const COMMANDS: Readonly<Record<string, (deps: CommandDeps) => Promise<ExitCode>>> = {
   classify: runClassify,
   ask: runAsk,
+  costs: runCosts,
   status: runStatus,
   providers: runProviders,
   agents: runAgents,

@@ -552,8 +552,8 @@ ${extra}`,
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Exit codes:\n {2}0 {4}success/);
     assert.match(help.stdout, /ANTHROPIC_API_KEY_WORK/);
-    assert.match(help.stdout, /this version writes nothing there/);
-    for (const command of ['classify', 'ask', 'status', 'providers', 'agents', 'assign', 'bulk', 'config']) {
+    assert.match(help.stdout, /--data-dir PATH {10}data directory: the request ledger/);
+    for (const command of ['classify', 'ask', 'costs', 'status', 'providers', 'agents', 'assign', 'bulk', 'config']) {
       const result = await run([command, '--help']);
       assert.equal(result.code, 0, command);
       assert.match(result.stdout, new RegExp(`^Usage: model-router ${command}`), command);

@@ -6,6 +6,8 @@
 import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
+import { toLedgerRecord } from '../../core/ledger/record';
+import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
 import { Router } from '../../core/routing/router';
 import type { RouteRequest } from '../../core/routing/router';
@@ -20,6 +22,7 @@ import { readFileInput } from '../input';
 import type { InputText } from '../input';
 import type { CliIo, Output } from '../io';
 import { readAll } from '../io';
+import { RunSpend, describeLedgerError, openLedger } from '../ledger';
 
 export const ASK_OPTIONS = {
   agent: { type: 'string' },
@@ -230,7 +233,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     if (!/^[^/]+\/.+$/.test(excluded)) throw usageError(`--exclude needs PROVIDER/MODEL (got "${excluded}").`, 'ask');
   }
   const quiet = values.quiet === true;
-  const { config } = await loadConfiguration(globals, io, err, { quiet, noteMissingUserFile: true });
+  const { config, paths } = await loadConfiguration(globals, io, err, { quiet, noteMissingUserFile: true });
   const forced = values.model === undefined ? undefined : parseModel(values.model, config);
   if (forced && !quiet) {
     const provider = config.providers[forced.provider]!;
@@ -258,7 +261,17 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     ...(io.signal ? { signal: io.signal } : {}),
   };
 
-  const router = new Router(config, { keys: environmentKeySource(io.env) });
+  // The ledger: budgets count every request recorded before (not only this run's), and this request is recorded when
+  // it ends. A ledger that cannot be opened never stops the answer: the request is routed without being recorded.
+  let store: LedgerStore | undefined;
+  try {
+    store = await openLedger({ dataDir: paths.dataDir, config, err });
+  } catch (error) {
+    err.line(`model-router: warning: cannot open the request ledger in ${paths.dataDir} (${describeLedgerError(error)}).`);
+    err.line('  This request is answered but NOT recorded, and budgets count only this run\'s spend. Fix the directory or pass --data-dir.');
+  }
+  const spend = store === undefined ? undefined : new RunSpend(store);
+  const router = new Router(config, { keys: environmentKeySource(io.env), ...(spend ? { spend } : {}) });
   // Budget alerts (90% and 100%, once per period) go to stderr even with --quiet: they are about money.
   const alerts = router.budget.onAlert((alert) => err.line(alert.message));
   let decision: Decision | undefined;
@@ -280,9 +293,31 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
         }
       }
     }
+    // Every finished request is recorded: answered, failed, interrupted, and cancelled too (it may have cost money).
+    if (decision !== undefined && store !== undefined) {
+      const record = toLedgerRecord(decision, {
+        ...(values.prompt !== undefined ? { instruction: values.prompt } : {}),
+        storeInstruction: config.ledger.storeInstructions,
+      });
+      try {
+        await store.append(record);
+        spend?.recorded();
+      } catch (error) {
+        err.endLine();
+        err.line(`model-router: warning: this request could not be recorded in the ledger (${describeLedgerError(error)}).`);
+      }
+    }
   } finally {
     alerts.dispose();
     router.dispose();
+    if (store !== undefined) {
+      try {
+        await store.close();
+      } catch (error) {
+        err.endLine();
+        err.line(`model-router: warning: could not close the request ledger (${describeLedgerError(error)}).`);
+      }
+    }
   }
   if (decision === undefined) throw new Error('the router ended without a decision');
   out.endLine();

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../src/cli/main';
+import { startFakeProviders } from '../fakes/fakeProviders';
+import type { FakeProviders } from '../fakes/fakeProviders';
+
+/**
+ * The CLI and the request ledger: `ask` records every request in the data directory and budgets count what earlier
+ * runs recorded; `costs` reports it. In-process main() against the simulated providers, with a temporary HOME.
+ */
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const SECRETS = {
+  ANTHROPIC_API_KEY: 'sk-ant-api03-TESTSECRET-anthropic-0123456789abcdef',
+  OPENAI_API_KEY: 'sk-proj-TESTSECRET-openai-0123456789abcdef',
+  GEMINI_API_KEY: 'AIzaTESTSECRET-gemini-0123456789abcdefghij',
+} as const;
+
+interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface ExportedJson {
+  readonly requests: readonly { id: string; costNano: number; costUsd: number; provider: string | null; outcome: string; instruction: string | null }[];
+}
+
+interface BreakdownJson {
+  readonly rows: readonly { key: string; requests: number; costUsd: number; costNano: number }[];
+}
+
+function sink(onWrite: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback): void {
+      onWrite(chunk.toString());
+      callback();
+    },
+  });
+}
+
+/** Every file under `dir`, as raw text (binary files too). */
+async function allBytes(dir: string): Promise<string> {
+  let text = '';
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) text += (await readFile(path.join(entry.parentPath, entry.name))).toString('latin1');
+  }
+  return text;
+}
+
+describe('cli: the request ledger (ask records, costs reports)', function () {
+  this.timeout(30_000);
+  let fakes: FakeProviders;
+  let tmp: string;
+  let dataDir: string;
+
+  before(async () => {
+    fakes = await startFakeProviders({ chunkIntervalMs: 0 });
+  });
+  after(() => fakes.close());
+  beforeEach(async () => {
+    for (const fake of [fakes.anthropic, fakes.openai, fakes.gemini]) fake.reset();
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'model-router-cli-ledger-'));
+    dataDir = path.join(tmp, 'data', 'model-router');
+  });
+  afterEach(() => rm(tmp, { recursive: true, force: true }));
+
+  function env(): Record<string, string> {
+    return {
+      HOME: tmp,
+      XDG_CONFIG_HOME: path.join(tmp, 'config'),
+      XDG_DATA_HOME: path.join(tmp, 'data'),
+      ANTHROPIC_BASE_URL: fakes.anthropic.baseURL,
+      OPENAI_BASE_URL: fakes.openai.baseURL,
+      GEMINI_BASE_URL: fakes.gemini.baseURL,
+      DEEPSEEK_BASE_URL: fakes.openai.baseURL,
+      MODEL_ROUTER_LOCAL_BASE_URL: fakes.openai.baseURL,
+      ...SECRETS,
+    };
+  }
+
+  async function run(argv: string[], signal?: AbortController): Promise<RunResult> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, {
+      ...(signal ? { signal: signal.signal } : {}),
+      stdout: sink((text) => {
+        stdout += text;
+        if (signal && stdout.includes('first')) signal.abort();
+      }),
+      stderr: sink((text) => (stderr += text)),
+      stdin: Object.assign(Readable.from([]), { isTTY: true }),
+      env: env(),
+      cwd: tmp,
+    });
+    return { code, stdout, stderr };
+  }
+
+  async function config(extra = ''): Promise<string> {
+    const file = path.join(tmp, 'config.yaml');
+    await writeFile(
+      file,
+      `localFirst: false
+retry: { maxAttemptsPerCandidate: 1, baseDelayMs: 5, maxDelayMs: 10, retryAfterCapMs: 1000 }
+agents:
+  explainer:
+    chain: [anthropic, openai]
+    reasoning: test chain
+${extra}`,
+    );
+    return file;
+  }
+
+  async function ask(configFile: string, prompt: string): Promise<RunResult> {
+    return run(['--config', configFile, 'ask', '--task', 'explain', '--prompt', prompt, '-q']);
+  }
+
+  async function costsJson(...args: string[]): Promise<ExportedJson> {
+    const result = await run(['costs', '--json', ...args]);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as ExportedJson;
+  }
+
+  it('records two ask runs; costs --json lists both with their costs, and the table sums them', async () => {
+    const file = await config();
+    // claude-haiku-5-5 at $0.10 / $0.50 per million tokens.
+    fakes.anthropic.enqueue({ text: 'one', usage: { input: 1_000, output: 200 } }); // $0.0002
+    fakes.anthropic.enqueue({ text: 'two', usage: { input: 3_000, output: 400 } }); // $0.0005
+    const first = await ask(file, 'first question');
+    const second = await ask(file, 'second question');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(first.stdout, 'one\n');
+
+    const report = await costsJson();
+    assert.equal(report.requests.length, 2);
+    assert.deepEqual(report.requests.map((r) => r.costNano), [200_000, 500_000]);
+    assert.ok(report.requests.every((r) => r.provider === 'anthropic' && r.outcome === 'answered'));
+
+    const table = await run(['costs']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /today \(\d{4}-\d{2}-\d{2}\): \$0\.0007 \(no daily budget\)/);
+    assert.match(table.stdout, /anthropic\s+2\s+\$0\.0007/);
+  });
+
+  it('costs --csv --by provider sums to the JSON totals', async () => {
+    const file = await config();
+    fakes.anthropic.enqueue({ text: 'a', usage: { input: 1_000, output: 200 } });
+    fakes.anthropic.enqueue({ error: 'unavailable' });
+    fakes.openai.enqueue({ text: 'b', usage: { input: 2_000, output: 100 } });
+    assert.equal((await ask(file, 'q1')).code, 0);
+    const fallback = await ask(file, 'q2');
+    assert.equal(fallback.code, 0, fallback.stderr);
+
+    const requests = (await costsJson()).requests;
+    const total = requests.reduce((sum, r) => sum + r.costNano, 0);
+    const csv = await run(['costs', '--csv', '--by', 'provider']);
+    assert.equal(csv.code, 0, csv.stderr);
+    const lines = csv.stdout.trimEnd().split('\r\n');
+    assert.equal(lines[0], 'key,requests,cost_usd,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,success_rate');
+    const rows = lines.slice(1).map((line) => line.split(','));
+    assert.deepEqual(rows.map((r) => r[0]).sort(), ['anthropic', 'openai']);
+    const csvUsd = rows.reduce((sum, r) => sum + Number(r[2]), 0);
+    assert.ok(Math.abs(csvUsd - total / 1e9) < 1e-12, `${csvUsd} vs ${total / 1e9}`);
+    assert.equal(rows.reduce((sum, r) => sum + Number(r[1]), 0), requests.length);
+
+    const byJson = await run(['costs', '--json', '--by', 'provider']);
+    const parsed = JSON.parse(byJson.stdout) as BreakdownJson;
+    assert.equal(parsed.rows.reduce((sum, r) => sum + r.costNano, 0), total);
+  });
+
+  it('a daily budget counts spend recorded by an earlier run: the second run is blocked (exit 4), nothing sent', async () => {
+    // 10,000 in + 2,000 out on claude-haiku-5-5 = $0.002, the whole daily budget.
+    const file = await config('budget: { daily: 0.002, onExceed: block }');
+    fakes.anthropic.enqueue({ text: 'pricey', usage: { input: 10_000, output: 2_000 } });
+    const first = await ask(file, 'hi');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(fakes.anthropic.modelRequests.length, 1);
+
+    const second = await ask(file, 'hi again');
+    assert.equal(second.code, 4, second.stderr);
+    assert.equal(second.stdout, '\n'.repeat(second.stdout.length));
+    assert.equal(fakes.anthropic.modelRequests.length, 1, 'nothing more was sent to anthropic');
+    assert.equal(fakes.openai.modelRequests.length, 0, 'nothing was sent to openai');
+    assert.match(second.stderr, /budget/i);
+    // The blocked request is recorded too, at no cost.
+    const report = await costsJson();
+    assert.deepEqual(report.requests.map((r) => r.outcome), ['answered', 'failed']);
+    assert.equal(report.requests[1]!.costNano, 0);
+  });
+
+  it('stores the instruction only with ledger.storeInstructions, and never a key', async () => {
+    const plain = await config();
+    assert.equal((await ask(plain, 'INSTRUCTION-MARKER-one')).code, 0);
+    assert.equal((await costsJson()).requests[0]!.instruction, null);
+    assert.ok(!(await allBytes(dataDir)).includes('INSTRUCTION-MARKER-one'), 'the instruction is not in the data dir');
+
+    const storing = await config('ledger: { storeInstructions: true }');
+    assert.equal((await ask(storing, 'INSTRUCTION-MARKER-two')).code, 0);
+    const report = await costsJson();
+    assert.deepEqual(report.requests.map((r) => r.instruction), [null, 'INSTRUCTION-MARKER-two']);
+
+    const bytes = await allBytes(dataDir);
+    for (const secret of Object.values(SECRETS)) assert.ok(!bytes.includes(secret), 'no key in the ledger files');
+    assert.ok(!bytes.includes('TESTSECRET'));
+  });
+
+  it('records a request cancelled with Ctrl-C (exit 130)', async () => {
+    const file = await config();
+    fakes.anthropic.enqueue({ chunks: ['first ', 'second ', 'third'], chunkIntervalMs: 300, usage: { input: 1_000, output: 200 } });
+    const result = await run(['--config', file, 'ask', '--task', 'explain', '--prompt', 'cancel me', '-q'], new AbortController());
+    assert.equal(result.code, 130, result.stderr);
+    const report = await costsJson();
+    assert.equal(report.requests.length, 1);
+    assert.equal(report.requests[0]!.outcome, 'aborted');
+  });
+
+  it('an unusable data dir still answers, with a warning that nothing is recorded', async () => {
+    const file = await config();
+    const notADir = path.join(tmp, 'a-file');
+    await writeFile(notADir, 'not a directory');
+    const result = await run(['--config', file, '--data-dir', path.join(notADir, 'ledger'), 'ask', '--task', 'explain', '--prompt', 'hi', '-q']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /SIMULATED reply/);
+    assert.match(result.stderr, /warning: cannot open the request ledger in .*a-file/);
+    assert.match(result.stderr, /NOT recorded/);
+    const costs = await run(['--data-dir', path.join(notADir, 'ledger'), 'costs', '--json']);
+    assert.equal(costs.code, 1);
+    assert.match(costs.stderr, /cannot open the request ledger/);
+  });
+
+  it('costs: usage errors exit 2; an empty ledger reports nothing', async () => {
+    for (const args of [['--since', '2026-02-30'], ['--since', 'yesterday'], ['--by', 'week'], ['--time-zone', 'Mars/Olympus'], ['--csv', '--json']]) {
+      const result = await run(['costs', ...args]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /model-router costs --help/);
+    }
+    assert.deepEqual((await costsJson('--since', '2020-01-01', '--time-zone', 'Europe/Paris')).requests, []);
+    const table = await run(['costs', '--by', 'day']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /no requests recorded/);
+    const help = await run(['--help']);
+    assert.match(help.stdout, /^ {2}costs /m);
+  });
+
+  describe('the bundled dist/cli.js', function () {
+    this.timeout(120_000);
+
+    it('node dist/cli.js costs --json --data-dir DIR reads what ask recorded (sql-wasm.wasm next to the bundle)', async () => {
+      await new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, ['esbuild.js'], { cwd: ROOT, timeout: 90_000 }, (error, _stdout, stderr) =>
+          error ? reject(new Error(`node esbuild.js failed: ${stderr || error.message}`)) : resolve(),
+        ),
+      );
+      fakes.anthropic.enqueue({ text: 'one', usage: { input: 1_000, output: 200 } });
+      assert.equal((await ask(await config(), 'bundled')).code, 0);
+      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(ROOT, 'dist', 'cli.js'), 'costs', '--json', '--data-dir', dataDir],
+          { cwd: tmp, env: { PATH: process.env.PATH ?? '', HOME: tmp }, timeout: 30_000 },
+          (error, out, err) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
+        ),
+      );
+      assert.equal(code, 0, stderr);
+      const report = JSON.parse(stdout) as ExportedJson;
+      assert.equal(report.requests.length, 1);
+      assert.equal(report.requests[0]!.costNano, 200_000);
+    });
+  });
+});
