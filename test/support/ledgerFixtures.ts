@@ -2,8 +2,11 @@
  * Ledger records for tests and benchmarks: {@link ledgerRecord} and {@link ledgerAttempt} build one with sensible
  * defaults (override what the test is about), {@link generateLedgerRecords} yields many realistic ones from a seed.
  */
+import initSqlJs from 'sql.js';
+import type { Database } from 'sql.js';
 import type { LedgerAttempt, LedgerRecord } from '../../src/core/ledger/record';
 import { LEDGER_RECORD_VERSION } from '../../src/core/ledger/record';
+import { insertRecords, migrate } from '../../src/core/ledger/schema';
 import { seededRandom } from './seededRandom';
 
 export function ledgerAttempt(overrides: Partial<LedgerAttempt> = {}): LedgerAttempt {
@@ -218,4 +221,13 @@ export function* generateLedgerRecords(options: GenerateOptions): Generator<Ledg
       attempts,
     };
   }
+}
+
+/** An in-memory ledger database at the current schema holding `records`. */
+export async function dbWith(records: readonly LedgerRecord[]): Promise<Database> {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  migrate(db);
+  insertRecords(db, records);
+  return db;
 }

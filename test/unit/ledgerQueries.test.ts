@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import initSqlJs from 'sql.js';
-import type { Database } from 'sql.js';
-import { insertRecords, migrate } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/schema';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
 import { LedgerSpend, budgetUsage } from '../../src/core/ledger/spend';
 import { costsReport, csvField, startOfDate } from '../../src/core/ledger/export';
 import { BudgetGate } from '../../src/core/routing/budget';
 import type { BudgetAlert } from '../../src/core/routing/budget';
-import { generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 
-async function dbWith(records: readonly LedgerRecord[]): Promise<Database> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database();
-  migrate(db);
-  insertRecords(db, records);
-  return db;
-}
 
 const at = (iso: string): number => Date.parse(iso);
 const USD = 1_000_000_000;

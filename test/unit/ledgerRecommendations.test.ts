@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import initSqlJs from 'sql.js';
-import type { Database } from 'sql.js';
-import { insertRecords, migrate } from '../../src/core/ledger/schema';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { applyRecommendationAction, recommendations } from '../../src/core/ledger/recommendations';
 import type { Recommendation } from '../../src/core/ledger/recommendations';
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { Config } from '../../src/core/config/types';
 import type { ModelPrice, PriceTable } from '../../src/core/pricing/cost';
-import { ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+import { dbWith, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 
-async function dbWith(records: readonly LedgerRecord[]): Promise<Database> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database();
-  migrate(db);
-  insertRecords(db, records);
-  return db;
-}
 
 const T0 = Date.parse('2026-03-09T12:00:00Z');
 const RANGE = { from: T0 - 86_400_000, to: T0 + 86_400_000 };
