@@ -3,11 +3,11 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { main } from '../../src/cli/main';
 import type { Decision } from '../../src/core/routing/decision';
 import { startFakeProviders } from '../fakes/fakeProviders';
 import type { FakeProviders } from '../fakes/fakeProviders';
+import { SECRETS, fakeProviderEnv, runCli } from '../support/cliHarness';
+import type { CliRunOptions, CliRunResult } from '../support/cliHarness';
 
 /**
  * The `model-router` CLI, run in-process through main(argv, io) with captured streams and its own environment (never
@@ -17,39 +17,7 @@ import type { FakeProviders } from '../fakes/fakeProviders';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Keys shaped like real ones, so any leak would be visible (and the redaction of key shapes cannot hide it). */
-const SECRETS = {
-  ANTHROPIC_API_KEY: 'sk-ant-api03-TESTSECRET-anthropic-0123456789abcdef',
-  OPENAI_API_KEY: 'sk-proj-TESTSECRET-openai-0123456789abcdef',
-  GEMINI_API_KEY: 'AIzaTESTSECRET-gemini-0123456789abcdefghij',
-} as const;
-
-interface RunOptions {
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Text on stdin (stdin is then a pipe); absent: stdin is a terminal and is never read. */
-  readonly stdin?: string;
-  readonly cwd?: string;
-  readonly signal?: AbortSignal;
-  /** Called on every stdout write, with the text so far. */
-  readonly onStdout?: (text: string) => void;
-}
-
-interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** When each stdout write happened (performance.now()). */
-  readonly stdoutTimes: readonly number[];
-}
-
-function sink(onWrite: (text: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _encoding, callback): void {
-      onWrite(chunk.toString());
-      callback();
-    },
-  });
-}
+type RunOptions = Partial<CliRunOptions>;
 
 describe('cli: model-router', function () {
   this.timeout(20_000);
@@ -70,38 +38,11 @@ describe('cli: model-router', function () {
 
   /** Environment pointing every provider at the fakes, with the test keys. */
   function fakeEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-    return {
-      ...baseEnv,
-      ANTHROPIC_BASE_URL: fakes.anthropic.baseURL,
-      OPENAI_BASE_URL: fakes.openai.baseURL,
-      GEMINI_BASE_URL: fakes.gemini.baseURL,
-      DEEPSEEK_BASE_URL: fakes.openai.baseURL,
-      MODEL_ROUTER_LOCAL_BASE_URL: fakes.openai.baseURL,
-      ...SECRETS,
-      ...extra,
-    };
+    return fakeProviderEnv(tmp, fakes, extra);
   }
 
-  async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    let stdout = '';
-    let stderr = '';
-    const stdoutTimes: number[] = [];
-    const stdin = Object.assign(Readable.from(options.stdin !== undefined ? [options.stdin] : []), {
-      isTTY: options.stdin === undefined,
-    });
-    const code = await main(argv, {
-      stdout: sink((text) => {
-        stdout += text;
-        stdoutTimes.push(performance.now());
-        options.onStdout?.(stdout);
-      }),
-      stderr: sink((text) => (stderr += text)),
-      stdin,
-      env: options.env ?? baseEnv,
-      cwd: options.cwd ?? tmp,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return { code, stdout, stderr, stdoutTimes };
+  function run(argv: string[], options: RunOptions = {}): Promise<CliRunResult> {
+    return runCli(argv, { ...options, env: options.env ?? baseEnv, cwd: options.cwd ?? tmp });
   }
 
   /** A user config with deterministic routing: no local-first, short retries, explainer on anthropic then openai. */
@@ -524,7 +465,7 @@ ${extra}`,
 
   it('a key never appears in any output, including auth errors and the decision record', async () => {
     const config = await routingConfig();
-    const outputs: RunResult[] = [];
+    const outputs: CliRunResult[] = [];
     const env = fakeEnv();
     outputs.push(await run(['status'], { env }));
     outputs.push(await run(['providers'], { env }));

@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { main } from '../../src/cli/main';
 import { startFakeProviders } from '../fakes/fakeProviders';
 import type { FakeProviders } from '../fakes/fakeProviders';
+import { SECRETS, fakeProviderEnv, runCli } from '../support/cliHarness';
+import type { CliRunResult } from '../support/cliHarness';
 
 /**
  * The CLI and the request ledger: `ask` records every request in the data directory and budgets count what earlier
@@ -15,33 +15,12 @@ import type { FakeProviders } from '../fakes/fakeProviders';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const SECRETS = {
-  ANTHROPIC_API_KEY: 'sk-ant-api03-TESTSECRET-anthropic-0123456789abcdef',
-  OPENAI_API_KEY: 'sk-proj-TESTSECRET-openai-0123456789abcdef',
-  GEMINI_API_KEY: 'AIzaTESTSECRET-gemini-0123456789abcdefghij',
-} as const;
-
-interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 interface ExportedJson {
   readonly requests: readonly { id: string; costNano: number; costUsd: number; provider: string | null; outcome: string; instruction: string | null }[];
 }
 
 interface BreakdownJson {
   readonly rows: readonly { key: string; requests: number; costUsd: number; costNano: number }[];
-}
-
-function sink(onWrite: (text: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _encoding, callback): void {
-      onWrite(chunk.toString());
-      callback();
-    },
-  });
 }
 
 /** Every file under `dir`, as raw text (binary files too). */
@@ -70,35 +49,14 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
   });
   afterEach(() => rm(tmp, { recursive: true, force: true }));
 
-  function env(): Record<string, string> {
-    return {
-      HOME: tmp,
-      XDG_CONFIG_HOME: path.join(tmp, 'config'),
-      XDG_DATA_HOME: path.join(tmp, 'data'),
-      ANTHROPIC_BASE_URL: fakes.anthropic.baseURL,
-      OPENAI_BASE_URL: fakes.openai.baseURL,
-      GEMINI_BASE_URL: fakes.gemini.baseURL,
-      DEEPSEEK_BASE_URL: fakes.openai.baseURL,
-      MODEL_ROUTER_LOCAL_BASE_URL: fakes.openai.baseURL,
-      ...SECRETS,
-    };
-  }
-
-  async function run(argv: string[], signal?: AbortController): Promise<RunResult> {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      ...(signal ? { signal: signal.signal } : {}),
-      stdout: sink((text) => {
-        stdout += text;
-        if (signal && stdout.includes('first')) signal.abort();
-      }),
-      stderr: sink((text) => (stderr += text)),
-      stdin: Object.assign(Readable.from([]), { isTTY: true }),
-      env: env(),
+  function run(argv: string[], signal?: AbortController): Promise<CliRunResult> {
+    return runCli(argv, {
+      env: fakeProviderEnv(tmp, fakes),
       cwd: tmp,
+      ...(signal
+        ? { signal: signal.signal, onStdout: (stdout: string): void => { if (stdout.includes('first')) signal.abort(); } }
+        : {}),
     });
-    return { code, stdout, stderr };
   }
 
   async function config(extra = ''): Promise<string> {
@@ -116,7 +74,7 @@ ${extra}`,
     return file;
   }
 
-  async function ask(configFile: string, prompt: string): Promise<RunResult> {
+  async function ask(configFile: string, prompt: string): Promise<CliRunResult> {
     return run(['--config', configFile, 'ask', '--task', 'explain', '--prompt', prompt, '-q']);
   }
 

@@ -1,0 +1,84 @@
+/**
+ * Runs the `model-router` CLI in-process through main(argv, io) with captured streams and its own environment
+ * (never the test process's), for the CLI test files.
+ */
+import { Readable, Writable } from 'node:stream';
+import path from 'node:path';
+import { main } from '../../src/cli/main';
+import type { FakeProviders } from '../fakes/fakeProviders';
+
+/** Keys shaped like real ones, so any leak would be visible (and the redaction of key shapes cannot hide it). */
+export const SECRETS = {
+  ANTHROPIC_API_KEY: 'sk-ant-api03-TESTSECRET-anthropic-0123456789abcdef',
+  OPENAI_API_KEY: 'sk-proj-TESTSECRET-openai-0123456789abcdef',
+  GEMINI_API_KEY: 'AIzaTESTSECRET-gemini-0123456789abcdefghij',
+} as const;
+
+export interface CliRunOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Text on stdin (stdin is then a pipe); absent: stdin is a terminal and is never read. */
+  readonly stdin?: string;
+  readonly signal?: AbortSignal;
+  /** Called on every stdout write, with the text so far. */
+  readonly onStdout?: (text: string) => void;
+}
+
+export interface CliRunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** When each stdout write happened (performance.now()). */
+  readonly stdoutTimes: readonly number[];
+}
+
+function sink(onWrite: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback): void {
+      onWrite(chunk.toString());
+      callback();
+    },
+  });
+}
+
+export async function runCli(argv: readonly string[], options: CliRunOptions): Promise<CliRunResult> {
+  let stdout = '';
+  let stderr = '';
+  const stdoutTimes: number[] = [];
+  const stdin = Object.assign(Readable.from(options.stdin !== undefined ? [options.stdin] : []), {
+    isTTY: options.stdin === undefined,
+  });
+  const code = await main([...argv], {
+    stdout: sink((text) => {
+      stdout += text;
+      stdoutTimes.push(performance.now());
+      options.onStdout?.(stdout);
+    }),
+    stderr: sink((text) => (stderr += text)),
+    stdin,
+    env: options.env,
+    cwd: options.cwd,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { code, stdout, stderr, stdoutTimes };
+}
+
+/** A temporary HOME and XDG folders under `tmp`, every provider pointed at the fakes, and the test keys. */
+export function fakeProviderEnv(
+  tmp: string,
+  fakes: FakeProviders,
+  extra: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string | undefined> {
+  return {
+    HOME: tmp,
+    XDG_CONFIG_HOME: path.join(tmp, 'config'),
+    XDG_DATA_HOME: path.join(tmp, 'data'),
+    ANTHROPIC_BASE_URL: fakes.anthropic.baseURL,
+    OPENAI_BASE_URL: fakes.openai.baseURL,
+    GEMINI_BASE_URL: fakes.gemini.baseURL,
+    DEEPSEEK_BASE_URL: fakes.openai.baseURL,
+    MODEL_ROUTER_LOCAL_BASE_URL: fakes.openai.baseURL,
+    ...SECRETS,
+    ...extra,
+  };
+}
