@@ -74,6 +74,9 @@ interface Planned {
   waitFor?: 'limit' | 'circuit';
 }
 
+/** Key values read during one route, by provider and key id. */
+type SecretCache = Map<string, string | undefined>;
+
 interface Plan {
   readonly ordered: readonly Planned[];
   readonly shortestWaitMs?: number;
@@ -239,7 +242,9 @@ export class Router {
       costUsd: 0,
     };
 
-    let planned = await this.plan(request, decision, promptTokens);
+    // Secrets read while planning, reused by the attempts (SecretStorage reads are not free); re-read on a re-plan.
+    const secrets: SecretCache = new Map();
+    let planned = await this.plan(request, decision, promptTokens, secrets);
     yield { type: 'plan', decision };
 
     let lastError: ProviderError | undefined;
@@ -250,7 +255,7 @@ export class Router {
       let attemptedAny = false;
       for (let index = 0; index < planned.ordered.length; index++) {
         const candidate = planned.ordered[index]!;
-        const result = yield* this.tryCandidate(request, decision, candidate, prompt, promptTokens);
+        const result = yield* this.tryCandidate(request, decision, candidate, prompt, promptTokens, secrets);
         if (result.kind === 'answered') {
           this.failuresInRow.delete(`${agentId}/${decision.tier}`);
           yield this.finish(decision);
@@ -299,7 +304,7 @@ export class Router {
             yield this.finish(decision, { kind: 'aborted', message: 'The request was cancelled while waiting for a rate limit.' });
             return;
           }
-          planned = await this.plan(request, decision, promptTokens);
+          planned = await this.plan(request, decision, promptTokens, secrets);
           continue;
         }
         const seconds = Math.ceil(shortestWait / 1000);
@@ -330,10 +335,10 @@ export class Router {
   // ---- Planning ----------------------------------------------------------------------------------------------
 
   /** Builds the candidate list (with skip reasons), applies the budget gate (downgrading tiers if configured). */
-  private async plan(request: RouteRequest, decision: Decision, promptTokens: number): Promise<Plan> {
+  private async plan(request: RouteRequest, decision: Decision, promptTokens: number, secrets: SecretCache): Promise<Plan> {
     const excluded = new Set(request.exclude ?? []);
     for (;;) {
-      const candidates = await this.candidates(request, decision.agent, decision.tier, promptTokens, excluded);
+      const candidates = await this.candidates(request, decision.agent, decision.tier, promptTokens, excluded, secrets);
       const viable = candidates.filter((c) => c.record.status === 'planned');
       let downgradeWanted = false;
       for (const candidate of viable) {
@@ -379,6 +384,7 @@ export class Router {
     tier: Tier,
     promptTokens: number,
     excluded: ReadonlySet<string>,
+    secrets: SecretCache,
   ): Promise<Planned[]> {
     const config = this.config;
     let chain: readonly string[];
@@ -426,7 +432,7 @@ export class Router {
           }
           continue;
         }
-        await this.refreshKeys(provider);
+        await this.refreshKeys(provider, secrets);
         const pick = this.pool(providerId).pick(tier, promptTokens + expectedOutput, this.clock.now(), this.keyGate(providerId));
         if (!pick.ok) {
           skip(pick.message);
@@ -473,6 +479,7 @@ export class Router {
     candidate: Planned,
     prompt: ReturnType<typeof buildPrompt>,
     promptTokens: number,
+    secrets: SecretCache,
   ): AsyncGenerator<
     RouteEvent,
     | { kind: 'answered' }
@@ -517,7 +524,7 @@ export class Router {
         candidate.record.reason = keyPermit.reason;
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
       }
-      const secret = await this.secretOf(provider, pick.keyId);
+      const secret = await this.secretOf(provider, pick.keyId, secrets);
       pool.take(pick.keyId, tokens, now);
       attempt += 1;
       yield { type: 'attempt', provider: provider.id, model: candidate.model, keyId: pick.keyId, attempt };
@@ -697,20 +704,23 @@ export class Router {
   }
 
   /** Tells the pool which keys have secrets now (a changed secret revives a key that failed authentication). */
-  private async refreshKeys(provider: ProviderConfig): Promise<void> {
+  private async refreshKeys(provider: ProviderConfig, secrets: SecretCache): Promise<void> {
     const pool = this.pool(provider.id);
     for (const key of this.poolKeys(provider)) {
       if (!provider.requiresKey) {
         pool.setFingerprint(key.id, KEYLESS_ID);
         continue;
       }
-      const secret = await this.keySource.get(provider.id, key.id);
+      const secret = (await this.keySource.get(provider.id, key.id)) || undefined;
+      secrets.set(`${provider.id}\u0000${key.id}`, secret);
       pool.setFingerprint(key.id, secret ? fingerprint(secret) : undefined);
     }
   }
 
-  private async secretOf(provider: ProviderConfig, keyId: string): Promise<string | undefined> {
+  private async secretOf(provider: ProviderConfig, keyId: string, secrets: SecretCache): Promise<string | undefined> {
     if (!provider.requiresKey && keyId === KEYLESS_ID) return undefined;
+    const id = `${provider.id}\u0000${keyId}`;
+    if (secrets.has(id)) return secrets.get(id);
     return (await this.keySource.get(provider.id, keyId)) || undefined;
   }
 
