@@ -2,8 +2,9 @@
  * Runs the `model-router` CLI in-process through main(argv, io) with captured streams and its own environment
  * (never the test process's), for the CLI test files.
  */
-import { Readable, Writable } from 'node:stream';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
 import type { FakeProviders } from '../fakes/fakeProviders';
 
@@ -81,4 +82,22 @@ export function fakeProviderEnv(
     ...SECRETS,
     ...extra,
   };
+}
+
+/**
+ * Writes a user config with deterministic routing (no local-first, millisecond retries, the explainer on anthropic
+ * then openai) plus `extra` YAML lines, and returns its path.
+ */
+export async function writeRoutingConfig(file: string, maxAttemptsPerCandidate: number, extra = ''): Promise<string> {
+  await writeFile(
+    file,
+    `localFirst: false
+retry: { maxAttemptsPerCandidate: ${maxAttemptsPerCandidate}, baseDelayMs: 5, maxDelayMs: 10, retryAfterCapMs: 1000 }
+agents:
+  explainer:
+    chain: [anthropic, openai]
+    reasoning: test chain
+${extra}`,
+  );
+  return file;
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Decision } from '../../src/core/routing/decision';
 import { startFakeProviders } from '../fakes/fakeProviders';
 import type { FakeProviders } from '../fakes/fakeProviders';
-import { SECRETS, fakeProviderEnv, runCli } from '../support/cliHarness';
+import { SECRETS, fakeProviderEnv, runCli, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunOptions, CliRunResult } from '../support/cliHarness';
 
 /**
@@ -46,19 +46,8 @@ describe('cli: model-router', function () {
   }
 
   /** A user config with deterministic routing: no local-first, short retries, explainer on anthropic then openai. */
-  async function routingConfig(extra = ''): Promise<string> {
-    const file = path.join(tmp, 'routing.yaml');
-    await writeFile(
-      file,
-      `localFirst: false
-retry: { maxAttemptsPerCandidate: 2, baseDelayMs: 5, maxDelayMs: 10, retryAfterCapMs: 1000 }
-agents:
-  explainer:
-    chain: [anthropic, openai]
-    reasoning: test chain
-${extra}`,
-    );
-    return file;
+  function routingConfig(extra = ''): Promise<string> {
+    return writeRoutingConfig(path.join(tmp, 'routing.yaml'), 2, extra);
   }
 
   function lastJsonLine(stdout: string): Decision {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startFakeProviders } from '../fakes/fakeProviders';
 import type { FakeProviders } from '../fakes/fakeProviders';
-import { SECRETS, fakeProviderEnv, runCli } from '../support/cliHarness';
+import { SECRETS, fakeProviderEnv, runCli, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunResult } from '../support/cliHarness';
 
 /**
@@ -59,19 +59,8 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
     });
   }
 
-  async function config(extra = ''): Promise<string> {
-    const file = path.join(tmp, 'config.yaml');
-    await writeFile(
-      file,
-      `localFirst: false
-retry: { maxAttemptsPerCandidate: 1, baseDelayMs: 5, maxDelayMs: 10, retryAfterCapMs: 1000 }
-agents:
-  explainer:
-    chain: [anthropic, openai]
-    reasoning: test chain
-${extra}`,
-    );
-    return file;
+  function config(extra = ''): Promise<string> {
+    return writeRoutingConfig(path.join(tmp, 'config.yaml'), 1, extra);
   }
 
   async function ask(configFile: string, prompt: string): Promise<CliRunResult> {
