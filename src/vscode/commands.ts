@@ -1,12 +1,7 @@
 import * as vscode from 'vscode';
 import type { Container } from './container';
 
-/** Command ids, exactly as contributed in package.json `contributes.commands`. */
-export const CommandId = {
-  showLog: 'modelRouter.showLog',
-} as const;
-
-export type CommandId = (typeof CommandId)[keyof typeof CommandId];
+import { CommandId } from './commandIds';
 
 /**
  * Registers every command. The caller owns the returned disposables (extension.ts pushes them to
