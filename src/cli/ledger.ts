@@ -9,10 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config/types';
-import { LedgerSpend } from '../core/ledger/spend';
 import { LedgerStore } from '../core/ledger/store';
-import { InMemorySpend } from '../core/routing/budget';
-import type { BudgetPeriod, SpendSource } from '../core/routing/budget';
 import type { Output } from './io';
 
 /** `sql-wasm.wasm` next to this script when it exists (the bundle), else undefined (sql.js finds its own). */
@@ -46,32 +43,4 @@ export function describeLedgerError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
-}
-
-/**
- * Budget spend for one `ask`: everything the ledger recorded, plus what this run's request has cost so far and is not
- * recorded yet (the router records each attempt's cost as it ends, the ledger gets the whole request when it ends).
- * So a fallback after a costly attempt, and the 90% / 100% alerts, see this request's cost too. Call
- * {@link RunSpend.recorded} once the request is in the ledger, so it is not counted twice.
- */
-export class RunSpend implements SpendSource {
-  private pending = new InMemorySpend();
-  private readonly ledger: LedgerSpend;
-
-  constructor(store: LedgerStore) {
-    this.ledger = new LedgerSpend(() => store.db);
-  }
-
-  spentUsd(period: BudgetPeriod, now: number, timeZone?: string): number {
-    return this.ledger.spentUsd(period, now, timeZone) + this.pending.spentUsd(period, now, timeZone);
-  }
-
-  record(costUsd: number, at: number): void {
-    this.pending.record(costUsd, at);
-  }
-
-  /** The request has been appended to the ledger: its cost is now counted there. */
-  recorded(): void {
-    this.pending = new InMemorySpend();
-  }
 }

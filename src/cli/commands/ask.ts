@@ -7,6 +7,7 @@ import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { toLedgerRecord } from '../../core/ledger/record';
+import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
 import { Router } from '../../core/routing/router';
@@ -22,7 +23,7 @@ import { readFileInput } from '../input';
 import type { InputText } from '../input';
 import type { CliIo, Output } from '../io';
 import { readAll } from '../io';
-import { RunSpend, describeLedgerError, openLedger } from '../ledger';
+import { describeLedgerError, openLedger } from '../ledger';
 
 export const ASK_OPTIONS = {
   agent: { type: 'string' },
@@ -270,7 +271,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     err.line(`model-router: warning: cannot open the request ledger in ${paths.dataDir} (${describeLedgerError(error)}).`);
     err.line('  This request is answered but NOT recorded, and budgets count only this run\'s spend. Fix the directory or pass --data-dir.');
   }
-  const spend = store === undefined ? undefined : new RunSpend(store);
+  const spend = store === undefined ? undefined : new PendingSpend(() => store.db);
   const router = new Router(config, { keys: environmentKeySource(io.env), ...(spend ? { spend } : {}) });
   // Budget alerts (90% and 100%, once per period) go to stderr even with --quiet: they are about money.
   const alerts = router.budget.onAlert((alert) => err.line(alert.message));
@@ -301,7 +302,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       });
       try {
         await store.append(record);
-        spend?.recorded();
+        spend?.recorded(decision.id);
       } catch (error) {
         err.endLine();
         err.line(`model-router: warning: this request could not be recorded in the ledger (${describeLedgerError(error)}).`);

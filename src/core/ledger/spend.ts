@@ -14,7 +14,7 @@
  */
 import type { Database } from 'sql.js';
 import type { BudgetConfig } from '../config/types';
-import { BUDGET_PERIODS, PeriodCalendar, PeriodCalendars } from '../routing/budget';
+import { BUDGET_PERIODS, InMemorySpend, PeriodCalendar, PeriodCalendars } from '../routing/budget';
 import type { BudgetPeriod, SpendSource } from '../routing/budget';
 
 const NANO_PER_USD = 1e9;
@@ -112,4 +112,46 @@ export function budgetUsage(db: Database, config: BudgetConfig, now: number): re
             : 0;
     return { period, periodKey: calendar.key(period, now), start, end, usedUsd, limitUsd, percent };
   });
+}
+
+/**
+ * Budget spend while requests run: what the ledger recorded, plus what requests in flight have cost so far and is
+ * not recorded yet (the router records each attempt's cost as it ends; the ledger gets the whole request when it
+ * ends). So a fallback after a costly attempt, and the 90% / 100% alerts, see the request's own cost too. Costs are
+ * kept per request (the decision id), so when one of several concurrent requests is appended to the ledger,
+ * {@link PendingSpend.recorded} forgets only that request's costs.
+ */
+export class PendingSpend implements SpendSource {
+  private readonly pending = new Map<string, InMemorySpend>();
+  private readonly ledger: LedgerSpend;
+
+  /** `database` returns the ledger's current database, or undefined while none is open. */
+  constructor(database: () => Database | undefined) {
+    this.ledger = new LedgerSpend(database);
+  }
+
+  spentUsd(period: BudgetPeriod, now: number, timeZone?: string): number {
+    let total = this.ledger.spentUsd(period, now, timeZone);
+    for (const spend of this.pending.values()) total += spend.spentUsd(period, now, timeZone);
+    return total;
+  }
+
+  record(costUsd: number, at: number, requestId = ''): void {
+    let spend = this.pending.get(requestId);
+    if (!spend) {
+      spend = new InMemorySpend();
+      this.pending.set(requestId, spend);
+    }
+    spend.record(costUsd, at);
+  }
+
+  /** The request has been appended to the ledger (or will never be): its costs now count there, not here. */
+  recorded(requestId: string): void {
+    this.pending.delete(requestId);
+  }
+
+  /** Requests with costs not yet in the ledger. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
 }

@@ -21,8 +21,11 @@ export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['day', 'month'];
 export interface SpendSource {
   /** USD spent in the day or month (in `timeZone`, else the system's) that contains `now`. */
   spentUsd(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> | number;
-  /** Records a cost; sources fed elsewhere (the ledger stores decision records itself) may leave it out. */
-  record?(costUsd: number, at: number): Promise<void> | void;
+  /**
+   * Records a cost of the request `requestId` (the decision id); sources fed elsewhere (the ledger stores decision
+   * records itself) may leave it out.
+   */
+  record?(costUsd: number, at: number, requestId?: string): Promise<void> | void;
 }
 
 /** Calendar keys of instants in one time zone: "2026-03-09" for a day, "2026-03" for a month. */
@@ -245,8 +248,8 @@ export class BudgetGate {
   }
 
   /** Records a cost through the source (when it records) and raises due alerts. */
-  async record(costUsd: number, at: number = this.clock.now()): Promise<void> {
-    await this.spend.record?.(costUsd, at);
+  async record(costUsd: number, at: number = this.clock.now(), requestId?: string): Promise<void> {
+    await this.spend.record?.(costUsd, at, requestId);
     this.raiseAlerts(await this.status(at), at);
   }
 

@@ -639,7 +639,7 @@ export class Router {
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
       this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
-      if (attempt.costUsd > 0) await this.budget.record(attempt.costUsd, this.clock.now());
+      if (attempt.costUsd > 0) await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
     }
   }
 
