@@ -38,8 +38,14 @@ const common = {
 };
 
 /**
+ * Packages that must never be in dist/extension.js: activation loads that file, and none of these may load then
+ * (they live in dist/engine.js, which the extension requires on first use).
+ */
+const HEAVY_PACKAGES = ['@anthropic-ai/sdk', 'openai', '@google/generative-ai', 'sql.js', 'yaml', 'ajv'];
+
+/**
  * What ships in the package. Each target is one esbuild build; add an entry here for every new bundle.
- * @type {{ name: string, options: import('esbuild').BuildOptions, copySqlWasm?: boolean }[]}
+ * @type {{ name: string, options: import('esbuild').BuildOptions, copySqlWasm?: boolean, forbid?: string[] }[]}
  */
 const productTargets = [
   {
@@ -50,6 +56,17 @@ const productTargets = [
       // Provided by the extension host at run time; never bundled.
       external: ['vscode'],
     },
+    forbid: HEAVY_PACKAGES,
+  },
+  // The engine: routing, SDK adapters, YAML, ledger. src/vscode/engine.ts requires dist/engine.js on first use.
+  {
+    name: 'engine',
+    options: {
+      entryPoints: { engine: 'src/engine.ts' },
+      outdir: 'dist',
+    },
+    // The ledger's sql.js needs its WebAssembly file next to the bundle (src/vscode passes it as wasmPath).
+    copySqlWasm: true,
   },
   // The CLI must not import `vscode` (src/core has no vscode import), so it gets no `external` list; the banner makes
   // dist/cli.js runnable as `model-router` through package.json `bin`.
@@ -63,8 +80,6 @@ const productTargets = [
     // The ledger's sql.js needs its WebAssembly file next to the bundle (the CLI passes it as wasmPath).
     copySqlWasm: true,
   },
-  // sql.js for the extension: also set copySqlWasm on it when the extension opens the ledger, and keep the file in the
-  // .vsix (.vscodeignore).
 ];
 
 /** Copies node_modules/sql.js/dist/sql-wasm.wasm into the build's outdir after every successful build. */
@@ -155,6 +170,28 @@ function removeStaleSourceMaps(/** @type {import('esbuild').BuildOptions} */ opt
   }
 }
 
+/**
+ * Fails the build when a forbidden package ended up in the bundle, naming the package and a file that imports it.
+ * @param {{ name: string, forbid?: string[] }} target
+ * @param {import('esbuild').Metafile | undefined} metafile
+ */
+function checkForbidden(target, metafile) {
+  if (!target.forbid || !metafile) {
+    return;
+  }
+  for (const input of Object.keys(metafile.inputs)) {
+    for (const name of target.forbid) {
+      if (input.includes(`node_modules/${name}/`)) {
+        const importer = Object.entries(metafile.inputs).find(([, info]) => info.imports.some((i) => i.path === input))?.[0];
+        throw new Error(
+          `esbuild: ${name} is bundled into the ${target.name} bundle (${input}, imported by ${importer ?? '?'}); ` +
+            'import its values through src/engine.ts (loaded on first use) and only types from src/core.',
+        );
+      }
+    }
+  }
+}
+
 /** @param {import('esbuild').Metafile | undefined} metafile */
 function printOutputs(metafile) {
   if (!metafile) {
@@ -188,6 +225,7 @@ async function main() {
     const options = buildOptions(target);
     removeStaleSourceMaps(options);
     const result = await esbuild.build(options);
+    checkForbidden(target, result.metafile);
     console.log(`esbuild: built ${target.name} (${mode})`);
     printOutputs(result.metafile);
   }

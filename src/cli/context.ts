@@ -8,6 +8,7 @@ import path from 'node:path';
 import { formatDiagnostic } from '../core/config/diagnostics';
 import type { ConfigDiagnostic } from '../core/config/diagnostics';
 import { resolveConfig } from '../core/config/layering';
+import { WORKSPACE_CONFIG_FILE, defaultDataDirectory, defaultUserConfigPath } from '../core/config/paths';
 import type { ConfigFileInput } from '../core/config/layering';
 import type { Config } from '../core/config/types';
 import type { GlobalOptions } from './args';
@@ -17,7 +18,7 @@ import { CliError, EXIT, usageError } from './exitCodes';
 import type { CliIo, Output } from './io';
 
 /** The workspace file looked for in the working directory. */
-export const WORKSPACE_FILE_NAME = '.model-router.yaml';
+export const WORKSPACE_FILE_NAME = WORKSPACE_CONFIG_FILE;
 
 export interface CliPaths {
   readonly userConfig: string;
@@ -34,17 +35,11 @@ function home(io: CliIo): string {
   return io.env.HOME || os.homedir();
 }
 
-/** An XDG base directory: the variable when it holds an absolute path, else `~/<fallback>`. */
-function xdg(io: CliIo, variable: string, fallback: string): string {
-  const value = io.env[variable];
-  return value && path.isAbsolute(value) ? value : path.join(home(io), fallback);
-}
-
 export function resolvePaths(globals: GlobalOptions, io: CliIo): CliPaths {
   const userConfig = globals.config
     ? path.resolve(io.cwd, globals.config)
-    : path.join(xdg(io, 'XDG_CONFIG_HOME', '.config'), 'model-router', 'config.yaml');
-  const dataDir = globals.dataDir ? path.resolve(io.cwd, globals.dataDir) : path.join(xdg(io, 'XDG_DATA_HOME', '.local/share'), 'model-router');
+    : defaultUserConfigPath(io.env, home(io));
+  const dataDir = globals.dataDir ? path.resolve(io.cwd, globals.dataDir) : defaultDataDirectory(io.env, home(io));
   const workspaceConfig = globals.workspaceConfig ? path.resolve(io.cwd, globals.workspaceConfig) : path.join(io.cwd, WORKSPACE_FILE_NAME);
   return {
     userConfig,

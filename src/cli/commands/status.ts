@@ -3,8 +3,8 @@
  * live connectivity test (in parallel, each with a timeout) with its latency and result.
  */
 import type { ProviderConfig } from '../../core/config/types';
-import { ProviderError } from '../../core/providers/errors';
-import { createProvider } from '../../core/providers/registry';
+import { testProviderConnection } from '../../core/providers/connection';
+import type { ConnectionStatus } from '../../core/providers/connection';
 import { integerOption, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
 import { describeKeyVariables, displayUrl, keyFromEnv, SDK_DEFAULT_BASE_URLS } from '../environment';
@@ -27,16 +27,7 @@ export interface KeyStatus {
   readonly set: boolean;
 }
 
-export interface ConnectionStatus {
-  /** `ok`, `failed`, or `skipped` (disabled, no key). */
-  readonly result: 'ok' | 'failed' | 'skipped';
-  /** The key the test used. */
-  readonly keyId?: string;
-  readonly latencyMs?: number;
-  readonly models?: number;
-  readonly errorKind?: string;
-  readonly message?: string;
-}
+export type { ConnectionStatus };
 
 export interface ProviderStatus {
   readonly id: string;
@@ -48,35 +39,13 @@ export interface ProviderStatus {
   readonly test: ConnectionStatus;
 }
 
-async function testProvider(provider: ProviderConfig, io: CliIo, timeoutMs: number): Promise<ConnectionStatus> {
-  if (!provider.enabled) return { result: 'skipped', message: 'disabled in the configuration' };
-  const keyId = provider.requiresKey ? provider.keys.find((key) => keyFromEnv(io.env, provider.id, key.id) !== undefined)?.id : undefined;
-  if (provider.requiresKey && keyId === undefined) {
-    const first = provider.keys[0]?.id ?? 'default';
-    return { result: 'skipped', message: `no key: set ${describeKeyVariables(provider.id, first)}` };
-  }
-  const apiKey = keyId === undefined ? undefined : keyFromEnv(io.env, provider.id, keyId);
-  const started = performance.now();
-  const signals = [AbortSignal.timeout(timeoutMs + 1_000), ...(io.signal ? [io.signal] : [])];
-  try {
-    const client = createProvider({
-      id: provider.id,
-      protocol: provider.protocol,
-      label: provider.label,
-      requiresKey: provider.requiresKey,
-      ...(apiKey ? { apiKey } : {}),
-      ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
-      testTimeoutMs: timeoutMs,
-      keyHint: `Set ${describeKeyVariables(provider.id, keyId ?? 'default')}.`,
-    });
-    const result = await client.testConnection(AbortSignal.any(signals));
-    return { result: 'ok', ...(keyId ? { keyId } : {}), latencyMs: result.latencyMs, models: result.models.length };
-  } catch (error) {
-    const latencyMs = performance.now() - started;
-    const message = ProviderError.is(error) ? error.message : error instanceof Error ? error.message : String(error);
-    const kind = ProviderError.is(error) ? error.kind : 'error';
-    return { result: 'failed', ...(keyId ? { keyId } : {}), latencyMs, errorKind: kind, message };
-  }
+function testProvider(provider: ProviderConfig, io: CliIo, timeoutMs: number): Promise<ConnectionStatus> {
+  return testProviderConnection(provider, {
+    keyValue: (keyId) => keyFromEnv(io.env, provider.id, keyId),
+    keyHint: (keyId) => `set ${describeKeyVariables(provider.id, keyId)}`,
+    timeoutMs,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
 }
 
 export async function runStatus({ io, out, err, args }: { io: CliIo; out: Output; err: Output; args: readonly string[] }): Promise<ExitCode> {
