@@ -10,6 +10,7 @@ import { toLedgerRecord } from '../../core/ledger/record';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
+import { candidateName, describePlan } from '../../core/routing/describe';
 import { Router } from '../../core/routing/router';
 import type { RouteRequest } from '../../core/routing/router';
 import { oneOf, parseCommand } from '../args';
@@ -97,23 +98,11 @@ function explainSkip(candidate: CandidateRecord, config: Config, env: Env): stri
   return reason;
 }
 
-function candidateName(candidate: { provider: string; model: string | undefined }): string {
-  return candidate.model ? `${candidate.provider}/${candidate.model}` : candidate.provider;
-}
-
 function planLines(decision: Decision, config: Config, env: Env): string[] {
   const planned = decision.candidates.filter((c) => c.status === 'planned');
   const skipped = decision.candidates.filter((c) => c.status === 'skipped');
-  const first = planned[0];
-  const parts = [`${decision.agent} → ${first ? candidateName(first) : 'no usable candidate'}`];
-  if (decision.forced) parts.push('forced model (complexity not estimated)');
-  else if (decision.complexity) parts.push(`complexity ${decision.complexity.score}/10`);
-  let tier = `${decision.tier} tier`;
-  if (decision.escalated) tier += ` (escalated from ${decision.requestedTier})`;
-  if (decision.downgraded) tier += ' (downgraded: budget)';
-  parts.push(tier);
-  if (first) parts.push(`est. ${formatUsd(decision.estimateUsd)}`);
-  if (decision.complexity) parts.push(decision.complexity.reasons.join(', '));
+  const { first, parts: details } = describePlan(decision);
+  const parts = [`${decision.agent} → ${first ? candidateName(first) : 'no usable candidate'}`, ...details];
   const lines = [`model-router: ${parts.join(' · ')}`];
   if (planned.length > 1) lines.push(`  then: ${formatChain(planned.slice(1).map(candidateName))}`);
   for (const candidate of skipped) lines.push(`  skipped ${candidateName(candidate)}: ${explainSkip(candidate, config, env)}`);

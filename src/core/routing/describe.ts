@@ -1,0 +1,32 @@
+/**
+ * A decision's plan in words, the same in the CLI's stderr line and the extension's progress notification and log:
+ * "anthropic/claude-sonnet-5-5 · complexity 7/10 · medium tier · est. $0.012 · 212 lines, nesting depth 6".
+ */
+import { formatUsd } from '../util/format';
+import type { CandidateRecord, Decision } from './decision';
+
+/** `provider/model`, or the provider alone when it has no model for the tier. */
+export function candidateName(candidate: { readonly provider: string; readonly model: string | undefined }): string {
+  return candidate.model ? `${candidate.provider}/${candidate.model}` : candidate.provider;
+}
+
+export interface PlanDescription {
+  /** The first planned candidate, when any. */
+  readonly first: CandidateRecord | undefined;
+  /** Complexity (or "forced model"), tier with escalation/downgrade, estimate, reasons; in that order. */
+  readonly parts: readonly string[];
+}
+
+export function describePlan(decision: Decision): PlanDescription {
+  const first = decision.candidates.find((c) => c.status === 'planned');
+  const parts: string[] = [];
+  if (decision.forced) parts.push('forced model (complexity not estimated)');
+  else if (decision.complexity) parts.push(`complexity ${decision.complexity.score}/10`);
+  let tier = `${decision.tier} tier`;
+  if (decision.escalated) tier += ` (escalated from ${decision.requestedTier})`;
+  if (decision.downgraded) tier += ' (downgraded: budget)';
+  parts.push(tier);
+  if (first) parts.push(`est. ${formatUsd(decision.estimateUsd)}`);
+  if (decision.complexity && decision.complexity.reasons.length > 0) parts.push(decision.complexity.reasons.join(', '));
+  return { first, parts };
+}
