@@ -1,0 +1,53 @@
+/**
+ * Turning a model's answer to an edit task (refactor, fix, document, implement, tests) into code: the prompts ask for
+ * exactly one fenced code block, but models sometimes add a second one (usage) or none at all.
+ */
+
+export interface ExtractedCode {
+  readonly code: string;
+  /** How it was found: the only block, the longest of several, or the whole answer (no fence). */
+  readonly from: 'block' | 'longest-block' | 'whole-answer';
+}
+
+const FENCE = /^([ \t]*)(`{3,}|~{3,})[^\n`]*\n([\s\S]*?)\n?[ \t]*\2[ \t]*$/gm;
+
+/** The code of the answer, or undefined when the answer is empty. */
+export function extractCode(answer: string): ExtractedCode | undefined {
+  const blocks: string[] = [];
+  for (const match of answer.matchAll(FENCE)) blocks.push(match[3] ?? '');
+  if (blocks.length === 1) return { code: blocks[0]!, from: 'block' };
+  if (blocks.length > 1) return { code: blocks.reduce((a, b) => (b.length > a.length ? b : a)), from: 'longest-block' };
+  const trimmed = answer.trim();
+  return trimmed === '' ? undefined : { code: trimmed, from: 'whole-answer' };
+}
+
+/**
+ * The replacement text keeping the original's indentation and trailing newline: a model often drops the leading
+ * indentation of a method it was given, which would otherwise shift it out of its class.
+ */
+export function fitIndentation(original: string, code: string): string {
+  const indentOf = (text: string): string => /^[ \t]*/.exec(text.split('\n').find((line) => line.trim() !== '') ?? '')?.[0] ?? '';
+  const want = indentOf(original);
+  const have = indentOf(code);
+  let result = code;
+  if (want !== have && have === '' && want !== '') {
+    result = code
+      .split('\n')
+      .map((line) => (line.trim() === '' ? line : want + line))
+      .join('\n');
+  }
+  if (original.endsWith('\n') && !result.endsWith('\n')) result += '\n';
+  if (!original.endsWith('\n') && result.endsWith('\n')) result = result.replace(/\n+$/, '');
+  return result;
+}
+
+/**
+ * Where the original text is now, when the document changed while the model answered: its old offset if the text is
+ * still there, else its only occurrence; undefined when it is gone or ambiguous (the caller must not guess).
+ */
+export function relocate(documentText: string, original: string, oldOffset: number): number | undefined {
+  if (documentText.startsWith(original, oldOffset)) return oldOffset;
+  const first = documentText.indexOf(original);
+  if (first < 0) return undefined;
+  return documentText.indexOf(original, first + 1) < 0 ? first : undefined;
+}
