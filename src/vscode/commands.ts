@@ -1,20 +1,328 @@
-import * as vscode from 'vscode';
-import type { Container } from './container';
-
-import { CommandId } from './commandIds';
-
 /**
- * Registers every command. The caller owns the returned disposables (extension.ts pushes them to
- * `context.subscriptions`).
+ * Every command of the extension. Handlers are thin: they ask what is missing (quick picks, input boxes) and call the
+ * container's services. Tree items pass their node as the first argument; the palette passes nothing.
  */
+import * as vscode from 'vscode';
+import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from '../core/config/types';
+import { AGENT_IDS, PRESETS, TASK_TYPES, TIERS } from '../core/config/types';
+import { formatMs } from '../core/util/format';
+import { CommandId } from './commandIds';
+import type { Container } from './container';
+import { loadEngine } from './engine';
+import { KEY_ID_PATTERN, keyValueProblem } from './keys';
+import { TASK_TITLES } from './run/runner';
+import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
+import { chainRole } from './tree';
+
+export { CommandId };
+
+/** Test Connection waits this long for a provider. */
+export const TEST_CONNECTION_TIMEOUT_MS = 15_000;
+
+/** What tree items hand to commands. */
+type NodeArg = { kind?: string; provider?: ProviderConfig; keyId?: string; agent?: { id: AgentId } } | string | undefined;
+
+function providerIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'object' && arg !== null && 'provider' in arg) return (arg as { provider?: ProviderConfig }).provider?.id;
+  return undefined;
+}
+
 export function registerCommands(container: Container): vscode.Disposable[] {
+  const { runner, log } = container;
+  const run = (task: TaskType) => () => runner.run(task);
   return [
-    register(CommandId.showLog, () => {
-      container.log.show();
-    }),
+    register(CommandId.explain, run('explain')),
+    register(CommandId.refactor, run('refactor')),
+    register(CommandId.writeTests, run('tests')),
+    register(CommandId.review, run('review')),
+    register(CommandId.document, run('document')),
+    register(CommandId.fix, run('fix')),
+    register(CommandId.implement, run('implement')),
+    register(CommandId.ask, run('ask')),
+    register(CommandId.sendToModel, (task?: unknown) => sendToModel(container, typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task) ? (task as TaskType) : undefined)),
+    register(CommandId.retryStronger, () => runner.retryStronger()),
+    register(CommandId.testConnection, (arg?: unknown) => testConnection(container, providerIdOf(arg))),
+    register(CommandId.resetHealth, (arg?: unknown) => resetHealth(container, providerIdOf(arg))),
+    register(CommandId.setApiKey, (arg?: unknown) => setApiKey(container, providerIdOf(arg), keyIdOf(arg))),
+    register(CommandId.removeApiKey, (arg?: unknown) => removeApiKey(container, providerIdOf(arg), keyIdOf(arg))),
+    register(CommandId.importKeysFromEnv, () => importKeys(container)),
+    register(CommandId.reassignAgent, (arg?: unknown) => reassignAgent(container, agentIdOf(arg))),
+    register(CommandId.applyPreset, (preset?: unknown) => applyPresetCommand(container, typeof preset === 'string' ? (preset as PresetName) : undefined)),
+    register(CommandId.openAgentSettings, (arg?: unknown) =>
+      vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.${agentChainSettingKey(agentIdOf(arg) ?? 'implementer')}`),
+    ),
+    register(CommandId.showLog, () => log.show()),
+    register(CommandId.openDashboard, () => container.openDashboard()),
+    register(CommandId.refreshTree, () => container.refreshViews()),
   ];
 }
 
-function register(id: CommandId, handler: (...args: unknown[]) => unknown): vscode.Disposable {
-  return vscode.commands.registerCommand(id, handler);
+function register(id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown);
+}
+
+function keyIdOf(arg: NodeArg | unknown): string | undefined {
+  return typeof arg === 'object' && arg !== null && 'keyId' in arg ? (arg as { keyId?: string }).keyId : undefined;
+}
+
+function agentIdOf(arg: unknown): AgentId | undefined {
+  if (typeof arg === 'string' && (AGENT_IDS as readonly string[]).includes(arg)) return arg as AgentId;
+  if (typeof arg === 'object' && arg !== null && 'agent' in arg) return (arg as { agent?: { id: AgentId } }).agent?.id;
+  return undefined;
+}
+
+async function pickProvider(config: Config, title: string, filter: (p: ProviderConfig) => boolean, describe?: (p: ProviderConfig) => Promise<string>): Promise<ProviderConfig | undefined> {
+  const providers = Object.values(config.providers).filter(filter);
+  if (providers.length === 0) {
+    void vscode.window.showInformationMessage(`Model Router: no provider to choose for "${title}".`);
+    return undefined;
+  }
+  const items = await Promise.all(
+    providers.map(async (provider) => ({ label: provider.label, description: provider.id, detail: describe ? await describe(provider) : undefined, provider })),
+  );
+  return (await vscode.window.showQuickPick(items, { title: `Model Router: ${title}`, placeHolder: 'Choose a provider' }))?.provider;
+}
+
+async function sendToModel(container: Container, task: TaskType | undefined): Promise<unknown> {
+  const { config } = await container.configService.get();
+  const engine = loadEngine();
+  const prices = engine.createPriceTable(config.pricing);
+  type Item = vscode.QuickPickItem & { provider?: string; model?: string };
+  const items: Item[] = [];
+  for (const provider of Object.values(config.providers)) {
+    if (!provider.enabled) continue;
+    items.push({ label: provider.label, kind: vscode.QuickPickItemKind.Separator });
+    const seen = new Set<string>();
+    for (const tier of TIERS) {
+      const model = provider.models[tier];
+      if (!model || seen.has(model)) continue;
+      seen.add(model);
+      const price = prices.priceOf(provider.id, model);
+      items.push({
+        label: `${provider.id}/${model}`,
+        description: tier,
+        detail: provider.free ? 'free (local)' : price ? `$${price.input} in / $${price.output} out per million tokens` : 'price unknown',
+        provider: provider.id,
+        model,
+      });
+    }
+  }
+  const picked = await vscode.window.showQuickPick(items, { title: 'Model Router: Send to Model…', placeHolder: 'The model to use (health, limits and budgets still apply)', matchOnDetail: true });
+  if (!picked?.provider || !picked.model) return undefined;
+  let chosenTask = task;
+  if (!chosenTask) {
+    const taskPick = await vscode.window.showQuickPick(
+      TASK_TYPES.map((t) => ({ label: TASK_TITLES[t], task: t })),
+      { title: `Model Router: what should ${picked.label} do?` },
+    );
+    if (!taskPick) return undefined;
+    chosenTask = taskPick.task;
+  }
+  return container.runner.run(chosenTask, { forced: { provider: picked.provider, model: picked.model }, command: CommandId.sendToModel });
+}
+
+async function testConnection(container: Container, providerId: string | undefined): Promise<void> {
+  const { config } = await container.configService.get();
+  const provider = providerId ? config.providers[providerId] : await pickProvider(config, 'Test Connection', (p) => p.enabled);
+  if (!provider) return;
+  const engine = loadEngine();
+  const status = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Model Router: testing ${provider.label}…`, cancellable: true },
+    (_progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return engine.testProviderConnection(provider, {
+        keyValue: (keyId) => container.keys.get(provider.id, keyId),
+        keyHint: () => 'run "Model Router: Set API Key"',
+        timeoutMs: TEST_CONNECTION_TIMEOUT_MS,
+        signal: controller.signal,
+      });
+    },
+  );
+  const key = status.keyId && status.keyId !== 'default' ? ` with key "${status.keyId}"` : '';
+  if (status.result === 'ok') {
+    container.log.info(`Test Connection ${provider.id}: ok in ${formatMs(status.latencyMs ?? 0)}${key}.`);
+    void vscode.window.showInformationMessage(`Model Router: ${provider.label} answered in ${formatMs(status.latencyMs ?? 0)}${key}${status.models ? ` (${status.models} models)` : ''}.`);
+  } else if (status.result === 'skipped') {
+    void vscode.window.showWarningMessage(`Model Router: ${provider.label} not tested: ${status.message ?? ''}.`, ...(provider.requiresKey ? ['Set API Key'] : [])).then((choice) => {
+      if (choice) void vscode.commands.executeCommand(CommandId.setApiKey, provider.id);
+    });
+  } else {
+    container.log.warn(`Test Connection ${provider.id} failed${key}: ${status.errorKind}: ${status.message}`);
+    const actions = status.errorKind === 'auth' ? ['Set API Key', 'Show Log'] : ['Show Log'];
+    void vscode.window.showErrorMessage(`Model Router: ${provider.label} failed the connection test${key}: ${status.message ?? status.errorKind}`, ...actions).then((choice) => {
+      if (choice === 'Set API Key') void vscode.commands.executeCommand(CommandId.setApiKey, provider.id);
+      else if (choice === 'Show Log') container.log.show();
+    });
+  }
+}
+
+async function resetHealth(container: Container, providerId: string | undefined): Promise<void> {
+  const { config } = await container.configService.get();
+  let id = providerId;
+  if (!id) {
+    const items = [{ label: 'All providers', id: undefined as string | undefined }, ...Object.values(config.providers).map((p) => ({ label: p.label, description: p.id, id: p.id as string | undefined }))];
+    const picked = await vscode.window.showQuickPick(items, { title: 'Model Router: Reset Provider Health' });
+    if (!picked) return;
+    id = picked.id;
+  }
+  container.routerService.resetHealth(id);
+  container.log.info(`Health reset for ${id ?? 'all providers'}.`);
+  void vscode.window.showInformationMessage(`Model Router: health reset for ${id ? (config.providers[id]?.label ?? id) : 'all providers'}; circuits closed and rate-limit penalties forgotten.`);
+}
+
+async function setApiKey(container: Container, providerId: string | undefined, keyId: string | undefined): Promise<boolean> {
+  const { config } = await container.configService.get();
+  const provider = providerId
+    ? config.providers[providerId]
+    : await pickProvider(config, 'Set API Key', (p) => p.requiresKey && p.keys.length > 0, async (p) => ((await container.keys.has(p.id, p.keys[0]?.id ?? 'default')) ? 'key set: replace it' : 'key missing'));
+  if (!provider) return false;
+  if (!provider.requiresKey || provider.keys.length === 0) {
+    void vscode.window.showInformationMessage(`Model Router: ${provider.label} takes no key${provider.requiresKey ? ' (it is declared by the workspace; declare it in your user config to give it one)' : ''}.`);
+    return false;
+  }
+  let id = keyId;
+  let tiers: Tier[] | undefined;
+  if (!id) {
+    if (provider.keys.length === 1 && !(await container.keys.has(provider.id, provider.keys[0]!.id))) {
+      id = provider.keys[0]!.id;
+    } else {
+      const items = [
+        ...(await Promise.all(provider.keys.map(async (k) => ({ label: k.id, description: (await container.keys.has(provider.id, k.id)) ? 'set: replace it' : 'missing', id: k.id as string | undefined })))),
+        { label: '$(add) Add another key…', description: 'for a second account, project or tier', id: undefined as string | undefined },
+      ];
+      const picked = await vscode.window.showQuickPick(items, { title: `Model Router: which ${provider.label} key?` });
+      if (!picked) return false;
+      id = picked.id;
+      if (!id) {
+        id = await vscode.window.showInputBox({
+          title: `Model Router: name the new ${provider.label} key`,
+          prompt: 'An id such as "work" or "personal" (letters, digits, . _ -)',
+          validateInput: (value) => (KEY_ID_PATTERN.test(value) ? (provider.keys.some((k) => k.id === value) ? 'That key exists: pick it from the list instead.' : undefined) : 'Use 1-40 letters, digits, ".", "_" or "-".'),
+        });
+        if (!id) return false;
+        const tierPick = await vscode.window.showQuickPick(
+          TIERS.map((tier) => ({ label: tier, picked: false })),
+          { title: `Model Router: which work may key "${id}" take? (none picked: all)`, canPickMany: true },
+        );
+        if (!tierPick) return false;
+        tiers = tierPick.map((item) => item.label);
+      }
+    }
+  }
+  const value = await vscode.window.showInputBox({
+    title: `Model Router: ${provider.label} API key${id !== 'default' ? ` "${id}"` : ''}`,
+    prompt: 'Stored in VS Code\'s secret storage (the OS keychain); never in settings, logs or the ledger.',
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: keyValueProblem,
+  });
+  if (value === undefined) return false;
+  await container.keys.set({ provider: provider.id, id, ...(tiers && tiers.length > 0 ? { tiers } : {}) }, value);
+  void vscode.window.showInformationMessage(`Model Router: ${provider.label} key${id !== 'default' ? ` "${id}"` : ''} stored.`, 'Test Connection').then((choice) => {
+    if (choice) void vscode.commands.executeCommand(CommandId.testConnection, provider.id);
+  });
+  return true;
+}
+
+async function removeApiKey(container: Container, providerId: string | undefined, keyId: string | undefined): Promise<boolean> {
+  let provider = providerId;
+  let id = keyId;
+  if (!provider || !id) {
+    const stored = (await container.keys.list()).filter((k) => !provider || k.provider === provider);
+    if (stored.length === 0) {
+      void vscode.window.showInformationMessage('Model Router: no key is stored.');
+      return false;
+    }
+    const picked = stored.length === 1 && provider ? { entry: stored[0]! } : await vscode.window.showQuickPick(stored.map((entry) => ({ label: `${entry.provider}: ${entry.id}`, entry })), { title: 'Model Router: Remove API Key' });
+    if (!picked) return false;
+    provider = picked.entry.provider;
+    id = picked.entry.id;
+  }
+  const confirm = await vscode.window.showWarningMessage(`Remove the ${provider} key "${id}" from VS Code's secret storage?`, { modal: true }, 'Remove');
+  if (confirm !== 'Remove') return false;
+  await container.keys.remove(provider, id);
+  return true;
+}
+
+async function importKeys(container: Container): Promise<number> {
+  const { config } = await container.configService.get();
+  const engine = loadEngine();
+  const imported: string[] = [];
+  const looked: string[] = [];
+  for (const provider of Object.values(config.providers)) {
+    if (!provider.requiresKey) continue;
+    for (const key of provider.keys) {
+      looked.push(engine.describeKeyVariables(provider.id, key.id));
+      const value = engine.keyFromEnv(process.env, provider.id, key.id);
+      if (!value) continue;
+      if ((await container.keys.get(provider.id, key.id)) === value) continue;
+      await container.keys.set({ provider: provider.id, id: key.id }, value);
+      imported.push(`${provider.label}${key.id !== 'default' ? ` (${key.id})` : ''} from ${engine.describeKeyVariables(provider.id, key.id)}`);
+    }
+  }
+  if (imported.length > 0) {
+    void vscode.window.showInformationMessage(`Model Router: imported ${imported.length} key${imported.length === 1 ? '' : 's'} into the secret storage: ${imported.join('; ')}.`);
+  } else {
+    void vscode.window.showInformationMessage(`Model Router: no new key in the environment of this window (looked at ${looked.join(', ')}).`);
+  }
+  return imported.length;
+}
+
+async function reassignAgent(container: Container, agentId: AgentId | undefined): Promise<boolean> {
+  const { config } = await container.configService.get();
+  let agent = agentId;
+  if (!agent) {
+    const picked = await vscode.window.showQuickPick(
+      Object.values(config.agents).map((a) => ({ label: a.id, description: a.chain.join(' → '), detail: a.reasoning, id: a.id })),
+      { title: 'Model Router: Reassign Agent…', placeHolder: 'Which agent?' },
+    );
+    if (!picked) return false;
+    agent = picked.id;
+  }
+  const chain: string[] = [];
+  const providers = Object.values(config.providers).filter((p) => p.enabled);
+  for (;;) {
+    const left = providers.filter((p) => !chain.includes(p.id));
+    if (left.length === 0) break;
+    type Item = vscode.QuickPickItem & { id?: string };
+    const items: Item[] = [
+      ...(chain.length > 0 ? [{ label: '$(check) Done', description: chain.join(' → ') } as Item] : []),
+      ...left.map((p) => ({ label: p.label, description: p.id, detail: TIERS.map((t) => p.models[t] ?? '—').join(' / '), id: p.id })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: `Model Router: ${agent}: ${chainRole(chain.length, chain.length + 2)} provider`, placeHolder: chain.length ? `So far: ${chain.join(' → ')}` : 'The provider tried first' });
+    if (!picked) return false;
+    if (!picked.id) break;
+    chain.push(picked.id);
+  }
+  if (chain.length === 0) return false;
+  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(agentChainSettingKey(agent), chain, vscode.ConfigurationTarget.Global);
+  container.log.info(`Agent ${agent} reassigned: ${chain.join(' → ')} (user setting ${SETTINGS_SECTION}.${agentChainSettingKey(agent)}).`);
+  return true;
+}
+
+async function applyPresetCommand(container: Container, preset: PresetName | undefined): Promise<boolean> {
+  const { config } = await container.configService.get();
+  const engine = loadEngine();
+  let name = preset && (PRESETS as readonly string[]).includes(preset) ? preset : undefined;
+  if (!name) {
+    const descriptions: Record<PresetName, string> = {
+      cost: 'cheapest first for every agent',
+      performance: 'strongest first for every agent',
+      balanced: 'strong models for review, refactor and questions; cheap ones for explain and document',
+    };
+    const picked = await vscode.window.showQuickPick(
+      PRESETS.map((p) => ({ label: p, description: descriptions[p], detail: `implementer: ${engine.applyPreset(config, p).implementer.join(' → ')}`, preset: p })),
+      { title: 'Model Router: Apply Preset', placeHolder: 'Rewrites every agent\'s chain (user settings)' },
+    );
+    if (!picked) return false;
+    name = picked.preset;
+  }
+  const chains = engine.applyPreset(config, name);
+  const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  for (const agent of AGENT_IDS) await settings.update(agentChainSettingKey(agent), chains[agent], vscode.ConfigurationTarget.Global);
+  container.log.info(`Preset ${name} applied: ${AGENT_IDS.map((a) => `${a}: ${chains[a].join(' → ')}`).join('; ')}`);
+  void vscode.window.showInformationMessage(`Model Router: preset "${name}" applied to all ${AGENT_IDS.length} agents (user settings).`);
+  return true;
 }

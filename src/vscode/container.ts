@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
+import { ViewId } from './commandIds';
+import { ConfigService } from './configService';
+import { KeyStore } from './keys';
+import { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
+import { Log } from './log';
+import { RouterService } from './routerService';
+import { Runner } from './run/runner';
+import { StatusBar } from './statusBar';
+import { AgentsTree, ProvidersTree } from './tree';
 
 /** Name of the output channel; also what a person picks in the Output panel's dropdown. */
 export const outputChannelName = 'Model Router';
@@ -7,7 +16,7 @@ export const outputChannelName = 'Model Router';
 /**
  * The extension's services, built once by `activate()` (GitLens `src/container.ts`). Every service is created here
  * and owned through `_register()`, so disposing the container (VS Code does, through `context.subscriptions`)
- * releases everything.
+ * releases everything. Building it is cheap: no service loads the engine (SDKs, sql.js, YAML) until first used.
  *
  * The container is passed to whoever needs it; it is never reachable through a module-level variable. The only
  * static state is a private flag that makes a second {@link Container.create} fail loudly while one container is
@@ -30,15 +39,49 @@ export class Container extends Disposable {
     }
   }
 
-  /** The extension's log; its level follows "Developer: Set Log Level…". */
-  public readonly log: vscode.LogOutputChannel;
+  /** The extension's log; its level follows "Developer: Set Log Level…" and `modelRouter.log.level`. */
+  public readonly log: Log;
   /** The extension's version, from its package.json. */
   public readonly version: string;
+  public readonly keys: KeyStore;
+  public readonly configService: ConfigService;
+  public readonly ledger: LedgerService;
+  public readonly routerService: RouterService;
+  public readonly runner: Runner;
+  public readonly statusBar: StatusBar;
+  public readonly providersTree: ProvidersTree;
+  public readonly agentsTree: AgentsTree;
 
-  private constructor(context: vscode.ExtensionContext) {
+  private constructor(private readonly context: vscode.ExtensionContext) {
     super();
     this.version = readVersion(context);
-    this.log = this._register(vscode.window.createOutputChannel(outputChannelName, { log: true }));
+    this.log = new Log(this._register(vscode.window.createOutputChannel(outputChannelName, { log: true })));
+    this.keys = this._register(new KeyStore(context.secrets, this.log));
+    this.configService = this._register(new ConfigService(this.keys, this.log));
+    this.ledger = this._register(new LedgerService(vscode.Uri.joinPath(context.globalStorageUri, 'ledger'), this.configService, this.log));
+    this.routerService = this._register(new RouterService(this.configService, this.keys, this.ledger, this.log));
+    this.runner = this._register(new Runner(this.routerService, this.configService, this.ledger, this.log));
+    this.statusBar = this._register(new StatusBar(this.configService, this.ledger, this.log));
+    this._register(this.runner.onDidFinish((result) => this.statusBar.setLast(result.decision)));
+    this.providersTree = this._register(new ProvidersTree(this.configService, this.keys, this.routerService, this.ledger));
+    this.agentsTree = this._register(new AgentsTree(this.configService));
+    this._register(vscode.window.createTreeView(ViewId.providers, { treeDataProvider: this.providersTree, showCollapseAll: true }));
+    this._register(vscode.window.createTreeView(ViewId.agents, { treeDataProvider: this.agentsTree, showCollapseAll: true }));
+  }
+
+  public get extensionUri(): vscode.Uri {
+    return this.context.extensionUri;
+  }
+
+  public refreshViews(): void {
+    this.providersTree.refresh();
+    this.agentsTree.refresh();
+    void this.statusBar.update(true);
+  }
+
+  public async openDashboard(): Promise<void> {
+    await this.ledger.store();
+    void vscode.window.showInformationMessage('Model Router: the cost dashboard arrives with issue 7.');
   }
 
   public override dispose(): void {

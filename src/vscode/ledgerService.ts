@@ -1,0 +1,111 @@
+/**
+ * The request ledger in the extension's global storage folder (one ledger per user, shared by every window: each
+ * window's extension host writes its own journal and the store merges them under a lock). Opened on first use, so
+ * sql.js loads after activation. Every routed request is appended here; the tree, the status bar and the dashboard
+ * read from here and listen to {@link LedgerService.onDidRecord}.
+ */
+import * as vscode from 'vscode';
+import type { LedgerRecord } from '../core/ledger/record';
+import type { PendingSpend } from '../core/ledger/spend';
+import type { LedgerStore } from '../core/ledger/store';
+import type { Decision } from '../core/routing/decision';
+import type { ConfigService } from './configService';
+import { loadEngine, sqlWasmPath } from './engine';
+import { Disposable } from './lifecycle';
+import type { Log } from './log';
+
+export class LedgerService extends Disposable {
+  private opening: Promise<LedgerStore | undefined> | undefined;
+  private opened: LedgerStore | undefined;
+  private failureShown = false;
+  private spendSource: PendingSpend | undefined;
+  private readonly recorded = this._register(new vscode.EventEmitter<LedgerRecord | undefined>());
+  /** A request was recorded (the record), or other windows' records were merged (undefined). */
+  readonly onDidRecord = this.recorded.event;
+
+  constructor(
+    private readonly directory: vscode.Uri,
+    private readonly configService: ConfigService,
+    private readonly log: Log,
+  ) {
+    super();
+    this._register({ dispose: () => void this.opened?.close() });
+    // Other windows write the same ledger; pick up their records when this window gets focus.
+    this._register(
+      vscode.window.onDidChangeWindowState((state) => {
+        if (state.focused && this.opened) void this.opened.refresh().then(() => this.recorded.fire(undefined), () => undefined);
+      }),
+    );
+  }
+
+  /** The open store, or undefined when it cannot be opened (the user has been told once). */
+  store(): Promise<LedgerStore | undefined> {
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  /** The store if it is open already (views that must not open it). */
+  get current(): LedgerStore | undefined {
+    return this.opened;
+  }
+
+  /** Budget spend: the ledger plus the cost of requests still running. */
+  spend(): PendingSpend {
+    this.spendSource ??= new (loadEngine().PendingSpend)(() => this.opened?.db);
+    return this.spendSource;
+  }
+
+  /** Appends the request's record (durable when this resolves); returns false when it could not be recorded. */
+  async record(decision: Decision, instruction: string | undefined): Promise<boolean> {
+    const engine = loadEngine();
+    const { config } = await this.configService.get();
+    const record = engine.toLedgerRecord(decision, {
+      ...(instruction !== undefined ? { instruction } : {}),
+      storeInstruction: config.ledger.storeInstructions,
+    });
+    const store = await this.store();
+    try {
+      if (!store) return false;
+      await store.append(record);
+      this.recorded.fire(record);
+      return true;
+    } catch (error) {
+      this.log.error(`The request ${decision.id} could not be recorded in the ledger: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showWarningMessage('Model Router: this request could not be recorded in the usage ledger; budgets may undercount it.', 'Show Log').then((choice) => {
+        if (choice) this.log.show();
+      });
+      return false;
+    } finally {
+      this.spendSource?.recorded(decision.id);
+    }
+  }
+
+  private async open(): Promise<LedgerStore | undefined> {
+    const engine = loadEngine();
+    const { config } = await this.configService.get();
+    try {
+      const store = await engine.LedgerStore.open({
+        dir: this.directory.fsPath,
+        wasmPath: sqlWasmPath(),
+        retentionDays: config.ledger.retentionDays,
+        onNotice: (message) => {
+          this.log.warn(`Ledger: ${message}`);
+          void vscode.window.showWarningMessage(`Model Router ledger: ${message}`);
+        },
+      });
+      this.opened = store;
+      this.log.info(`Ledger opened in ${this.directory.fsPath} (${store.count()} requests).`);
+      return store;
+    } catch (error) {
+      this.log.error(`The ledger in ${this.directory.fsPath} could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.failureShown) {
+        this.failureShown = true;
+        void vscode.window.showErrorMessage('Model Router: the usage ledger could not be opened, so requests are not recorded and budgets count only this session.', 'Show Log').then((choice) => {
+          if (choice) this.log.show();
+        });
+      }
+      this.opening = undefined;
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The extension's log: the "Model Router" LogOutputChannel, with the `modelRouter.log.level` setting as a floor (the
+ * channel's own level, "Developer: Set Log Level…", applies too), and every message scrubbed of key values the
+ * extension knows (defence in depth: errors are already redacted where they are made).
+ */
+import type * as vscode from 'vscode';
+
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+const ORDER: Readonly<Record<LogLevelName, number>> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
+
+/** Replaces every known secret (and its longest prefixes) in `text` with `***`. */
+export function scrub(text: string, secrets: Iterable<string>): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length < 8) continue;
+    while (result.includes(secret)) result = result.split(secret).join('***');
+  }
+  return result;
+}
+
+export class Log {
+  private level: LogLevelName = 'info';
+  private readonly secrets = new Set<string>();
+
+  constructor(readonly channel: vscode.LogOutputChannel) {}
+
+  setLevel(level: LogLevelName): void {
+    this.level = level;
+  }
+
+  /** A key value to scrub from every message from now on. */
+  addSecret(secret: string): void {
+    this.secrets.add(secret);
+  }
+
+  /** Scrubs known secrets from a text meant for a person (notifications, documents). */
+  clean(text: string): string {
+    return scrub(text, this.secrets);
+  }
+
+  trace(message: string): void {
+    if (this.allows('trace')) this.channel.trace(this.clean(message));
+  }
+  debug(message: string): void {
+    if (this.allows('debug')) this.channel.debug(this.clean(message));
+  }
+  info(message: string): void {
+    if (this.allows('info')) this.channel.info(this.clean(message));
+  }
+  warn(message: string): void {
+    if (this.allows('warn')) this.channel.warn(this.clean(message));
+  }
+  error(message: string | Error): void {
+    const text = message instanceof Error ? (message.stack ?? message.message) : message;
+    this.channel.error(this.clean(text));
+  }
+
+  show(): void {
+    this.channel.show(true);
+  }
+
+  private allows(level: LogLevelName): boolean {
+    return ORDER[level] >= ORDER[this.level];
+  }
+}

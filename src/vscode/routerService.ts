@@ -1,0 +1,86 @@
+/**
+ * The one Router of this window, built on first use with the configuration in force, the SecretStorage keys and the
+ * ledger's spend. Health (circuit breakers, rate-limit penalties, latency history) lives in it and survives
+ * configuration changes (`setConfig`). Budget alerts become notifications; breaker changes refresh the tree.
+ */
+import * as vscode from 'vscode';
+import type { ProviderConfig } from '../core/config/types';
+import type { Router } from '../core/routing/router';
+import type { ConfigService } from './configService';
+import { loadEngine } from './engine';
+import type { KeyStore } from './keys';
+import type { LedgerService } from './ledgerService';
+import { Disposable } from './lifecycle';
+import type { Log } from './log';
+
+export class RouterService extends Disposable {
+  private instance: Promise<Router> | undefined;
+  private built: Router | undefined;
+  private readonly healthChanged = this._register(new vscode.EventEmitter<void>());
+  /** A circuit opened, closed or started cooling down; a key was penalised or reset. */
+  readonly onDidChangeHealth = this.healthChanged.event;
+
+  constructor(
+    private readonly configService: ConfigService,
+    private readonly keys: KeyStore,
+    private readonly ledger: LedgerService,
+    private readonly log: Log,
+  ) {
+    super();
+    this._register(configService.onDidChange((state) => this.built?.setConfig(state.config)));
+    this._register({ dispose: () => this.built?.dispose() });
+  }
+
+  /** The router if built already (views that must not build it). */
+  get current(): Router | undefined {
+    return this.built;
+  }
+
+  router(): Promise<Router> {
+    this.instance ??= this.build();
+    return this.instance;
+  }
+
+  /** "Reset Provider Health": closes breakers and forgets rate-limit penalties (all providers when none is named). */
+  resetHealth(providerId?: string): void {
+    this.built?.resetHealth(providerId);
+    this.healthChanged.fire();
+  }
+
+  private async build(): Promise<Router> {
+    const engine = loadEngine();
+    const { config } = await this.configService.get();
+    const router = new engine.Router(config, {
+      keys: this.keys,
+      spend: this.ledger.spend(),
+      onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    router.breakers.onDidChange((change) => {
+      const who = change.keyId ? `${change.providerId} (key ${change.keyId})` : change.providerId;
+      const why = change.snapshot.openedBecause ? ` because ${change.snapshot.openedBecause}` : '';
+      const until = change.snapshot.until ? ` until ${new Date(change.snapshot.until).toLocaleTimeString()}` : '';
+      this.log.info(`Health of ${who}: ${change.previous} → ${change.snapshot.state}${why}${until}.`);
+      this.healthChanged.fire();
+    });
+    router.budget.onAlert((alert) => {
+      this.log.warn(alert.message);
+      const show = alert.threshold >= 1 ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+      void show(alert.message, 'Open Cost Dashboard', 'Budget Settings').then((choice) => {
+        if (choice === 'Open Cost Dashboard') void vscode.commands.executeCommand('modelRouter.openDashboard');
+        else if (choice === 'Budget Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'modelRouter.budget');
+      });
+    });
+    this.built = router;
+    return router;
+  }
+
+  /** A provider adapter for "Test Connection" with the given key (undefined for keyless providers). */
+  testProvider(provider: ProviderConfig, apiKey: string | undefined): ReturnType<ReturnType<typeof loadEngine>['createProvider']> {
+    return loadEngine().createProvider({
+      id: provider.id,
+      protocol: provider.protocol,
+      ...(provider.baseUrl !== undefined ? { baseUrl: provider.baseUrl } : {}),
+      ...(apiKey !== undefined ? { apiKey } : {}),
+    });
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The status bar item: today's spend against the daily budget and the last route; a click opens the cost dashboard.
+ * Warning colour from 90% of the daily (or monthly) budget, error colour at 100%. It opens the ledger a moment after
+ * activation (never during it), then follows ledger, configuration and run events.
+ */
+import * as vscode from 'vscode';
+import type { PeriodUsage } from '../core/ledger/spend';
+import type { Decision } from '../core/routing/decision';
+import { candidateName } from '../core/routing/describe';
+import { formatUsd } from '../core/util/format';
+import { CommandId } from './commandIds';
+import type { ConfigService } from './configService';
+import { loadEngine } from './engine';
+import type { LedgerService } from './ledgerService';
+import { Disposable } from './lifecycle';
+import type { Log } from './log';
+
+export type BudgetLevel = 'ok' | 'warning' | 'error';
+
+/** The level of the worst period: error at 100% or more, warning from 90%. */
+export function budgetLevel(usage: readonly PeriodUsage[]): BudgetLevel {
+  let level: BudgetLevel = 'ok';
+  for (const period of usage) {
+    if (period.percent === undefined) continue;
+    if (period.percent >= 100) return 'error';
+    if (period.percent >= 90) level = 'warning';
+  }
+  return level;
+}
+
+export function statusText(usage: readonly PeriodUsage[], last: Decision | undefined): string {
+  const day = usage.find((u) => u.period === 'day');
+  let text = `$(graph) ${formatUsd(day?.usedUsd ?? 0)}`;
+  if (day?.limitUsd !== undefined) text += ` / ${formatUsd(day.limitUsd)}`;
+  if (last?.chosen) text += ` · ${last.chosen.model}`;
+  else if (last) text += ` · ${last.outcome}`;
+  return text;
+}
+
+export class StatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('modelRouter.spend', vscode.StatusBarAlignment.Right, 100));
+  private last: Decision | undefined;
+  private usage: readonly PeriodUsage[] = [];
+
+  constructor(
+    private readonly configService: ConfigService,
+    private readonly ledger: LedgerService,
+    private readonly log: Log,
+  ) {
+    super();
+    this.item.name = 'Model Router spend';
+    this.item.command = CommandId.openDashboard;
+    this.item.text = '$(graph) Model Router';
+    this.item.tooltip = 'Model Router: open the cost dashboard';
+    this.item.show();
+    this._register(ledger.onDidRecord(() => void this.update()));
+    this._register(configService.onDidChange(() => void this.update()));
+    // A day boundary changes "today" without any event.
+    const timer = setInterval(() => void this.update(), 60_000);
+    this._register({ dispose: () => clearInterval(timer) });
+    const first = setTimeout(() => void this.update(true), 1_500);
+    this._register({ dispose: () => clearTimeout(first) });
+  }
+
+  /** The last route, shown next to the spend. */
+  setLast(decision: Decision): void {
+    this.last = decision;
+    void this.update();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  async update(open = false): Promise<void> {
+    try {
+      const { config } = await this.configService.get();
+      const store = open ? await this.ledger.store() : this.ledger.current;
+      if (!store) return;
+      this.usage = loadEngine().budgetUsage(store.db, config.budget, Date.now());
+      this.render();
+    } catch (error) {
+      this.log.error(`Status bar: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private render(): void {
+    const level = budgetLevel(this.usage);
+    this.item.text = statusText(this.usage, this.last);
+    this.item.backgroundColor = level === 'ok' ? undefined : new vscode.ThemeColor(level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+    const tooltip = new vscode.MarkdownString();
+    for (const period of this.usage) {
+      const name = period.period === 'day' ? 'Today' : 'This month';
+      tooltip.appendMarkdown(
+        `${name}: **${formatUsd(period.usedUsd)}**${period.limitUsd !== undefined ? ` of ${formatUsd(period.limitUsd)} (${Math.round(period.percent ?? 0)}%)` : ' (no budget set)'}\n\n`,
+      );
+    }
+    if (this.last) {
+      tooltip.appendMarkdown(
+        `Last route: ${this.last.agent} → ${this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome}${this.last.complexity ? ` · complexity ${this.last.complexity.score}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
+      );
+    }
+    tooltip.appendMarkdown('Click to open the cost dashboard.');
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: `Model Router: ${this.item.text.replace('$(graph) ', '')} spent today` };
+  }
+}

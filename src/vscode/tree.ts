@@ -1,0 +1,236 @@
+/**
+ * The Model Router activity-bar views. Providers: key set or missing, health (healthy / cooling down until a time /
+ * circuit open), models per tier, today's spend, with Set API Key / Test Connection / Reset Health. Agents: the chain
+ * primary → … → fallback with the reasoning as tooltip, with Reassign… / Open in Settings. Both refresh on
+ * configuration, key, health and ledger events; nothing here loads the engine before the view is first shown.
+ */
+import * as vscode from 'vscode';
+import type { AgentConfig, Config, ProviderConfig, Tier } from '../core/config/types';
+import { TIERS } from '../core/config/types';
+import { PeriodCalendar } from '../core/routing/budget';
+import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
+import { formatUsd } from '../core/util/format';
+import { ContextKey } from './commandIds';
+import type { ConfigService } from './configService';
+import { loadEngine } from './engine';
+import type { KeyStore } from './keys';
+import type { LedgerService } from './ledgerService';
+import { Disposable } from './lifecycle';
+import type { RouterService } from './routerService';
+
+export const CHAIN_ROLES = ['primary', 'secondary', 'tertiary'] as const;
+
+/** "primary", "secondary", "tertiary", then "fallback" for the last and "fallback N" between. */
+export function chainRole(index: number, length: number): string {
+  if (index === length - 1 && index >= 1) return 'fallback';
+  return CHAIN_ROLES[index] ?? `fallback ${index - 2}`;
+}
+
+export type ProviderHealth = { readonly state: 'healthy' | 'cooling_down' | 'open' | 'half_open' | 'unknown'; readonly label: string; readonly detail?: string };
+
+export function describeHealth(snapshot: BreakerSnapshot | undefined): ProviderHealth {
+  if (!snapshot) return { state: 'unknown', label: 'healthy (no requests yet)' };
+  const until = snapshot.until ? new Date(snapshot.until).toLocaleTimeString() : undefined;
+  const why = snapshot.openedBecause ?? snapshot.lastError?.message;
+  switch (snapshot.state) {
+    case 'healthy':
+      return { state: 'healthy', label: 'healthy' };
+    case 'cooling_down':
+      return { state: 'cooling_down', label: `cooling down${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}) };
+    case 'open':
+      return { state: 'open', label: `circuit open${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}) };
+    case 'half_open':
+      return { state: 'half_open', label: 'half-open: next request probes', ...(why ? { detail: why } : {}) };
+  }
+}
+
+type ProviderNode =
+  | { readonly kind: 'provider'; readonly provider: ProviderConfig; readonly keysSet: readonly string[]; readonly health: ProviderHealth; readonly todayUsd: number | undefined }
+  | { readonly kind: 'models'; readonly provider: ProviderConfig }
+  | { readonly kind: 'model'; readonly provider: ProviderConfig; readonly tier: Tier; readonly model: string }
+  | { readonly kind: 'key'; readonly provider: ProviderConfig; readonly keyId: string; readonly set: boolean; readonly health: ProviderHealth; readonly tiers: readonly Tier[] };
+
+export class ProvidersTree extends Disposable implements vscode.TreeDataProvider<ProviderNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<ProviderNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(
+    private readonly configService: ConfigService,
+    private readonly keys: KeyStore,
+    private readonly routerService: RouterService,
+    private readonly ledger: LedgerService,
+  ) {
+    super();
+    const refresh = (): void => this.refresh();
+    this._register(configService.onDidChange(refresh));
+    this._register(keys.onDidChange(refresh));
+    this._register(routerService.onDidChangeHealth(refresh));
+    this._register(ledger.onDidRecord(refresh));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: ProviderNode): Promise<ProviderNode[]> {
+    const { config } = await this.configService.get();
+    if (!node) return this.roots(config);
+    if (node.kind === 'provider') {
+      const children: ProviderNode[] = [{ kind: 'models', provider: node.provider }];
+      if (node.provider.requiresKey) {
+        const router = this.routerService.current;
+        for (const key of node.provider.keys) {
+          const snapshot = router?.breakers.entries().find((e) => e.providerId === node.provider.id && e.keyId === key.id)?.breaker.snapshot();
+          children.push({ kind: 'key', provider: node.provider, keyId: key.id, set: node.keysSet.includes(key.id), health: describeHealth(snapshot), tiers: key.tiers ?? [] });
+        }
+      }
+      return children;
+    }
+    if (node.kind === 'models') {
+      return TIERS.filter((tier) => node.provider.models[tier]).map((tier) => ({ kind: 'model', provider: node.provider, tier, model: node.provider.models[tier]! }));
+    }
+    return [];
+  }
+
+  private async roots(config: Config): Promise<ProviderNode[]> {
+    const spend = this.todaySpend(config);
+    const router = this.routerService.current;
+    let anyKey = false;
+    const nodes: ProviderNode[] = [];
+    for (const provider of Object.values(config.providers)) {
+      const keysSet: string[] = [];
+      if (provider.requiresKey) {
+        for (const key of provider.keys) if (await this.keys.has(provider.id, key.id)) keysSet.push(key.id);
+        if (keysSet.length > 0) anyKey = true;
+      }
+      const snapshot = router?.breakers.entries().find((e) => e.providerId === provider.id && e.keyId === undefined)?.breaker.snapshot();
+      nodes.push({ kind: 'provider', provider, keysSet, health: describeHealth(snapshot), todayUsd: spend?.get(provider.id) });
+    }
+    void vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
+    return nodes;
+  }
+
+  /** Today's spend per provider, when the ledger is open (the tree does not open it). */
+  private todaySpend(config: Config): Map<string, number> | undefined {
+    const store = this.ledger.current;
+    if (!store) return undefined;
+    const now = Date.now();
+    const { start, end } = new PeriodCalendar(config.budget.timeZone).interval('day', now);
+    const rows = loadEngine().breakdown(store.db, 'provider', { from: start, to: end }, config.budget.timeZone);
+    return new Map(rows.map((row) => [row.key, row.costUsd]));
+  }
+
+  getTreeItem(node: ProviderNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'provider': {
+        const { provider, keysSet, health } = node;
+        const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `provider:${provider.id}`;
+        const keyText = !provider.requiresKey ? 'no key needed' : keysSet.length > 0 ? (provider.keys.length > 1 ? `${keysSet.length}/${provider.keys.length} keys set` : 'key set') : 'key missing';
+        const parts = [keyText, health.label];
+        if (node.todayUsd !== undefined && node.todayUsd > 0) parts.push(`${formatUsd(node.todayUsd)} today`);
+        if (!provider.enabled) parts.unshift('disabled');
+        item.description = parts.join(' · ');
+        item.iconPath = healthIcon(health, provider.requiresKey && keysSet.length === 0, provider.enabled);
+        item.contextValue = `provider${provider.requiresKey ? '.requiresKey' : ''}.${keysSet.length > 0 || !provider.requiresKey ? 'keySet' : 'keyMissing'}`;
+        const tooltip = new vscode.MarkdownString(undefined, true);
+        tooltip.appendMarkdown(`**${escapeMd(provider.label)}** (\`${provider.id}\`, ${provider.protocol})\n\n`);
+        const engine = loadEngine();
+        tooltip.appendMarkdown(`Endpoint: \`${engine.displayUrl(provider.baseUrl ?? engine.SDK_DEFAULT_BASE_URLS[provider.id] ?? '(SDK default)')}\`\n\n`);
+        tooltip.appendMarkdown(`Keys: ${escapeMd(keyText)} · Health: ${escapeMd(health.label)}${health.detail ? ` (${escapeMd(health.detail)})` : ''}\n\n`);
+        tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: \`${provider.models[tier] ?? '—'}\``).join(' · '));
+        if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
+        item.tooltip = tooltip;
+        item.accessibilityInformation = { label: `${provider.label}: ${parts.join(', ')}` };
+        return item;
+      }
+      case 'models': {
+        const item = new vscode.TreeItem('Models', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `models:${node.provider.id}`;
+        item.iconPath = new vscode.ThemeIcon('layers');
+        item.description = TIERS.map((tier) => node.provider.models[tier] ?? '—').join(' / ');
+        return item;
+      }
+      case 'model': {
+        const item = new vscode.TreeItem(`${node.tier}: ${node.model}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `model:${node.provider.id}:${node.tier}`;
+        item.iconPath = new vscode.ThemeIcon(node.tier === 'light' ? 'circle-small' : node.tier === 'medium' ? 'circle' : 'circle-filled');
+        return item;
+      }
+      case 'key': {
+        const item = new vscode.TreeItem(`key "${node.keyId}"`, vscode.TreeItemCollapsibleState.None);
+        item.id = `key:${node.provider.id}:${node.keyId}`;
+        const parts = [node.set ? 'set' : 'missing'];
+        if (node.tiers.length > 0) parts.push(`tiers: ${node.tiers.join(', ')}`);
+        if (node.set && node.health.state !== 'unknown' && node.health.state !== 'healthy') parts.push(node.health.label);
+        item.description = parts.join(' · ');
+        item.iconPath = new vscode.ThemeIcon(node.set ? 'key' : 'circle-slash', node.set ? undefined : new vscode.ThemeColor('disabledForeground'));
+        item.contextValue = `key.${node.set ? 'keySet' : 'keyMissing'}`;
+        item.tooltip = node.set ? 'Stored in VS Code\'s secret storage.' : 'Not stored: run "Set API Key".';
+        return item;
+      }
+    }
+  }
+}
+
+function healthIcon(health: ProviderHealth, keyMissing: boolean, enabled: boolean): vscode.ThemeIcon {
+  if (!enabled) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+  if (health.state === 'open') return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  if (health.state === 'cooling_down' || health.state === 'half_open') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('testing.iconQueued'));
+  if (keyMissing) return new vscode.ThemeIcon('key', new vscode.ThemeColor('disabledForeground'));
+  return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+type AgentNode = { readonly kind: 'agent'; readonly agent: AgentConfig } | { readonly kind: 'link'; readonly agent: AgentConfig; readonly index: number; readonly provider: string; readonly config: Config };
+
+export class AgentsTree extends Disposable implements vscode.TreeDataProvider<AgentNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<AgentNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly configService: ConfigService) {
+    super();
+    this._register(configService.onDidChange(() => this.refresh()));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: AgentNode): Promise<AgentNode[]> {
+    const { config } = await this.configService.get();
+    if (!node) return Object.values(config.agents).map((agent) => ({ kind: 'agent', agent }));
+    if (node.kind === 'agent') {
+      const agent = config.agents[node.agent.id] ?? node.agent;
+      return agent.chain.map((provider, index) => ({ kind: 'link', agent, index, provider, config }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: AgentNode): vscode.TreeItem {
+    if (node.kind === 'agent') {
+      const { agent } = node;
+      const item = new vscode.TreeItem(agent.id, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `agent:${agent.id}`;
+      item.description = agent.chain.join(' → ');
+      item.iconPath = new vscode.ThemeIcon('person');
+      item.contextValue = 'agent';
+      const tooltip = new vscode.MarkdownString();
+      tooltip.appendMarkdown(`**${agent.id}** — ${agent.tasks.join(', ')}\n\n`);
+      tooltip.appendMarkdown(`${escapeMd(agent.chain.join(' → '))}\n\n`);
+      tooltip.appendText(agent.reasoning);
+      item.tooltip = tooltip;
+      item.accessibilityInformation = { label: `${agent.id}: ${agent.chain.join(', then ')}` };
+      return item;
+    }
+    const provider = node.config.providers[node.provider];
+    const item = new vscode.TreeItem(`${chainRole(node.index, node.agent.chain.length)}: ${provider?.label ?? node.provider}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `agent:${node.agent.id}:${node.index}`;
+    item.description = provider ? TIERS.map((tier) => provider.models[tier] ?? '—').join(' / ') : 'unknown provider';
+    item.iconPath = new vscode.ThemeIcon(node.index === 0 ? 'star-full' : 'arrow-small-right');
+    return item;
+  }
+}
