@@ -7,7 +7,8 @@
  * esbuild.js fails the extension build if an SDK, sql.js, yaml or ajv ends up in dist/extension.js.
  */
 export { ConfigStore } from './core/config/configStore';
-export { applyEnvironment, keyFromEnv, describeKeyVariables } from './core/config/environment';
+export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEFAULT_BASE_URLS, BASE_URL_VARIABLES } from './core/config/environment';
+export { testProviderConnection } from './core/providers/connection';
 export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
 export { DEFAULT_CONFIG } from './core/config/defaults';
