@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { Tier } from '../core/config/types';
 import type { KeySource } from '../core/routing/router';
+import { loadEngine } from './engine';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 
@@ -85,9 +86,18 @@ export class KeyStore extends Disposable implements KeySource {
   }
 
   async get(provider: string, keyId: string): Promise<string | undefined> {
-    const value = await this.secrets.get(secretName(provider, keyId));
+    const value = (await this.secrets.get(secretName(provider, keyId))) || this.demoKey(provider, keyId);
     if (value) this.log.addSecret(value);
     return value || undefined;
+  }
+
+  /**
+   * `npm run dev -- --demo` (MODEL_ROUTER_DEMO=1) starts the simulated providers and puts their placeholder keys in
+   * this window's environment; only then are environment keys used without importing them.
+   */
+  private demoKey(provider: string, keyId: string): string | undefined {
+    if (process.env['MODEL_ROUTER_DEMO'] !== '1') return undefined;
+    return loadEngine().keyFromEnv(process.env, provider, keyId);
   }
 
   hint(): string {
