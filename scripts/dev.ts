@@ -3,7 +3,7 @@
  *
  * - When the desktop `code` command is on the PATH: `code --extensionDevelopmentPath=<repo> --wait <folder>`, the
  *   same Extension Development Host window that F5 opens.
- * - Otherwise (or with --server): code-server 4.100.3 on 127.0.0.1 (install it once with `npm run setup:e2e`); the
+ * - Otherwise (or with --server): code-server 4.100.3 on 127.0.0.1 (installed on first use by scripts/setup-e2e.sh); the
  *   script prints the URL to open in a browser. The URL loads the extension from this work tree (nothing installed).
  *
  * Either way esbuild keeps rebuilding dist/ on change (run "Developer: Reload Window" to load the new build), and
@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CODE_SERVER_VERSION,
+  codeServerEntry,
   freePort,
   isPortFree,
   killSession,
@@ -181,6 +182,21 @@ function demoBanner(fakes: FakeProviders): string {
   ].join('\n');
 }
 
+/** On a fresh machine code-server is not there yet: run the (idempotent) setup once, so `npm run dev` is one step. */
+function ensureCodeServer(): void {
+  try {
+    codeServerEntry();
+    return;
+  } catch {
+    console.log(`dev: code-server ${CODE_SERVER_VERSION} is not installed yet; running scripts/setup-e2e.sh (about a minute, once).`);
+  }
+  const setup = spawnSync('bash', [path.join(repoRoot, 'scripts', 'setup-e2e.sh')], { stdio: 'inherit' });
+  if (setup.status !== 0) {
+    console.error('dev: scripts/setup-e2e.sh failed (above); fix that and run `npm run dev` again.');
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const code = options.server ? undefined : findCode();
@@ -237,6 +253,7 @@ async function main(): Promise<void> {
       return;
     }
 
+    ensureCodeServer();
     const port = options.port ?? ((await isPortFree(DEFAULT_PORT)) ? DEFAULT_PORT : await freePort());
     server = await startCodeServer({
       stateDir: path.join(devDir, 'code-server'),
