@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ProviderConfig } from '../core/config/types';
+import type { AlertMemory } from '../core/routing/budget';
 import type { Router } from '../core/routing/router';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
@@ -25,6 +26,7 @@ export class RouterService extends Disposable {
     private readonly keys: KeyStore,
     private readonly ledger: LedgerService,
     private readonly log: Log,
+    private readonly memento?: vscode.Memento,
   ) {
     super();
     this._register(configService.onDidChange((state) => this.built?.setConfig(state.config)));
@@ -53,6 +55,7 @@ export class RouterService extends Disposable {
     const router = new engine.Router(config, {
       keys: this.keys,
       spend: this.ledger.spend(),
+      ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
       onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     router.breakers.onDidChange((change) => {
@@ -83,4 +86,15 @@ export class RouterService extends Disposable {
       ...(apiKey !== undefined ? { apiKey } : {}),
     });
   }
+}
+
+const ALERTS_KEY = 'modelRouter.budgetAlertsRaised';
+
+/** Raised budget alerts in the global state: a reloaded window does not raise today's 90% alert again. */
+function mementoAlertMemory(memento: vscode.Memento): AlertMemory {
+  const read = (): Record<string, string> => memento.get<Record<string, string>>(ALERTS_KEY) ?? {};
+  return {
+    get: (slot) => read()[slot],
+    set: (slot, periodKey) => void memento.update(ALERTS_KEY, { ...read(), [slot]: periodKey }),
+  };
 }

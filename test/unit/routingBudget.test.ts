@@ -175,3 +175,24 @@ describe('routing: budget', () => {
     });
   });
 });
+
+describe('routing: budget alerts remembered outside the process', () => {
+  it('does not raise an alert again when the memory says it was raised this period (a reloaded window)', async () => {
+    const memory = new Map<string, string>();
+    const now = Date.UTC(2026, 10, 23, 12);
+    const spend = new InMemorySpend();
+    spend.record(0.0046, now);
+    const config: BudgetConfig = { dailyUsd: 0.005, onExceed: 'warn', timeZone: 'UTC' };
+    const first = new BudgetGate(config, spend, { clock: new FakeClock(now), alertMemory: memory });
+    const messages: string[] = [];
+    first.onAlert((alert) => messages.push(alert.message));
+    await first.check(0, now);
+    assert.deepEqual(messages, ["Model Router: 92% of today's $0.0050 budget used ($0.0046)"]);
+    const second = new BudgetGate(config, spend, { clock: new FakeClock(now), alertMemory: memory });
+    second.onAlert((alert) => messages.push(alert.message));
+    await second.check(0, now);
+    assert.equal(messages.length, 1, 'the second gate (same memory) stays quiet');
+    await second.check(0, Date.UTC(2026, 10, 24, 12));
+    assert.equal(messages.length, 1, 'nothing spent the next day: no alert');
+  });
+});

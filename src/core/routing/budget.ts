@@ -10,6 +10,7 @@ import type { BudgetConfig } from '../config/types';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
+import { formatUsd } from '../util/format';
 import type { Listen } from '../util/emitter';
 
 export type BudgetPeriod = 'day' | 'month';
@@ -168,16 +169,28 @@ export interface BudgetStatus {
   readonly fraction: number;
 }
 
+/**
+ * Which alerts were raised: per `period:threshold`, the calendar key of the period it was last raised in. The default
+ * lives in memory (once per period per process); the extension keeps it in its global state, so a window reload or a
+ * second window does not raise the same alert again.
+ */
+export interface AlertMemory {
+  get(slot: string): string | undefined;
+  set(slot: string, periodKey: string): void;
+}
+
 export interface BudgetGateOptions {
   readonly clock?: Clock;
   readonly onListenerError?: (error: unknown) => void;
+  readonly alertMemory?: AlertMemory;
 }
 
 /** Float sums of cents ($4.55 = 4.549999...) must not land just under a threshold or just over a limit. */
 const EPSILON = 1e-9;
 
+/** Money in messages: cents for ordinary amounts, enough digits for tiny budgets ($0.0040, not $0.00). */
 function usd(value: number): string {
-  return `$${value.toFixed(2)}`;
+  return value === 0 || Math.abs(value) >= 0.01 ? `$${value.toFixed(2)}` : formatUsd(value);
 }
 
 function periodName(period: BudgetPeriod): string {
@@ -199,7 +212,7 @@ export class BudgetGate {
   private calendar: PeriodCalendar;
   private readonly clock: Clock;
   /** Per period and threshold: the calendar key of the period it was last raised in. */
-  private readonly raised = new Map<string, string>();
+  private readonly raised: AlertMemory;
   private readonly alerts: Emitter<BudgetAlert>;
   /** Fires at most once per period and threshold; the next day or month re-arms it. */
   readonly onAlert: Listen<BudgetAlert>;
@@ -212,6 +225,7 @@ export class BudgetGate {
     this.config = config;
     this.calendar = new PeriodCalendar(config.timeZone);
     this.clock = options.clock ?? systemClock;
+    this.raised = options.alertMemory ?? new Map<string, string>();
     this.alerts = new Emitter<BudgetAlert>(options.onListenerError);
     this.onAlert = this.alerts.event;
   }

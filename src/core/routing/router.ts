@@ -8,7 +8,7 @@ import { createProvider } from '../providers/registry';
 import type { ChatProvider, ProviderSettings, Usage } from '../providers/types';
 import { ZERO_USAGE } from '../providers/types';
 import { BudgetGate, InMemorySpend } from './budget';
-import type { SpendSource } from './budget';
+import type { AlertMemory, SpendSource } from './budget';
 import { BreakerRegistry } from './circuitBreaker';
 import type { BreakerPermit } from './circuitBreaker';
 import { systemClock } from './clock';
@@ -59,6 +59,8 @@ export interface RouterOptions {
   /** Builds an adapter; default the provider registry. */
   readonly createProvider?: (settings: ProviderSettings) => ChatProvider;
   readonly onListenerError?: (error: unknown) => void;
+  /** Where raised budget alerts are remembered (default: in memory, once per period per process). */
+  readonly alertMemory?: AlertMemory;
 }
 
 /** Key id used for providers that need no key (local servers), so limits and breakers still apply per endpoint. */
@@ -132,7 +134,11 @@ export class Router {
     const listenerError = options.onListenerError ? { onListenerError: options.onListenerError } : {};
     this.breakers = new BreakerRegistry(config.routing.circuit, { clock: this.clock, ...listenerError });
     this.latency = new LatencyTracker({ clock: this.clock });
-    this.budget = new BudgetGate(config.budget, options.spend ?? new InMemorySpend(), { clock: this.clock, ...listenerError });
+    this.budget = new BudgetGate(config.budget, options.spend ?? new InMemorySpend(), {
+      clock: this.clock,
+      ...listenerError,
+      ...(options.alertMemory ? { alertMemory: options.alertMemory } : {}),
+    });
     this.prices = this.priceTable(config);
   }
 
