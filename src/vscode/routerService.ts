@@ -4,7 +4,6 @@
  * configuration changes (`setConfig`). Budget alerts become notifications; breaker changes refresh the tree.
  */
 import * as vscode from 'vscode';
-import type { ProviderConfig } from '../core/config/types';
 import type { AlertMemory } from '../core/routing/budget';
 import type { Router } from '../core/routing/router';
 import type { ConfigService } from './configService';
@@ -75,16 +74,6 @@ export class RouterService extends Disposable {
     });
     this.built = router;
     return router;
-  }
-
-  /** A provider adapter for "Test Connection" with the given key (undefined for keyless providers). */
-  testProvider(provider: ProviderConfig, apiKey: string | undefined): ReturnType<ReturnType<typeof loadEngine>['createProvider']> {
-    return loadEngine().createProvider({
-      id: provider.id,
-      protocol: provider.protocol,
-      ...(provider.baseUrl !== undefined ? { baseUrl: provider.baseUrl } : {}),
-      ...(apiKey !== undefined ? { apiKey } : {}),
-    });
   }
 }
 
