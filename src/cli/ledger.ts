@@ -6,10 +6,11 @@
  * sql.js needs its WebAssembly file: the bundle (dist/cli.js) has `sql-wasm.wasm` copied next to it by esbuild.js,
  * which is passed as `wasmPath`; unbundled runs (tsx, tests) have none there, and sql.js finds its own.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config/types';
 import { LedgerStore } from '../core/ledger/store';
+import type { AlertMemory } from '../core/routing/budget';
 import type { Output } from './io';
 
 /** `sql-wasm.wasm` next to this script when it exists (the bundle), else undefined (sql.js finds its own). */
@@ -43,4 +44,36 @@ export function describeLedgerError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** The file in the data directory that remembers raised budget alerts across `ask` runs. */
+export const ALERTS_FILE = 'budget-alerts.json';
+
+/**
+ * Raised budget alerts kept in `<dataDir>/budget-alerts.json`: every `ask` is a new process, and without this each
+ * would print today's 90% alert again. A missing or unreadable file means nothing was raised (at worst an alert is
+ * shown twice; never is a request blocked by it).
+ */
+export function fileAlertMemory(dataDir: string): AlertMemory {
+  const file = path.join(dataDir, ALERTS_FILE);
+  const read = (): Record<string, string> => {
+    try {
+      const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      return typeof value === 'object' && value !== null ? (value as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  };
+  return {
+    get: (slot) => read()[slot],
+    set: (slot, periodKey) => {
+      try {
+        const temp = `${file}.${process.pid}.tmp`;
+        writeFileSync(temp, JSON.stringify({ ...read(), [slot]: periodKey }));
+        renameSync(temp, file);
+      } catch {
+        // The data directory is not writable: the alert may show again next run, nothing else is affected.
+      }
+    },
+  };
 }

@@ -141,6 +141,19 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
     assert.equal(report.requests[1]!.costNano, 0);
   });
 
+  it('raises a budget alert once per period across runs: the next ask does not print it again', async () => {
+    // $0.0019 of a $0.002 daily budget (95%) on the first run; the second run stays under 100%.
+    const file = await config('budget: { daily: 0.002, onExceed: warn }');
+    fakes.anthropic.enqueue({ text: 'one', usage: { input: 9_500, output: 1_900 } });
+    const first = await ask(file, 'hi');
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /9\d% of today's \$0\.0020 budget used/);
+    fakes.anthropic.enqueue({ text: 'two', usage: { input: 1, output: 1 } });
+    const second = await ask(file, 'again');
+    assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /budget used/, 'the 90% alert of today was raised by the first run');
+  });
+
   it('stores the instruction only with ledger.storeInstructions, and never a key', async () => {
     const plain = await config();
     assert.equal((await ask(plain, 'INSTRUCTION-MARKER-one')).code, 0);

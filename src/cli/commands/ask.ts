@@ -24,7 +24,7 @@ import { readFileInput } from '../input';
 import type { InputText } from '../input';
 import type { CliIo, Output } from '../io';
 import { readAll } from '../io';
-import { describeLedgerError, openLedger } from '../ledger';
+import { describeLedgerError, fileAlertMemory, openLedger } from '../ledger';
 
 export const ASK_OPTIONS = {
   agent: { type: 'string' },
@@ -261,7 +261,11 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     err.line('  This request is answered but NOT recorded, and budgets count only this run\'s spend. Fix the directory or pass --data-dir.');
   }
   const spend = store === undefined ? undefined : new PendingSpend(() => store.db);
-  const router = new Router(config, { keys: environmentKeySource(io.env), ...(spend ? { spend } : {}) });
+  const router = new Router(config, {
+    keys: environmentKeySource(io.env),
+    ...(spend ? { spend } : {}),
+    ...(store !== undefined ? { alertMemory: fileAlertMemory(paths.dataDir) } : {}),
+  });
   // Budget alerts (90% and 100%, once per period) go to stderr even with --quiet: they are about money.
   const alerts = router.budget.onAlert((alert) => err.line(alert.message));
   let decision: Decision | undefined;
