@@ -64,9 +64,11 @@ export class LedgerService extends Disposable {
       storeInstruction: config.ledger.storeInstructions,
     });
     const store = await this.store();
+    // Until the record is durable its cost stays pending, so budgets still count it (for this session at least).
     try {
       if (!store) return false;
       await store.append(record);
+      this.spendSource?.recorded(decision.id);
       this.recorded.fire(record);
       return true;
     } catch (error) {
@@ -75,8 +77,6 @@ export class LedgerService extends Disposable {
         if (choice) this.log.show();
       });
       return false;
-    } finally {
-      this.spendSource?.recorded(decision.id);
     }
   }
 
