@@ -60,7 +60,7 @@ export class Container extends Disposable {
     this.configService = this._register(new ConfigService(this.keys, this.log));
     this.ledger = this._register(new LedgerService(vscode.Uri.joinPath(context.globalStorageUri, 'ledger'), this.configService, this.log));
     this.routerService = this._register(new RouterService(this.configService, this.keys, this.ledger, this.log, context.globalState));
-    this.runner = this._register(new Runner(this.routerService, this.configService, this.ledger, this.log));
+    this.runner = this._register(new Runner(this.routerService, this.ledger, this.log));
     this.statusBar = this._register(new StatusBar(this.configService, this.ledger, this.log));
     this._register(this.runner.onDidFinish((result) => this.statusBar.setLast(result.decision)));
     this.providersTree = this._register(new ProvidersTree(this.configService, this.keys, this.routerService, this.ledger));

@@ -13,7 +13,6 @@ import { candidateName, describePlan } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
 import { CommandId, ContextKey } from '../commandIds';
-import type { ConfigService } from '../configService';
 import type { LedgerService } from '../ledgerService';
 import { Disposable } from '../lifecycle';
 import type { Log } from '../log';
@@ -70,7 +69,6 @@ export class Runner extends Disposable {
 
   constructor(
     private readonly routerService: RouterService,
-    private readonly configService: ConfigService,
     private readonly ledger: LedgerService,
     private readonly log: Log,
   ) {
@@ -123,7 +121,6 @@ export class Runner extends Disposable {
 
   private async execute(task: TaskType, target: RunTarget | undefined, options: RunOptions): Promise<RunResult | undefined> {
     const router = await this.routerService.router();
-    const { config } = await this.configService.get();
     const controller = new AbortController();
     const request: RouteRequest = {
       task,
@@ -203,7 +200,6 @@ export class Runner extends Disposable {
     if (answerUri) this.documents.flush(answerUri);
     const result: RunResult = { decision, answer, recorded, ...(shown ? { document: shown } : {}) };
     this.finished.fire(result);
-    void config;
     return result;
   }
 
