@@ -9,7 +9,7 @@ import type { Figure } from './report';
 /**
  * Ledger store: in-memory insert rate (batches of 1,000), time until an append is durable (journal fsync, 16
  * concurrent appenders, group commit), and file size and RSS after compaction at BENCH_LEDGER_ROWS rows (default
- * 100,000; the issue asks 1,000,000: set BENCH_LEDGER_ROWS=1000000).
+ * 100,000; the issue asks 1,000,000: set BENCH_LEDGER_ROWS=1000000), and how long a compaction blocks the thread.
  */
 const ROWS = Number(process.env.BENCH_LEDGER_ROWS ?? 100_000);
 const DURABLE_SAMPLES = 2_000;
@@ -40,12 +40,17 @@ export async function ledgerStoreBench(): Promise<readonly Figure[]> {
     const rows = store.count();
     const bytes = (await stat(join(dir, LEDGER_FILE))).size;
     const rssMb = process.memoryUsage().rss / 1_048_576;
+    // The one synchronous step of a compaction (sql.js serializes the in-memory database); the rest is async I/O.
+    const exportMs = store.stats().lastExportMs;
     await store.close();
     return [
       { name: 'ledger.insert_per_s', value: Math.round(ROWS / insertSeconds), unit: 'rows/s', op: '>=', target: 10_000 },
       { name: 'ledger.durable_p99_ms', value: percentile(samples, 99), unit: 'ms', op: '<=', target: 50 },
       { name: 'ledger.bytes_per_row', value: Math.round(bytes / rows), unit: 'bytes', op: '<=', target: 1_000 },
       { name: 'ledger.rss_mb', value: Math.round(rssMb), unit: 'MB', op: '<=', target: 1_000 },
+      // JUDGEMENT: a compaction may hold the extension host's thread for at most 100 ms at the default 100,000 rows
+      // (90 days of heavy use); the extension compacts at most once a minute, so it is rarely felt.
+      { name: 'ledger.compaction_block_ms', value: exportMs, unit: 'ms', op: '<=', target: 100 },
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
