@@ -132,7 +132,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         if (!provider.enabled) parts.unshift('disabled');
         item.description = parts.join(' · ');
         item.iconPath = healthIcon(health, provider.requiresKey && keysSet.length === 0, provider.enabled);
-        item.contextValue = `provider${provider.requiresKey ? '.requiresKey' : ''}.${keysSet.length > 0 || !provider.requiresKey ? 'keySet' : 'keyMissing'}`;
+        item.contextValue = provider.requiresKey ? `provider.requiresKey.${keysSet.length > 0 ? 'keySet' : 'keyMissing'}` : 'provider.keyless';
         const tooltip = new vscode.MarkdownString(undefined, true);
         tooltip.appendMarkdown(`**${escapeMd(provider.label)}** (\`${provider.id}\`, ${provider.protocol})\n\n`);
         const engine = loadEngine();
