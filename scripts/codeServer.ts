@@ -196,6 +196,14 @@ export interface CodeServerOptions {
   echo?: NodeJS.WritableStream;
   /** How long to wait for /healthz (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Keep VS Code's workspace trust on (default off: `--disable-workspace-trust` and
+   * `security.workspace.trust.enabled: false`). On, the folder opens in Restricted Mode behind VS Code's
+   * "Do you trust the authors" dialog until someone trusts it. When a test suite runs (`extensionTestsPath`) the
+   * workbench refuses that dialog ("DialogService: refused to show dialog in tests"): the folder stays untrusted
+   * and usable, and the Workspace Trust editor ("workbench.trust.manage", its Trust button) trusts it.
+   */
+  workspaceTrust?: boolean;
 }
 
 export interface WorkbenchUrlOptions {
@@ -384,7 +392,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   fs.mkdirSync(workspace, { recursive: true });
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
   if (!fs.existsSync(settingsFile)) {
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...baseUserSettings, ...options.userSettings }, null, 2));
+    const trust = options.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {};
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...baseUserSettings, ...trust, ...options.userSettings }, null, 2));
   }
   if (!options.workspace) {
     for (const [file, content] of Object.entries(options.workspaceFiles ?? {})) {
@@ -406,7 +415,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir',
     userDataDir,
