@@ -3,7 +3,15 @@ import { TASK_TYPES } from '../../src/core/config/types';
 import type { TaskType, Tier } from '../../src/core/config/types';
 import { estimateComplexity } from '../../src/core/routing/complexity';
 import type { ComplexityEstimate, ComplexityInput } from '../../src/core/routing/complexity';
+import {
+  INSTRUCTION_MODEL,
+  INSTRUCTION_POINTS_CAP,
+  POINTS_PER_LOGIT,
+  instructionLengthPoints,
+} from '../../src/core/routing/complexityModel';
 import { estimateTokens } from '../../src/core/routing/tokenEstimate';
+import { crossValidationFolds, fitInstructionModel, routingFigures } from '../../bench/routingDev.bench';
+import type { DevTask } from '../../bench/routingDev.bench';
 import { DEFAULT_TIER_THRESHOLDS, nearestTier, tierDown, tierFor, tierUp } from '../../src/core/routing/tiers';
 
 function estimate(text: string, task: TaskType = 'explain', extra: Partial<ComplexityInput> = {}): ComplexityEstimate {
@@ -124,8 +132,27 @@ describe('complexity estimate', () => {
       assert.ok(result.reasons.includes('task: refactor'));
     });
 
-    it('puts a medium function in the middle tier', () => {
-      const result = estimate(MEDIUM_TS, 'explain', { language: 'typescript' });
+    it('scores a three-line function light to explain', () => {
+      const code = 'def area(w, h):\n    """Area of a rectangle."""\n    return w * h\n';
+      const result = estimate(code, 'explain', { language: 'python' });
+      assert.equal(tierOf(result), 'light', `${result.score} ${result.reasons.join(', ')}`);
+      assert.ok(result.score <= 2, `${result.score}`);
+    });
+
+    it('puts a 14-line function with two nested loops light to explain and medium to change', () => {
+      // Structure counts in proportion to the size of the selection (fully from about 20 lines): explaining 14 lines
+      // is light work; changing them without breaking them is not.
+      const explain = estimate(MEDIUM_TS, 'explain', { language: 'typescript' });
+      assert.equal(tierOf(explain), 'light', `${explain.score} ${explain.reasons.join(', ')}`);
+      for (const task of ['refactor', 'fix', 'review'] as const) {
+        const result = estimate(MEDIUM_TS, task, { language: 'typescript' });
+        assert.equal(tierOf(result), 'medium', `${task}: ${result.score} ${result.reasons.join(', ')}`);
+      }
+    });
+
+    it('puts 28 lines of two such functions in the middle tier, even to explain them', () => {
+      const code = `${MEDIUM_TS}\n${MEDIUM_TS.replace('totals', 'subtotals')}`;
+      const result = estimate(code, 'explain', { language: 'typescript' });
       assert.equal(tierOf(result), 'medium', `${result.score} ${result.reasons.join(', ')}`);
     });
 
@@ -217,6 +244,40 @@ describe('complexity estimate', () => {
       const typo = estimate(MEDIUM_TS, 'fix', { instruction: 'fix the typo in the variable name' });
       assert.ok(typo.raw < plain.raw);
       assert.ok(typo.reasons.includes('instruction asks for a small change (typo)'), typo.reasons.join(', '));
+    });
+
+    it('weighs a longer instruction more, by the fitted model, up to a cap', () => {
+      let previous = -1;
+      for (const words of [1, 5, 20, 45, 100, 300, 1000, 3000]) {
+        const instruction = Array.from({ length: words }, (_, i) => `word${i % 7}`).join(' ');
+        const result = estimate('', 'ask', { instruction });
+        const tokens = result.features.instructionTokens;
+        const contribution = result.contributions.find((c) => c.reason.startsWith('instruction ~'));
+        const points = contribution?.points ?? 0;
+        assert.ok(points >= previous, `${words} words: ${points} < ${previous}`);
+        assert.ok(points <= INSTRUCTION_POINTS_CAP);
+        const expected = instructionLengthPoints(tokens);
+        assert.ok(expected < 0.25 ? contribution === undefined : Math.abs(points - expected) < 0.01, `${words} words`);
+        previous = points;
+      }
+      assert.equal(previous, INSTRUCTION_POINTS_CAP);
+      // 60 tokens: one unit of the feature, POINTS_PER_LOGIT points per fitted logit
+      assert.ok(Math.abs(instructionLengthPoints(60) - POINTS_PER_LOGIT * INSTRUCTION_MODEL.lengthSlope) < 1e-9);
+      assert.equal(instructionLengthPoints(0), 0);
+    });
+
+    it('takes a refitted instruction model, which moves only the instruction points', () => {
+      const input: ComplexityInput = { text: MEDIUM_TS, task: 'fix', language: 'typescript', instruction: 'x '.repeat(80) };
+      const committed = estimateComplexity(input);
+      const steeper = estimateComplexity(input, {
+        instructionModel: { ...INSTRUCTION_MODEL, lengthSlope: INSTRUCTION_MODEL.lengthSlope * 2 },
+      });
+      const instructionPoints = (result: ComplexityEstimate): number =>
+        result.contributions.find((c) => c.reason.startsWith('instruction ~'))?.points ?? 0;
+      assert.ok(instructionPoints(steeper) > instructionPoints(committed));
+      assert.ok(Math.abs(steeper.raw - instructionPoints(steeper) - (committed.raw - instructionPoints(committed))) < 0.02);
+      const flat = estimateComplexity(input, { instructionModel: { ...INSTRUCTION_MODEL, lengthSlope: -1 } });
+      assert.equal(instructionPoints(flat), 0, 'a negative slope never lowers the score');
     });
   });
 
@@ -439,6 +500,70 @@ describe('complexity estimate', () => {
       assert.equal(estimateTokens(''), 0);
       assert.equal(estimateTokens('a'), 1);
     });
+  });
+});
+
+/** A synthetic dev-set task: weak and strong outcomes, costs 1 and 10. */
+function devTask(id: number, weakPassed: boolean, strongPassed: boolean, instruction = 'Write a function.'): DevTask {
+  return {
+    taskId: `mbpp/${id}`,
+    split: 'test',
+    instruction,
+    tests: [],
+    referenceCode: '',
+    weakPassed,
+    strongPassed,
+    midPassed: strongPassed,
+    largePassed: strongPassed,
+    weakCost: 1,
+    strongCost: 10,
+  };
+}
+
+describe('routing dev metric (bench/routingDev.bench.ts)', () => {
+  // two tasks only the strong model solves, one both solve, one neither: weak quality 0.25, strong 0.75
+  const tasks = [devTask(1, false, true), devTask(2, false, true), devTask(3, true, true), devTask(4, false, false)];
+
+  it('computes APGR as the trapezoid area under the recovered gap, as RouteLLM does', () => {
+    // best order: quality .25 .5 .75 .75 .75 -> PGR 0 .5 1 1 1 -> area (0.25 + 0.75 + 1 + 1) / 4
+    assert.ok(Math.abs(routingFigures(tasks, [4, 3, 2, 1]).apgr - 0.75) < 1e-12);
+    // worst order: PGR 0 0 0 .5 1 -> area (0 + 0 + 0.25 + 0.75) / 4
+    assert.ok(Math.abs(routingFigures(tasks, [1, 2, 3, 4]).apgr - 0.25) < 1e-12);
+    // equal scores are the random router: exactly 0.5
+    assert.ok(Math.abs(routingFigures(tasks, [0, 0, 0, 0]).apgr - 0.5) < 1e-12);
+  });
+
+  it('finds the least cost and calls that keep 95% of the strong quality', () => {
+    // 0.95 x 0.75 needs both strong-only tasks routed up: 2 x 10 + 2 x 1 of the all-strong 40
+    const best = routingFigures(tasks, [4, 3, 2, 1]);
+    assert.ok(Math.abs(best.costShareAt95 - 22 / 40) < 1e-12);
+    assert.equal(best.callShareAt95, 0.5);
+    const worst = routingFigures(tasks, [1, 2, 3, 4]);
+    assert.equal(worst.callShareAt95, 1);
+  });
+
+  it('splits tasks into disjoint seeded folds that cover every task', () => {
+    const many = Array.from({ length: 23 }, (_, i) => devTask(i + 10, i % 2 === 0, true));
+    const folds = crossValidationFolds(many, 5, 7);
+    assert.equal(folds.length, 5);
+    assert.deepEqual(
+      folds.flat().sort((a, b) => a - b),
+      many.map((_, i) => i),
+    );
+    assert.ok(folds.every((fold) => fold.length === 4 || fold.length === 5));
+    assert.deepEqual(crossValidationFolds(many, 5, 7), folds, 'the same seed gives the same folds');
+    assert.notDeepEqual(crossValidationFolds(many, 5, 8), folds);
+  });
+
+  it('fits a positive slope when longer instructions are where the strong model gains', () => {
+    const fitted = fitInstructionModel(
+      Array.from({ length: 40 }, (_, i) => {
+        const long = i % 2 === 0;
+        const gains = long ? i % 8 !== 0 : i % 8 === 1;
+        return devTask(i, !gains, true, long ? 'word '.repeat(150) : 'word');
+      }),
+    );
+    assert.ok(fitted.lengthSlope > 0, JSON.stringify(fitted));
   });
 });
 

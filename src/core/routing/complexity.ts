@@ -8,11 +8,18 @@
  * score. The code is read in one pass over its char codes with no regular expression and no allocation per line
  * (about 0.3 microseconds per line; bench/complexity.bench.ts).
  *
- * The weights are priors from what makes work hard for a model (size of the context, depth, decisions, many units
- * working together, concurrency, the kind of task and what the instruction asks for), checked against the
- * development set (bench/routingDev.bench.ts) but not fitted to it: see that file for why.
+ * Two kinds of weight. The instruction's length is fitted: a logistic model of where a stronger model pays off, on
+ * the routing development set (complexityModel.ts, refitted by scripts/fit-complexity.ts). Everything else is a
+ * prior from what makes work hard for a model (size of the context, depth, decisions, many units working together,
+ * concurrency, the kind of task, demanding topics), because the development set cannot calibrate it: its selections
+ * are MBPP reference solutions of 1-20 lines, on which nesting and branching do not predict where the stronger model
+ * helps (the deepest solutions are the tasks no model solves). Structure therefore counts in proportion to the
+ * size of the selection, fully from about 20 lines (see {@link structureWeight}). bench/routingDev.bench.ts
+ * measures the whole estimate on that set, in-sample and cross-validated, beside a prompt-length baseline.
  */
 import type { TaskType } from '../config/types';
+import { INSTRUCTION_MODEL, instructionLengthPoints } from './complexityModel';
+import type { InstructionModel } from './complexityModel';
 import { LONG_WORD_LENGTH, isWordCode, tokensFromCounts, estimateTokens } from './tokenEstimate';
 
 // Imported bindings copied to module constants once: under a CommonJS transform (tsx, mocha) every use of an
@@ -882,11 +889,16 @@ function sizePoints(tokens: number): number {
 }
 
 /**
- * Structure counts for less in a small snippet: deep nesting in ten lines is still ten lines. The weight grows from
- * 0.4 to 1 at 150 tokens (about 15 lines), so it never lowers the score when code is added.
+ * Structure counts in proportion to the size of the selection, fully from 200 tokens (about 20 lines): deep nesting
+ * in five lines is still five lines. Growing with the tokens, it never lowers the score when code is added.
+ *
+ * This was a floor of 0.4 rising to 1 at 150 tokens. On the development set (MBPP solutions of 1-20 lines) the
+ * nesting and branching of a short solution rank the tasks where the stronger model helps at or below chance
+ * (nesting alone: AUC 0.48, APGR 0.49; branches: 0.51, 0.50; scripts/fit-complexity.ts), so short snippets now get
+ * little from their structure; above 20 lines, where that set has no evidence, the priors apply in full as before.
  */
 function structureWeight(tokens: number): number {
-  return clamp(0.4 + tokens / 250, 0.4, 1);
+  return clamp(tokens / 200, 0, 1);
 }
 
 /** Depth beyond 2 (a function body with one block is ordinary): 0.6 per level, at most 2.4 (depth 6). */
@@ -913,11 +925,6 @@ function concurrencyPoints(constructs: number): number {
   return constructs === 0 ? 0 : clamp(0.8 + 0.25 * Math.log2(constructs), 0, 1.5);
 }
 
-/** A longer instruction asks for more: 60 tokens 0.6, 180 tokens 1.2, at most 1.5. */
-function instructionPoints(tokens: number): number {
-  return clamp(0.6 * log2p(tokens / 60), 0, 1.5);
-}
-
 /** 3100 -> "3,100" (toLocaleString is slow enough to show in the bench). */
 function thousands(count: number): string {
   const digits = String(count);
@@ -942,8 +949,13 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
+export interface ComplexityOptions {
+  /** The fitted instruction model; the committed one unless given (cross-validation refits it per fold). */
+  readonly instructionModel?: InstructionModel;
+}
+
 /** Complexity 1..10 of a request, with the reasons and the features behind it. */
-export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
+export function estimateComplexity(input: ComplexityInput, options: ComplexityOptions = {}): ComplexityEstimate {
   const language = normalizeLanguage(input.language);
   const profile = (language !== undefined ? LANGUAGES[language] : undefined) ?? UNKNOWN_LANGUAGE;
   const contributions: ComplexityContribution[] = [];
@@ -992,7 +1004,7 @@ export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
   const instructionTopics: string[] = [];
   const smallChangeWords: string[] = [];
   if (instruction !== '') {
-    const points = instructionPoints(instructionTokens);
+    const points = instructionLengthPoints(instructionTokens, options.instructionModel ?? INSTRUCTION_MODEL);
     if (points >= 0.25) add(`instruction ${approxTokens(instructionTokens)}`, points);
     const normalized = normalizeWords(instruction);
     let topicPoints = 0;
