@@ -65,5 +65,7 @@ export async function findTarget(editor: vscode.TextEditor): Promise<RunTarget |
   const text = document.getText(range);
   if (text.trim() === '') return undefined;
   const name = vscode.workspace.asRelativePath(document.uri, false);
-  return { document, range, text, version: document.version, source: `${name}:${range.start.line + 1}-${range.end.line + 1}`, origin };
+  // Whole lines selected with Shift+Down end at column 0 of the next line, which holds none of the text.
+  const lastLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line;
+  return { document, range, text, version: document.version, source: `${name}:${range.start.line + 1}-${lastLine + 1}`, origin };
 }
