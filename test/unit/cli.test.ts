@@ -155,7 +155,7 @@ describe('cli: model-router', function () {
       const result = await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '-q'], { env: fakeEnv() });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'pricey\n');
-      assert.match(result.stderr, /^Model Router: 100% of today's \$0\.00 budget used/m);
+      assert.match(result.stderr, /^Model Router: 100% of today's \$0\.0020 budget used \(\$0\.0020\)/m);
     });
 
     it('--json prints the decision record as the last stdout line, after the answer', async () => {
