@@ -1,0 +1,681 @@
+/**
+ * The cost dashboard's data: one aggregate snapshot of the ledger ({@link dashboardSnapshot}), the recommendations
+ * with what applying each would change ({@link dashboardRecommendations}), and the export of the shown range
+ * ({@link dashboardExport}). Everything here is aggregates (plus one page of decisions): the webview never receives
+ * raw rows in bulk.
+ *
+ * Numbers equal the ledger's queries (test/unit/dashboardData.test.ts checks it): budgets as `budgetUsage`, the daily
+ * chart as `spendByDay`, breakdowns as `breakdown`, per-model statistics as `modelStats` (latency percentiles on the
+ * histogram's grid: `latencyBinMs(exact)`, two significant digits), decisions as `latestDecisions`.
+ *
+ * Speed (1,000,000 requests over 90 days, 30-day view: see bench/dashboard.bench.ts). Sums read the coarsest table
+ * that covers a piece of the range exactly: whole hours from `request_hourly` / `attempt_hourly` (schema 3), whole
+ * quarter hours from `request_rollup` (schema 2), and only the ragged minutes at the edges from `requests` /
+ * `attempts`. Latency percentiles read the daily histogram `latency_daily` for whole UTC days and the raw attempts
+ * of the partial days at the edges. Calendar days are cut in the budget's time zone (every zone's offset is a
+ * multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
+ */
+import type { Database, SqlValue, Statement } from 'sql.js';
+import type { BudgetConfig, Config } from '../config/types';
+import { PeriodCalendar } from '../routing/budget';
+import { costsReport } from './export';
+import type { CostsFormat } from './export';
+import { NANO_PER_USD, NONE_KEY, latestDecisions } from './queries';
+import type { BreakdownRow, DecisionCursor } from './queries';
+import type { LedgerRecord } from './record';
+import { applyRecommendationAction, recommendations } from './recommendations';
+import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
+import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, latencyBinMs, schemaVersion } from './schema';
+
+export const DASHBOARD_RANGES = [7, 30, 90] as const;
+export type DashboardRange = (typeof DASHBOARD_RANGES)[number];
+/** Decisions in the first page of the table; more are loaded with {@link dashboardDecisions}. */
+export const DASHBOARD_DECISIONS = 25;
+/** Share of a budget at which the dashboard warns (the budget gate alerts at the same point). */
+export const BUDGET_WARNING_SHARE = 0.9;
+
+export function isDashboardRange(value: unknown): value is DashboardRange {
+  return (DASHBOARD_RANGES as readonly unknown[]).includes(value);
+}
+
+export interface DashboardBudget {
+  readonly period: 'day' | 'month';
+  /** "2026-03-09" or "2026-03" in the budget's time zone. */
+  readonly periodKey: string;
+  readonly usedUsd: number;
+  /** Null when the period has no limit. */
+  readonly limitUsd: number | null;
+  /** used / limit × 100, finite; null without a limit or with a limit of 0. */
+  readonly percent: number | null;
+  /** none: no limit; warning: at or above 90%; over: at or above 100% (or any spend against a 0 limit). */
+  readonly status: 'none' | 'ok' | 'warning' | 'over';
+}
+
+export interface DashboardSpend {
+  /** "YYYY-MM-DD" of each day, oldest first; today last. */
+  readonly days: readonly string[];
+  /** Providers with any spend in the range, most expensive first ('(none)' for unanswered requests that cost). */
+  readonly providers: readonly string[];
+  /** usdByProvider[i][d]: USD of providers[i] on days[d]. */
+  readonly usdByProvider: readonly (readonly number[])[];
+  /** USD per day, every provider. */
+  readonly totalUsd: readonly number[];
+}
+
+export interface DashboardTotals {
+  readonly requests: number;
+  readonly answered: number;
+  /** answered / requests, 0..1 (0 without requests). */
+  readonly successRate: number;
+  readonly costUsd: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheRead: number;
+  readonly cacheWrite: number;
+}
+
+export interface DashboardModel {
+  readonly provider: string;
+  readonly model: string;
+  /** Requests sent to this model: every attempt (first tries, retries and fallbacks alike), as `modelStats`. */
+  readonly requests: number;
+  readonly ok: number;
+  /** ok / requests, 0..1. */
+  readonly successRate: number;
+  /** Latency of successful attempts, nearest rank, on the histogram's grid (`latencyBinMs`); null without any. */
+  readonly latencyP50Ms: number | null;
+  readonly latencyP95Ms: number | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheRead: number;
+  readonly cacheWrite: number;
+  readonly costUsd: number;
+}
+
+export interface DashboardAttempt {
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly provider: string;
+  readonly model: string;
+  readonly keyId: string;
+  readonly status: 'ok' | 'error';
+  readonly errorKind: string | null;
+  readonly httpStatus: number | null;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+}
+
+/** One routed request as the decisions table shows it (never the instruction text, never the code). */
+export interface DashboardDecision {
+  readonly id: string;
+  readonly startedAt: number;
+  readonly agent: string;
+  readonly command: string | null;
+  readonly task: string;
+  readonly complexity: number | null;
+  readonly reasons: readonly string[];
+  readonly requestedTier: string;
+  readonly tier: string;
+  readonly escalated: boolean;
+  readonly downgraded: boolean;
+  readonly forced: boolean;
+  readonly strategy: string;
+  readonly provider: string | null;
+  readonly model: string | null;
+  readonly outcome: string;
+  readonly errorKind: string | null;
+  readonly errorMessage: string | null;
+  readonly fallbacks: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  readonly attempts: readonly DashboardAttempt[];
+}
+
+export interface DashboardDecisionPage {
+  readonly decisions: readonly DashboardDecision[];
+  /** True when older decisions exist (ask with the last one as the cursor). */
+  readonly more: boolean;
+}
+
+/** The whole dashboard but its recommendations (those are slower; see {@link dashboardRecommendations}). */
+export interface DashboardData {
+  readonly generatedAt: number;
+  /** The IANA zone days and months are cut in (the budget's, else the system's). */
+  readonly timeZone: string;
+  readonly rangeDays: DashboardRange;
+  /** The range's calendar days: [start of the first day, end of today). */
+  readonly from: number;
+  readonly to: number;
+  /** True when the ledger holds no request at all (the dashboard then explains how to make the first one). */
+  readonly empty: boolean;
+  readonly budgets: { readonly day: DashboardBudget; readonly month: DashboardBudget };
+  readonly totals: DashboardTotals;
+  readonly spend: DashboardSpend;
+  /** Same rows, order and numbers as `breakdown(db, dimension, { from, to }, timeZone)`. */
+  readonly byProvider: readonly BreakdownRow[];
+  readonly byAgent: readonly BreakdownRow[];
+  readonly byModel: readonly BreakdownRow[];
+  readonly models: readonly DashboardModel[];
+  readonly decisions: DashboardDecisionPage;
+}
+
+export interface DashboardOptions {
+  readonly now: number;
+  readonly rangeDays: DashboardRange;
+  /** Decisions in the first page (default {@link DASHBOARD_DECISIONS}). */
+  readonly decisions?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading a range from the coarsest table that covers it exactly
+// ---------------------------------------------------------------------------------------------------------------
+
+type Source = 'raw' | 'quarter' | 'hour';
+
+interface Segment {
+  readonly source: Source;
+  /** Epoch ms for 'raw'; bucket numbers (quarter hours or hours) otherwise; [lo, hi). */
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Splits [from, to) into whole units of `unitMs` (source `unit`) and the pieces at both ends (split by `edge`). */
+function split(from: number, to: number, unitMs: number, unit: Source, edge: (a: number, b: number) => Segment[]): Segment[] {
+  if (to <= from) return [];
+  const first = Math.ceil(from / unitMs);
+  const last = Math.floor(to / unitMs);
+  if (first >= last) return edge(from, to);
+  return [...edge(from, first * unitMs), { source: unit, lo: first, hi: last }, ...edge(last * unitMs, to)];
+}
+
+const rawSegment = (from: number, to: number): Segment[] => (to > from ? [{ source: 'raw', lo: from, hi: to }] : []);
+
+/** Requests: hours, then quarter hours, then raw rows. */
+function requestSegments(from: number, to: number): Segment[] {
+  return split(from, to, HOUR_MS, 'hour', (a, b) => split(a, b, ROLLUP_BUCKET_MS, 'quarter', rawSegment));
+}
+
+/** Attempts: hours, then raw rows (no quarter-hour table; an edge is under an hour of attempts). */
+function attemptSegments(from: number, to: number): Segment[] {
+  return split(from, to, HOUR_MS, 'hour', rawSegment);
+}
+
+const REQUEST_SQL: Readonly<Record<Source, { table: string; keys: readonly [string, string, string]; sums: string; time: string }>> = {
+  raw: {
+    table: 'requests',
+    keys: [`COALESCE(provider, '')`, `COALESCE(model, '')`, 'agent'],
+    sums: `COUNT(*), TOTAL(outcome = 'answered'), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
+      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
+    time: 'started_at',
+  },
+  quarter: {
+    table: 'request_rollup',
+    keys: ['provider', 'model', 'agent'],
+    sums: `TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
+      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
+    time: 'bucket',
+  },
+  hour: {
+    table: 'request_hourly',
+    keys: ['provider', 'model', 'agent'],
+    sums: `TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
+      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
+    time: 'hour',
+  },
+};
+
+const ATTEMPT_SQL: Readonly<Record<'raw' | 'hour', { table: string; sums: string; time: string }>> = {
+  raw: {
+    table: 'attempts',
+    sums: `COUNT(*), TOTAL(status = 'ok'), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
+      TOTAL(cache_write_tokens), TOTAL(cost_nano)`,
+    time: 'started_at',
+  },
+  hour: {
+    table: 'attempt_hourly',
+    sums: `TOTAL(attempts), TOTAL(ok), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
+      TOTAL(cache_write_tokens), TOTAL(cost_nano)`,
+    time: 'hour',
+  },
+};
+
+const KEY_COLUMNS = ['provider', 'model', 'agent'] as const;
+
+/** Index of each sum in a request row after its keys. */
+const R = { requests: 0, answered: 1, cost: 2, input: 3, output: 4, cacheRead: 5, cacheWrite: 6 } as const;
+const REQUEST_SUMS = 7;
+
+const num = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
+
+/** Prepared statements of one snapshot, by SQL text; {@link Statements.free} frees them all. */
+class Statements {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  each(sql: string, params: readonly SqlValue[], row: (values: SqlValue[]) => void): void {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    statement.bind([...params]);
+    try {
+      while (statement.step()) row(statement.get());
+    } finally {
+      statement.reset();
+    }
+  }
+
+  free(): void {
+    for (const statement of this.cache.values()) statement.free();
+    this.cache.clear();
+  }
+}
+
+/**
+ * Request sums over [from, to) grouped by `group` (a subset of the key columns, in the order provider, model, agent:
+ * pass the column names to group by, or [] for one total). `add` receives the key values and the 7 sums.
+ */
+function sumRequests(
+  statements: Statements,
+  from: number,
+  to: number,
+  group: readonly (typeof KEY_COLUMNS)[number][],
+  add: (keys: readonly string[], sums: readonly number[]) => void,
+): void {
+  for (const segment of requestSegments(from, to)) {
+    const sql = REQUEST_SQL[segment.source];
+    const chosen = group.map((column) => sql.keys[KEY_COLUMNS.indexOf(column)]!);
+    const select = chosen.length > 0 ? `${chosen.join(', ')}, ` : '';
+    const groupBy = chosen.length > 0 ? ` GROUP BY ${chosen.map((_, i) => i + 1).join(', ')}` : '';
+    statements.each(
+      `SELECT ${select}${sql.sums} FROM ${sql.table} WHERE ${sql.time} >= ? AND ${sql.time} < ?${groupBy}`,
+      [segment.lo, segment.hi],
+      (row) => {
+        const sums = row.slice(chosen.length).map(num);
+        if (sums[R.requests]! > 0) add(row.slice(0, chosen.length).map((v) => String(v ?? '')), sums);
+      },
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The snapshot
+// ---------------------------------------------------------------------------------------------------------------
+
+function requireSchema(db: Database): void {
+  const version = schemaVersion(db);
+  if (version < 3) throw new Error(`The dashboard needs ledger schema 3 or later (this ledger is at ${version}); open it through LedgerStore to migrate it.`);
+}
+
+function budgetOf(period: 'day' | 'month', periodKey: string, usedNano: number, limit: number | undefined): DashboardBudget {
+  const usedUsd = usedNano / NANO_PER_USD;
+  if (limit === undefined) return { period, periodKey, usedUsd, limitUsd: null, percent: null, status: 'none' };
+  const percent = limit > 0 ? (usedUsd / limit) * 100 : null;
+  const status =
+    percent === null
+      ? usedUsd > 0 ? 'over' : 'ok'
+      : percent >= 100 ? 'over' : percent >= BUDGET_WARNING_SHARE * 100 ? 'warning' : 'ok';
+  return { period, periodKey, usedUsd, limitUsd: limit, percent, status };
+}
+
+/** The last `days` calendar days in `calendar`'s zone ending with the one containing `now`, oldest first. */
+export function dashboardDays(calendar: PeriodCalendar, now: number, days: number): { key: string; start: number; end: number }[] {
+  const result: { key: string; start: number; end: number }[] = [];
+  let at = now;
+  for (let i = 0; i < days; i += 1) {
+    const { start, end } = calendar.interval('day', at);
+    result.push({ key: calendar.key('day', at), start, end });
+    at = start - 1;
+  }
+  return result.reverse();
+}
+
+function sortRows(rows: BreakdownRow[]): BreakdownRow[] {
+  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function breakdownRowOf(key: string, sums: readonly number[]): BreakdownRow {
+  const requests = sums[R.requests]!;
+  const costNano = sums[R.cost]!;
+  return {
+    key,
+    requests,
+    costUsd: costNano / NANO_PER_USD,
+    costNano,
+    inputTokens: sums[R.input]!,
+    outputTokens: sums[R.output]!,
+    cacheRead: sums[R.cacheRead]!,
+    cacheWrite: sums[R.cacheWrite]!,
+    successRate: requests > 0 ? sums[R.answered]! / requests : 0,
+  };
+}
+
+function accumulate(map: Map<string, number[]>, key: string, sums: readonly number[]): void {
+  let total = map.get(key);
+  if (!total) map.set(key, (total = new Array<number>(sums.length).fill(0)));
+  for (let i = 0; i < sums.length; i += 1) total[i]! += sums[i]!;
+}
+
+/** Nearest-rank percentile (p in 0..100) of a histogram given as ascending [bin, count] pairs; null when empty. */
+export function histogramPercentile(bins: readonly (readonly [number, number])[], p: number): number | null {
+  const total = bins.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return null;
+  const rank = Math.min(total - 1, Math.max(0, Math.ceil((p / 100) * total) - 1));
+  let seen = 0;
+  for (const [bin, count] of bins) {
+    seen += count;
+    if (seen > rank) return bin;
+  }
+  return bins[bins.length - 1]![0];
+}
+
+function modelsOf(statements: Statements, from: number, to: number): DashboardModel[] {
+  const sums = new Map<string, { provider: string; model: string; sums: number[] }>();
+  for (const segment of attemptSegments(from, to)) {
+    const sql = ATTEMPT_SQL[segment.source === 'hour' ? 'hour' : 'raw'];
+    statements.each(
+      `SELECT provider, model, ${sql.sums} FROM ${sql.table} WHERE ${sql.time} >= ? AND ${sql.time} < ? GROUP BY 1, 2`,
+      [segment.lo, segment.hi],
+      (row) => {
+        const provider = String(row[0]);
+        const model = String(row[1]);
+        const key = `${provider}\u0000${model}`;
+        let entry = sums.get(key);
+        if (!entry) sums.set(key, (entry = { provider, model, sums: [0, 0, 0, 0, 0, 0, 0] }));
+        for (let i = 0; i < 7; i += 1) entry.sums[i]! += num(row[2 + i]);
+      },
+    );
+  }
+  // Latency histogram: whole UTC days from latency_daily, the partial days at both ends from the attempts.
+  const histograms = new Map<string, Map<number, number>>();
+  const count = (key: string, bin: number, n: number): void => {
+    let histogram = histograms.get(key);
+    if (!histogram) histograms.set(key, (histogram = new Map()));
+    histogram.set(bin, (histogram.get(bin) ?? 0) + n);
+  };
+  const rawLatencies = (a: number, b: number): void => {
+    if (b <= a) return;
+    statements.each(
+      `SELECT provider, model, latency_ms FROM attempts WHERE started_at >= ? AND started_at < ? AND status = 'ok'`,
+      [a, b],
+      (row) => count(`${String(row[0])}\u0000${String(row[1])}`, latencyBinMs(num(row[2])), 1),
+    );
+  };
+  const firstDay = Math.ceil(from / DAY_MS);
+  const lastDay = Math.floor(to / DAY_MS);
+  if (firstDay < lastDay) {
+    rawLatencies(from, firstDay * DAY_MS);
+    statements.each(
+      `SELECT provider, model, latency_bin, TOTAL(count) FROM latency_daily WHERE day >= ? AND day < ? GROUP BY 1, 2, 3`,
+      [firstDay, lastDay],
+      (row) => count(`${String(row[0])}\u0000${String(row[1])}`, num(row[2]), num(row[3])),
+    );
+    rawLatencies(lastDay * DAY_MS, to);
+  } else {
+    rawLatencies(from, to);
+  }
+  const models: DashboardModel[] = [];
+  for (const [key, { provider, model, sums: s }] of sums) {
+    if (s[0]! <= 0) continue;
+    const bins = [...(histograms.get(key) ?? new Map<number, number>())].sort((a, b) => a[0] - b[0]);
+    models.push({
+      provider,
+      model,
+      requests: s[0]!,
+      ok: s[1]!,
+      successRate: s[0]! > 0 ? s[1]! / s[0]! : 0,
+      latencyP50Ms: histogramPercentile(bins, 50),
+      latencyP95Ms: histogramPercentile(bins, 95),
+      inputTokens: s[2]!,
+      outputTokens: s[3]!,
+      cacheRead: s[4]!,
+      cacheWrite: s[5]!,
+      costUsd: s[6]! / NANO_PER_USD,
+    });
+  }
+  return models.sort(
+    (a, b) => b.requests - a.requests || `${a.provider}/${a.model}`.localeCompare(`${b.provider}/${b.model}`),
+  );
+}
+
+function decisionOf(record: LedgerRecord): DashboardDecision {
+  return {
+    id: record.id,
+    startedAt: record.startedAt,
+    agent: record.agent,
+    command: record.command,
+    task: record.task,
+    complexity: record.complexity,
+    reasons: record.reasons,
+    requestedTier: record.requestedTier,
+    tier: record.tier,
+    escalated: record.escalated,
+    downgraded: record.downgraded,
+    forced: record.forced,
+    strategy: record.strategy,
+    provider: record.provider,
+    model: record.model,
+    outcome: record.outcome,
+    errorKind: record.errorKind,
+    errorMessage: record.errorMessage,
+    fallbacks: record.fallbacks,
+    inputTokens: record.inputTokens,
+    outputTokens: record.outputTokens,
+    costUsd: record.costNano / NANO_PER_USD,
+    latencyMs: record.latencyMs,
+    ttftMs: record.ttftMs,
+    attempts: record.attempts.map((a) => ({
+      seq: a.seq,
+      startedAt: a.startedAt,
+      provider: a.provider,
+      model: a.model,
+      keyId: a.keyId,
+      status: a.status,
+      errorKind: a.errorKind,
+      httpStatus: a.httpStatus,
+      latencyMs: a.latencyMs,
+      ttftMs: a.ttftMs,
+      inputTokens: a.inputTokens,
+      outputTokens: a.outputTokens,
+      costUsd: a.costNano / NANO_PER_USD,
+    })),
+  };
+}
+
+/** One page of decisions, newest first, older than `before` when given (as `latestDecisions`). */
+export function dashboardDecisions(db: Database, limit: number, before?: DecisionCursor): DashboardDecisionPage {
+  const count = Math.max(1, Math.min(200, Math.floor(limit)));
+  const records = latestDecisions(db, count + 1, before);
+  return { decisions: records.slice(0, count).map(decisionOf), more: records.length > count };
+}
+
+/**
+ * Everything the dashboard shows but the recommendations, for the last `rangeDays` calendar days (today included)
+ * in the budget's time zone, at `now`. Needs ledger schema 3 (LedgerStore migrates on open).
+ */
+export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: DashboardOptions): DashboardData {
+  requireSchema(db);
+  const { now, rangeDays } = options;
+  const calendar = new PeriodCalendar(budget.timeZone);
+  const statements = new Statements(db);
+  try {
+    const total = (from: number, to: number): number => {
+      let nano = 0;
+      sumRequests(statements, from, to, [], (_, sums) => {
+        nano += sums[R.cost]!;
+      });
+      return nano;
+    };
+    const today = calendar.interval('day', now);
+    const month = calendar.interval('month', now);
+    const budgets = {
+      day: budgetOf('day', calendar.key('day', now), total(today.start, today.end), budget.dailyUsd),
+      month: budgetOf('month', calendar.key('month', now), total(month.start, month.end), budget.monthlyUsd),
+    };
+
+    const days = dashboardDays(calendar, now, rangeDays);
+    const from = days[0]!.start;
+    const to = days[days.length - 1]!.end;
+    // One query per day grouped by provider, model and agent (a small sort each; one sort over the whole range is
+    // several times slower in sql.js) gives both the chart's stacks and the range's breakdowns.
+    const byProvider = new Map<string, number[]>();
+    const byModel = new Map<string, number[]>();
+    const byAgent = new Map<string, number[]>();
+    const totals = new Array<number>(REQUEST_SUMS).fill(0);
+    const perDay = days.map(({ start, end }) => {
+      const dayByProvider = new Map<string, number>();
+      sumRequests(statements, start, end, ['provider', 'model', 'agent'], ([provider, model, agent], sums) => {
+        const providerKey = provider ? provider : NONE_KEY;
+        dayByProvider.set(providerKey, (dayByProvider.get(providerKey) ?? 0) + sums[R.cost]!);
+        accumulate(byProvider, providerKey, sums);
+        accumulate(byModel, model ? `${providerKey}/${model}` : NONE_KEY, sums);
+        accumulate(byAgent, agent ? agent : NONE_KEY, sums);
+        for (let i = 0; i < REQUEST_SUMS; i += 1) totals[i]! += sums[i]!;
+      });
+      return dayByProvider;
+    });
+    const rows = (map: Map<string, number[]>): BreakdownRow[] =>
+      sortRows([...map].map(([key, sums]) => breakdownRowOf(key, sums)));
+    const providerRows = rows(byProvider);
+
+    const chartProviders = [...new Set(perDay.flatMap((map) => [...map.keys()]))].sort((a, b) => {
+      const cost = (p: string): number => perDay.reduce((sum, map) => sum + (map.get(p) ?? 0), 0);
+      return cost(b) - cost(a) || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    const spend: DashboardSpend = {
+      days: days.map((d) => d.key),
+      providers: chartProviders,
+      usdByProvider: chartProviders.map((p) => perDay.map((map) => (map.get(p) ?? 0) / NANO_PER_USD)),
+      totalUsd: perDay.map((map) => [...map.values()].reduce((sum, nano) => sum + nano, 0) / NANO_PER_USD),
+    };
+
+    const empty = db.exec('SELECT EXISTS (SELECT 1 FROM requests)')[0]?.values[0]?.[0] !== 1;
+    return {
+      generatedAt: now,
+      timeZone: calendar.timeZone,
+      rangeDays,
+      from,
+      to,
+      empty,
+      budgets,
+      totals: {
+        requests: totals[R.requests]!,
+        answered: totals[R.answered]!,
+        successRate: totals[R.requests]! > 0 ? totals[R.answered]! / totals[R.requests]! : 0,
+        costUsd: totals[R.cost]! / NANO_PER_USD,
+        inputTokens: totals[R.input]!,
+        outputTokens: totals[R.output]!,
+        cacheRead: totals[R.cacheRead]!,
+        cacheWrite: totals[R.cacheWrite]!,
+      },
+      spend,
+      byProvider: providerRows,
+      byAgent: rows(byAgent),
+      byModel: rows(byModel),
+      models: modelsOf(statements, from, to),
+      decisions: dashboardDecisions(db, options.decisions ?? DASHBOARD_DECISIONS),
+    };
+  } finally {
+    statements.free();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Recommendations and export
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A recommendation as the dashboard lists it, with the settings applying it would write. */
+export interface DashboardRecommendation {
+  /** Stable for the same advice ("cheaper-tier:reviewer:openai"): the webview names a recommendation by it. */
+  readonly id: string;
+  readonly kind: Recommendation['kind'];
+  readonly title: string;
+  readonly detail: string;
+  /** USD saved over a window like the range (0 for time recommendations). */
+  readonly savingsUsd: number;
+  /** Waiting saved over a window like the range, in ms (0 for money recommendations). */
+  readonly savedMs: number;
+  readonly action: RecommendationAction;
+  /** The agents' new chains: what applying writes (agent id → provider ids in order). Never empty. */
+  readonly changes: Readonly<Record<string, readonly string[]>>;
+}
+
+export function recommendationId(recommendation: Recommendation): string {
+  switch (recommendation.kind) {
+    case 'cheaper-tier':
+      return `cheaper-tier:${recommendation.agent}:${recommendation.target.provider}`;
+    case 'failing-head':
+      return `failing-head:${recommendation.agent}:${recommendation.provider}`;
+    case 'slow-model':
+      return `slow-model:${recommendation.tier}:${recommendation.provider}/${recommendation.model}`;
+  }
+}
+
+/**
+ * The ledger's recommendations over the dashboard's range, each with the chains it would write; those that would
+ * change nothing are left out. Slower than the snapshot on a large ledger (it reads the range's rows): the panel
+ * asks for it after the first paint.
+ */
+export function dashboardRecommendations(
+  db: Database,
+  config: Config,
+  options: DashboardOptions & { readonly recommendations?: RecommendationOptions },
+): DashboardRecommendation[] {
+  const days = dashboardDays(new PeriodCalendar(config.budget.timeZone), options.now, options.rangeDays);
+  const range = { from: days[0]!.start, to: days[days.length - 1]!.end };
+  const seen = new Set<string>();
+  const result: DashboardRecommendation[] = [];
+  for (const recommendation of recommendations(db, config, range, options.recommendations)) {
+    const changes = applyRecommendationAction(config.agents, recommendation.action);
+    const id = recommendationId(recommendation);
+    if (Object.keys(changes).length === 0 || seen.has(id)) continue;
+    seen.add(id);
+    result.push({
+      id,
+      kind: recommendation.kind,
+      title: recommendation.title,
+      detail: recommendation.detail,
+      savingsUsd: recommendation.savingsUsd,
+      savedMs: recommendation.savedMs,
+      action: recommendation.action,
+      changes,
+    });
+  }
+  return result;
+}
+
+export interface DashboardExport {
+  /** A file name to offer in the save dialog: "model-router-costs-2026-02-19-to-2026-03-20.csv". */
+  readonly fileName: string;
+  readonly content: string;
+}
+
+/**
+ * Every request of the dashboard's range (its first day to now) as CSV or JSON, in the format of `model-router
+ * costs` (export.ts: formula-safe CSV, one line per request with its attempts summed up).
+ */
+export function dashboardExport(
+  db: Database,
+  budget: BudgetConfig,
+  options: { readonly now: number; readonly rangeDays: DashboardRange; readonly format: CostsFormat },
+): DashboardExport {
+  const calendar = new PeriodCalendar(budget.timeZone);
+  const days = dashboardDays(calendar, options.now, options.rangeDays);
+  const first = days[0]!.key;
+  const last = days[days.length - 1]!.key;
+  const content = costsReport(db, {
+    format: options.format,
+    since: first,
+    now: options.now,
+    timeZone: budget.timeZone,
+  });
+  return { fileName: `model-router-costs-${first}-to-${last}.${options.format}`, content };
+}

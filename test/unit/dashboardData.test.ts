@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import initSqlJs from 'sql.js';
+import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import type { BudgetConfig, Config } from '../../src/core/config/types';
+import {
+  DASHBOARD_RANGES,
+  dashboardDecisions,
+  dashboardExport,
+  dashboardRecommendations,
+  dashboardSnapshot,
+  histogramPercentile,
+} from '../../src/core/ledger/dashboard';
+import { costsReport } from '../../src/core/ledger/export';
+import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
+import type { LedgerRecord } from '../../src/core/ledger/record';
+import { MIGRATIONS, deleteRequestsBefore, insertRecords, latencyBinMs, latencyBinSql, migrate } from '../../src/core/ledger/schema';
+import { budgetUsage } from '../../src/core/ledger/spend';
+import { dbWith, generateLedgerRecords, ledgerRecord } from '../support/ledgerFixtures';
+import { seededRandom } from '../support/seededRandom';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-03-20T15:07:13Z');
+/** 120 days up to a few hours after now (records stamped in the future by a skewed clock count in today). */
+const RECORDS: readonly LedgerRecord[] = [
+  ...generateLedgerRecords({ count: 6000, from: NOW - 120 * DAY, to: NOW + 3 * 3_600_000, seed: 11 }),
+  // Unanswered but billed: shows as '(none)'.
+  ledgerRecord({ id: 'none-1', startedAt: NOW - 3_600_000, provider: null, model: null, outcome: 'failed', costNano: 5_000 }),
+];
+
+function budget(timeZone: string): BudgetConfig {
+  return { dailyUsd: 5, monthlyUsd: 100, onExceed: 'warn', timeZone };
+}
+
+/** Asserts the snapshot equals what the ledger's own queries say, for one zone and range. */
+function assertMatchesQueries(db: Parameters<typeof dashboardSnapshot>[0], timeZone: string, rangeDays: 7 | 30 | 90, now = NOW): void {
+  const config = budget(timeZone);
+  const snapshot = dashboardSnapshot(db, config, { now, rangeDays });
+  const label = `${timeZone}, ${rangeDays} days`;
+  const usage = budgetUsage(db, config, now);
+  assert.deepEqual(
+    [snapshot.budgets.day, snapshot.budgets.month].map((b) => [b.periodKey, b.usedUsd, b.limitUsd]),
+    usage.map((u) => [u.periodKey, u.usedUsd, u.limitUsd ?? null]),
+    `budgets, ${label}`,
+  );
+  const days = spendByDay(db, rangeDays, timeZone, now);
+  assert.deepEqual(snapshot.spend.days, days.map((d) => d.day), `days, ${label}`);
+  assert.equal(snapshot.from, days[0]!.start);
+  assert.equal(snapshot.to, days[days.length - 1]!.end);
+  days.forEach((day, d) => {
+    const stacked: Record<string, number> = {};
+    snapshot.spend.providers.forEach((provider, i) => {
+      if (provider in day.byProvider || snapshot.spend.usdByProvider[i]![d] !== 0) stacked[provider] = snapshot.spend.usdByProvider[i]![d]!;
+    });
+    assert.deepEqual(stacked, day.byProvider, `${day.day}, ${label}`);
+    assert.equal(snapshot.spend.totalUsd[d], day.totalUsd, `${day.day} total, ${label}`);
+  });
+  const range = { from: snapshot.from, to: snapshot.to };
+  assert.deepEqual(snapshot.byProvider, breakdown(db, 'provider', range, timeZone), `by provider, ${label}`);
+  assert.deepEqual(snapshot.byAgent, breakdown(db, 'agent', range, timeZone), `by agent, ${label}`);
+  assert.deepEqual(snapshot.byModel, breakdown(db, 'model', range, timeZone), `by model, ${label}`);
+  const expectedModels = modelStats(db, range).map((m) => ({
+    provider: m.provider,
+    model: m.model,
+    requests: m.attempts,
+    ok: m.ok,
+    successRate: m.successRate,
+    latencyP50Ms: Number.isNaN(m.latencyP50Ms) ? null : latencyBinMs(m.latencyP50Ms),
+    latencyP95Ms: Number.isNaN(m.latencyP95Ms) ? null : latencyBinMs(m.latencyP95Ms),
+    inputTokens: m.inputTokens,
+    outputTokens: m.outputTokens,
+    cacheRead: m.cacheRead,
+    cacheWrite: m.cacheWrite,
+    costUsd: m.costUsd,
+  }));
+  assert.deepEqual(snapshot.models, expectedModels, `models, ${label}`);
+  const total = breakdown(db, 'provider', range, timeZone).reduce((sum, row) => sum + row.requests, 0);
+  assert.equal(snapshot.totals.requests, total, `total requests, ${label}`);
+  assert.deepEqual(
+    snapshot.decisions.decisions.map((d) => [d.id, d.startedAt, d.costUsd, d.attempts.length]),
+    latestDecisions(db, 25).map((r) => [r.id, r.startedAt, r.costNano / 1e9, r.attempts.length]),
+  );
+}
+
+describe('dashboard: the snapshot equals the ledger queries', () => {
+  it('in whole-hour, :30, :45 and daylight-saving zones, for every range', async () => {
+    const db = await dbWith(RECORDS);
+    for (const timeZone of ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu']) {
+      for (const rangeDays of DASHBOARD_RANGES) assertMatchesQueries(db, timeZone, rangeDays);
+    }
+    // Across the New York daylight-saving change (March 8, 2026) and a month boundary.
+    assertMatchesQueries(db, 'America/New_York', 7, Date.parse('2026-03-01T04:59:00Z'));
+  });
+
+  it('stays equal after retention cuts an hour, a day and a fallback in half, and counts a replay once', async () => {
+    const db = await dbWith(RECORDS);
+    // A request before the cutoff whose fallback attempt started after it.
+    const cutoff = Date.parse('2026-02-03T10:07:00Z');
+    insertRecords(db, [
+      ledgerRecord({
+        id: 'straddles', startedAt: cutoff - 60_000, provider: 'openai', model: 'gpt-6.2-sol',
+        attempts: [
+          { ...ledgerRecord({ id: 'x' }).attempts[0]!, seq: 0, startedAt: cutoff - 60_000, status: 'error', errorKind: 'overloaded' },
+          { ...ledgerRecord({ id: 'x' }).attempts[0]!, seq: 1, startedAt: cutoff + 2 * 3_600_000, provider: 'openai', model: 'gpt-6.2-sol' },
+        ],
+      }),
+    ]);
+    assert.ok(deleteRequestsBefore(db, cutoff) > 0);
+    insertRecords(db, RECORDS);
+    for (const rangeDays of DASHBOARD_RANGES) assertMatchesQueries(db, 'Asia/Kathmandu', rangeDays);
+    const wide = { from: 0, to: NOW + DAY };
+    const latency = db.exec('SELECT TOTAL(count) FROM latency_daily')[0]!.values[0]![0];
+    assert.equal(latency, modelStats(db, wide).reduce((sum, m) => sum + m.ok, 0), 'histogram holds every successful attempt once');
+  });
+
+  it('builds the v3 tables from an older ledger exactly as inserts would', async () => {
+    const SQL = await initSqlJs();
+    const old = new SQL.Database();
+    const v2 = MIGRATIONS.filter((m) => m.version <= 2);
+    migrate(old, v2);
+    insertRecords(old, RECORDS);
+    migrate(old);
+    const fresh = await dbWith(RECORDS);
+    for (const table of ['request_hourly', 'attempt_hourly', 'latency_daily']) {
+      assert.deepEqual(old.exec(`SELECT * FROM ${table}`), fresh.exec(`SELECT * FROM ${table}`), table);
+    }
+  });
+
+  it('says when the ledger is empty and gives zeros, every day present', async () => {
+    const db = await dbWith([]);
+    const snapshot = dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 7 });
+    assert.equal(snapshot.empty, true);
+    assert.equal(snapshot.spend.days.length, 7);
+    assert.deepEqual(snapshot.spend.totalUsd, [0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual([snapshot.byAgent, snapshot.models, snapshot.decisions.decisions], [[], [], []]);
+    assert.equal(snapshot.totals.successRate, 0);
+    assert.deepEqual(snapshot.budgets.day, { period: 'day', periodKey: '2026-03-20', usedUsd: 0, limitUsd: 5, percent: 0, status: 'ok' });
+  });
+
+  it('marks a budget at 90% as a warning and at 100% as over, and has no percent without a limit', async () => {
+    const db = await dbWith([ledgerRecord({ id: 'a', startedAt: NOW - 60_000, costNano: 4.5e9 })]);
+    const snapshot = dashboardSnapshot(db, { dailyUsd: 5, monthlyUsd: 4, onExceed: 'warn', timeZone: 'UTC' }, { now: NOW, rangeDays: 7 });
+    assert.deepEqual([snapshot.budgets.day.status, snapshot.budgets.day.percent], ['warning', 90]);
+    assert.deepEqual([snapshot.budgets.month.status, snapshot.budgets.month.percent], ['over', 112.5]);
+    const unlimited = dashboardSnapshot(db, { onExceed: 'warn', timeZone: 'UTC', dailyUsd: 0 }, { now: NOW, rangeDays: 7 });
+    assert.deepEqual([unlimited.budgets.day.status, unlimited.budgets.day.percent], ['over', null]);
+    assert.deepEqual([unlimited.budgets.month.status, unlimited.budgets.month.limitUsd], ['none', null]);
+  });
+
+  it('pages decisions like latestDecisions', async () => {
+    const db = await dbWith(RECORDS);
+    const first = dashboardDecisions(db, 10);
+    assert.equal(first.more, true);
+    const last = first.decisions[9]!;
+    const next = dashboardDecisions(db, 10, { startedAt: last.startedAt, id: last.id });
+    assert.deepEqual(next.decisions.map((d) => d.id), latestDecisions(db, 10, { startedAt: last.startedAt, id: last.id }).map((r) => r.id));
+    assert.equal(dashboardDecisions(await dbWith(RECORDS.slice(0, 3)), 10).more, false);
+  });
+});
+
+describe('dashboard: latency bins', () => {
+  it('rounds to two significant digits, the same in JS and SQL, monotonically', async () => {
+    assert.deepEqual([0, 7.4, 87.5, 99.5, 104, 105, 1234, 1250, 9_949, 9_950, 15_600, 250_000, 3e6, -5].map(latencyBinMs), [
+      0, 7, 88, 100, 100, 110, 1200, 1300, 9_900, 10_000, 16_000, 250_000, 3_000_000, 0,
+    ]);
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    db.exec('CREATE TABLE v (x REAL)');
+    const next = seededRandom(5);
+    const values = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? next() * 2000 : Math.exp(next() * 14)));
+    values.push(0.5, 99.5, 999.5, 995, 9995, 99_950, 100, 1000, 10_000);
+    const insert = db.prepare('INSERT INTO v VALUES (?)');
+    for (const value of values) insert.run([value]);
+    insert.free();
+    const fromSql = db.exec(`SELECT x, ${latencyBinSql('x')} FROM v`)[0]!.values;
+    for (const [x, bin] of fromSql) assert.equal(bin, latencyBinMs(Number(x)), `bin of ${x}`);
+    const sorted = [...values].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i += 1) assert.ok(latencyBinMs(sorted[i - 1]!) <= latencyBinMs(sorted[i]!));
+    for (const value of values) assert.equal(latencyBinMs(latencyBinMs(value)), latencyBinMs(value), 'idempotent');
+  });
+
+  it('reads nearest-rank percentiles from a histogram', () => {
+    assert.equal(histogramPercentile([], 50), null);
+    assert.equal(histogramPercentile([[100, 5], [200, 5]], 50), 100);
+    assert.equal(histogramPercentile([[100, 5], [200, 5]], 51), 200);
+    assert.equal(histogramPercentile([[100, 1], [200, 18], [900, 1]], 95), 200);
+    assert.equal(histogramPercentile([[100, 1], [200, 18], [900, 1]], 100), 900);
+  });
+});
+
+describe('dashboard: recommendations and export', () => {
+  const T0 = NOW - 2 * DAY;
+  const overserved = Array.from({ length: 25 }, (_, i) =>
+    ledgerRecord({
+      id: `explain${i}`, startedAt: T0 + i * 1000, agent: 'explainer', task: 'explain', complexity: 2, tier: 'heavy',
+      provider: 'anthropic', model: 'claude-opus-5-5', inputTokens: 1000, outputTokens: 200, costNano: 10_000_000,
+    }),
+  );
+
+  it('lists each recommendation once with a stable id and the chains applying it writes', async () => {
+    const db = await dbWith(overserved);
+    const config: Config = { ...DEFAULT_CONFIG, budget: budget('UTC') };
+    const list = dashboardRecommendations(db, config, { now: NOW, rangeDays: 7 });
+    assert.equal(list.length, 1);
+    const [rec] = list;
+    assert.equal(rec!.kind, 'cheaper-tier');
+    assert.equal(rec!.id, 'cheaper-tier:explainer:openai');
+    assert.ok(rec!.savingsUsd > 0);
+    assert.deepEqual(rec!.changes, { explainer: ['openai', 'local', 'gemini', 'anthropic'] });
+    assert.deepEqual(dashboardRecommendations(db, config, { now: NOW, rangeDays: 7 }).map((r) => r.id), [rec!.id], 'stable');
+    // Outside the range: nothing to recommend.
+    assert.deepEqual(dashboardRecommendations(db, config, { now: NOW + 30 * DAY, rangeDays: 7 }), []);
+  });
+
+  it('exports the range from its first day, as `model-router costs --since` does', async () => {
+    const db = await dbWith(RECORDS);
+    for (const format of ['csv', 'json'] as const) {
+      const result = dashboardExport(db, budget('Asia/Tokyo'), { now: NOW, rangeDays: 7, format });
+      assert.equal(result.fileName, `model-router-costs-2026-03-15-to-2026-03-21.${format}`);
+      assert.equal(result.content, costsReport(db, { format, since: '2026-03-15', now: NOW, timeZone: 'Asia/Tokyo' }));
+    }
+  });
+});
