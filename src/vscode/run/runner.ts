@@ -137,6 +137,7 @@ export class Runner extends Disposable {
     let answer = '';
     let answerUri: vscode.Uri | undefined;
     let decision: Decision | undefined;
+    let plannedFirst: string | undefined;
 
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Model Router: ${TASK_TITLES[task]}`, cancellable: true },
@@ -149,9 +150,16 @@ export class Runner extends Disposable {
               const headline = [first ? candidateName(first) : 'no usable model', ...parts].join(' · ');
               progress.report({ message: headline });
               this.logPlan(event.decision, headline);
+              plannedFirst = first ? candidateName(first) : undefined;
               break;
             }
             case 'attempt':
+              // The first attempt on the planned model keeps the plan (model, complexity, tier, estimate) on screen:
+              // replacing it at once would show the estimate for a few milliseconds only.
+              if (event.attempt === 1 && candidateName(event) === plannedFirst) {
+                this.log.debug(`Attempt 1 on ${event.provider}/${event.model} with key "${event.keyId}".`);
+                break;
+              }
               progress.report({ message: `${event.provider}/${event.model}: sending${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}…` });
               this.log.debug(`Attempt ${event.attempt} on ${event.provider}/${event.model} with key "${event.keyId}".`);
               break;
