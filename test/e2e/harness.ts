@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { launchChromium, repoRoot, startCodeServer, type Browser, type CodeServer } from '../../scripts/codeServer';
 import { startFakeProviders, type FakeProviders } from '../fakes/fakeProviders';
+import manifest from '../../package.json';
 
 /** Default wait for one UI step; the first steps after a cold start take longer. */
 export const STEP_TIMEOUT_MS = 20_000;
@@ -143,6 +144,9 @@ export class E2ESession {
 
   /** Loads the workbench and waits until it is up. */
   async openWorkbench(): Promise<void> {
+    // Functions passed to page.evaluate are compiled by tsx/esbuild, which wraps named inner functions in
+    // `__name(...)` (keepNames); the page has no such helper unless it is given one.
+    await this.page.addInitScript('globalThis.__name ??= (fn) => fn;');
     await this.page.goto(this.server.workbenchUrl(), { timeout: 60_000 });
     await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     // The explorer shows the workspace once the remote connection works.
@@ -156,7 +160,80 @@ export class E2ESession {
     screenshotCounter += 1;
     const file = path.join(runDir(), `${String(screenshotCounter).padStart(2, '0')}-${slug(step)}.png`);
     await this.page.screenshot({ path: file });
+    if (this.forbidden.length > 0) {
+      // No OCR here: what a screenshot can show is the page's rendered text, so that is what is checked.
+      const text = await this.visibleText();
+      this.screenshotTextChecks += 1;
+      for (const secret of this.forbidden) {
+        if (text.includes(secret)) {
+          throw new Error(`the screen at step "${step}" (${path.basename(file)}) shows a forbidden text (${redact(secret)})`);
+        }
+      }
+    }
     return file;
+  }
+
+  // --- Secrets that must never be shown -------------------------------------------------------------------------
+
+  private readonly forbidden: string[] = [];
+  /** How many screenshots had their text checked against {@link forbidText}. */
+  screenshotTextChecks = 0;
+
+  /**
+   * From now on every {@link screenshot} fails when the window's visible text (the page's and every frame's
+   * innerText) contains `secret`, and a DOM observer records any text or attribute that ever contains it
+   * ({@link forbiddenTextSightings}), between screenshots too.
+   */
+  async forbidText(secret: string): Promise<void> {
+    this.forbidden.push(secret);
+    await this.page.evaluate((needle) => {
+      const w = window as unknown as { __mrForbidden?: { needles: string[]; hits: string[] } };
+      if (!w.__mrForbidden) {
+        const state = { needles: [] as string[], hits: [] as string[] };
+        w.__mrForbidden = state;
+        const check = (where: string, text: string | null | undefined): void => {
+          if (!text) return;
+          for (const n of state.needles) if (text.includes(n)) state.hits.push(where);
+        };
+        new MutationObserver((mutations) => {
+          for (const m of mutations) {
+            if (m.type === 'attributes') {
+              check(`attribute ${m.attributeName} of <${(m.target as Element).tagName}>`, (m.target as Element).getAttribute(m.attributeName ?? ''));
+            } else if (m.type === 'characterData') {
+              check('text', m.target.textContent);
+            } else {
+              m.addedNodes.forEach((node) => {
+                check(`added <${node.nodeName}>`, node.textContent);
+                if (node instanceof Element) {
+                  for (const el of [node, ...Array.from(node.querySelectorAll('*'))]) {
+                    for (const attr of Array.from(el.attributes)) check(`attribute ${attr.name} of <${el.tagName}>`, attr.value);
+                  }
+                }
+              });
+            }
+          }
+        }).observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
+      }
+      w.__mrForbidden.needles.push(needle);
+    }, secret);
+  }
+
+  /** Where the DOM observer of {@link forbidText} saw a forbidden text (empty: nowhere). */
+  async forbiddenTextSightings(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { __mrForbidden?: { hits: string[] } }).__mrForbidden?.hits ?? []);
+  }
+
+  /** The rendered text of the window: the page's innerText and every frame's (webviews), joined. */
+  async visibleText(): Promise<string> {
+    const texts: string[] = [];
+    for (const frame of this.page.frames()) {
+      try {
+        texts.push(await frame.evaluate(() => document.body?.innerText ?? ''));
+      } catch {
+        // a frame that is navigating or gone
+      }
+    }
+    return texts.join('\n');
   }
 
   /** The extension host's environment (waits for the extension host process to exist). */
@@ -246,6 +323,206 @@ export class E2ESession {
     await this.runCommand('Notifications: Clear All Notifications');
   }
 
+  /**
+   * Starts recording the text of every notification message as it appears or changes (a progress notification's
+   * message changes several times in a second; a screenshot catches one of them at best). Idempotent.
+   */
+  async recordNotifications(): Promise<void> {
+    await this.page.evaluate(() => {
+      const w = window as unknown as { __mrNotifications?: string[] };
+      if (w.__mrNotifications) return;
+      const seen: string[] = [];
+      w.__mrNotifications = seen;
+      const collect = (): void => {
+        document.querySelectorAll('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').forEach((item) => {
+          const message = item.querySelector('.notification-list-item-message')?.textContent ?? '';
+          const source = item.querySelector('.notification-list-item-source')?.textContent ?? '';
+          const buttons = Array.from(item.querySelectorAll('.notification-list-item-buttons-container .monaco-button'))
+            .map((b) => b.textContent ?? '')
+            .filter((t) => t !== '');
+          const text = [message, source, buttons.length > 0 ? `[${buttons.join('] [')}]` : ''].filter((t) => t !== '').join(' ');
+          if (text !== '' && seen[seen.length - 1] !== text && !seen.includes(text)) seen.push(text);
+        });
+      };
+      new MutationObserver(collect).observe(document.body, { subtree: true, childList: true, characterData: true });
+      collect();
+    });
+  }
+
+  /** Every distinct notification text seen since {@link recordNotifications} ("message source [Button] [Button]"). */
+  async notificationHistory(): Promise<string[]> {
+    return this.page.evaluate(() => [...((window as unknown as { __mrNotifications?: string[] }).__mrNotifications ?? [])]);
+  }
+
+  /** Waits until a recorded notification text matches `pattern` and returns it. */
+  async waitForNotificationHistory(pattern: RegExp, timeout = STEP_TIMEOUT_MS): Promise<string> {
+    let found = '';
+    await poll(
+      async () => {
+        found = (await this.notificationHistory()).find((text) => pattern.test(text)) ?? '';
+        return found !== '';
+      },
+      timeout,
+      async () => `no notification matching ${pattern}; seen: ${JSON.stringify(await this.notificationHistory())}`,
+    );
+    return found;
+  }
+
+  /** The messages of the notification toasts on screen now. */
+  async notificationTexts(): Promise<string[]> {
+    return (await this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts()).map((t) => t.trim());
+  }
+
+  // --- Quick picks and input boxes (what a command asks) --------------------------------------------------------
+
+  /** The title of the open quick input ("Model Router: Set API Key"). */
+  async quickInputTitle(timeout = STEP_TIMEOUT_MS): Promise<string> {
+    const title = this.quickInput.locator('.quick-input-title');
+    await this.quickInput.waitFor({ state: 'visible', timeout });
+    return (await title.innerText()).trim();
+  }
+
+  /** The rows of the open quick pick: label, description and detail of each. */
+  async quickPickItems(): Promise<{ label: string; description: string; detail: string }[]> {
+    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    return rows.evaluateAll((elements) =>
+      elements.map((row) => ({
+        label: (row.querySelector('.quick-input-list-label .label-name, .monaco-icon-label .label-name')?.textContent ?? '').trim(),
+        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+        detail: (row.querySelector('.quick-input-list-label-meta .label-name, .quick-input-list-detail')?.textContent ?? '').trim(),
+      })),
+    );
+  }
+
+  /** Clicks the quick pick row whose label is exactly `label`, once its title matches `title` (when given). */
+  async pickQuickItem(label: string, options: { title?: string | RegExp; screenshot?: string } = {}): Promise<void> {
+    if (options.title !== undefined) {
+      await this.quickInput.locator('.quick-input-title', { hasText: options.title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    }
+    const row = this.quickInput
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
+      .first();
+    await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+    if (options.screenshot) {
+      await this.screenshot(options.screenshot);
+    }
+    await row.click();
+  }
+
+  /**
+   * Types into the open input box (e.g. "Model Router: Set API Key"'s) and presses Enter. With `password`, first
+   * checks that the box masks what is typed (input type "password").
+   */
+  async typeIntoInputBox(
+    text: string,
+    options: { title?: string | RegExp; password?: boolean; screenshot?: string } = {},
+  ): Promise<void> {
+    if (options.title !== undefined) {
+      await this.quickInput.locator('.quick-input-title', { hasText: options.title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    }
+    const input = this.quickInput.locator('.quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    if (options.password !== undefined) {
+      const type = await input.getAttribute('type');
+      if ((type === 'password') !== options.password) {
+        throw new Error(`the input box's type is "${type}"; expected ${options.password ? '' : 'not '}"password"`);
+      }
+    }
+    await input.focus();
+    await this.page.keyboard.type(text);
+    if (options.screenshot) {
+      await this.screenshot(options.screenshot);
+    }
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  }
+
+  // --- Editors --------------------------------------------------------------------------------------------------
+
+  /** Opens a workspace file with Quick Open (as "Go to File…": F1, the name without ">", Enter). */
+  async openFile(relativePath: string): Promise<void> {
+    const name = path.basename(relativePath);
+    const input = this.quickInput.locator('.quick-input-box input');
+    await this.page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.fill(relativePath);
+    await this.quickInput
+      .locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: name }) })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    await this.editorTab(name, { active: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await this.editorLines(name).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  }
+
+  /** An editor tab by its title (e.g. "math.ts", "Explain — math.ts.md"); `active`: only the active tab of a group. */
+  editorTab(title: string | RegExp, options: { active?: boolean } = {}): Locator {
+    return this.page.locator('.part.editor').locator(this.tabSelector(title, options.active));
+  }
+
+  private tabSelector(title: string | RegExp, active = false): Locator {
+    const name = typeof title === 'string' ? new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) : title;
+    return this.page.locator(`.tabs-container .tab${active ? '.active' : ''}`).filter({ has: this.page.locator('.label-name', { hasText: name }) });
+  }
+
+  /** The titles of every editor tab, in order. */
+  async editorTabTitles(): Promise<string[]> {
+    return (await this.page.locator('.part.editor .tabs-container .tab .label-name').allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** The rendered lines of the editor group whose active tab is `title`. */
+  editorLines(title: string | RegExp): Locator {
+    return this.page
+      .locator('.part.editor .editor-group-container')
+      .filter({ has: this.tabSelector(title, true) })
+      .locator('.editor-container .monaco-editor .view-lines .view-line');
+  }
+
+  /** The rendered text of the editor whose active tab is `title` (the lines in view, top to bottom). */
+  async editorText(title: string | RegExp): Promise<string> {
+    const lines = await this.editorLines(title).evaluateAll((elements) =>
+      elements
+        .map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), text: (el as HTMLElement).innerText }))
+        .sort((a, b) => a.top - b.top)
+        .map((line) => line.text),
+    );
+    return lines.map((line) => line.replace(/\u00a0/g, ' ')).join('\n');
+  }
+
+  /** Waits until the editor whose active tab is `title` shows text matching `pattern`; returns that text. */
+  async waitForEditorText(title: string | RegExp, pattern: RegExp, timeout = STEP_TIMEOUT_MS): Promise<string> {
+    let text = '';
+    await poll(
+      async () => pattern.test((text = await this.editorText(title))),
+      timeout,
+      async () => `the editor "${String(title)}" does not show ${pattern}; it shows:\n${text}\n(tabs: ${JSON.stringify(await this.editorTabTitles())})`,
+    );
+    return text;
+  }
+
+  /**
+   * Selects whole lines `from`..`to` (1-based, inclusive) of the focused editor, as a person does with the keyboard:
+   * Go to Line, then Shift+Down.
+   */
+  async selectLines(from: number, to: number): Promise<void> {
+    const input = this.quickInput.locator('.quick-input-box input');
+    await this.page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.fill(`:${from}`);
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    await this.page.keyboard.press('Home');
+    await this.page.keyboard.press('Home'); // the first Home stops at the indentation
+    for (let line = from; line <= to; line++) {
+      await this.page.keyboard.press('Shift+ArrowDown');
+    }
+    // The status bar shows the selection: "Ln 5, Col 1 (123 selected)".
+    await this.page.locator('.part.statusbar', { hasText: /selected\)/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  }
+
   // --- Sidebar, trees, panels -----------------------------------------------------------------------------------
 
   /** Clicks a view container in the activity bar by its title (e.g. "Model Router") and waits for the sidebar. */
@@ -274,6 +551,72 @@ export class E2ESession {
   /** The labels of the visible tree rows, in order. */
   async treeLabels(): Promise<string[]> {
     return (await this.treeRows().locator('.label-name').allInnerTexts()).map((text) => text.trim());
+  }
+
+  /** One view (pane) of the sidebar by its title, e.g. "Providers" or "Agents". */
+  viewPane(title: string): Locator {
+    return this.page
+      .locator('.part.sidebar .pane')
+      .filter({ has: this.page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`, 'i') }) });
+  }
+
+  /** The rows of the tree in the view `view`. */
+  viewTreeRows(view: string): Locator {
+    return this.viewPane(view).locator('.pane-body .customview-tree .monaco-list-row');
+  }
+
+  /** The items of the tree in `view` as shown: label, description (the grey text after it), depth, expanded. */
+  async treeItems(view: string): Promise<TreeItemText[]> {
+    return this.viewTreeRows(view).evaluateAll((rows) =>
+      rows.map((row) => ({
+        label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+        level: Number(row.getAttribute('aria-level') ?? '1'),
+        expanded: row.getAttribute('aria-expanded') === null ? undefined : row.getAttribute('aria-expanded') === 'true',
+      })),
+    );
+  }
+
+  /** Waits until the tree in `view` has an item with this label whose description matches; returns the item. */
+  async waitForTreeItem(view: string, label: string, description: RegExp = /.*/, timeout = STEP_TIMEOUT_MS): Promise<TreeItemText> {
+    let found: TreeItemText | undefined;
+    let items: TreeItemText[] = [];
+    await poll(
+      async () => {
+        items = await this.treeItems(view);
+        found = items.find((item) => item.label === label && description.test(item.description));
+        return found !== undefined;
+      },
+      timeout,
+      () => `the ${view} view has no item "${label}" described as ${description}; it shows: ${JSON.stringify(items)}`,
+    );
+    return found!;
+  }
+
+  /** Expands the collapsed tree item `label` in `view` (clicks its twistie) and waits until it is expanded. */
+  async expandTreeItem(view: string, label: string): Promise<void> {
+    const row = this.viewTreeRows(view)
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
+      .first();
+    await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') {
+      await row.locator('.monaco-tl-twistie').click();
+    }
+    await poll(async () => (await row.getAttribute('aria-expanded')) === 'true', STEP_TIMEOUT_MS, () => `"${label}" in ${view} did not expand`);
+  }
+
+  /** Opens the view `view` when its pane is collapsed. */
+  async expandViewPane(view: string): Promise<void> {
+    const header = this.viewPane(view).locator('.pane-header');
+    await header.waitFor({ timeout: STEP_TIMEOUT_MS });
+    if ((await header.getAttribute('aria-expanded')) === 'false') {
+      await header.click();
+    }
+  }
+
+  /** The welcome content of `view` (shown instead of the tree when its `when` clause holds and the tree is empty). */
+  welcomeView(view: string): Locator {
+    return this.viewPane(view).locator('.pane-body .welcome-view-content');
   }
 
   /** The bottom panel (Problems, Output, Terminal, ...). */
@@ -309,6 +652,79 @@ export class E2ESession {
   /** The row of one setting in the Settings UI, by its key (e.g. "editor.fontSize"). */
   settingRow(key: string): Locator {
     return this.page.locator(`.settings-editor-tree .setting-item-contents[data-key="${cssString(key)}"]`);
+  }
+
+  /** The values of a list setting as the Settings UI shows them (an enum array shows one row per item). */
+  async settingListValues(key: string): Promise<string[]> {
+    const values = this.settingRow(key).locator('.setting-list-widget .setting-list-row .setting-list-value');
+    return (await values.allInnerTexts()).map((text) => text.trim());
+  }
+
+  /**
+   * Edits item `index` of a list setting in the Settings UI: hover the row, "Edit Item", open the dropdown, click
+   * `value`, OK. Returns the values the dropdown offered. Waits until the list shows the new value (the widget shows
+   * the old one for about 2 s).
+   */
+  async editSettingListItem(key: string, index: number, value: string, options: { screenshot?: string } = {}): Promise<string[]> {
+    const setting = this.settingRow(key);
+    const row = setting.locator(`.setting-list-widget .setting-list-row[data-index="${index}"]`);
+    await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await row.hover();
+    await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click();
+    const editRow = setting.locator('.setting-list-edit-row');
+    await editRow.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await editRow.locator('select.monaco-select-box').click();
+    const dropdown = this.page.locator('.monaco-select-box-dropdown-container');
+    const options_ = dropdown.locator('.monaco-list-row');
+    await options_.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    const offered = (await options_.allInnerTexts()).map((text) => text.trim());
+    if (options.screenshot) {
+      await this.screenshot(options.screenshot);
+    }
+    const option = options_.filter({ hasText: new RegExp(`^\\s*${escapeRegExp(value)}\\s*$`) }).first();
+    if ((await option.count()) === 0) {
+      throw new Error(`the dropdown of ${key}[${index}] does not offer "${value}"; it offers ${JSON.stringify(offered)}`);
+    }
+    await option.click();
+    await editRow.locator('.setting-list-ok-button').click();
+    await poll(
+      async () => (await this.settingListValues(key))[index] === value,
+      STEP_TIMEOUT_MS,
+      async () => `${key}[${index}] does not show "${value}": ${JSON.stringify(await this.settingListValues(key))}`,
+    );
+    return offered;
+  }
+
+  // --- Files of the session -------------------------------------------------------------------------------------
+
+  /** code-server's --user-data-dir (User/settings.json, logs/, User/globalStorage/...). */
+  get userDataDir(): string {
+    return path.join(this.server.stateDir, 'user-data');
+  }
+
+  /** The user settings file of the session. */
+  get userSettingsFile(): string {
+    return path.join(this.userDataDir, 'User', 'settings.json');
+  }
+
+  /** The user settings as code-server has them on disk now. */
+  readUserSettings(): Record<string, unknown> {
+    return parseJsonc(fs.readFileSync(this.userSettingsFile, 'utf8')) as Record<string, unknown>;
+  }
+
+  /** This extension's global storage folder (ledger, ...): User/globalStorage/<publisher>.<name>. */
+  get globalStorageDir(): string {
+    return path.join(this.userDataDir, 'User', 'globalStorage', `${manifest.publisher}.${manifest.name}`.toLowerCase());
+  }
+
+  /** The log files of the session (every *.log under the user data dir, the extension's output channel included). */
+  logFiles(): string[] {
+    return listFiles(path.join(this.userDataDir, 'logs')).filter((file) => file.endsWith('.log'));
+  }
+
+  /** The log file of an output channel (e.g. "Model Router"), written by the extension host. */
+  outputChannelLogFile(channel: string): string | undefined {
+    return this.logFiles().find((file) => path.basename(file).endsWith(`-${channel}.log`) || path.basename(file) === `${channel}.log`);
   }
 
   // --- Teardown -------------------------------------------------------------------------------------------------
@@ -414,4 +830,70 @@ function escapeRegExp(text: string): string {
 
 function cssString(text: string): string {
   return text.replace(/["\\]/g, '\\$&');
+}
+
+/** A tree item as the sidebar shows it. */
+export interface TreeItemText {
+  label: string;
+  description: string;
+  /** 1 for roots. */
+  level: number;
+  /** undefined for leaves. */
+  expanded: boolean | undefined;
+}
+
+/** Every file under `dir` (recursively); none when it does not exist. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (folder: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * The files under `dir` whose bytes contain `needle` (as UTF-8, UTF-16LE, or base64 of its UTF-8, so an encoded copy
+ * is found too), with the encoding that matched.
+ */
+export function filesContaining(dir: string | string[], needle: string): { file: string; encoding: string }[] {
+  const patterns: [string, Buffer][] = [
+    ['utf8', Buffer.from(needle, 'utf8')],
+    ['utf16le', Buffer.from(needle, 'utf16le')],
+    ['base64', Buffer.from(Buffer.from(needle, 'utf8').toString('base64').slice(0, 16), 'utf8')],
+  ];
+  const hits: { file: string; encoding: string }[] = [];
+  for (const file of (Array.isArray(dir) ? dir : [dir]).flatMap((d) => (fs.statSync(d, { throwIfNoEntry: false })?.isFile() ? [d] : listFiles(d)))) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const [encoding, pattern] of patterns) {
+      if (bytes.includes(pattern)) hits.push({ file, encoding });
+    }
+  }
+  return hits;
+}
+
+/** JSON with comments and trailing commas (settings.json). */
+export function parseJsonc(text: string): unknown {
+  const withoutComments = text.replace(/"(?:[^"\\]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (match) => (match.startsWith('"') ? match : ''));
+  return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/** A secret as it may appear in a failure message: its first 6 characters only. */
+export function redact(secret: string): string {
+  return `${secret.slice(0, 6)}…`;
 }
