@@ -2,6 +2,18 @@ import type * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
 import { Container } from './vscode/container';
 import type { RunResult } from './vscode/run/runner';
+import { snapshotTree } from './vscode/treeSnapshot';
+import type { TreeSnapshotItem } from './vscode/treeSnapshot';
+
+export type { TreeSnapshotItem };
+
+/** What the two activity-bar trees show now, and how many times each told its view to refresh. */
+export interface TreeSnapshot {
+  readonly providers: readonly TreeSnapshotItem[];
+  readonly agents: readonly TreeSnapshotItem[];
+  /** `onDidChangeTreeData` events fired since activation: a view only redraws when its tree fires one. */
+  readonly changes: { readonly providers: number; readonly agents: number };
+}
 
 /** What `activate` returns: read by the extension-host tests (`vscode.extensions.getExtension(...).exports`). */
 export interface ModelRouterApi {
@@ -12,6 +24,10 @@ export interface ModelRouterApi {
   ledgerCount(): Promise<number>;
   /** The status bar text, e.g. "$(graph) $0.0021 / $5.00 · claude-sonnet-5-5". */
   statusBarText(): string;
+  /** The Providers and Agents trees as their views would show them (items computed by the same TreeDataProviders). */
+  treeSnapshot(): Promise<TreeSnapshot>;
+  /** What the configuration in force left out and why (e.g. an untrusted workspace's file, a workspace base URL). */
+  configIgnored(): Promise<readonly string[]>;
 }
 
 /**
@@ -25,11 +41,20 @@ export function activate(context: vscode.ExtensionContext): ModelRouterApi {
   context.subscriptions.push(...registerCommands(container));
   let last: RunResult | undefined;
   context.subscriptions.push(container.runner.onDidFinish((result) => (last = result)));
+  const changes = { providers: 0, agents: 0 };
+  context.subscriptions.push(container.providersTree.onDidChangeTreeData(() => changes.providers++));
+  context.subscriptions.push(container.agentsTree.onDidChangeTreeData(() => changes.agents++));
   container.log.info(`Model Router activated (version ${container.version})`);
   return {
     version: container.version,
     lastRun: () => last,
     ledgerCount: async () => (await container.ledger.store())?.count() ?? 0,
     statusBarText: () => container.statusBar.text,
+    treeSnapshot: async () => ({
+      providers: await snapshotTree(container.providersTree),
+      agents: await snapshotTree(container.agentsTree),
+      changes: { ...changes },
+    }),
+    configIgnored: async () => (await container.configService.get()).ignored,
   };
 }
