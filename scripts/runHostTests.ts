@@ -3,6 +3,19 @@
  * `npm run test:vscode` gives @vscode/test-electron) inside code-server's extension host, headlessly. The npm
  * script bundles the extension and the suite first (`node esbuild.js --tests`).
  *
+ * What the extension host gets (the contract is test/integration/support/protocol.ts):
+ * - the SIMULATED providers of test/fakes (startFakeProviders, as `npm run dev -- --demo` and the e2e harness):
+ *   their base URLs and placeholder keys in the environment, except ANTHROPIC_BASE_URL (Anthropic's endpoint is set
+ *   in the user's config file instead, where the workspace rule can be observed: the variable outranks every file)
+ *   and Gemini's key (withheld: a test stores it through "Set API Key"). No MODEL_ROUTER_DEMO: keys go through
+ *   SecretStorage, which starts empty (fresh user data and browser profile);
+ * - a `canary` Anthropic fake that the workspace's `.model-router.yaml` tries to redirect the Anthropic key to;
+ * - MODEL_ROUTER_TEST_CONTROL_URL: a loopback control endpoint (test/fakes/control.ts) to script faults and read
+ *   what each fake received, plus UI routes that type into a quick input or click a notification button or the
+ *   Workspace Trust editor in the browser, for a test whose command waits for a person;
+ * - workspace trust ON: the folder opens untrusted (Restricted Mode; the workbench refuses the trust dialog while
+ *   tests run) until a test trusts it through the Workspace Trust editor.
+ *
  * The workbench loads the extension through the `payload` URL parameter (extensionDevelopmentPath) and requires the
  * suite (extensionTestsPath); the workbench reports through two functions exposed on the page:
  * codeAutomationLog(level, args) carries mocha's output, printed here, and codeAutomationExit(code) the result,
@@ -18,7 +31,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { launchChromium, onTerminationSignals, repoRoot, startCodeServer, type Browser, type CodeServer } from './codeServer';
+import type { Page } from 'playwright-core';
+import { WORKSPACE_CONFIG_FILE } from '../src/core/config/paths';
+import { createAnthropicFake } from '../test/fakes/anthropicFake';
+import { startFakeControl, type ControlRoute, type FakeControl } from '../test/fakes/control';
+import { startFakeProviders, type FakeProviders } from '../test/fakes/fakeProviders';
+import type { FakeProviderServer } from '../test/fakes/fakeServer';
+import {
+  CONTROL_URL_ENV,
+  UiRoute,
+  userConfigYaml,
+  workspaceConfigYaml,
+  type NotificationAction,
+  type NotificationAnswer,
+  type QuickInputAction,
+} from '../test/integration/support/protocol';
+import {
+  isolatedEnv,
+  launchChromium,
+  onTerminationSignals,
+  repoRoot,
+  startCodeServer,
+  type Browser,
+  type CodeServer,
+} from './codeServer';
 
 /**
  * The workbench's own chatter, which reaches codeAutomationLog with mocha's output. Hidden unless --verbose; a line
@@ -73,6 +109,74 @@ function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
+/** How long a UI route waits for what it looks for (a command may take a few seconds to show its input). */
+const UI_TIMEOUT_MS = 15_000;
+
+/**
+ * The extension host's environment: the fakes' (see the header), with ANTHROPIC_BASE_URL and Gemini's key emptied
+ * (empty counts as unset; an inherited real value must not leak in either) and demo mode off.
+ */
+function hostEnvironment(fakes: FakeProviders, control: FakeControl): Record<string, string> {
+  return {
+    ...fakes.env,
+    ANTHROPIC_BASE_URL: '',
+    GEMINI_API_KEY: '',
+    GOOGLE_API_KEY: '',
+    MODEL_ROUTER_DEMO: '',
+    [CONTROL_URL_ENV]: control.url,
+  };
+}
+
+/** The runner's UI routes (see test/integration/support/protocol.ts), acting on the workbench page once it exists. */
+function uiRoutes(currentPage: () => Page | undefined, log: (line: string) => void): Record<string, ControlRoute> {
+  const page = (): Page => {
+    const value = currentPage();
+    if (!value) throw new Error('the workbench page is not open yet');
+    return value;
+  };
+  return {
+    [UiRoute.quickInput]: async (body) => {
+      const { title, value } = body as QuickInputAction;
+      log(`ui: quick input "${title}" <- ${value.length} characters`);
+      const widget = page().locator('.quick-input-widget');
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      await widget.locator('.quick-input-box input').fill(value);
+      // A quick pick filters as it is typed: Enter must pick the row that matches, not the one that was first.
+      const rows = widget.locator('.quick-input-list .monaco-list-row');
+      if ((await rows.count()) > 0) {
+        await rows.first().filter({ hasText: value }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      }
+      await page().keyboard.press('Enter');
+      return {};
+    },
+    [UiRoute.notification]: async (body): Promise<NotificationAnswer> => {
+      const { message, button } = body as NotificationAction;
+      log(`ui: notification "${message}"${button ? ` -> ${button}` : ''}`);
+      const toast = page()
+        .locator('.notifications-toasts .notification-toast')
+        .filter({ has: page().locator('.notification-list-item-message', { hasText: message }) })
+        .first();
+      await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      const text = await toast.locator('.notification-list-item-message').innerText();
+      if (button) {
+        await toast.locator('.monaco-button', { hasText: button }).first().click({ timeout: UI_TIMEOUT_MS });
+      }
+      return { text };
+    },
+    [UiRoute.trustWorkspace]: async () => {
+      log('ui: Workspace Trust editor -> Trust');
+      const trust = page()
+        .locator('.workspace-trust-editor .workspace-trust-buttons .monaco-button')
+        .filter({ hasText: 'Trust' })
+        .filter({ hasNotText: 'Parent' })
+        .filter({ hasNotText: "Don't" })
+        .first();
+      await trust.click({ timeout: UI_TIMEOUT_MS });
+      return {};
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const suite = options.suite;
@@ -86,20 +190,43 @@ async function main(): Promise<number> {
   const started = Date.now();
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
+  let fakes: FakeProviders | undefined;
+  let canary: FakeProviderServer | undefined;
+  let control: FakeControl | undefined;
   let done = false; // once set, the workbench's log is no longer printed (it chatters while shutting down)
   const cleanup = async (): Promise<void> => {
     done = true;
     await browser?.close();
     await server?.stop();
+    await control?.close();
+    await canary?.close();
+    await fakes?.close();
   };
   onTerminationSignals(cleanup);
 
   try {
+    fakes = await startFakeProviders();
+    canary = createAnthropicFake({ defaultStep: { text: 'CANARY: no request should ever reach this server.' } });
+    await canary.start();
+    const verboseLog = (line: string): void => {
+      if (options.verbose) console.error(`test:host: ${line}`);
+    };
+    control = await startFakeControl(
+      { anthropic: fakes.anthropic, openai: fakes.openai, gemini: fakes.gemini, canary },
+      uiRoutes(() => browser?.page, verboseLog),
+    );
     server = await startCodeServer({
-      env: options.grep ? { MODEL_ROUTER_TEST_GREP: options.grep } : {},
+      env: { ...hostEnvironment(fakes, control), ...(options.grep ? { MODEL_ROUTER_TEST_GREP: options.grep } : {}) },
+      workspaceFiles: { [WORKSPACE_CONFIG_FILE]: workspaceConfigYaml(canary.baseURL) },
+      workspaceTrust: true,
       ...(options.verbose ? { echo: process.stderr } : {}),
     });
+    // The user's config file, where the extension host looks for it (XDG_CONFIG_HOME inside the state folder).
+    const userConfig = path.join(isolatedEnv(server.stateDir).XDG_CONFIG_HOME, 'model-router', 'config.yaml');
+    fs.mkdirSync(path.dirname(userConfig), { recursive: true });
+    fs.writeFileSync(userConfig, userConfigYaml(fakes.anthropic.baseURL));
     console.log(`test:host: code-server ${server.origin} (pid ${server.pid}), suite ${path.relative(repoRoot, suite)}`);
+    console.log(`test:host: simulated providers ${[fakes.anthropic, fakes.openai, fakes.gemini].map((f) => f.baseURL).join(' ')}, control ${control.url}`);
     browser = await launchChromium(server.stateDir);
     const { page } = browser;
     if (options.verbose) {

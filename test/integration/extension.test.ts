@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { contributes, name, publisher } from '../../package.json';
-
-const extensionId = `${publisher}.${name}`;
+import { contributes } from '../../package.json';
+import { extensionApi, extensionId } from './support/extension';
 
 describe('Model Router in the extension host', () => {
   it(`is installed as ${extensionId} and activates`, async () => {
@@ -13,7 +12,7 @@ describe('Model Router in the extension host', () => {
   });
 
   it('registers every command it contributes', async () => {
-    await vscode.extensions.getExtension(extensionId)?.activate();
+    await extensionApi();
     const registered = new Set(await vscode.commands.getCommands(true));
     const contributed = contributes.commands.map((command) => command.command);
     assert.ok(contributed.includes('modelRouter.showLog'));
@@ -24,5 +23,19 @@ describe('Model Router in the extension host', () => {
 
   it('runs "Model Router: Show Log" without throwing', async () => {
     await vscode.commands.executeCommand('modelRouter.showLog');
+  });
+
+  it('shows both trees: every built-in provider and every agent', async () => {
+    const api = await extensionApi();
+    const snapshot = await api.treeSnapshot();
+    assert.deepEqual(
+      snapshot.providers.map((item) => item.id),
+      ['provider:anthropic', 'provider:openai', 'provider:gemini', 'provider:deepseek', 'provider:local'],
+    );
+    assert.ok(snapshot.agents.length >= 8, `agents: ${snapshot.agents.map((item) => item.label).join(', ')}`);
+    for (const agent of snapshot.agents) {
+      assert.match(agent.description, /^\w+( → \w+)*$/, `agent ${agent.label} shows its chain`);
+      assert.ok(agent.children.length > 0, `agent ${agent.label} lists its chain links`);
+    }
   });
 });

@@ -1,0 +1,35 @@
+/** The Agents tree follows the settings: a chain changed through the configuration API shows at once. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { extensionApi, treeItem, waitForTree } from './support/extension';
+
+describe('Agents tree and settings', function () {
+  this.timeout(30_000);
+
+  afterEach(async () => {
+    await vscode.workspace.getConfiguration('modelRouter').update('agents.implementer', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('modelRouter.agents.implementer updated through the configuration API updates the Agents tree', async () => {
+    const api = await extensionApi();
+    const initial = await api.treeSnapshot();
+    const defaultChain = treeItem(initial.agents, 'agent:implementer')?.description;
+    assert.equal(defaultChain, 'anthropic → openai → deepseek → gemini → local');
+
+    await vscode.workspace.getConfiguration('modelRouter').update('agents.implementer', ['gemini', 'openai'], vscode.ConfigurationTarget.Global);
+    const changed = await waitForTree(
+      api,
+      (s) => treeItem(s.agents, 'agent:implementer')?.description === 'gemini → openai' && s.changes.agents > initial.changes.agents,
+      'the implementer shows gemini → openai after the view was told to refresh',
+    );
+    assert.deepEqual(
+      treeItem(changed.agents, 'agent:implementer')!.children.map((link) => link.label),
+      ['primary: Gemini', 'fallback: OpenAI'],
+    );
+    // Other agents keep their chains.
+    assert.equal(treeItem(changed.agents, 'agent:refactorer')?.description, treeItem(initial.agents, 'agent:refactorer')?.description);
+
+    await vscode.workspace.getConfiguration('modelRouter').update('agents.implementer', undefined, vscode.ConfigurationTarget.Global);
+    await waitForTree(api, (s) => treeItem(s.agents, 'agent:implementer')?.description === defaultChain, 'the default chain is back once the setting is removed');
+  });
+});

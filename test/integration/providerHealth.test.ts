@@ -1,0 +1,63 @@
+/**
+ * Provider health in the Providers tree: a provider that keeps failing is shown unhealthy (its circuit opens), the
+ * request still gets an answer from the next provider of the chain, and Reset Provider Health makes it healthy again.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ModelRouterApi } from '../../src/extension';
+import type { Control } from './support/control';
+import { extensionApi, fakesOrSkip, importEnvironmentKeys, openSample, treeItem, waitForTree } from './support/extension';
+
+describe('Providers tree and provider faults', function () {
+  this.timeout(60_000);
+  let c: Control;
+  let api: ModelRouterApi;
+
+  before(async function () {
+    c = fakesOrSkip(this);
+    api = await extensionApi();
+    await importEnvironmentKeys();
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('modelRouter.resetHealth', 'anthropic');
+    await c?.reset();
+  });
+
+  it('a primary that answers 503 again and again shows "circuit open"; the chain still answers; Reset Health clears it', async () => {
+    await c.reset();
+    // Review's chain is anthropic → openai → gemini → deepseek (no local model): Anthropic is tried first.
+    await c.enqueue('anthropic', ...Array.from({ length: 6 }, () => ({ error: 'unavailable' as const })));
+    await c.setDefault('openai', { text: 'Reviewed by the fallback: looks fine.', chunkIntervalMs: 5 });
+    const code = 'export function half(n: number): number {\n  return n / 2;\n}\n';
+    await openSample('review-sample.ts', code, code);
+    const before = (await api.treeSnapshot()).changes.providers;
+
+    const open = (description: string | undefined): boolean => /circuit open|cooling down/.test(description ?? '');
+    for (let run = 1; run <= 3; run++) {
+      await vscode.commands.executeCommand('modelRouter.review');
+      const last = api.lastRun();
+      assert.equal(last?.decision.outcome, 'answered', `run ${run}: ${last?.decision.error?.message ?? ''}`);
+      assert.equal(last.decision.chosen?.provider, 'openai', `run ${run} falls back to OpenAI`);
+      if (open(treeItem((await api.treeSnapshot()).providers, 'provider:anthropic')?.description)) break;
+    }
+    const failed = (await c.modelRequests('anthropic')).length;
+    assert.ok(failed >= 3, `Anthropic got ${failed} requests`);
+
+    const snapshot = await waitForTree(
+      api,
+      (s) => open(treeItem(s.providers, 'provider:anthropic')?.description) && s.changes.providers > before,
+      'Anthropic shown unhealthy after the view was told to refresh',
+    );
+    assert.match(treeItem(snapshot.providers, 'provider:anthropic')!.description, /^key set · (circuit open|cooling down) until /);
+    assert.match(treeItem(snapshot.providers, 'provider:openai')!.description, /^key set · healthy/);
+
+    // While open, Anthropic is skipped without a request.
+    await vscode.commands.executeCommand('modelRouter.review');
+    assert.equal((await c.modelRequests('anthropic')).length, failed, 'no request to a provider whose circuit is open');
+    assert.equal(api.lastRun()?.decision.chosen?.provider, 'openai');
+
+    await vscode.commands.executeCommand('modelRouter.resetHealth', 'anthropic');
+    await waitForTree(api, (s) => /^key set · healthy/.test(treeItem(s.providers, 'provider:anthropic')?.description ?? ''), 'Anthropic healthy after Reset Provider Health');
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Commands on a selection, end to end against the simulated providers: the command reads the selection of a real
+ * document, the router sends it over HTTP to a fake, the answer lands where the user looks (a Markdown document, or
+ * a diff to accept), and the request is in the ledger.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ModelRouterApi } from '../../src/extension';
+import type { Control, FakeName } from './support/control';
+import { extensionApi, fakesOrSkip, importEnvironmentKeys, openSample, waitFor } from './support/extension';
+
+/** Which fake serves a provider: the OpenAI-compatible fake stands in for DeepSeek and the local server too. */
+const FAKE_OF: Readonly<Record<string, FakeName>> = { anthropic: 'anthropic', openai: 'openai', deepseek: 'openai', local: 'openai', gemini: 'gemini' };
+
+/** Makes every fake answer `text` (whichever provider the router picks). */
+async function everyFakeAnswers(c: Control, text: string): Promise<void> {
+  for (const fake of ['anthropic', 'openai', 'gemini'] as const) await c.setDefault(fake, { text, chunkIntervalMs: 5 });
+}
+
+describe('Commands on a selection, against the simulated providers', function () {
+  this.timeout(60_000);
+  let c: Control;
+  let api: ModelRouterApi;
+
+  before(async function () {
+    c = fakesOrSkip(this);
+    api = await extensionApi();
+    await importEnvironmentKeys();
+  });
+
+  beforeEach(async () => {
+    await c.reset();
+  });
+
+  it('Explain: streams the answer into a Markdown document and records one ledger row', async () => {
+    const code = 'export function increment(counter: { value: number }): number {\n  counter.value += 1;\n  return counter.value;\n}\n';
+    await openSample('explain-sample.ts', `// explain me\n${code}`, code);
+    const nonce = `explained-${Date.now()}`;
+    await everyFakeAnswers(c, `The function increments the counter (${nonce}) and returns the new value.`);
+    const before = await api.ledgerCount();
+
+    await vscode.commands.executeCommand('modelRouter.explain');
+
+    const run = api.lastRun();
+    assert.ok(run, 'no run finished');
+    assert.equal(run.decision.outcome, 'answered', `outcome ${run.decision.outcome}: ${run.decision.error?.message ?? ''}`);
+    assert.equal(run.decision.task, 'explain');
+    assert.ok(run.decision.chosen, 'no chosen model');
+    assert.equal(await api.ledgerCount(), before + 1, 'one ledger row per request');
+    assert.equal(run.recorded, true);
+
+    // What the fake received: one model request carrying the selected code.
+    const fake = FAKE_OF[run.decision.chosen.provider];
+    assert.ok(fake, `unexpected provider ${run.decision.chosen.provider}`);
+    const sent = await c.modelRequests(fake);
+    assert.equal(sent.length, 1, `${fake} fake got ${sent.length} model requests`);
+    assert.ok(JSON.stringify(sent[0]!.body).includes('counter.value += 1'), 'the selection was sent');
+
+    // What the user sees: the answer document, open beside the code, with the fake's text and the footer.
+    assert.ok(run.document, 'no answer document');
+    assert.equal(run.document.scheme, 'model-router-answer');
+    const answer = await vscode.workspace.openTextDocument(run.document);
+    await waitFor(
+      () => answer.getText().includes(nonce),
+      () => `the answer document does not contain the fake's text:\n${answer.getText()}`,
+    );
+    assert.ok(
+      vscode.window.visibleTextEditors.some((editor) => editor.document.uri.toString() === run.document!.toString()),
+      'the answer document is shown',
+    );
+    const footer = `${run.decision.chosen.provider}/${run.decision.chosen.model}`;
+    await waitFor(
+      () => answer.getText().includes(footer),
+      () => `the answer document has no footer naming ${footer}:\n${answer.getText()}`,
+    );
+  });
+
+  it('Refactor: shows a diff, and Accept applies it as one undoable edit', async () => {
+    const original = [
+      'export function total(items: number[]): number {',
+      '  let sum = 0;',
+      '  for (let i = 0; i < items.length; i++) {',
+      '    sum += items[i];',
+      '  }',
+      '  return sum;',
+      '}',
+    ].join('\n');
+    const refactored = 'export function total(items: number[]): number {\n  return items.reduce((sum, item) => sum + item, 0);\n}';
+    const fileText = `// refactor me\n${original}\n`;
+    const editor = await openSample('refactor-sample.ts', fileText, original);
+    const document = editor.document;
+    await everyFakeAnswers(c, `Use reduce:\n\n\`\`\`ts\n${refactored}\n\`\`\`\n\nSame result, less state.`);
+    const before = await api.ledgerCount();
+
+    const running = vscode.commands.executeCommand('modelRouter.refactor');
+    // The proposal: a diff of the file against the proposed text, opened before the question is asked.
+    await waitFor(
+      () =>
+        vscode.window.tabGroups.all.some((group) =>
+          group.tabs.some((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.scheme === 'model-router-proposal' && tab.input.original.toString() === document.uri.toString()),
+        ),
+      () => `no proposal diff among the tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(', ')}`,
+      30_000,
+    );
+    assert.equal(document.getText(), fileText, 'nothing is applied before Accept');
+    const question = await c.notification({ message: 'apply the refactor', button: 'Accept' });
+    assert.match(question, /refactor-sample\.ts/);
+    await running;
+
+    const run = api.lastRun();
+    assert.equal(run?.decision.outcome, 'answered');
+    assert.equal(await api.ledgerCount(), before + 1);
+    assert.equal(document.getText(), `// refactor me\n${refactored}\n`, 'the selection is replaced by the proposed code');
+    assert.equal(document.isDirty, true, 'the edit is in the editor, unsaved');
+    assert.ok(
+      !vscode.window.tabGroups.all.some((group) => group.tabs.some((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.scheme === 'model-router-proposal')),
+      'the diff closes after Accept',
+    );
+
+    // One Undo restores the original text exactly.
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
+    await waitFor(() => document.getText() === fileText, () => `one Undo did not restore the file:\n${document.getText()}`);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+});
