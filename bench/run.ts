@@ -1,6 +1,7 @@
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
+import { extensionBench } from './extension.bench';
 import { ledgerQueriesBench } from './ledgerQueries.bench';
 import { ledgerStoreBench } from './ledgerStore.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
@@ -18,6 +19,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'router', run: routerBench },
   { name: 'ledger', run: ledgerQueriesBench },
   { name: 'ledger', run: ledgerStoreBench },
+  { name: 'extension', run: extensionBench },
 ];
 
 async function main(): Promise<void> {
