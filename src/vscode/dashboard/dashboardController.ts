@@ -1,0 +1,357 @@
+/**
+ * The host side of the cost dashboard without `vscode`: it answers the webview's messages and keeps it up to date.
+ * The panel (dashboardPanel.ts) gives it a `post` function and forwards what the webview sends; tests drive it the
+ * same way in plain Node (test/unit/dashboardController.test.ts, including 1,000 malformed messages).
+ *
+ * - Nothing is posted before the webview's `ready`; then a snapshot (`update`), then the recommendations (slower on
+ *   a large ledger, so they never hold up the first paint).
+ * - A recorded request or a settings change (host `onDidChange`) updates the page after a short debounce; while the
+ *   panel is hidden the update waits until it shows again. Snapshots never run two at a time: a change during one
+ *   runs one more after it.
+ * - Recommendations read the range's rows: after a ledger change they are recomputed at most once a minute (a
+ *   settings change, a range change or an applied recommendation recompute them at once).
+ * - Every message is validated ({@link parseWebviewMessage}); an invalid one is logged and ignored, and no message
+ *   can throw out of {@link DashboardController.receive}.
+ */
+import type {
+  DashboardData,
+  DashboardDecisionPage,
+  DashboardRange,
+  DashboardRecommendation,
+} from '../../core/ledger/dashboard';
+import type { DecisionCursor } from '../../core/ledger/queries';
+import type { Listen } from '../../core/util/emitter';
+import type { DisposableLike } from '../lifecycle';
+import { parseWebviewMessage } from '../../webview/protocol';
+import type { DashboardCommand, HostMessage, RecommendationView, WebviewMessage } from '../../webview/protocol';
+
+/** What changed: a request was recorded (or another window's merged in), or settings that the dashboard shows. */
+export type DashboardChange = 'ledger' | 'config';
+
+/**
+ * What the dashboard needs from the extension; the container implements it over the ledger store, the
+ * configuration and the settings bridge. `vscode.Event<DashboardChange>` fits `onDidChange`.
+ */
+export interface DashboardHost {
+  /** `dashboardSnapshot(store.db, config.budget, { now: Date.now(), rangeDays })`. */
+  snapshot(rangeDays: DashboardRange): Promise<DashboardData>;
+  /** `dashboardDecisions(store.db, DASHBOARD_DECISIONS, before)`. */
+  decisions(before: DecisionCursor): Promise<DashboardDecisionPage>;
+  /** `dashboardRecommendations(store.db, config, { now: Date.now(), rangeDays })`. */
+  recommendations(rangeDays: DashboardRange): Promise<readonly DashboardRecommendation[]>;
+  /** Fires after a request was recorded or a setting the dashboard shows changed. */
+  readonly onDidChange: Listen<DashboardChange>;
+  /**
+   * Shows a save dialog offering `dashboardExport(...).fileName` and writes `.content`. Resolves true when written,
+   * false when the user cancelled; rejects when writing failed.
+   */
+  exportCosts(format: 'csv' | 'json', rangeDays: DashboardRange): Promise<boolean>;
+  /**
+   * Asks the user to confirm (a modal naming each agent's new chain, `recommendation.changes`), then writes those
+   * chains to the settings. Resolves true when applied, false when the user declined.
+   */
+  applyRecommendation(recommendation: DashboardRecommendation): Promise<boolean>;
+}
+
+/** The log calls the controller makes; `vscode.LogOutputChannel` fits. */
+export interface DashboardLog {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string | Error): void;
+}
+
+export interface DashboardControllerOptions {
+  readonly host: DashboardHost;
+  /** Posts to the webview (`webview.postMessage`). May reject or return false when the panel is gone. */
+  readonly post: (message: HostMessage) => PromiseLike<boolean> | boolean | void;
+  readonly log: DashboardLog;
+  /** Runs one of the empty state's commands. */
+  readonly runCommand: (command: DashboardCommand) => PromiseLike<unknown> | void;
+  /** The range until the webview says otherwise (a restored panel passes its saved range). */
+  readonly rangeDays?: DashboardRange;
+  /** Whether the panel is visible now (updates wait while it is hidden). Default: always. */
+  readonly isVisible?: () => boolean;
+  /** Told when the range changes, so a serializer can keep it. */
+  readonly onRangeChange?: (rangeDays: DashboardRange) => void;
+  /** Delay that gathers bursts of changes into one update (default 250 ms). */
+  readonly debounceMs?: number;
+  /** Least time between two recommendation runs caused by ledger changes (default 60 s). */
+  readonly recommendationsIntervalMs?: number;
+  /** Clock for the interval above (tests). */
+  readonly now?: () => number;
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** How many rejected messages are logged as warnings before the rest go to the debug level. */
+const WARNED_REJECTIONS = 5;
+
+export class DashboardController implements DisposableLike {
+  private rangeDays: DashboardRange;
+  private ready = false;
+  private disposed = false;
+  private readonly subscription: DisposableLike;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private recommendationsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A snapshot is being built; `again` asks for one more after it. */
+  private snapshotRunning: Promise<void> | undefined;
+  private snapshotAgain = false;
+  /** Changes arrived while the panel was hidden. */
+  private stale = false;
+  private recommendationsRunning = false;
+  private recommendationsAgain = false;
+  private lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+  private recommendationList: readonly DashboardRecommendation[] = [];
+  /** The range whose recommendations the page shows (no "loading" state when refreshing those). */
+  private recommendationsShown: DashboardRange | undefined;
+  private forceRecommendations = false;
+  private rejected = 0;
+
+  constructor(private readonly options: DashboardControllerOptions) {
+    this.rangeDays = options.rangeDays ?? 30;
+    this.subscription = options.host.onDidChange((change) => this.changed(change));
+  }
+
+  /** The range shown (what a serializer saves). */
+  get range(): DashboardRange {
+    return this.rangeDays;
+  }
+
+  /** How many messages were rejected so far (tests, logs). */
+  get rejectedMessages(): number {
+    return this.rejected;
+  }
+
+  /** Handles one message from the webview. Never throws; an invalid message is logged and ignored. */
+  receive(raw: unknown): void {
+    if (this.disposed) return;
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.rejected += 1;
+      const line = `Dashboard: ignored a message from the webview: ${parsed.reason}`;
+      if (this.rejected <= WARNED_REJECTIONS) this.options.log.warn(line);
+      else this.options.log.debug(line);
+      return;
+    }
+    try {
+      this.handle(parsed.message);
+    } catch (error) {
+      this.options.log.error(`Dashboard: handling ${parsed.message.type} failed: ${errorText(error)}`);
+    }
+  }
+
+  /** The panel became visible or hidden. */
+  visibilityChanged(visible: boolean): void {
+    if (visible && this.stale && this.ready) {
+      this.stale = false;
+      this.scheduleSnapshot(0);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.subscription.dispose();
+    if (this.debounce) clearTimeout(this.debounce);
+    if (this.recommendationsTimer) clearTimeout(this.recommendationsTimer);
+  }
+
+  private handle(message: WebviewMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        if (message.rangeDays !== undefined) this.setRange(message.rangeDays);
+        void this.refresh(true);
+        return;
+      case 'setRange':
+        if (message.rangeDays === this.rangeDays) return;
+        this.setRange(message.rangeDays);
+        void this.refresh(true);
+        return;
+      case 'refresh':
+        void this.refresh(true);
+        return;
+      case 'export':
+        void this.exportCosts(message.requestId, message.format);
+        return;
+      case 'applyRecommendation':
+        void this.apply(message.requestId, message.id);
+        return;
+      case 'loadDecisions':
+        void this.loadDecisions(message.requestId, message.before);
+        return;
+      case 'runCommand':
+        void Promise.resolve()
+          .then(() => this.options.runCommand(message.command))
+          .catch((error: unknown) => this.options.log.warn(`Dashboard: command ${message.command} failed: ${errorText(error)}`));
+        return;
+      case 'rendered':
+        this.options.log.trace(`Dashboard: rendered an update in ${Math.round(message.ms)} ms`);
+        return;
+    }
+  }
+
+  private setRange(rangeDays: DashboardRange): void {
+    this.rangeDays = rangeDays;
+    this.recommendationList = [];
+    this.recommendationsShown = undefined;
+    this.options.onRangeChange?.(rangeDays);
+  }
+
+  private changed(change: DashboardChange): void {
+    if (this.disposed || !this.ready) return;
+    if (this.options.isVisible && !this.options.isVisible()) {
+      this.stale = true;
+      if (change === 'config') this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    this.scheduleSnapshot(this.options.debounceMs ?? 250, change === 'config');
+  }
+
+  private scheduleSnapshot(delayMs: number, forceRecommendations = false): void {
+    this.forceRecommendations ||= forceRecommendations;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      const force = this.forceRecommendations;
+      this.forceRecommendations = false;
+      void this.refresh(force);
+    }, delayMs);
+  }
+
+  /** A snapshot now (or right after the running one), then the recommendations when due (or `force`). */
+  private async refresh(forceRecommendations: boolean): Promise<void> {
+    if (forceRecommendations) this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+    if (this.snapshotRunning) {
+      this.snapshotAgain = true;
+      return this.snapshotRunning;
+    }
+    this.snapshotRunning = (async () => {
+      do {
+        this.snapshotAgain = false;
+        await this.postSnapshot();
+      } while (this.snapshotAgain && !this.disposed);
+    })();
+    try {
+      await this.snapshotRunning;
+    } finally {
+      this.snapshotRunning = undefined;
+    }
+    this.recommendationsWhenDue();
+  }
+
+  private async postSnapshot(): Promise<void> {
+    const rangeDays = this.rangeDays;
+    try {
+      const data = await this.options.host.snapshot(rangeDays);
+      if (this.disposed || rangeDays !== this.rangeDays) {
+        this.snapshotAgain = !this.disposed;
+        return;
+      }
+      await this.post({ type: 'update', data });
+    } catch (error) {
+      this.options.log.error(`Dashboard: reading the ledger failed: ${errorText(error)}`);
+      await this.post({ type: 'error', message: `Could not read the ledger: ${errorText(error)}` });
+    }
+  }
+
+  private recommendationsWhenDue(): void {
+    if (this.disposed) return;
+    const now = this.options.now?.() ?? Date.now();
+    const interval = this.options.recommendationsIntervalMs ?? 60_000;
+    const due = this.lastRecommendationsAt + interval;
+    if (now >= due) {
+      void this.postRecommendations();
+    } else if (!this.recommendationsTimer) {
+      this.recommendationsTimer = setTimeout(() => {
+        this.recommendationsTimer = undefined;
+        void this.postRecommendations();
+      }, due - now);
+    }
+  }
+
+  private async postRecommendations(): Promise<void> {
+    if (this.recommendationsRunning) {
+      this.recommendationsAgain = true;
+      return;
+    }
+    this.recommendationsRunning = true;
+    try {
+      do {
+        this.recommendationsAgain = false;
+        const rangeDays = this.rangeDays;
+        this.lastRecommendationsAt = this.options.now?.() ?? Date.now();
+        if (this.recommendationsShown !== rangeDays) await this.post({ type: 'recommendations', rangeDays, state: 'loading' });
+        try {
+          const list = await this.options.host.recommendations(rangeDays);
+          if (this.disposed) return;
+          if (rangeDays !== this.rangeDays) {
+            this.recommendationsAgain = true;
+            continue;
+          }
+          this.recommendationList = list;
+          const items: RecommendationView[] = list.map(({ action: _action, ...view }) => view);
+          await this.post({ type: 'recommendations', rangeDays, state: 'ready', items });
+          this.recommendationsShown = rangeDays;
+        } catch (error) {
+          this.options.log.error(`Dashboard: computing recommendations failed: ${errorText(error)}`);
+          await this.post({ type: 'recommendations', rangeDays, state: 'error', message: errorText(error) });
+        }
+      } while (this.recommendationsAgain && !this.disposed);
+    } finally {
+      this.recommendationsRunning = false;
+    }
+  }
+
+  private async exportCosts(requestId: number, format: 'csv' | 'json'): Promise<void> {
+    try {
+      const written = await this.options.host.exportCosts(format, this.rangeDays);
+      await this.post({ type: 'reply', requestId, ok: written, ...(written ? {} : { message: 'Export cancelled.' }) });
+    } catch (error) {
+      this.options.log.error(`Dashboard: export failed: ${errorText(error)}`);
+      await this.post({ type: 'reply', requestId, ok: false, message: `Export failed: ${errorText(error)}` });
+    }
+  }
+
+  private async apply(requestId: number, id: string): Promise<void> {
+    const recommendation = this.recommendationList.find((r) => r.id === id);
+    if (!recommendation) {
+      this.options.log.warn(`Dashboard: no current recommendation has the id ${JSON.stringify(id.slice(0, 80))}`);
+      await this.post({ type: 'reply', requestId, ok: false, message: 'This recommendation no longer applies.' });
+      return;
+    }
+    try {
+      const applied = await this.options.host.applyRecommendation(recommendation);
+      await this.post({ type: 'reply', requestId, ok: applied, ...(applied ? {} : { message: 'Not applied.' }) });
+      if (applied) {
+        this.recommendationList = this.recommendationList.filter((r) => r !== recommendation);
+        void this.refresh(true);
+      }
+    } catch (error) {
+      this.options.log.error(`Dashboard: applying ${id} failed: ${errorText(error)}`);
+      await this.post({ type: 'reply', requestId, ok: false, message: `Could not apply it: ${errorText(error)}` });
+    }
+  }
+
+  private async loadDecisions(requestId: number, before: DecisionCursor): Promise<void> {
+    try {
+      const page = await this.options.host.decisions(before);
+      await this.post({ type: 'decisions', requestId, page });
+    } catch (error) {
+      this.options.log.error(`Dashboard: loading decisions failed: ${errorText(error)}`);
+      await this.post({ type: 'reply', requestId, ok: false, message: `Could not load more decisions: ${errorText(error)}` });
+    }
+  }
+
+  /** Posts unless disposed; a failed post (panel closing) is logged, never thrown. */
+  private async post(message: HostMessage): Promise<void> {
+    if (this.disposed || !this.ready) return;
+    try {
+      await this.options.post(message);
+    } catch (error) {
+      this.options.log.debug(`Dashboard: posting ${message.type} failed: ${errorText(error)}`);
+    }
+  }
+}

@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation } from '../../src/core/ledger/dashboard';
+import { dashboardSnapshot } from '../../src/core/ledger/dashboard';
+import { Emitter } from '../../src/core/util/emitter';
+import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
+import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
+import { createNonce, dashboardCsp, dashboardHtml } from '../../src/webview/dashboardHtml';
+import { DASHBOARD_PROTOCOL_VERSION, parseWebviewMessage } from '../../src/webview/protocol';
+import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
+import { dbWith, generateLedgerRecords } from '../support/ledgerFixtures';
+import { seededRandom } from '../support/seededRandom';
+
+const READY = { type: 'ready', protocol: DASHBOARD_PROTOCOL_VERSION } as const;
+
+describe('dashboard protocol: validation', () => {
+  it('accepts each well-formed message as it is', () => {
+    const valid: unknown[] = [
+      READY,
+      { ...READY, rangeDays: 90 },
+      { type: 'setRange', rangeDays: 7 },
+      { type: 'refresh' },
+      { type: 'export', requestId: 1, format: 'csv' },
+      { type: 'export', requestId: 0, format: 'json' },
+      { type: 'applyRecommendation', requestId: 2, id: 'cheaper-tier:explainer:openai' },
+      { type: 'loadDecisions', requestId: 3, before: { startedAt: 1_770_000_000_000, id: 'r42' } },
+      { type: 'runCommand', command: 'setApiKey' },
+      { type: 'rendered', ms: 12.5 },
+    ];
+    for (const message of valid) assert.deepEqual(parseWebviewMessage(message), { ok: true, message }, JSON.stringify(message));
+  });
+
+  it('rejects each malformed message with a reason', () => {
+    const cases: [unknown, RegExp][] = [
+      [null, /plain object/],
+      ['ready', /plain object/],
+      [[READY], /plain object/],
+      [{ type: 'ready' }, /missing protocol/],
+      [{ ...READY, protocol: 2 }, /protocol must be 1/],
+      [{ type: 'setRange', rangeDays: 14 }, /7, 30 or 90/],
+      [{ type: 'setRange', rangeDays: '30' }, /7, 30 or 90/],
+      [{ type: 'setRange', rangeDays: 30, extra: true }, /unexpected field "extra"/],
+      [{ type: 'export', requestId: -1, format: 'csv' }, /requestId/],
+      [{ type: 'export', requestId: 1.5, format: 'csv' }, /requestId/],
+      [{ type: 'export', requestId: 1, format: 'xlsx' }, /format/],
+      [{ type: 'applyRecommendation', requestId: 1, id: '' }, /id must be/],
+      [{ type: 'applyRecommendation', requestId: 1, id: 'x'.repeat(257) }, /id must be/],
+      [{ type: 'loadDecisions', requestId: 1, before: { startedAt: Number.NaN, id: 'a' } }, /startedAt/],
+      [{ type: 'loadDecisions', requestId: 1, before: { startedAt: 1, id: 'a', sql: 'x' } }, /exactly/],
+      [{ type: 'runCommand', command: 'workbench.action.terminal.new' }, /command must be one of/],
+      [{ type: 'rendered', ms: Number.POSITIVE_INFINITY }, /ms must be/],
+      [{ type: 'constructor' }, /unknown message type/],
+      [{ type: '__proto__' }, /unknown message type/],
+      [{ type: 7 }, /unknown message type number/],
+      [Object.create({ type: 'refresh' }), /plain object/],
+    ];
+    for (const [message, reason] of cases) {
+      const result = parseWebviewMessage(message);
+      assert.equal(result.ok, false, JSON.stringify(message));
+      assert.match((result as { reason: string }).reason, reason);
+    }
+    const getter = { get type(): string { throw new Error('boom'); } };
+    assert.equal(parseWebviewMessage(getter).ok, false);
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('trap'); } });
+    assert.equal(parseWebviewMessage(proxy).ok, false);
+  });
+});
+
+describe('dashboard html', () => {
+  it('allows only the nonce script, own styles and font, and nothing remote', () => {
+    const nonce = createNonce();
+    assert.match(nonce, /^[A-Za-z0-9+/]{22}==$/);
+    assert.notEqual(createNonce(), nonce);
+    const html = dashboardHtml({ cspSource: 'https://x.vscode-cdn.net', nonce, scriptUri: 'https://x.vscode-cdn.net/d.js', styleUri: 'https://x.vscode-cdn.net/d.css' });
+    assert.ok(html.includes(dashboardCsp('https://x.vscode-cdn.net', nonce)));
+    assert.match(dashboardCsp('S', 'N'), /^default-src 'none'; img-src S data:; style-src S; font-src S; script-src 'nonce-N'$/);
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.ok(html.includes(`<script nonce="${nonce}" src="https://x.vscode-cdn.net/d.js">`));
+    assert.doesNotMatch(html, /style="|onclick|unsafe-/);
+  });
+});
+
+interface FakeHost extends DashboardHost {
+  readonly changes: Emitter<DashboardChange>;
+  readonly calls: string[];
+  recommendationList: DashboardRecommendation[];
+  applyAnswer: boolean;
+}
+
+function fakeHost(data: (range: DashboardRange) => DashboardData): FakeHost {
+  const changes = new Emitter<DashboardChange>();
+  const calls: string[] = [];
+  const host: FakeHost = {
+    changes,
+    calls,
+    recommendationList: [],
+    applyAnswer: true,
+    onDidChange: changes.event,
+    snapshot: async (range) => {
+      calls.push(`snapshot ${range}`);
+      return data(range);
+    },
+    decisions: async (before) => {
+      calls.push(`decisions ${before.id}`);
+      return { decisions: [], more: false } satisfies DashboardDecisionPage;
+    },
+    recommendations: async (range) => {
+      calls.push(`recommendations ${range}`);
+      return host.recommendationList;
+    },
+    exportCosts: async (format, range) => {
+      calls.push(`export ${format} ${range}`);
+      return true;
+    },
+    applyRecommendation: async (rec) => {
+      calls.push(`apply ${rec.id}`);
+      return host.applyAnswer;
+    },
+  };
+  return host;
+}
+
+const quietLog = { trace(): void {}, debug(): void {}, info(): void {}, warn(): void {}, error(): void {} };
+
+async function settle(ms = 20): Promise<void> {
+  await sleep(ms);
+}
+
+describe('dashboard controller', () => {
+  let data: DashboardData;
+  before(async () => {
+    const now = Date.parse('2026-03-20T12:00:00Z');
+    const db = await dbWith([...generateLedgerRecords({ count: 200, from: now - 20 * 86_400_000, to: now, seed: 2 })]);
+    data = dashboardSnapshot(db, { onExceed: 'warn', timeZone: 'UTC', dailyUsd: 5 }, { now, rangeDays: 30 });
+  });
+
+  function setup(overrides: Partial<ConstructorParameters<typeof DashboardController>[0]> = {}): {
+    host: FakeHost;
+    posted: HostMessage[];
+    commands: DashboardCommand[];
+    controller: DashboardController;
+  } {
+    const host = fakeHost((rangeDays) => ({ ...data, rangeDays }));
+    const posted: HostMessage[] = [];
+    const commands: DashboardCommand[] = [];
+    const controller = new DashboardController({
+      host,
+      log: quietLog,
+      post: (message) => {
+        posted.push(JSON.parse(JSON.stringify(message)) as HostMessage);
+        return true;
+      },
+      runCommand: (command) => {
+        commands.push(command);
+      },
+      debounceMs: 5,
+      ...overrides,
+    });
+    return { host, posted, commands, controller };
+  }
+
+  it('posts nothing before ready, then a snapshot and the recommendations of the restored range', async () => {
+    const { host, posted, controller } = setup();
+    host.changes.fire('ledger');
+    await settle();
+    assert.equal(posted.length, 0);
+    controller.receive({ ...READY, rangeDays: 7 });
+    await settle();
+    assert.deepEqual(posted.map((m) => [m.type, 'state' in m ? m.state : undefined]), [
+      ['update', undefined],
+      ['recommendations', 'loading'],
+      ['recommendations', 'ready'],
+    ]);
+    assert.equal((posted[0] as { data: DashboardData }).data.rangeDays, 7);
+    assert.equal(controller.range, 7);
+    controller.dispose();
+  });
+
+  it('updates live after a recorded request (debounced), and waits while hidden', async () => {
+    let visible = true;
+    const { host, posted, controller } = setup({ isVisible: () => visible, recommendationsIntervalMs: 60_000 });
+    controller.receive(READY);
+    await settle();
+    posted.length = 0;
+    host.changes.fire('ledger');
+    host.changes.fire('ledger');
+    host.changes.fire('ledger');
+    await settle();
+    assert.deepEqual(posted.map((m) => m.type), ['update'], 'one update for a burst; recommendations wait a minute');
+    visible = false;
+    posted.length = 0;
+    host.changes.fire('ledger');
+    await settle();
+    assert.equal(posted.length, 0);
+    visible = true;
+    controller.visibilityChanged(true);
+    await settle();
+    assert.deepEqual(posted.map((m) => m.type), ['update']);
+    posted.length = 0;
+    host.changes.fire('config');
+    await settle();
+    assert.deepEqual(posted.map((m) => m.type), ['update', 'recommendations'], 'a settings change recomputes them at once');
+    controller.dispose();
+    host.changes.fire('ledger');
+    await settle();
+    assert.equal(host.changes.listenerCount, 0);
+  });
+
+  it('answers export, load-more and apply by request id; applies only a recommendation it computed', async () => {
+    const { host, posted, commands, controller } = setup();
+    host.recommendationList = [{
+      id: 'cheaper-tier:explainer:openai', kind: 'cheaper-tier', title: 't', detail: 'd', savingsUsd: 1.5, savedMs: 0,
+      action: { type: 'reassign', agent: 'explainer', chain: ['openai', 'local'] }, changes: { explainer: ['openai', 'local'] },
+    }];
+    controller.receive(READY);
+    await settle();
+    posted.length = 0;
+    controller.receive({ type: 'export', requestId: 4, format: 'json' });
+    controller.receive({ type: 'loadDecisions', requestId: 5, before: { startedAt: 1, id: 'r1' } });
+    controller.receive({ type: 'applyRecommendation', requestId: 6, id: 'cheaper-tier:reviewer:deepseek' });
+    controller.receive({ type: 'runCommand', command: 'openSettings' });
+    await settle();
+    const answers = posted.filter((m): m is Extract<HostMessage, { requestId: number }> => m.type === 'reply' || m.type === 'decisions');
+    assert.deepEqual(answers.sort((a, b) => a.requestId - b.requestId), [
+      { type: 'reply', requestId: 4, ok: true },
+      { type: 'decisions', requestId: 5, page: { decisions: [], more: false } },
+      { type: 'reply', requestId: 6, ok: false, message: 'This recommendation no longer applies.' },
+    ]);
+    assert.deepEqual(commands, ['openSettings']);
+    host.applyAnswer = false;
+    controller.receive({ type: 'applyRecommendation', requestId: 7, id: 'cheaper-tier:explainer:openai' });
+    await settle();
+    assert.deepEqual(posted.at(-1), { type: 'reply', requestId: 7, ok: false, message: 'Not applied.' });
+    host.applyAnswer = true;
+    controller.receive({ type: 'applyRecommendation', requestId: 8, id: 'cheaper-tier:explainer:openai' });
+    await settle();
+    assert.ok(posted.some((m) => m.type === 'reply' && m.requestId === 8 && m.ok));
+    assert.deepEqual(host.calls.filter((c) => c.startsWith('apply') || c.startsWith('export')), [
+      'export json 30',
+      'apply cheaper-tier:explainer:openai',
+      'apply cheaper-tier:explainer:openai',
+    ]);
+    const recommendations = posted.filter((m) => m.type === 'recommendations' && m.state === 'ready');
+    assert.ok(recommendations.length >= 1);
+    assert.equal('action' in ((recommendations[0] as unknown as { items: object[] }).items[0] ?? {}), false, 'the webview never gets the action object');
+    controller.dispose();
+  });
+
+  it('survives 1,000 malformed messages: ignores them all, then still answers a valid one', async () => {
+    const warnings: string[] = [];
+    const { host, posted, controller } = setup({ log: { ...quietLog, warn: (line: string) => warnings.push(line) } });
+    controller.receive(READY);
+    await settle();
+    posted.length = 0;
+    const calls = host.calls.length;
+    const next = seededRandom(1000);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const junk = (): unknown => pick<() => unknown>([
+      () => null, () => undefined, () => next(), () => 'ready', () => [READY], () => true, () => Symbol('x'),
+      () => ({}), () => ({ type: null }), () => ({ type: pick(['setRange', 'export', 'loadDecisions']) }),
+      () => ({ type: 'setRange', rangeDays: pick([0, -7, 7.5, '7', null, 1e309, Number.NaN, [], {}]) }),
+      () => ({ type: 'export', requestId: pick([-1, 0.5, 'a', null, 2 ** 60]), format: 'csv' }),
+      () => ({ type: 'export', requestId: 1, format: pick(['CSV', 'xml', '', null, 1]) }),
+      () => ({ type: 'applyRecommendation', requestId: 1, id: pick(['', 'x'.repeat(300), 42, null, {}]) }),
+      () => ({ type: 'loadDecisions', requestId: 1, before: pick([null, 'r1', { startedAt: 'x', id: 'a' }, { id: 'a' }, []]) }),
+      () => ({ type: 'runCommand', command: pick(['rm -rf /', 'workbench.action.reloadWindow', '', null]) }),
+      () => ({ type: 'rendered', ms: pick([-1, Number.NaN, 'fast', null]) }),
+      () => ({ ...READY, protocol: pick([0, 2, '1', null]) }),
+      () => ({ type: 'refresh', extra: next() }),
+      () => ({ type: String.fromCharCode(Math.floor(next() * 0xffff)).repeat(1 + Math.floor(next() * 5000)) }),
+      () => ({ type: 'ready', protocol: 1, rangeDays: 30, __proto__: { polluted: true } }),
+      () => JSON.parse('{"type":"refresh","__proto__":{"x":1}}') as unknown,
+      () => new Date(),
+      () => new Map([['type', 'refresh']]),
+      () => Object.create(null) as unknown,
+      () => new Proxy({ type: 'refresh' }, { get: () => { throw new Error('trap'); } }),
+      () => { const o: Record<string, unknown> = { type: 'setRange' }; o['rangeDays'] = o; return o; },
+    ])();
+    let count = 0;
+    for (let i = 0; i < 1000; i += 1) {
+      assert.doesNotThrow(() => controller.receive(junk()));
+      count += 1;
+    }
+    await settle();
+    assert.equal(count, 1000);
+    assert.equal(controller.rejectedMessages, 1000);
+    assert.equal(host.calls.length, calls, 'no host call for any of them');
+    assert.equal(posted.length, 0, 'nothing posted for any of them');
+    assert.equal(warnings.length, 5, 'the first few are warnings, the rest debug lines');
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    controller.receive({ type: 'export', requestId: 99, format: 'csv' });
+    await settle();
+    assert.deepEqual(posted, [{ type: 'reply', requestId: 99, ok: true }]);
+    controller.dispose();
+  });
+
+  it('says so in the page when the ledger cannot be read, and keeps going', async () => {
+    const { host, posted, controller } = setup();
+    let fail = true;
+    const snapshot = host.snapshot;
+    host.snapshot = async (range) => {
+      if (fail) throw new Error('database is locked');
+      return snapshot(range);
+    };
+    controller.receive(READY);
+    await settle();
+    assert.deepEqual(posted[0], { type: 'error', message: 'Could not read the ledger: database is locked' });
+    fail = false;
+    controller.receive({ type: 'refresh' });
+    await settle();
+    assert.ok(posted.some((m) => m.type === 'update'));
+    controller.dispose();
+  });
+});
