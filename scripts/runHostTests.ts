@@ -68,6 +68,12 @@ const workbenchNoise = [
   /^\[Service Worker\]/,
   /^ChatSessionStore:/,
   /^\[lifecycle\]/,
+  // Workspace trust is on and tests run: the workbench refuses the trust dialog (expected; see the header).
+  /^DialogService: refused to show dialog in tests\. Contents: Do you trust the authors/,
+  // code-server ships the built-in TypeScript extension without tsserver.js; opening a .ts sample makes it complain.
+  /^rejected promise not handled within 1 second: Error: Could not find bundled tsserver\.js/,
+  /^stack trace: Error: Could not find bundled tsserver\.js/,
+  /^An unknown error occurred\. Please consult the log for more details\./,
 ];
 
 interface Options {
