@@ -34,7 +34,9 @@ export function describeHealth(snapshot: BreakerSnapshot | undefined): ProviderH
   const why = snapshot.openedBecause ?? snapshot.lastError?.message;
   switch (snapshot.state) {
     case 'healthy':
-      return { state: 'healthy', label: 'healthy' };
+      // Planning creates a breaker for every provider it considers, so "healthy" alone would claim requests that
+      // were never sent to this provider.
+      return { state: 'healthy', label: snapshot.recentRequests === 0 && !snapshot.lastError ? 'healthy (no recent requests)' : 'healthy' };
     case 'cooling_down':
       return { state: 'cooling_down', label: `cooling down${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}) };
     case 'open':
