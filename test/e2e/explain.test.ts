@@ -6,40 +6,13 @@
  * the environment, so every provider is usable without storing a key first (storing one is setApiKey.test.ts).
  */
 import * as assert from 'node:assert/strict';
-import { E2ESession } from './harness';
-
-// Python rather than TypeScript: code-server's built-in TypeScript extension lacks its tsserver in our install and
-// says so in a notification, which would only clutter the screenshots.
-const INVOICE_PY = `from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Line:
-    sku: str
-    quantity: int
-    unit_cents: int
-
-
-def invoice_total(lines: list[Line], vat_rate: float) -> int:
-    """The total of an invoice in cents, with a volume discount and VAT."""
-    net = 0
-    for line in lines:
-        if line.quantity <= 0:
-            continue
-        discount = 0.1 if line.quantity >= 100 else 0.05 if line.quantity >= 10 else 0
-        net += round(line.quantity * line.unit_cents * (1 - discount))
-    return round(net * (1 + vat_rate))
-`;
+import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
+import { E2ESession, escapeRegExp, squash } from './harness';
 
 /** What the fake answers, recognisable on screen and distinct from the fakes' default text. */
 const ANSWER =
   'EXPLAINED-BY-FAKE: invoice_total sums each line net of a volume discount (5% from 10 units, 10% from 100), ' +
   'skips empty lines, then adds VAT and rounds to whole cents.';
-
-/** Text as one line: the editor wraps long lines, the notification splits message and source. */
-function squash(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
 describe('Model Router: Explain, from the command palette on a selection', () => {
   let vs: E2ESession;
@@ -47,7 +20,7 @@ describe('Model Router: Explain, from the command palette on a selection', () =>
   before(async () => {
     vs = await E2ESession.start({
       env: { MODEL_ROUTER_DEMO: '1' },
-      workspaceFiles: { 'billing/invoice.py': INVOICE_PY },
+      workspaceFiles: { [INVOICE_PATH]: INVOICE_PY },
     });
     await vs.recordNotifications();
   });
@@ -57,8 +30,8 @@ describe('Model Router: Explain, from the command palette on a selection', () =>
   });
 
   it('opens a real file of the workspace and selects a function', async () => {
-    await vs.openFile('billing/invoice.py');
-    await vs.selectLines(11, 19);
+    await vs.openFile(INVOICE_PATH);
+    await vs.selectLines(...INVOICE_TOTAL_LINES);
     await vs.screenshot('invoice.py with invoice_total selected');
   });
 
@@ -95,8 +68,8 @@ describe('Model Router: Explain, from the command palette on a selection', () =>
     const history = await vs.notificationHistory();
     const plan = history.find((text) => text.startsWith('Model Router: Explain: ') && text.includes('complexity'));
     assert.ok(plan, `a progress message showed the plan; seen: ${JSON.stringify(history)}`);
-    assert.match(plan, new RegExp(`^Model Router: Explain: local/${escape(request.model!)} · complexity \\d+/10 · light tier · est\\. \\$0 · 9 lines`));
-    assert.match(progressShown, new RegExp(`Model Router: Explain: local/${escape(request.model!)} · complexity \\d+/10 · light tier · est\\. \\$0`), 'the screenshot shows the plan');
+    assert.match(plan, new RegExp(`^Model Router: Explain: local/${escapeRegExp(request.model!)} · complexity \\d+/10 · light tier · est\\. \\$0 · 9 lines`));
+    assert.match(progressShown, new RegExp(`Model Router: Explain: local/${escapeRegExp(request.model!)} · complexity \\d+/10 · light tier · est\\. \\$0`), 'the screenshot shows the plan');
     assert.ok(!history.some((text) => text.includes('sending…')), 'the plan was not replaced by "sending…" for the first attempt');
     assert.match(progressShown, /Cancel/, 'the progress notification can be cancelled');
 
@@ -104,11 +77,7 @@ describe('Model Router: Explain, from the command palette on a selection', () =>
     assert.doesNotMatch(partial, /rounds to whole cents\./, `a partial answer was on screen: ${partial}`);
     assert.match(done, /^# Explain `billing\/invoice\.py:11-19` /);
     assert.ok(done.includes(squash(ANSWER)), `the whole answer is in the document: ${done}`);
-    assert.match(done, new RegExp(`\\*local/${escape(request.model!)} · [\\d,]+ → [\\d,]+ tokens · \\$0 · [\\d.]+ s\\*`));
+    assert.match(done, new RegExp(`\\*local/${escapeRegExp(request.model!)} · [\\d,]+ → [\\d,]+ tokens · \\$0 · [\\d.]+ s\\*`));
     assert.equal(await vs.page.locator('.notifications-toasts .notification-toast').count(), 0, 'the progress notification is gone');
   });
 });
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -536,6 +536,27 @@ export class E2ESession {
     return sidebar;
   }
 
+  /**
+   * Drags the sidebar's edge so that it is `width` pixels wide (tree descriptions such as "key set · healthy" are cut
+   * off at the default width, and screenshots should show them).
+   */
+  async setSidebarWidth(width: number): Promise<void> {
+    const sidebar = this.page.locator('.part.sidebar');
+    const box = await sidebar.boundingBox();
+    if (!box) throw new Error('the sidebar is not visible');
+    const x = box.x + box.width;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+    await poll(
+      async () => Math.abs(((await sidebar.boundingBox())?.width ?? 0) - width) < 24,
+      STEP_TIMEOUT_MS,
+      async () => `the sidebar is ${(await sidebar.boundingBox())?.width}px wide, not ${width}px`,
+    );
+  }
+
   /** The rows of the custom tree views in the sidebar. */
   treeRows(): Locator {
     return this.page.locator('.part.sidebar .customview-tree .monaco-list-row');
@@ -578,17 +599,18 @@ export class E2ESession {
   }
 
   /** Waits until the tree in `view` has an item with this label whose description matches; returns the item. */
-  async waitForTreeItem(view: string, label: string, description: RegExp = /.*/, timeout = STEP_TIMEOUT_MS): Promise<TreeItemText> {
+  async waitForTreeItem(view: string, label: string | RegExp, description: RegExp = /.*/, timeout = STEP_TIMEOUT_MS): Promise<TreeItemText> {
     let found: TreeItemText | undefined;
     let items: TreeItemText[] = [];
+    const labelMatches = (text: string): boolean => (typeof label === 'string' ? text === label : label.test(text));
     await poll(
       async () => {
         items = await this.treeItems(view);
-        found = items.find((item) => item.label === label && description.test(item.description));
+        found = items.find((item) => labelMatches(item.label) && description.test(item.description));
         return found !== undefined;
       },
       timeout,
-      () => `the ${view} view has no item "${label}" described as ${description}; it shows: ${JSON.stringify(items)}`,
+      () => `the ${view} view has no item "${String(label)}" described as ${description}; it shows: ${JSON.stringify(items)}`,
     );
     return found!;
   }
@@ -669,10 +691,19 @@ export class E2ESession {
     const setting = this.settingRow(key);
     const row = setting.locator(`.setting-list-widget .setting-list-row[data-index="${index}"]`);
     await row.waitFor({ timeout: STEP_TIMEOUT_MS });
-    await row.hover();
-    await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click();
     const editRow = setting.locator('.setting-list-edit-row');
-    await editRow.waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The first click on "Edit Item" after the Settings editor opens is sometimes lost (its hover tooltip is still
+    // appearing); click again until the row turns into the edit row.
+    await poll(
+      async () => {
+        await row.hover();
+        await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click({ timeout: 2_000 });
+        await editRow.waitFor({ timeout: 1_000 });
+        return true;
+      },
+      STEP_TIMEOUT_MS,
+      () => `"Edit Item" on ${key}[${index}] did not open the edit row`,
+    );
     await editRow.locator('select.monaco-select-box').click();
     const dropdown = this.page.locator('.monaco-select-box-dropdown-container');
     const options_ = dropdown.locator('.monaco-list-row');
@@ -824,12 +855,18 @@ export async function poll(
   }
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 function cssString(text: string): string {
   return text.replace(/["\\]/g, '\\$&');
+}
+
+/** Text as one line: the editor wraps long lines, a notification splits message, source and buttons. */
+export function squash(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** `text` as a literal inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A tree item as the sidebar shows it. */
