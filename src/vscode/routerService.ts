@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { AlertMemory } from '../core/routing/budget';
+import type { KeyStatus } from '../core/routing/keyPool';
 import type { Router } from '../core/routing/router';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
@@ -16,6 +17,8 @@ import type { Log } from './log';
 export class RouterService extends Disposable {
   private instance: Promise<Router> | undefined;
   private built: Router | undefined;
+  /** Providers whose key pool changes (429 penalties, rejected keys) already fire {@link onDidChangeHealth}. */
+  private readonly watchedPools = new Set<string>();
   private readonly healthChanged = this._register(new vscode.EventEmitter<void>());
   /** A circuit opened, closed or started cooling down; a key was penalised or reset. */
   readonly onDidChangeHealth = this.healthChanged.event;
@@ -40,6 +43,21 @@ export class RouterService extends Disposable {
   router(): Promise<Router> {
     this.instance ??= this.build();
     return this.instance;
+  }
+
+  /**
+   * The keys of a provider as the router sees them (rejected by the provider, waiting out a 429), or none before the
+   * router is built. From the first call on, changes to them fire {@link onDidChangeHealth}.
+   */
+  keyStatuses(providerId: string): readonly KeyStatus[] {
+    const router = this.built;
+    if (!router) return [];
+    const pool = router.pool(providerId);
+    if (!this.watchedPools.has(providerId)) {
+      this.watchedPools.add(providerId);
+      this._register(pool.onDidChange(() => this.healthChanged.fire()));
+    }
+    return pool.snapshot();
   }
 
   /** "Reset Provider Health": closes breakers and forgets rate-limit penalties (all providers when none is named). */

@@ -9,6 +9,7 @@ import type { AgentConfig, Config, ProviderConfig, Tier } from '../core/config/t
 import { TIERS } from '../core/config/types';
 import { PeriodCalendar } from '../core/routing/budget';
 import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
+import type { KeyStatus } from '../core/routing/keyPool';
 import { formatUsd } from '../core/util/format';
 import { ContextKey } from './commandIds';
 import type { ConfigService } from './configService';
@@ -26,7 +27,13 @@ export function chainRole(index: number, length: number): string {
   return CHAIN_ROLES[index] ?? `fallback ${index - 2}`;
 }
 
-export type ProviderHealth = { readonly state: 'healthy' | 'cooling_down' | 'open' | 'half_open' | 'unknown'; readonly label: string; readonly detail?: string };
+export type ProviderHealth = {
+  readonly state: 'healthy' | 'cooling_down' | 'open' | 'half_open' | 'rejected' | 'unknown';
+  readonly label: string;
+  readonly detail?: string;
+  /** When the state ends by itself (cooldown over, 429 penalty served): the tree refreshes then. */
+  readonly until?: number;
+};
 
 export function describeHealth(snapshot: BreakerSnapshot | undefined): ProviderHealth {
   if (!snapshot) return { state: 'unknown', label: 'healthy (no requests yet)' };
@@ -38,12 +45,34 @@ export function describeHealth(snapshot: BreakerSnapshot | undefined): ProviderH
       // were never sent to this provider.
       return { state: 'healthy', label: snapshot.recentRequests === 0 && !snapshot.lastError ? 'healthy (no recent requests)' : 'healthy' };
     case 'cooling_down':
-      return { state: 'cooling_down', label: `cooling down${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}) };
+      return { state: 'cooling_down', label: `cooling down${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}), ...(snapshot.until ? { until: snapshot.until } : {}) };
     case 'open':
-      return { state: 'open', label: `circuit open${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}) };
+      return { state: 'open', label: `circuit open${until ? ` until ${until}` : ''}`, ...(why ? { detail: why } : {}), ...(snapshot.until ? { until: snapshot.until } : {}) };
     case 'half_open':
       return { state: 'half_open', label: 'half-open: next request probes', ...(why ? { detail: why } : {}) };
   }
+}
+
+/** One key as its pool sees it: rejected by the provider (401/403) or waiting out a 429; undefined when usable. */
+export function describeKey(status: KeyStatus | undefined, now: number): ProviderHealth | undefined {
+  if (!status) return undefined;
+  if (status.authFailed) return { state: 'rejected', label: 'rejected by the provider', detail: 'Set API Key stores a new key' };
+  const until = status.limits.penalizedUntil;
+  if (until !== undefined && until > now) return { state: 'cooling_down', label: `rate-limited until ${new Date(until).toLocaleTimeString()}`, detail: 'the provider answered 429', until };
+  return undefined;
+}
+
+/**
+ * A provider whose breaker is closed can still be unusable through its keys: every stored key rejected, or every
+ * stored key that is not rejected waiting out a 429. Undefined when some stored key is usable.
+ */
+export function describeKeys(statuses: readonly KeyStatus[], keysSet: readonly string[], now: number): ProviderHealth | undefined {
+  const stored = keysSet.map((id) => describeKey(statuses.find((s) => s.keyId === id), now));
+  if (stored.length === 0 || stored.some((health) => health === undefined)) return undefined;
+  const waiting = stored.filter((health) => health!.state === 'cooling_down').map((health) => health!.until!);
+  if (waiting.length === 0) return { state: 'rejected', label: stored.length === 1 ? 'key rejected by the provider' : 'every key rejected by the provider', detail: 'Set API Key stores a new key' };
+  const until = Math.min(...waiting);
+  return { state: 'cooling_down', label: `cooling down until ${new Date(until).toLocaleTimeString()}`, detail: 'rate-limited: the provider answered 429', until };
 }
 
 type ProviderNode =
@@ -81,9 +110,13 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
       const children: ProviderNode[] = [{ kind: 'models', provider: node.provider }];
       if (node.provider.requiresKey) {
         const router = this.routerService.current;
+        const statuses = this.routerService.keyStatuses(node.provider.id);
+        const now = Date.now();
         for (const key of node.provider.keys) {
           const snapshot = router?.breakers.entries().find((e) => e.providerId === node.provider.id && e.keyId === key.id)?.breaker.snapshot();
-          children.push({ kind: 'key', provider: node.provider, keyId: key.id, set: node.keysSet.includes(key.id), health: describeHealth(snapshot), tiers: key.tiers ?? [] });
+          const breaker = describeHealth(snapshot);
+          const health = breaker.state === 'healthy' || breaker.state === 'unknown' ? (describeKey(statuses.find((s) => s.keyId === key.id), now) ?? breaker) : breaker;
+          children.push({ kind: 'key', provider: node.provider, keyId: key.id, set: node.keysSet.includes(key.id), health, tiers: key.tiers ?? [] });
         }
       }
       return children;
@@ -106,10 +139,31 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         if (keysSet.length > 0) anyKey = true;
       }
       const snapshot = router?.breakers.entries().find((e) => e.providerId === provider.id && e.keyId === undefined)?.breaker.snapshot();
-      nodes.push({ kind: 'provider', provider, keysSet, health: describeHealth(snapshot), todayUsd: spend?.get(provider.id) });
+      let health = describeHealth(snapshot);
+      if ((health.state === 'healthy' || health.state === 'unknown') && provider.requiresKey) {
+        health = describeKeys(this.routerService.keyStatuses(provider.id), keysSet, Date.now()) ?? health;
+      }
+      nodes.push({ kind: 'provider', provider, keysSet, health, todayUsd: spend?.get(provider.id) });
     }
     void vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
+    this.refreshAt(nodes.map((node) => (node.kind === 'provider' ? node.health.until : undefined)));
     return nodes;
+  }
+
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  /** Cooldowns and 429 penalties end without any event: refresh when the earliest shown one ends. */
+  private refreshAt(times: readonly (number | undefined)[]): void {
+    const next = Math.min(...times.filter((t): t is number => t !== undefined && t > Date.now()));
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    if (!Number.isFinite(next) || this.isDisposed) return;
+    this.refreshTimer = setTimeout(() => this.refresh(), Math.min(next - Date.now() + 250, 2 ** 31 - 1));
+  }
+
+  override dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    super.dispose();
   }
 
   /** Today's spend per provider, when the ledger is open (the tree does not open it). */
@@ -177,7 +231,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
 
 function healthIcon(health: ProviderHealth, keyMissing: boolean, enabled: boolean): vscode.ThemeIcon {
   if (!enabled) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-  if (health.state === 'open') return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  if (health.state === 'open' || health.state === 'rejected') return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
   if (health.state === 'cooling_down' || health.state === 'half_open') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('testing.iconQueued'));
   if (keyMissing) return new vscode.ThemeIcon('key', new vscode.ThemeColor('disabledForeground'));
   return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
