@@ -1,0 +1,99 @@
+/**
+ * A person without any key (no demo mode: the placeholder keys in the environment are not used) opens the Model
+ * Router container and sees every hosted provider "key missing", stores a key through "Model Router: Set API Key"
+ * (quick pick of the provider, then a password input box), and sees the provider turn "key set"; the key then
+ * reaches the provider (Test Connection, offered by the "stored" notification). The key is never on screen.
+ */
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { E2ESession } from './harness';
+
+describe('Model Router: Set API Key, from the command palette into the Providers tree', () => {
+  let vs: E2ESession;
+  const key = `sk-ant-e2e-${randomBytes(16).toString('hex')}`;
+
+  before(async () => {
+    vs = await E2ESession.start();
+    await vs.recordNotifications();
+    await vs.forbidText(key);
+  });
+
+  after(async () => {
+    await vs?.stop();
+  });
+
+  it('starts with every hosted provider "key missing" (the environment\'s placeholder keys do not count)', async () => {
+    const env = await vs.waitForExtensionHostEnv();
+    assert.equal(env['MODEL_ROUTER_DEMO'], undefined, 'not in demo mode');
+    assert.ok(env['ANTHROPIC_API_KEY'], 'a placeholder key is in the environment');
+    await vs.openViewContainer('Model Router');
+    await vs.waitForTreeItem('Providers', 'Local model');
+    await vs.setSidebarWidth(560);
+    const providers = (await vs.treeItems('Providers')).map(({ label, description }) => ({ label, description }));
+    assert.deepEqual(providers, [
+      { label: 'Anthropic', description: 'key missing · healthy (no requests yet)' },
+      { label: 'OpenAI', description: 'key missing · healthy (no requests yet)' },
+      { label: 'Gemini', description: 'key missing · healthy (no requests yet)' },
+      { label: 'DeepSeek', description: 'key missing · healthy (no requests yet)' },
+      { label: 'Local model', description: 'no key needed · healthy (no requests yet)' },
+    ]);
+    await vs.screenshot('Providers with every key missing');
+  });
+
+  it('KNOWN BUG: the welcome content offering "Set API Key" is not shown, because the Providers tree is never empty', async () => {
+    // package.json's viewsWelcome for modelRouter.providers ("No provider has an API key yet." + [Set API Key]) has
+    // `when: !modelRouter.anyKey`, but VS Code renders a view's welcome content only while its tree has no items, and
+    // the Providers tree always lists the built-in providers. When this is fixed, this test must change: expect the
+    // welcome content here (and the "Set API Key" button in it to start the same flow as the palette).
+    const pane = vs.viewPane('Providers');
+    assert.equal(await vs.treeItems('Providers').then((items) => items.length), 5, 'the tree has items');
+    assert.equal(await vs.welcomeView('Providers').count(), 0, 'no welcome content is rendered');
+    assert.doesNotMatch(await pane.innerText(), /No provider has an API key yet/);
+  });
+
+  it('stores a key through the palette: quick pick of the provider, then a password input box', async () => {
+    await vs.runCommand('Model Router: Set API Key');
+    assert.equal(await vs.quickInputTitle(), 'Model Router: Set API Key');
+    const items = await vs.quickPickItems();
+    assert.deepEqual(
+      items.map((item) => item.label),
+      ['Anthropic', 'OpenAI', 'Gemini', 'DeepSeek'],
+      'the hosted providers (the local server takes no key)',
+    );
+    await vs.pickQuickItem('Anthropic', { screenshot: 'Set API Key asks which provider' });
+
+    await vs.typeIntoInputBox(key, {
+      title: 'Model Router: Anthropic API key',
+      password: true,
+      screenshot: 'the key typed into a password input box',
+    });
+    await vs.waitForNotification(/Model Router: Anthropic key stored\./);
+    const anthropic = await vs.waitForTreeItem('Providers', 'Anthropic', /^key set · /);
+    assert.equal(anthropic.description, 'key set · healthy (no requests yet)');
+    for (const label of ['OpenAI', 'Gemini', 'DeepSeek']) {
+      assert.match((await vs.waitForTreeItem('Providers', label)).description, /^key missing · /, `${label} still has no key`);
+    }
+    await vs.expandTreeItem('Providers', 'Anthropic');
+    await vs.waitForTreeItem('Providers', 'key "default"', /^set$/);
+    await vs.screenshot('Anthropic turned key set in the Providers tree');
+  });
+
+  it('sends the stored key to the provider: Test Connection from the "stored" notification', async () => {
+    const fakes = vs.fakes!;
+    const before = fakes.anthropic.requests.length;
+    const stored = await vs.waitForNotification(/Model Router: Anthropic key stored\./);
+    await vs.clickNotificationButton(stored, 'Test Connection');
+    const answered = await vs.waitForNotification(/Model Router: Anthropic answered in /);
+    assert.match(await answered.innerText(), /answered in [\d.]+ (ms|s) \(\d+ models\)/);
+    await vs.screenshot('Test Connection answered with the stored key');
+    const sent = fakes.anthropic.requests.slice(before);
+    assert.ok(sent.length > 0, 'Test Connection reached the Anthropic fake');
+    for (const request of sent) {
+      // This SDK sends an API key as "Authorization: Bearer"; the fake reads the key wherever Anthropic accepts it.
+      const presented = fakes.anthropic.protocol.presentedKey(request);
+      assert.ok(presented === key, `${request.method} ${request.path} carries the typed key (headers: ${Object.keys(request.headers).join(', ')})`);
+    }
+    assert.deepEqual(await vs.forbiddenTextSightings(), [], 'the key never appeared in the page');
+    assert.ok(vs.screenshotTextChecks >= 4, 'every screenshot was checked for the key');
+  });
+});
