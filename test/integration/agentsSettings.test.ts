@@ -1,7 +1,7 @@
 /** The Agents tree follows the settings: a chain changed through the configuration API shows at once. */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { extensionApi, treeItem, waitForTree } from './support/extension';
+import { extensionApi, fakesOrSkip, treeItem, waitForTree } from './support/extension';
 
 describe('Agents tree and settings', function () {
   this.timeout(30_000);
@@ -31,5 +31,17 @@ describe('Agents tree and settings', function () {
 
     await vscode.workspace.getConfiguration('modelRouter').update('agents.implementer', undefined, vscode.ConfigurationTarget.Global);
     await waitForTree(api, (s) => treeItem(s.agents, 'agent:implementer')?.description === defaultChain, 'the default chain is back once the setting is removed');
+  });
+
+  it('Reassign Agent… (quick picks, as from the tree item) writes the setting and the tree follows', async function () {
+    const c = fakesOrSkip(this);
+    const api = await extensionApi();
+    const reassigning = vscode.commands.executeCommand<boolean>('modelRouter.reassignAgent', 'implementer');
+    await c.answerQuickInput({ title: 'implementer: primary provider', value: 'DeepSeek' });
+    await c.answerQuickInput({ title: 'implementer: secondary provider', value: 'Anthropic' });
+    await c.answerQuickInput({ title: 'implementer: tertiary provider', value: 'Done' });
+    assert.equal(await reassigning, true);
+    assert.deepEqual(vscode.workspace.getConfiguration('modelRouter').get('agents.implementer'), ['deepseek', 'anthropic']);
+    await waitForTree(api, (s) => treeItem(s.agents, 'agent:implementer')?.description === 'deepseek → anthropic', 'the implementer shows deepseek → anthropic');
   });
 });

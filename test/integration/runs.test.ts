@@ -123,4 +123,44 @@ describe('Commands on a selection, against the simulated providers', function ()
     await waitFor(() => document.getText() === fileText, () => `one Undo did not restore the file:\n${document.getText()}`);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
+
+  it('Ask…: the typed question goes to the model with the selection, and the answer opens as a document', async () => {
+    const code = 'export const cache = new Map<string, number>();\n';
+    await openSample('ask-sample.ts', code, code);
+    const nonce = `answered-${Date.now()}`;
+    await everyFakeAnswers(c, `No, a Map is not shared between workers (${nonce}).`);
+    const before = await api.ledgerCount();
+    const asking = vscode.commands.executeCommand('modelRouter.ask');
+    await c.answerQuickInput({ title: 'Model Router: Ask', value: 'Is this cache shared between workers?' });
+    await asking;
+    const run = api.lastRun();
+    assert.equal(run?.decision.outcome, 'answered', run?.decision.error?.message);
+    assert.equal(run.decision.task, 'ask');
+    assert.equal(await api.ledgerCount(), before + 1);
+    const fake = FAKE_OF[run.decision.chosen!.provider]!;
+    const body = JSON.stringify((await c.modelRequests(fake))[0]?.body);
+    assert.ok(body.includes('Is this cache shared between workers?'), 'the question was sent');
+    assert.ok(body.includes('new Map<string, number>()'), 'the selection was sent with it');
+    const answer = await vscode.workspace.openTextDocument(run.document!);
+    await waitFor(() => answer.getText().includes(nonce), () => `answer document:\n${answer.getText()}`);
+  });
+
+  it('Retry with a Stronger Model sends the same selection one tier up', async () => {
+    const code = 'export function square(n: number): number {\n  return n * n;\n}\n';
+    await openSample('retry-sample.ts', code, code);
+    await everyFakeAnswers(c, 'It squares n.');
+    await vscode.commands.executeCommand('modelRouter.explain');
+    const first = api.lastRun();
+    assert.equal(first?.decision.outcome, 'answered');
+    const tiers = ['light', 'medium', 'heavy'];
+    await c.reset();
+    await everyFakeAnswers(c, 'It multiplies n by itself.');
+    await vscode.commands.executeCommand('modelRouter.retryStronger');
+    const second = api.lastRun();
+    assert.notEqual(second, first, 'a second run happened');
+    assert.equal(second?.decision.outcome, 'answered', second?.decision.error?.message);
+    assert.equal(tiers.indexOf(second.decision.tier), Math.min(2, tiers.indexOf(first.decision.tier) + 1), `tier ${first.decision.tier} → ${second.decision.tier}`);
+    const fake = FAKE_OF[second.decision.chosen!.provider]!;
+    assert.ok(JSON.stringify((await c.modelRequests(fake))[0]?.body).includes('return n * n;'), 'the same selection was sent again');
+  });
 });
