@@ -80,6 +80,23 @@ const productTargets = [
     // The ledger's sql.js needs its WebAssembly file next to the bundle (the CLI passes it as wasmPath).
     copySqlWasm: true,
   },
+  // The cost dashboard's webview: a browser bundle (IIFE, Chart.js inside) and its styles with the codicon font, all in
+  // media/dist/, the panel's only localResourceRoot (shipped through `!media/**` in .vscodeignore). No CDN.
+  {
+    name: 'dashboard webview',
+    options: {
+      entryPoints: ['media/dashboard/dashboard.ts', 'media/dashboard/dashboard.css'],
+      outdir: 'media/dist',
+      format: 'iife',
+      platform: 'browser',
+      // VS Code 1.100 runs webviews in Chromium 132 (Electron 34).
+      target: 'chrome120',
+      loader: { '.ttf': 'file' },
+      assetNames: '[name]',
+      // Inline maps in development: no stale .map file can be left next to a production build.
+      sourcemap: production ? false : 'inline',
+    },
+  },
 ];
 
 /** Copies node_modules/sql.js/dist/sql-wasm.wasm into the build's outdir after every successful build. */

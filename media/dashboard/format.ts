@@ -1,0 +1,143 @@
+/**
+ * How the dashboard writes numbers, money, times and durations. Pure functions (no DOM): the page uses them to draw
+ * and the tests use them to compute what the page must show from the ledger's own queries.
+ */
+
+const LOCALE = 'en-US';
+const grouped = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+const cents = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/**
+ * USD: cents from $0.10 up ($1,234.56, $0.42), two significant digits below ($0.042, $0.0042, $0.00042) so a tiny
+ * request never reads $0.00, "<$0.000001" for anything smaller but not zero, "$0.00" for zero.
+ */
+export function formatUsd(usd: number): string {
+  if (!Number.isFinite(usd)) return '—';
+  const sign = usd < 0 ? '-' : '';
+  const value = Math.abs(usd);
+  if (value === 0) return '$0.00';
+  if (value >= 0.1) return `${sign}$${cents.format(value)}`;
+  if (value < 0.000001) return `${sign}<$0.000001`;
+  const digits = Math.min(8, 1 - Math.floor(Math.log10(value)));
+  const text = value.toFixed(digits);
+  // Rounding can carry into a new digit (0.0995 -> 0.100): drop the zero it leaves at the end.
+  return `${sign}$${Number(text) >= 0.1 ? cents.format(Number(text)) : text}`;
+}
+
+/** A count with thousands separators: 12,345. */
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? grouped.format(n) : '—';
+}
+
+/** Tokens, compact: 980, 12.3k, 4.56M, 1.2B. */
+export function formatTokens(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  const abs = Math.abs(n);
+  const scaled = (value: number, suffix: string): string =>
+    `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)}${suffix}`;
+  if (abs < 1000) return grouped.format(n);
+  if (abs < 1e6) return scaled(n / 1e3, 'k');
+  if (abs < 1e9) return scaled(n / 1e6, 'M');
+  return scaled(n / 1e9, 'B');
+}
+
+/** A share 0..1 as a percent: 97.3% (one decimal below 100, none at 100 and above), 0%. */
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '—';
+  const percent = fraction * 100;
+  if (percent === 0) return '0%';
+  if (percent >= 100) return `${Math.round(percent)}%`;
+  return `${(Math.floor(percent * 10) / 10).toFixed(1)}%`;
+}
+
+/**
+ * The latency histogram's grid (same as `latencyBinMs` in the ledger schema): two significant digits, whole
+ * milliseconds below 100 ms.
+ */
+export function latencyGrid(ms: number): number {
+  const v = ms > 0 ? ms : 0;
+  const grid = v < 100 ? 1 : v < 1_000 ? 10 : v < 10_000 ? 100 : v < 100_000 ? 1_000 : v < 1_000_000 ? 10_000 : 100_000;
+  return Math.floor(v / grid + 0.5) * grid;
+}
+
+/** A latency on the histogram's grid: 87 ms, 850 ms, 1.2 s, 16 s, 250 s. Null (no sample) is a dash. */
+export function formatLatency(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  const v = latencyGrid(ms);
+  if (v < 1000) return `${v} ms`;
+  if (v < 10_000) return `${Math.floor(v / 1000)}.${Math.round((v % 1000) / 100)} s`;
+  return `${Math.round(v / 1000)} s`;
+}
+
+/** A latency of one request, as measured: 412 ms, 3.84 s, 42.1 s. */
+export function formatMs(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Waiting saved or lost: 38 s, 4.2 min, 1.3 h. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+function cachedFormat(timeZone: string, options: Intl.DateTimeFormatOptions, key: string): Intl.DateTimeFormat {
+  const id = `${key}|${timeZone}`;
+  let format = dayFormats.get(id);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat(LOCALE, { ...options, timeZone });
+    } catch {
+      format = new Intl.DateTimeFormat(LOCALE, options);
+    }
+    dayFormats.set(id, format);
+  }
+  return format;
+}
+
+/** "YYYY-MM-DD" -> "Mar 9" (the calendar day itself; no zone arithmetic). */
+export function formatDayKey(key: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
+  if (!match) return key;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 12));
+  return cachedFormat('UTC', { month: 'short', day: 'numeric' }, 'day').format(date);
+}
+
+/** "YYYY-MM" -> "March 2026". */
+export function formatMonthKey(key: string): string {
+  const match = /^(\d{4})-(\d{2})$/.exec(key);
+  if (!match) return key;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 15));
+  return cachedFormat('UTC', { month: 'long', year: 'numeric' }, 'month').format(date);
+}
+
+/** A decision's time in the zone: "14:32:05" on the day of `now`, else "Mar 9, 14:32". */
+export function formatTime(at: number, timeZone: string, now: number): string {
+  const day = cachedFormat(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }, 'ymd');
+  if (day.format(at) === day.format(now)) {
+    return cachedFormat(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }, 'hms').format(at);
+  }
+  return cachedFormat(timeZone, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'mdhm').format(at);
+}
+
+/** The full date and time, for a tooltip: "2026-03-09 14:32:05 (America/New_York)". */
+export function formatTimestamp(at: number, timeZone: string): string {
+  const parts = cachedFormat(
+    timeZone,
+    { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
+    'full',
+  ).formatToParts(at);
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} (${timeZone})`;
+}
+
+/** "modelRouter.writeTests" -> "writeTests"; a task when there is no command. */
+export function commandLabel(command: string | null, task: string): string {
+  if (!command) return task;
+  return command.startsWith('modelRouter.') ? command.slice('modelRouter.'.length) : command;
+}
