@@ -79,7 +79,10 @@ export class RouterService extends Disposable {
       const who = change.keyId ? `${change.providerId} (key ${change.keyId})` : change.providerId;
       const why = change.snapshot.openedBecause ? ` because ${change.snapshot.openedBecause}` : '';
       const until = change.snapshot.until ? ` until ${new Date(change.snapshot.until).toLocaleTimeString()}` : '';
-      this.log.info(`Health of ${who}: ${change.previous} → ${change.snapshot.state}${why}${until}.`);
+      // The breakers also report changes within a state (a failure counted, a reset); only a new state is news.
+      const line = `Health of ${who}: ${change.previous} → ${change.snapshot.state}${why}${until}.`;
+      if (change.previous !== change.snapshot.state) this.log.info(line);
+      else this.log.trace(line);
       this.healthChanged.fire();
     });
     router.budget.onAlert((alert) => {
