@@ -32,6 +32,13 @@ export class RouterService extends Disposable {
   ) {
     super();
     this._register(configService.onDidChange((state) => this.built?.setConfig(state.config)));
+    // A replaced key that had been rejected is usable again at once (the tree stops saying "key rejected").
+    this._register(
+      keys.onDidChange(() => {
+        const router = this.built;
+        if (router) void router.keysChanged().then(() => this.healthChanged.fire(), (error: unknown) => this.log.error(String(error)));
+      }),
+    );
     this._register({ dispose: () => this.built?.dispose() });
   }
 

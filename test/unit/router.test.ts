@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { InMemorySpend } from '../../src/core/routing/budget';
@@ -387,5 +388,25 @@ agents:
     assert.equal(decision.outcome, 'aborted');
     assert.equal(openai.modelRequests.length, 0);
     await anthropic.waitForClose(0, 2000);
+  });
+});
+
+describe('router: a replaced key', () => {
+  it('keysChanged() revives a key that failed authentication as soon as its secret changes', async () => {
+    const config = resolveConfig({ workspaceTrusted: false }).config;
+    let secret = 'sk-old-0000000000';
+    const router = new Router(config, { keys: { get: () => secret } });
+    const pool = router.pool('anthropic');
+    await router.keysChanged();
+    // The provider rejected the old secret.
+    const print = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
+    pool.markAuthFailed('default', print(secret));
+    assert.equal(pool.snapshot().find((k) => k.keyId === 'default')?.authFailed, true);
+    await router.keysChanged();
+    assert.equal(pool.snapshot().find((k) => k.keyId === 'default')?.authFailed, true, 'same secret: still rejected');
+    secret = 'sk-new-1111111111';
+    await router.keysChanged();
+    assert.equal(pool.snapshot().find((k) => k.keyId === 'default')?.authFailed, false, 'a new secret revives the key');
+    router.dispose();
   });
 });

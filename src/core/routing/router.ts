@@ -170,6 +170,17 @@ export class Router {
     return pool;
   }
 
+  /**
+   * The key source changed (a key stored or removed): re-reads the secrets of the providers whose pools exist, so a key
+   * that failed authentication and was replaced shows as usable at once, not only at the next request.
+   */
+  async keysChanged(): Promise<void> {
+    for (const id of this.pools.keys()) {
+      const provider = this.config.providers[id];
+      if (provider) await this.refreshKeys(provider, new Map());
+    }
+  }
+
   /** Manual "Reset Provider Health": closes the provider's breakers and forgets 429 penalties. */
   resetHealth(providerId?: string): void {
     for (const entry of this.breakers.entries()) {
