@@ -293,7 +293,12 @@ export class E2ESession {
       await this.screenshot(options.screenshot);
     }
     await this.page.keyboard.press('Enter');
-    await this.quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    // The palette closes; a command that asks something at once reuses the widget for its own quick pick or box.
+    await poll(
+      async () => !(await this.quickInput.isVisible()) || !(await input.inputValue()).startsWith('>'),
+      STEP_TIMEOUT_MS,
+      () => `the palette did not close after running "${label}"`,
+    );
   }
 
   /** Closes the palette, a menu or a notification that has focus. */
@@ -333,6 +338,8 @@ export class E2ESession {
       if (w.__mrNotifications) return;
       const seen: string[] = [];
       w.__mrNotifications = seen;
+      // Each notification item's last recorded text: a text is recorded again when a later notification repeats it.
+      const last = new WeakMap<Element, string>();
       const collect = (): void => {
         document.querySelectorAll('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').forEach((item) => {
           const message = item.querySelector('.notification-list-item-message')?.textContent ?? '';
@@ -341,7 +348,10 @@ export class E2ESession {
             .map((b) => b.textContent ?? '')
             .filter((t) => t !== '');
           const text = [message, source, buttons.length > 0 ? `[${buttons.join('] [')}]` : ''].filter((t) => t !== '').join(' ');
-          if (text !== '' && seen[seen.length - 1] !== text && !seen.includes(text)) seen.push(text);
+          if (text !== '' && last.get(item) !== text) {
+            last.set(item, text);
+            seen.push(text);
+          }
         });
       };
       new MutationObserver(collect).observe(document.body, { subtree: true, childList: true, characterData: true });
@@ -349,21 +359,25 @@ export class E2ESession {
     });
   }
 
-  /** Every distinct notification text seen since {@link recordNotifications} ("message source [Button] [Button]"). */
-  async notificationHistory(): Promise<string[]> {
-    return this.page.evaluate(() => [...((window as unknown as { __mrNotifications?: string[] }).__mrNotifications ?? [])]);
+  /**
+   * Every notification text seen since {@link recordNotifications} ("message Source: … [Button] [Button]"), in order;
+   * a progress notification adds one entry per message. `since`: skip that many entries (a mark taken earlier).
+   */
+  async notificationHistory(since = 0): Promise<string[]> {
+    const all = await this.page.evaluate(() => [...((window as unknown as { __mrNotifications?: string[] }).__mrNotifications ?? [])]);
+    return all.slice(since);
   }
 
-  /** Waits until a recorded notification text matches `pattern` and returns it. */
-  async waitForNotificationHistory(pattern: RegExp, timeout = STEP_TIMEOUT_MS): Promise<string> {
+  /** Waits until a notification text recorded after `since` entries matches `pattern` and returns it. */
+  async waitForNotificationHistory(pattern: RegExp, timeout = STEP_TIMEOUT_MS, since = 0): Promise<string> {
     let found = '';
     await poll(
       async () => {
-        found = (await this.notificationHistory()).find((text) => pattern.test(text)) ?? '';
+        found = (await this.notificationHistory(since)).find((text) => pattern.test(text)) ?? '';
         return found !== '';
       },
       timeout,
-      async () => `no notification matching ${pattern}; seen: ${JSON.stringify(await this.notificationHistory())}`,
+      async () => `no notification matching ${pattern}; seen: ${JSON.stringify(await this.notificationHistory(since))}`,
     );
     return found;
   }
