@@ -1,6 +1,7 @@
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
+import { dashboardBench } from './dashboard.bench';
 import { extensionBench } from './extension.bench';
 import { ledgerQueriesBench } from './ledgerQueries.bench';
 import { ledgerStoreBench } from './ledgerStore.bench';
@@ -20,6 +21,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'ledger', run: ledgerQueriesBench },
   { name: 'ledger', run: ledgerStoreBench },
   { name: 'extension', run: extensionBench },
+  { name: 'dashboard', run: dashboardBench },
 ];
 
 async function main(): Promise<void> {

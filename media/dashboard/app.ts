@@ -649,7 +649,7 @@ export class DashboardApp {
           'tr',
           { class: ['decision', open && 'open'], attrs: { 'data-testid': 'decision-row', 'data-id': decision.id } },
           h('td', { class: 'expander' }, toggle),
-          h('td', { attrs: { title: formatTimestamp(decision.startedAt, data.timeZone), 'data-testid': 'time' } }, time),
+          h('td', { class: 'time', attrs: { title: formatTimestamp(decision.startedAt, data.timeZone), 'data-testid': 'time' } }, time),
           h('td', { attrs: { 'data-testid': 'command' } }, commandLabel(decision.command, decision.task), h('span', { class: 'muted' }, ` · ${decision.agent}`)),
           h(
             'td',

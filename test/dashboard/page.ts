@@ -76,6 +76,10 @@ export interface DashboardPage {
   readonly toPage: HostMessage[];
   /** CSP violations and page errors seen so far. */
   readonly problems: string[];
+  /** performance.now() in Node when the page was asked to load, and when each `rendered` arrived. */
+  readonly timeline: { readonly opened: number; readonly rendered: number[] };
+  /** When the page drew each update, in ms since its navigation started (the page's clock; benchmarks). */
+  paintTimes(): Promise<number[]>;
   readonly controller: DashboardController;
   setTheme(kind: ThemeKind): Promise<void>;
   /** Waits until the page reported drawing `count` updates in all. */
@@ -133,8 +137,14 @@ function initScript(arg: { vars: Record<string, string>; bodyClass: string; stat
   document.addEventListener('securitypolicyviolation', (event) => {
     (w['__cspViolations'] as string[]).push(`${event.violatedDirective} ${event.blockedURI}`);
   });
+  // When the page drew each update, on the page's own clock (ms since navigation start): a busy Node host cannot
+  // delay these stamps.
+  w['__renderedAt'] = [];
   w['acquireVsCodeApi'] = () => ({
-    postMessage: (message: unknown) => (w['__toHost'] as (m: unknown) => void)(JSON.parse(JSON.stringify(message))),
+    postMessage: (message: unknown) => {
+      if ((message as { type?: unknown }).type === 'rendered') (w['__renderedAt'] as number[]).push(performance.now());
+      (w['__toHost'] as (m: unknown) => void)(JSON.parse(JSON.stringify(message)));
+    },
     getState: () => state,
     setState: (next: unknown) => {
       state = next;
@@ -180,6 +190,7 @@ export async function openDashboardPage(options: OpenOptions): Promise<Dashboard
   const fromPage: WebviewMessage[] = [];
   const toPage: HostMessage[] = [];
   const problems: string[] = [];
+  const timeline = { opened: 0, rendered: [] as number[] };
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -198,6 +209,7 @@ export async function openDashboardPage(options: OpenOptions): Promise<Dashboard
   });
   await page.exposeFunction('__toHost', (message: unknown) => {
     fromPage.push(message as WebviewMessage);
+    if ((message as { type?: unknown }).type === 'rendered') timeline.rendered.push(performance.now());
     controller.receive(message);
     for (const wake of waiters.splice(0)) wake();
   });
@@ -205,6 +217,7 @@ export async function openDashboardPage(options: OpenOptions): Promise<Dashboard
   // tsx compiles the functions below with esbuild's keepNames, which calls a __name helper the page does not have.
   await page.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((target) => target);' });
   await page.addInitScript(initScript, { vars: { ...theme.vars }, bodyClass: theme.bodyClass, state: options.state ?? null });
+  timeline.opened = performance.now();
   await page.goto(origin);
 
   const dashboard: DashboardPage = {
@@ -212,6 +225,7 @@ export async function openDashboardPage(options: OpenOptions): Promise<Dashboard
     fromPage,
     toPage,
     problems,
+    timeline,
     controller,
     async setTheme(kind: ThemeKind): Promise<void> {
       const next = THEMES[kind];
@@ -233,6 +247,9 @@ export async function openDashboardPage(options: OpenOptions): Promise<Dashboard
           setTimeout(resolve, 100);
         });
       }
+    },
+    async paintTimes(): Promise<number[]> {
+      return page.evaluate(() => (window as unknown as { __renderedAt: number[] }).__renderedAt);
     },
     async screenshot(name: string): Promise<string> {
       fs.mkdirSync(SCREENSHOTS, { recursive: true });

@@ -116,6 +116,7 @@ export const THEMES: Readonly<Record<ThemeKind, { readonly bodyClass: string; re
       '--vscode-panel-border': '#6fc3df',
       '--vscode-editorGroup-border': '#6fc3df',
       '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
       '--vscode-focusBorder': '#f38518',
       '--vscode-textLink-foreground': '#21a6ff',
       '--vscode-button-background': '#000000',
