@@ -12,7 +12,6 @@
  * command URIs, every message validated.
  */
 import * as vscode from 'vscode';
-import { isDashboardRange } from '../../core/ledger/dashboard';
 import type { DashboardRange } from '../../core/ledger/dashboard';
 import { createNonce, dashboardHtml } from '../../webview/dashboardHtml';
 import type { DashboardCommand } from '../../webview/protocol';
@@ -39,10 +38,11 @@ export function dashboardWebviewOptions(extensionUri: vscode.Uri): vscode.Webvie
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: [distUri(extensionUri)] };
 }
 
+/** The range a restored page saved, if it is one (the state comes from the webview: untrusted). */
 function rangeOfState(state: unknown): DashboardRange | undefined {
   if (typeof state !== 'object' || state === null) return undefined;
   const range = (state as { rangeDays?: unknown }).rangeDays;
-  return isDashboardRange(range) ? range : undefined;
+  return range === 7 || range === 30 || range === 90 ? range : undefined;
 }
 
 async function runDashboardCommand(command: DashboardCommand): Promise<void> {
