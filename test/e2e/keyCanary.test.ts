@@ -111,7 +111,7 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
    * Runs the provider's command on the selection and waits until the run is over: the answer's footer, or the error
    * notification matching `failure`. Returns what was shown. Then resets provider health (failures open circuits).
    */
-  async function run(provider: Hosted, steps: FakeStep[], failure?: RegExp): Promise<string> {
+  async function run(provider: Hosted, steps: FakeStep[], failure?: { shown: RegExp; what: string }): Promise<string> {
     fake(provider).enqueue(...steps);
     const mark = (await vs.notificationHistory()).length;
     await vs.openFile(INVOICE_PATH);
@@ -124,10 +124,10 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
     if (!failure) {
       shown = squash(await vs.waitForEditorText(COMMANDS[provider].document, /tokens\s+·/, 30_000));
     } else {
-      shown = await vs.waitForNotificationHistory(failure, 30_000, mark);
-      await vs.waitForNotification(failure); // on screen, faded in, for the screenshot
+      shown = await vs.waitForNotificationHistory(failure.shown, 30_000, mark);
+      await vs.waitForNotification(failure.shown); // on screen, faded in, for the screenshot
     }
-    await vs.screenshot(`${provider} ${failure ? 'failed' : 'answered'}`);
+    await vs.screenshot(`${provider} ${failure ? `error shown: ${failure.what}` : 'answered'}`);
     assert.equal(fake(provider).pending, 0, 'every scripted answer was used');
     await vs.clearNotifications();
     await vs.runCommand('Model Router: Reset Provider Health');
@@ -142,14 +142,14 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
       const answered = await run(provider, [{ text: `A SIMULATED ${provider} answer.` }]);
       assert.match(answered, new RegExp(`A SIMULATED ${provider} answer\\.`));
       const shown = [answered];
-      shown.push(await run(provider, [{ error: 'server' }, { error: 'server' }], FAILURES[provider].server));
+      shown.push(await run(provider, [{ error: 'server' }, { error: 'server' }], { shown: FAILURES[provider].server, what: '500 twice' }));
       // Retry-after 2 minutes, beyond the router's 60 s cap: no retry, the user is told at once. (A short retry-after
       // would be retried after exactly that delay, which the key's own 429 penalty can still refuse by a millisecond.)
-      shown.push(await run(provider, [{ error: 'rate_limit', retryAfterSeconds: 120 }], FAILURES[provider].rate_limit));
+      shown.push(await run(provider, [{ error: 'rate_limit', retryAfterSeconds: 120 }], { shown: FAILURES[provider].rate_limit, what: '429' }));
       // A real wrong-key answer: the fake checks the key and answers as the provider does (OpenAI quotes it masked).
       fake(provider).expectedKey = `sk-other-${randomBytes(8).toString('hex')}`;
       try {
-        shown.push(await run(provider, [{}], FAILURES[provider].auth));
+        shown.push(await run(provider, [{}], { shown: FAILURES[provider].auth, what: 'key rejected' }));
       } finally {
         fake(provider).expectedKey = undefined;
       }
