@@ -23,3 +23,5 @@ export { toLedgerRecord } from './core/ledger/record';
 export { latestDecisions, breakdown, modelStats, spendByDay } from './core/ledger/queries';
 export { costsReport } from './core/ledger/export';
 export { recommendations, applyRecommendationAction } from './core/ledger/recommendations';
+export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
+export { emptyLedgerDatabase } from './core/ledger/schema';

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { ViewId } from './commandIds';
 import { ConfigService } from './configService';
+import { DashboardPanel, registerDashboardSerializer } from './dashboard/dashboardPanel';
+import { LedgerDashboardHost } from './dashboardHost';
 import { KeyStore } from './keys';
 import { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
@@ -51,6 +53,7 @@ export class Container extends Disposable {
   public readonly statusBar: StatusBar;
   public readonly providersTree: ProvidersTree;
   public readonly agentsTree: AgentsTree;
+  public readonly dashboardHost: LedgerDashboardHost;
 
   private constructor(private readonly context: vscode.ExtensionContext) {
     super();
@@ -67,6 +70,9 @@ export class Container extends Disposable {
     this.agentsTree = this._register(new AgentsTree(this.configService));
     this._register(vscode.window.createTreeView(ViewId.providers, { treeDataProvider: this.providersTree, showCollapseAll: true }));
     this._register(vscode.window.createTreeView(ViewId.agents, { treeDataProvider: this.agentsTree, showCollapseAll: true }));
+    this.dashboardHost = this._register(new LedgerDashboardHost(this.configService, this.ledger, this.log));
+    this._register(registerDashboardSerializer(context.extensionUri, this.dashboardHost, this.log));
+    this._register({ dispose: () => DashboardPanel.current?.dispose() });
   }
 
   public get extensionUri(): vscode.Uri {
@@ -79,9 +85,8 @@ export class Container extends Disposable {
     void this.statusBar.update(true);
   }
 
-  public async openDashboard(): Promise<void> {
-    await this.ledger.store();
-    void vscode.window.showInformationMessage('Model Router: the cost dashboard arrives with issue 7.');
+  public openDashboard(): DashboardPanel {
+    return DashboardPanel.createOrShow(this.context.extensionUri, this.dashboardHost, this.log);
   }
 
   public override dispose(): void {

@@ -200,7 +200,8 @@ describe('manifest (package.json contributes)', () => {
     assert.ok(welcome!.contents.includes(`(command:${CommandId.setApiKey})`));
     assert.ok(welcome!.contents.includes(`(command:${CommandId.importKeysFromEnv})`));
     assert.match(welcome!.contents, /secret storage/);
-    assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
+    // Startup for the status bar's spend; the dashboard's view type so a panel restored after a reload finds its serializer.
+    assert.deepEqual(manifest.activationEvents, ['onStartupFinished', 'onWebviewPanel:modelRouter.dashboard']);
   });
 
   it('validates the YAML config files with the shipped schema', () => {

@@ -5,6 +5,8 @@
  */
 import type { Database } from 'sql.js';
 import type { LedgerRecord } from './record';
+import { loadSqlJs } from './sqlite';
+import type { SqlJsOptions } from './sqlite';
 
 /**
  * Rollup bucket width: 15 minutes. Every time zone's offset is a multiple of 15 minutes, so a day or month in any
@@ -379,4 +381,12 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
     latencyDaily?.free();
   }
   return inserted;
+}
+
+/** An empty in-memory ledger at the current schema (the dashboard's empty state when no ledger can be opened). */
+export async function emptyLedgerDatabase(options: SqlJsOptions = {}): Promise<Database> {
+  const sql = await loadSqlJs(options);
+  const db = new sql.Database();
+  migrate(db);
+  return db;
 }

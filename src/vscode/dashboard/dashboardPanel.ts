@@ -18,7 +18,7 @@ import type { DashboardCommand } from '../../webview/protocol';
 import { CommandId } from '../commandIds';
 import { Disposable } from '../lifecycle';
 import { DashboardController } from './dashboardController';
-import type { DashboardHost } from './dashboardController';
+import type { DashboardHost, DashboardLog } from './dashboardController';
 
 /** The panel's view type: the serializer's key (keep in sync with an `onWebviewPanel:` activation event, if any). */
 export const DASHBOARD_VIEW_TYPE = 'modelRouter.dashboard';
@@ -64,7 +64,7 @@ export class DashboardPanel extends Disposable {
   static #current: DashboardPanel | undefined;
 
   /** Reveals the open dashboard, or opens one beside the active editor group. */
-  public static createOrShow(extensionUri: vscode.Uri, host: DashboardHost, log: vscode.LogOutputChannel): DashboardPanel {
+  public static createOrShow(extensionUri: vscode.Uri, host: DashboardHost, log: DashboardLog): DashboardPanel {
     const current = DashboardPanel.#current;
     if (current) {
       current.panel.reveal();
@@ -82,7 +82,7 @@ export class DashboardPanel extends Disposable {
     panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     host: DashboardHost,
-    log: vscode.LogOutputChannel,
+    log: DashboardLog,
     state: unknown,
   ): DashboardPanel {
     DashboardPanel.#current?.dispose();
@@ -100,7 +100,7 @@ export class DashboardPanel extends Disposable {
     public readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     host: DashboardHost,
-    log: vscode.LogOutputChannel,
+    log: DashboardLog,
     rangeDays: DashboardRange | undefined,
   ) {
     super();
@@ -146,7 +146,7 @@ export class DashboardPanel extends Disposable {
 export function registerDashboardSerializer(
   extensionUri: vscode.Uri,
   host: DashboardHost,
-  log: vscode.LogOutputChannel,
+  log: DashboardLog,
 ): vscode.Disposable {
   return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
