@@ -706,31 +706,34 @@ export class E2ESession {
     const row = setting.locator(`.setting-list-widget .setting-list-row[data-index="${index}"]`);
     await row.waitFor({ timeout: STEP_TIMEOUT_MS });
     const editRow = setting.locator('.setting-list-edit-row');
-    // The first click on "Edit Item" after the Settings editor opens is sometimes lost (its hover tooltip is still
-    // appearing); click again until the row turns into the edit row.
+    const dropdown = this.page.locator('.monaco-select-box-dropdown-container');
+    const choices = dropdown.locator('.monaco-list-row');
+    // The Settings editor re-renders its rows now and then (e.g. when it finishes indexing right after opening): the
+    // first click on "Edit Item" can be lost to its hover, the select can be replaced while being clicked. Redo the
+    // step that was lost until the dropdown is open.
     await poll(
       async () => {
-        await row.hover();
-        await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click({ timeout: 2_000 });
-        await editRow.waitFor({ timeout: 1_000 });
+        if (!(await editRow.isVisible())) {
+          await row.hover();
+          await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click({ timeout: 2_000 });
+          await editRow.waitFor({ timeout: 2_000 });
+        }
+        await editRow.locator('select.monaco-select-box').click({ timeout: 3_000 });
+        await choices.first().waitFor({ timeout: 2_000 });
         return true;
       },
-      STEP_TIMEOUT_MS,
-      () => `"Edit Item" on ${key}[${index}] did not open the edit row`,
+      STEP_TIMEOUT_MS * 2,
+      () => `could not open the dropdown of ${key}[${index}]`,
     );
-    await editRow.locator('select.monaco-select-box').click();
-    const dropdown = this.page.locator('.monaco-select-box-dropdown-container');
-    const options_ = dropdown.locator('.monaco-list-row');
-    await options_.first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    const offered = (await options_.allInnerTexts()).map((text) => text.trim());
+    const offered = (await choices.allInnerTexts()).map((text) => text.trim());
     if (options.screenshot) {
       await this.screenshot(options.screenshot);
     }
-    const option = options_.filter({ hasText: new RegExp(`^\\s*${escapeRegExp(value)}\\s*$`) }).first();
-    if ((await option.count()) === 0) {
+    const choice = choices.filter({ hasText: new RegExp(`^\\s*${escapeRegExp(value)}\\s*$`) }).first();
+    if ((await choice.count()) === 0) {
       throw new Error(`the dropdown of ${key}[${index}] does not offer "${value}"; it offers ${JSON.stringify(offered)}`);
     }
-    await option.click();
+    await choice.click();
     await editRow.locator('.setting-list-ok-button').click();
     await poll(
       async () => (await this.settingListValues(key))[index] === value,
