@@ -240,6 +240,19 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
     for (const needle of needles) assert.deepEqual(filesContaining(vs.globalStorageDir, needle), [], `the ledger holds ${redact(needle)}`);
   });
 
+  it('shows no canary in the Providers tree\'s tooltips (health with the last error)', async () => {
+    for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
+      const row = vs.viewTreeRows('Providers').filter({ has: vs.page.locator('.label-name', { hasText: new RegExp(`^${LABELS[provider]}$`) }) });
+      await row.hover();
+      const hover = vs.page.locator('.monaco-hover').filter({ hasText: `${LABELS[provider]} (${provider}` });
+      await hover.waitFor({ timeout: 10_000 });
+      assert.match(await hover.innerText(), /Health: /);
+      await vs.screenshot(`${provider} tooltip in the Providers tree`);
+      await vs.page.mouse.move(700, 450);
+      await hover.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    }
+  });
+
   it('showed no canary on screen (at any screenshot, or in the DOM at any time) or in any notification', async () => {
     const history = await vs.notificationHistory();
     assert.ok(history.filter((text) => /^Model Router: Every candidate failed\./.test(text)).length >= 9, 'the failures were shown');
@@ -247,7 +260,7 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
       assert.ok(!history.some((text) => text.includes(needle)), `a notification showed ${redact(needle)}`);
     }
     assert.deepEqual(await vs.forbiddenTextSightings(), [], 'the DOM never held a canary');
-    assert.ok(vs.screenshotTextChecks >= 18, `every screenshot's text was checked (${vs.screenshotTextChecks})`);
+    assert.ok(vs.screenshotTextChecks >= 21, `every screenshot's text was checked (${vs.screenshotTextChecks})`);
     assert.match(await vs.visibleText(), /Model Router/, 'the checked text is the window\'s text');
   });
 
