@@ -735,8 +735,20 @@ export class E2ESession {
     }
     await choice.click();
     await editRow.locator('.setting-list-ok-button').click();
+    // The Settings editor postpones re-rendering a setting while a control of it has focus (the list keeps it after
+    // OK), so the old value can stay on screen for good: after a moment, move the focus to the search box, as a
+    // person moving on would, which lets it render.
+    const okAt = Date.now();
+    let focusMoved = false;
     await poll(
-      async () => (await this.settingListValues(key))[index] === value,
+      async () => {
+        if ((await this.settingListValues(key))[index] === value) return true;
+        if (!focusMoved && Date.now() - okAt > 2_000) {
+          focusMoved = true;
+          await this.page.locator('.settings-editor .settings-header .suggest-input-container .monaco-editor textarea').focus();
+        }
+        return false;
+      },
       STEP_TIMEOUT_MS,
       async () => `${key}[${index}] does not show "${value}": ${JSON.stringify(await this.settingListValues(key))}`,
     );
