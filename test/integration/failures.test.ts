@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control } from './support/control';
-import { extensionApi, fakesOrSkip, importEnvironmentKeys, openSample, waitFor } from './support/extension';
+import { againstSimulatedProviders, openSample, waitFor } from './support/extension';
 
 const CODE = 'export function clamp(value: number, low: number, high: number): number {\n  return Math.min(Math.max(value, low), high);\n}\n';
 
@@ -16,9 +16,7 @@ describe('Runs that do not go to plan', function () {
   let api: ModelRouterApi;
 
   before(async function () {
-    c = fakesOrSkip(this);
-    api = await extensionApi();
-    await importEnvironmentKeys();
+    ({ c, api } = await againstSimulatedProviders(this));
   });
 
   beforeEach(async () => {

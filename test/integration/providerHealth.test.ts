@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control } from './support/control';
-import { extensionApi, fakesOrSkip, importEnvironmentKeys, openSample, treeItem, waitForTree } from './support/extension';
+import { againstSimulatedProviders, openSample, treeItem, waitForTree } from './support/extension';
 
 describe('Providers tree and provider faults', function () {
   this.timeout(60_000);
@@ -14,9 +14,7 @@ describe('Providers tree and provider faults', function () {
   let api: ModelRouterApi;
 
   before(async function () {
-    c = fakesOrSkip(this);
-    api = await extensionApi();
-    await importEnvironmentKeys();
+    ({ c, api } = await againstSimulatedProviders(this));
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control, FakeName } from './support/control';
-import { extensionApi, fakesOrSkip, importEnvironmentKeys, openSample, waitFor } from './support/extension';
+import { againstSimulatedProviders, openSample, waitFor } from './support/extension';
 
 /** Which fake serves a provider: the OpenAI-compatible fake stands in for DeepSeek and the local server too. */
 const FAKE_OF: Readonly<Record<string, FakeName>> = { anthropic: 'anthropic', openai: 'openai', deepseek: 'openai', local: 'openai', gemini: 'gemini' };
@@ -23,9 +23,7 @@ describe('Commands on a selection, against the simulated providers', function ()
   let api: ModelRouterApi;
 
   before(async function () {
-    c = fakesOrSkip(this);
-    api = await extensionApi();
-    await importEnvironmentKeys();
+    ({ c, api } = await againstSimulatedProviders(this));
   });
 
   beforeEach(async () => {

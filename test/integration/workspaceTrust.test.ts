@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 import type { ModelRouterApi } from '../../src/extension';
 import { FAKE_KEYS } from '../fakes/fakeProviders';
 import type { Control } from './support/control';
-import { extensionApi, fakesOrSkip, importEnvironmentKeys, openSample, treeItem, waitFor, waitForTree } from './support/extension';
+import { againstSimulatedProviders, openSample, treeItem, waitFor, waitForTree } from './support/extension';
 import { WORKSPACE_ANTHROPIC_MODEL } from './support/protocol';
 
 describe('Workspace trust and the workspace config file', function () {
@@ -26,9 +26,7 @@ describe('Workspace trust and the workspace config file', function () {
   let api: ModelRouterApi;
 
   before(async function () {
-    c = fakesOrSkip(this);
-    api = await extensionApi();
-    await importEnvironmentKeys();
+    ({ c, api } = await againstSimulatedProviders(this));
     await vscode.commands.executeCommand('modelRouter.resetHealth', 'anthropic');
   });
 

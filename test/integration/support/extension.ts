@@ -95,3 +95,14 @@ export async function waitForTree(api: ModelRouterApi, check: (snapshot: TreeSna
 export async function importEnvironmentKeys(): Promise<void> {
   await vscode.commands.executeCommand('modelRouter.importKeysFromEnv');
 }
+
+/**
+ * A suite against the simulated providers, from its `before` hook: the fakes' control client (the suite skips without
+ * one), the extension's API, and the runner's placeholder keys imported into SecretStorage.
+ */
+export async function againstSimulatedProviders(context: Mocha.Context): Promise<{ c: Control; api: ModelRouterApi }> {
+  const c = fakesOrSkip(context);
+  const api = await extensionApi();
+  await importEnvironmentKeys();
+  return { c, api };
+}
