@@ -145,7 +145,10 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
       }
       nodes.push({ kind: 'provider', provider, keysSet, health, todayUsd: spend?.get(provider.id) });
     }
-    void vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
+    await vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
+    // VS Code shows a view's welcome content ("Set API Key", "Import Keys from Environment") only while its tree is
+    // empty: until some provider has a key, the tree is empty on purpose.
+    if (!anyKey) return [];
     this.refreshAt(nodes.map((node) => (node.kind === 'provider' ? node.health.until : undefined)));
     return nodes;
   }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { contributes } from '../../package.json';
-import { extensionApi, extensionId } from './support/extension';
+import { extensionApi, extensionId, importEnvironmentKeys } from './support/extension';
 
 describe('Model Router in the extension host', () => {
   it(`is installed as ${extensionId} and activates`, async () => {
@@ -25,8 +25,9 @@ describe('Model Router in the extension host', () => {
     await vscode.commands.executeCommand('modelRouter.showLog');
   });
 
-  it('shows both trees: every built-in provider and every agent', async () => {
+  it('shows both trees once a key is stored: every built-in provider and every agent', async () => {
     const api = await extensionApi();
+    await importEnvironmentKeys(); // without any key the Providers view shows its welcome content instead
     const snapshot = await api.treeSnapshot();
     assert.deepEqual(
       snapshot.providers.map((item) => item.id),
