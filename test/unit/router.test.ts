@@ -18,6 +18,8 @@ import { createOpenAIFake } from '../fakes/openaiFake';
 class JumpClock implements Clock {
   private offset = 0;
   readonly sleeps: number[] = [];
+  /** A timer that fires this many ms before the wall clock says the sleep is over (as Node's may, by ~1 ms). */
+  earlyWakeMs = 0;
   constructor(private readonly base = Date.parse('2026-11-23T12:00:00Z')) {}
   now(): number {
     return this.base + this.offset;
@@ -25,7 +27,7 @@ class JumpClock implements Clock {
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new Error('aborted');
     this.sleeps.push(ms);
-    this.offset += Math.max(0, ms);
+    this.offset += Math.max(0, ms - this.earlyWakeMs);
   }
   advance(ms: number): void {
     this.offset += ms;
@@ -137,6 +139,15 @@ ${extra}`;
     assert.equal(text, 'second time lucky');
     assert.equal(decision.attempts.length, 2);
     assert.ok(clock.sleeps.some((ms) => ms >= 7000), `waited at least the Retry-After: ${clock.sleeps.join(',')}`);
+  });
+
+  it('retries after a Retry-After even when the timer wakes a millisecond early (no fallback, no failure)', async () => {
+    clock.earlyWakeMs = 1;
+    anthropic.enqueue({ error: 'rate_limit', retryAfterSeconds: 2 }, { text: 'on time' });
+    const { text, decision } = await run(router());
+    assert.equal(text, 'on time');
+    assert.equal(decision.chosen?.provider, 'anthropic', 'the planned retry ran on the same provider');
+    assert.deepEqual(decision.attempts.map((a) => a.status), ['error', 'ok']);
   });
 
   it('rotates to another key of the provider on a 429, at once', async () => {

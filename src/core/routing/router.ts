@@ -63,6 +63,9 @@ export interface RouterOptions {
   readonly alertMemory?: AlertMemory;
 }
 
+/** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
+const RETRY_WAKE_SLACK_MS = 250;
+
 /** Key id used for providers that need no key (local servers), so limits and breakers still apply per endpoint. */
 const KEYLESS_ID = 'none';
 
@@ -511,12 +514,25 @@ export class Router {
     const pool = this.pool(provider.id);
     let attempt = 0;
     let lastError: ProviderError | undefined;
+    /** Whether the wait after the last retry sleep was already topped up (at most once per retry). */
+    let toppedUp = false;
     for (;;) {
       if (request.signal?.aborted) {
         return { kind: 'stop', error: new ProviderError({ provider: provider.id, kind: 'aborted', message: 'The request was cancelled.' }) };
       }
       const now = this.clock.now();
       const pick = pool.pick(tier, tokens, now, this.keyGate(provider.id));
+      if (!pick.ok && attempt > 0 && !toppedUp && pick.waitMs !== undefined && pick.waitMs <= RETRY_WAKE_SLACK_MS) {
+        // A timer may fire a millisecond before the wall clock reaches the end of the Retry-After the key sits out:
+        // wait the rest instead of giving up on a retry that was planned for exactly this moment.
+        toppedUp = true;
+        try {
+          await this.clock.sleep(pick.waitMs + 1, request.signal);
+        } catch {
+          return { kind: 'stop', error: new ProviderError({ provider: provider.id, kind: 'aborted', message: 'The request was cancelled.' }) };
+        }
+        continue;
+      }
       if (!pick.ok) {
         if (attempt === 0) {
           candidate.record.status = 'skipped';
@@ -570,6 +586,7 @@ export class Router {
       const retry = nextDelay(attempt, error, this.config.routing.retry, this.random);
       if (!retry.retry) return { kind: 'failed', error };
       yield { type: 'retry', provider: provider.id, model: candidate.model, delayMs: retry.delayMs, reason: error.message };
+      toppedUp = false;
       try {
         await this.clock.sleep(retry.delayMs, request.signal);
       } catch {
