@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import initSqlJs from 'sql.js';
+import type { Database } from 'sql.js';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { applyRecommendationAction, recommendations } from '../../src/core/ledger/recommendations';
-import type { Recommendation } from '../../src/core/ledger/recommendations';
+import type { Recommendation, RecommendationThresholds } from '../../src/core/ledger/recommendations';
+import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate, schemaVersion } from '../../src/core/ledger/schema';
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { Config } from '../../src/core/config/types';
 import type { ModelPrice, PriceTable } from '../../src/core/pricing/cost';
-import { dbWith, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+import { PeriodCalendar } from '../../src/core/routing/budget';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+import { seededRandom } from '../support/seededRandom';
 
 
 const T0 = Date.parse('2026-03-09T12:00:00Z');
@@ -122,5 +127,110 @@ describe('ledger: recommendations', () => {
 
   it('stays silent with too few samples of the slow model', async () => {
     assert.deepEqual(ofKind(recommendations(await dbWith(ttfts(19)), config, RANGE), 'slow-model'), []);
+  });
+});
+
+describe('ledger: recommendations from the rollups equal those from the rows', function () {
+  this.timeout(30_000);
+  const DAY = 86_400_000;
+  const FROM = Date.parse('2026-01-05T00:00:00Z');
+  const TO = FROM + 40 * DAY;
+  /**
+   * A generated ledger whose TTFTs are not whole milliseconds (as measured ones are not): the medians must come out
+   * of ttft_hourly as the very doubles the rows hold, however they were written to it (by inserts or a migration).
+   */
+  function records(): LedgerRecord[] {
+    const next = seededRandom(23);
+    const odd = [1e-7, 0.1 + 0.2, 123_456_789.123_456_79, 2 ** 31 + 0.5, 5e-324];
+    return [...generateLedgerRecords({ count: 8000, from: FROM, to: TO, seed: 19 })].map((r, i) => ({
+      ...r,
+      attempts: r.attempts.map((a) =>
+        a.ttftMs === null ? a : { ...a, ttftMs: i % 997 === 0 ? odd[i % odd.length]! : a.ttftMs + next() * 0.999 },
+      ),
+    }));
+  }
+  /** Every recommendation the data allows: thresholds that rule nothing out. */
+  const ANY: RecommendationThresholds = {
+    minAgentRequests: 1, lowComplexityShare: 0, minOverservedRequests: 1, minFirstAttempts: 1, headFailureRate: 0,
+    minTtftSamples: 1, slowFactor: 0,
+  };
+  const configs: Config[] = [
+    DEFAULT_CONFIG,
+    { ...DEFAULT_CONFIG, routing: { ...DEFAULT_CONFIG.routing, tiers: { lightMax: 5, mediumMax: 7 } } },
+  ];
+  /** Ranges with ragged ends, days cut at :30 and :45 offsets, less than an hour, and more than the data. */
+  function ranges(): { from: number; to: number }[] {
+    const kolkata = new PeriodCalendar('Asia/Kolkata');
+    const eucla = new PeriodCalendar('Australia/Eucla');
+    return [
+      { from: FROM + 3 * DAY + 26_001_123, to: FROM + 33 * DAY + 71_528_007 },
+      { from: kolkata.interval('day', FROM + 5 * DAY).start, to: kolkata.interval('day', FROM + 34 * DAY).end },
+      { from: eucla.interval('day', FROM + 9 * DAY).start, to: eucla.interval('day', FROM + 12 * DAY).end },
+      { from: FROM + 20 * DAY + 600_000, to: FROM + 20 * DAY + 3_000_000 },
+      { from: FROM - DAY, to: TO + DAY },
+    ];
+  }
+
+  function assertSame(db: Database, label: string): void {
+    for (const config of configs) {
+      for (const range of ranges()) {
+        for (const thresholds of [undefined, ANY]) {
+          const fromRows = recommendations(db, config, range, { thresholds, source: 'rows' });
+          const fromRollups = recommendations(db, config, range, { thresholds });
+          assert.deepEqual(fromRollups, fromRows, `${label}: lightMax ${config.routing.tiers.lightMax}, ${JSON.stringify(range)}`);
+          if (thresholds === ANY) {
+            const kinds = new Set(fromRows.map((r) => r.kind));
+            if (range.to - range.from > DAY) assert.equal(kinds.size, 3, `${label}: every kind is compared`);
+          }
+        }
+      }
+    }
+  }
+
+  it('gives the same recommendations with the same figures, at ragged edges and :30/:45 day cuts', async () => {
+    const db = await dbWith(records());
+    assert.equal(schemaVersion(db), 4);
+    assertSame(db, 'inserted');
+  });
+
+  it('stays equal after retention cuts an hour and a fallback in half, and after a replay', async () => {
+    const db = await dbWith(records());
+    const cutoff = FROM + 7 * DAY + 1_234_567;
+    // A request before the cutoff whose fallback attempt started two hours after it.
+    insertRecords(db, [
+      ledgerRecord({
+        id: 'straddles', startedAt: cutoff - 60_000, agent: 'tester', tier: 'light', provider: 'openai', model: 'gpt-6-luna',
+        attempts: [
+          ledgerAttempt({ seq: 0, startedAt: cutoff - 60_000, provider: 'deepseek', model: 'deepseek-flash', status: 'error', errorKind: 'overloaded', latencyMs: 77, ttftMs: null }),
+          ledgerAttempt({ seq: 1, startedAt: cutoff + 2 * 3_600_000, provider: 'openai', model: 'gpt-6-luna', ttftMs: 333.25 }),
+        ],
+      }),
+    ]);
+    assert.ok(deleteRequestsBefore(db, cutoff) > 0);
+    assert.equal(insertRecords(db, records().filter((r) => r.startedAt >= cutoff)), 0, 'a replay stores nothing');
+    assertSame(db, 'after retention');
+  });
+
+  it('builds the rollups of an older ledger so that they give the same', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 3));
+    insertRecords(db, records());
+    // Schema 3: no rollups to read, every source reads the rows.
+    const before = recommendations(db, DEFAULT_CONFIG, { from: FROM, to: TO }, { thresholds: ANY });
+    assert.deepEqual(before, recommendations(db, DEFAULT_CONFIG, { from: FROM, to: TO }, { thresholds: ANY, source: 'rows' }));
+    migrate(db);
+    assert.deepEqual(recommendations(db, DEFAULT_CONFIG, { from: FROM, to: TO }, { thresholds: ANY }), before);
+    assertSame(db, 'migrated');
+  });
+
+  it('reads the rollups for whole hours (rows deleted behind their back still count there)', async () => {
+    const db = await dbWith(records());
+    const range = { from: FROM + 2 * DAY, to: FROM + 4 * DAY };
+    const before = recommendations(db, DEFAULT_CONFIG, range, { thresholds: ANY });
+    db.exec(`DELETE FROM attempts WHERE started_at >= ${range.from} AND started_at < ${range.to};
+      DELETE FROM requests WHERE started_at >= ${range.from} AND started_at < ${range.to};`);
+    assert.deepEqual(recommendations(db, DEFAULT_CONFIG, range, { thresholds: ANY }), before);
+    assert.deepEqual(recommendations(db, DEFAULT_CONFIG, range, { thresholds: ANY, source: 'rows' }), []);
   });
 });

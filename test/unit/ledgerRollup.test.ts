@@ -7,8 +7,9 @@ import { deleteRequestsBefore, insertRecords, migrate } from '../../src/core/led
 import { generateLedgerRecords } from '../support/ledgerFixtures';
 
 /**
- * The rollup (15-minute buckets) must give exactly the answers the raw rows give, for ranges whose edges fall
- * inside buckets, in time zones with :30 and :45 offsets, and after retention cut a bucket in half.
+ * The rollups (UTC days, hours, 15-minute buckets) must give exactly the answers the raw rows give, for ranges whose
+ * edges fall inside buckets, in time zones with :30 and :45 offsets, and after retention cut a bucket in half; the
+ * tables of schema 4 must equal what the migration builds from the rows.
  */
 const FROM = Date.parse('2026-10-01T00:00:00Z');
 const TO = Date.parse('2026-11-20T00:00:00Z');
@@ -27,15 +28,52 @@ async function twoDatabases(): Promise<{ rolled: Database; raw: Database }> {
   return { rolled, raw };
 }
 
+/** The tables of migration 4, comparable: TTFT lists as their values in ascending order (the text may differ). */
+function schema4Tables(db: Database): Record<string, unknown> {
+  const rows = (sql: string): unknown[] => db.exec(sql)[0]?.values ?? [];
+  return {
+    request_daily: rows('SELECT * FROM request_daily ORDER BY 1, 2, 3, 4'),
+    answered_hourly: rows('SELECT * FROM answered_hourly ORDER BY 1, 2, 3, 4, 5'),
+    answered_daily: rows('SELECT * FROM answered_daily ORDER BY 1, 2, 3, 4, 5'),
+    first_attempt_hourly: rows('SELECT * FROM first_attempt_hourly ORDER BY 1, 2, 3'),
+    ttft_hourly: rows('SELECT hour, tier, provider, model, samples, ttfts FROM ttft_hourly ORDER BY 1, 2, 3, 4').map((row) => {
+      const values = row as unknown[];
+      return [...values.slice(0, 5), String(values[5]).split(',').map(Number).sort((a, b) => a - b)];
+    }),
+  };
+}
+
+/** A copy of `db` whose schema-4 tables are built by the migration from the rows it holds. */
+async function rebuilt(db: Database): Promise<Database> {
+  const SQL = await initSqlJs();
+  const copy = new SQL.Database(db.export());
+  copy.exec(`DROP TABLE request_daily; DROP TABLE answered_hourly; DROP TABLE answered_daily;
+    DROP TABLE first_attempt_hourly; DROP TABLE ttft_hourly; PRAGMA user_version = 3;`);
+  migrate(copy);
+  return copy;
+}
+
 const DIMENSIONS: readonly BreakdownDimension[] = ['provider', 'agent', 'model', 'day'];
 const RANGE = { from: Date.parse('2026-10-03T07:13:21Z'), to: Date.parse('2026-11-02T19:52:08Z') };
+/** Shorter ranges: under two days (no whole UTC day in the middle), under an hour, under a quarter hour. */
+const SHORT_RANGES = [
+  { from: Date.parse('2026-10-20T21:40:00Z'), to: Date.parse('2026-10-22T03:20:00Z') },
+  { from: Date.parse('2026-10-21T10:05:00Z'), to: Date.parse('2026-10-21T10:55:00Z') },
+  { from: Date.parse('2026-10-21T10:16:00Z'), to: Date.parse('2026-10-21T10:29:00Z') },
+];
 
-describe('ledger: rollup', () => {
+describe('ledger: rollup', function () {
+  this.timeout(30_000);
   it('gives the same breakdowns as the raw rows, with ragged range edges and odd time zones', async () => {
     const { rolled, raw } = await twoDatabases();
-    for (const timeZone of ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York']) {
+    // :30, :45 (Kathmandu, Eucla, Chatham with daylight saving), -3:30 with daylight saving (St John's).
+    const zones = ['UTC', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'Australia/Eucla', 'Pacific/Chatham', 'America/St_Johns'];
+    for (const timeZone of zones) {
       for (const by of DIMENSIONS) {
         assert.deepEqual(breakdown(rolled, by, RANGE, timeZone), breakdown(raw, by, RANGE, timeZone), `${by} in ${timeZone}`);
+        for (const range of SHORT_RANGES) {
+          assert.deepEqual(breakdown(rolled, by, range, timeZone), breakdown(raw, by, range, timeZone), `${by} in ${timeZone}, ${JSON.stringify(range)}`);
+        }
       }
     }
   });
@@ -48,6 +86,19 @@ describe('ledger: rollup', () => {
     assert.ok(deleted > 0);
     const all = { from: FROM, to: TO };
     for (const by of DIMENSIONS) assert.deepEqual(breakdown(rolled, by, all, 'UTC'), breakdown(raw, by, all, 'UTC'), by);
+  });
+
+  it('keeps the schema-4 rollups equal to a rebuild from the rows: after inserts, retention and a replay', async () => {
+    const { rolled } = await twoDatabases();
+    assert.deepEqual(schema4Tables(rolled), schema4Tables(await rebuilt(rolled)), 'inserted');
+    // The cutoff falls inside an hour and a day; a fallback of a request before it starts after it.
+    const cutoff = Date.parse('2026-10-15T10:07:00Z');
+    const straddles = [...generateLedgerRecords({ count: 1, from: cutoff - 60_000, to: cutoff - 59_000, seed: 3, idPrefix: 'straddles' })][0]!;
+    insertRecords(rolled, [{ ...straddles, attempts: straddles.attempts.map((a, seq) => ({ ...a, seq, startedAt: cutoff + seq * 5_400_000 })) }]);
+    assert.ok(deleteRequestsBefore(rolled, cutoff) > 0);
+    assert.deepEqual(schema4Tables(rolled), schema4Tables(await rebuilt(rolled)), 'after retention');
+    insertRecords(rolled, generateLedgerRecords({ count: 4000, from: FROM, to: TO, seed: 7 }));
+    assert.deepEqual(schema4Tables(rolled), schema4Tables(await rebuilt(rolled)), 'after a replay (older records come back)');
   });
 
   it('counts a record written twice once in the rollup too', async () => {

@@ -621,8 +621,9 @@ export function recommendationId(recommendation: Recommendation): string {
 
 /**
  * The ledger's recommendations over the dashboard's range, each with the chains it would write; those that would
- * change nothing are left out. Slower than the snapshot on a large ledger (it reads the range's rows): the panel
- * asks for it after the first paint.
+ * change nothing are left out. It reads the rollups of schema 4 (raw rows only at the range's ragged ends), yet
+ * is still slower than the snapshot on a large ledger (it reads every TTFT of the range for exact medians): the
+ * panel asks for it after the first paint.
  */
 export function dashboardRecommendations(
   db: Database,

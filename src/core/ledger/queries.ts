@@ -9,11 +9,11 @@
  * - Calendar days are days in an IANA time zone, cut with {@link PeriodCalendar}; each day is its own index range.
  * - Percentiles are nearest-rank (as in bench/report.ts) over the values of the range.
  */
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { PeriodCalendar } from '../routing/budget';
 import type { LedgerAttempt, LedgerRecord } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
-import { ROLLUP_BUCKET_MS, schemaVersion } from './schema';
+import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, schemaVersion } from './schema';
 
 export const NANO_PER_USD = 1e9;
 /** Key of rows whose provider or model is null (no attempt answered). */
@@ -104,28 +104,106 @@ export function breakdown(
   range: TimeRange,
   timeZone?: string,
 ): BreakdownRow[] {
-  if (by === 'day') {
-    const rows: BreakdownRow[] = [];
-    for (const day of daysIn(range, new PeriodCalendar(timeZone))) {
-      const totals = sumRange(db, undefined, day.start, day.end).get('');
-      if (totals && totals[0]! > 0) rows.push(breakdownRow(day.key, totals, 0));
+  const version = schemaVersion(db);
+  const statements = new StatementCache(db);
+  try {
+    if (by === 'day') {
+      const rows: BreakdownRow[] = [];
+      for (const day of daysIn(range, new PeriodCalendar(timeZone))) {
+        const totals = sumRange(undefined, day.start, day.end, statements, version).get('');
+        if (totals && totals[0]! > 0) rows.push(breakdownRow(day.key, totals, 0));
+      }
+      return rows;
     }
-    return rows;
+    const rows = [...sumRange(by, range.from, range.to, statements, version)].map(([key, totals]) => breakdownRow(key, totals, 0));
+    return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  } finally {
+    statements.free();
   }
-  const rows = [...sumRange(db, by, range.from, range.to)].map(([key, totals]) => breakdownRow(key, totals, 0));
-  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**
- * Totals over [from, to) per key of `by` (one key, `''`, when undefined), in the order of AGGREGATES. Whole rollup
- * buckets inside the range come from `request_rollup` (a few rows per quarter hour instead of every request); the
- * ragged edges, and databases without a rollup, from `requests`.
+ * Cuts [from, to) into whole buckets of the coarsest unit that fits and finer pieces at the edges: `units` are
+ * bucket widths in ms, coarsest first, each a multiple of the next. `piece(level, lo, hi)` receives the buckets
+ * [lo, hi) of `units[level]` (bucket n covers [n × unit, (n + 1) × unit)), or, with level -1, the epoch-ms range
+ * [lo, hi) that no bucket covers whole (to read from raw rows). Pieces come oldest first and never overlap.
+ */
+export function rangePieces(
+  from: number,
+  to: number,
+  units: readonly number[],
+  piece: (level: number, lo: number, hi: number) => void,
+  level = 0,
+): void {
+  if (to <= from) return;
+  if (level >= units.length) {
+    piece(-1, from, to);
+    return;
+  }
+  const unit = units[level]!;
+  const first = Math.ceil(from / unit);
+  const last = Math.floor(to / unit);
+  if (first >= last) {
+    rangePieces(from, to, units, piece, level + 1);
+    return;
+  }
+  rangePieces(from, first * unit, units, piece, level + 1);
+  piece(level, first, last);
+  rangePieces(last * unit, to, units, piece, level + 1);
+}
+
+/** Prepared statements by SQL text, for a query that runs the same few statements many times; free() frees them. */
+export class StatementCache {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  each(sql: string, params: readonly SqlValue[], row: (values: SqlValue[]) => void): void {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    try {
+      statement.bind([...params]);
+      while (statement.step()) row(statement.get());
+    } finally {
+      statement.reset();
+    }
+  }
+
+  free(): void {
+    for (const statement of this.cache.values()) statement.free();
+    this.cache.clear();
+  }
+}
+
+/**
+ * The request rollups a ledger at `version` has, coarsest first: UTC days (schema 4), hours (schema 3), quarter hours
+ * (schema 2). Each holds, per bucket, provider, model and agent, exactly the sums of the requests started in it.
+ */
+function requestRollups(version: number): { unitMs: number; table: string; time: string }[] {
+  const rollups = [
+    { unitMs: DAY_MS, table: 'request_daily', time: 'day', since: 4 },
+    { unitMs: HOUR_MS, table: 'request_hourly', time: 'hour', since: 3 },
+    { unitMs: ROLLUP_BUCKET_MS, table: 'request_rollup', time: 'bucket', since: 2 },
+  ];
+  return rollups.filter((r) => version >= r.since);
+}
+
+/**
+ * Totals over [from, to) per key of `by` (one key, `''`, when undefined), in the order of AGGREGATES. Whole UTC days
+ * come from `request_daily`, whole hours at the edges from `request_hourly`, whole quarter hours from
+ * `request_rollup` (a few rows per bucket instead of every request); only the ragged minutes at the very edges, and
+ * databases without those tables, from `requests`. A day in any zone is read exactly: its ends fall in hours (or,
+ * at :30 and :45 offsets, in quarter hours) read whole from the finer tables.
  */
 function sumRange(
-  db: Database,
   by: Exclude<BreakdownDimension, 'day'> | undefined,
   from: number,
   to: number,
+  statements: StatementCache,
+  version: number,
 ): Map<string, number[]> {
   const totals = new Map<string, number[]>();
   const add = (key: string, row: readonly SqlValue[], offset: number): void => {
@@ -139,40 +217,33 @@ function sumRange(
     if (by === 'model') return [blank(row[1]) ? NONE_KEY : `${str(row[0])}/${str(row[1])}`, 2];
     return [blank(row[0]) ? NONE_KEY : str(row[0]), 1];
   };
+  const each = (row: SqlValue[]): void => {
+    const [key, offset] = keyOf(row);
+    if (num(row[offset]) > 0) add(key, row, offset);
+  };
   const columns = by === undefined ? '' : by === 'model' ? 'provider, model' : by;
   const select = columns ? `${columns}, ` : '';
   const group = columns ? ` GROUP BY ${columns}` : '';
-  const raw = (start: number, end: number): void => {
-    if (end <= start) return;
-    forEachRow(db, `SELECT ${select}${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ?${group}`, [start, end - 1], (row) => {
-      const [key, offset] = keyOf(row);
-      if (num(row[offset]) > 0) add(key, row, offset);
-    });
-  };
-  const first = Math.ceil(from / ROLLUP_BUCKET_MS);
-  const last = Math.floor(to / ROLLUP_BUCKET_MS);
-  if (first >= last || schemaVersion(db) < 2) {
-    raw(from, to);
-    return totals;
-  }
-  raw(from, first * ROLLUP_BUCKET_MS);
-  forEachRow(
-    db,
-    `SELECT ${select}TOTAL(requests), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
-       TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(answered)
-     FROM request_rollup WHERE bucket >= ? AND bucket < ?${group}`,
-    [first, last],
-    (row) => {
-      const [key, offset] = keyOf(row);
-      if (num(row[offset]) > 0) add(key, row, offset);
-    },
-  );
-  raw(last * ROLLUP_BUCKET_MS, to);
+  const rollups = requestRollups(version);
+  rangePieces(from, to, rollups.map((r) => r.unitMs), (level, lo, hi) => {
+    if (level < 0) {
+      statements.each(`SELECT ${select}${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ?${group}`, [lo, hi - 1], each);
+      return;
+    }
+    const { table, time } = rollups[level]!;
+    statements.each(
+      `SELECT ${select}TOTAL(requests), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
+         TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(answered)
+       FROM ${table} WHERE ${time} >= ? AND ${time} < ?${group}`,
+      [lo, hi],
+      each,
+    );
+  });
   return totals;
 }
 
 /** Nearest-rank percentile of ascending `sorted` (p in 0..100); NaN when empty. */
-export function percentileOfSorted(sorted: readonly number[], p: number): number {
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;

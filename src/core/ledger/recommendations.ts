@@ -17,13 +17,21 @@
  *   than `slowFactor` × the median of its peers' p50s in that tier (peers: other models of the tier with enough
  *   samples; median of an even count is the mean of the middle two). Time saved: (p50 − peer median) × its
  *   samples. Action: demote its provider below the fastest peer's provider in every chain where it stands ahead.
+ *
+ * Where the numbers come from ({@link RecommendationSource}): on a ledger at schema 4 or later, from the rollups
+ * of migration 4 for the whole UTC days and hours of the window (`answered_daily` / `answered_hourly`,
+ * `first_attempt_hourly`, and `ttft_hourly`, which keeps every TTFT value so medians stay exact), and from the raw
+ * rows only for the ragged minutes at its ends; otherwise from every row of the window. Both give the same
+ * recommendations with the same figures (test/unit/ledgerRecommendations.test.ts compares them); ties are broken by
+ * name, so the order does not depend on the order rows were read in.
  */
-import type { Database } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
 import type { AgentConfig, Config } from '../config/types';
 import { costNanoUsd, createPriceTable } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
-import { NANO_PER_USD, forEachRow, percentileOfSorted } from './queries';
+import { NANO_PER_USD, StatementCache, percentileOfSorted, rangePieces } from './queries';
 import type { TimeRange } from './queries';
+import { DAY_MS, HOUR_MS, schemaVersion } from './schema';
 
 export interface RecommendationThresholds {
   /** cheaper-tier: scored (complexity known), answered requests of the agent in the window. */
@@ -98,10 +106,68 @@ export type Recommendation =
       readonly fastest: { readonly provider: string; readonly model: string; readonly ttftP50Ms: number };
     });
 
+/**
+ * 'rollups': the rollup tables for whole hours and days, raw rows at the edges (needs schema 4; the default when the
+ * ledger has it). 'rows': every row of the window (the definition the rollups must match; slow on a large ledger).
+ */
+export type RecommendationSource = 'rollups' | 'rows';
+
 export interface RecommendationOptions {
   readonly thresholds?: Partial<RecommendationThresholds>;
   /** Defaults to a table from the config's price overrides and free providers. */
   readonly prices?: PriceTable;
+  /** Defaults to 'rollups' on a ledger at schema 4 or later, else 'rows'. */
+  readonly source?: RecommendationSource;
+}
+
+/** The source to read: rollups only when asked for (or by default) and the ledger has them. */
+function sourceOf(db: Database, source: RecommendationSource | undefined): RecommendationSource {
+  return source !== 'rows' && schemaVersion(db) >= 4 ? 'rollups' : 'rows';
+}
+
+/** SQLite's BINARY order of TEXT (UTF-8 bytes, i.e. code points), so ties sort the same whichever path read them. */
+function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i += 1;
+  }
+  return a.length - b.length;
+}
+
+function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i += 1) {
+    const order = compareText(a[i]!, b[i]!);
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+const num = (value: SqlValue | undefined): number => Number(value ?? 0);
+
+/**
+ * Rows of `piece`s over [from, to) added up per key in memory (a GROUP BY over tens of thousands of rollup rows is
+ * slower in sql.js than summing them here; the sums are of integers, or of latencies, and exact either way).
+ */
+class KeyedSums {
+  readonly rows = new Map<string, { keys: string[]; sums: number[] }>();
+
+  constructor(private readonly width: number) {}
+
+  add(keys: string[], row: readonly SqlValue[], offset: number): void {
+    const id = keys.join('\u0000');
+    let entry = this.rows.get(id);
+    if (!entry) this.rows.set(id, (entry = { keys, sums: new Array<number>(this.width).fill(0) }));
+    for (let i = 0; i < this.width; i += 1) entry.sums[i]! += num(row[offset + i]);
+  }
+
+  /** Entries ordered by their keys. */
+  sorted(): { keys: string[]; sums: number[] }[] {
+    return [...this.rows.values()].sort((a, b) => compareKeys(a.keys, b.keys));
+  }
 }
 
 /** All recommendations for the window: money first (largest saving first), then time (largest first). */
@@ -117,10 +183,13 @@ export function recommendations(
     createPriceTable(config.pricing, {
       freeProviders: Object.values(config.providers).filter((p) => p.free).map((p) => p.id),
     });
-  const money = cheaperTierRecommendations(db, config, range, thresholds, prices).sort((a, b) => b.savingsUsd - a.savingsUsd);
+  const source = sourceOf(db, options.source);
+  const money = cheaperTierRecommendations(db, config, range, thresholds, prices, source).sort(
+    (a, b) => b.savingsUsd - a.savingsUsd,
+  );
   const time = [
-    ...failingHeadRecommendations(db, config, range, thresholds),
-    ...slowModelRecommendations(db, range, thresholds),
+    ...failingHeadRecommendations(db, config, range, thresholds, source),
+    ...slowModelRecommendations(db, range, thresholds, source),
   ].sort((a, b) => b.savedMs - a.savedMs);
   return [...money, ...time];
 }
@@ -144,42 +213,85 @@ interface UsageGroup {
   readonly costNano: number;
 }
 
+/** Answered, scored requests with a model of one agent, provider, model and side of the light threshold. */
+interface AnsweredRow {
+  readonly agent: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly low: boolean;
+  /** count, input, output, cache read, cache write tokens, cost (nano). */
+  readonly sums: readonly number[];
+}
+
+const ANSWERED_SUMS_SQL = `TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens),
+  TOTAL(cost_nano)`;
+const ANSWERED_WHERE = `outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL`;
+
+/** The window's answered rows, ordered by agent, provider, model, low (false first). */
+function answeredRows(db: Database, range: TimeRange, lightMax: number, source: RecommendationSource): AnsweredRow[] {
+  const statements = new StatementCache(db);
+  try {
+    const sums = new KeyedSums(6);
+    const raw = (from: number, to: number): void =>
+      statements.each(
+        `SELECT agent, COALESCE(provider, ''), model, complexity <= ? AS low, COUNT(*), ${ANSWERED_SUMS_SQL}
+         FROM requests WHERE started_at BETWEEN ? AND ? AND ${ANSWERED_WHERE}
+         GROUP BY 1, 2, 3, 4`,
+        [lightMax, from, to - 1],
+        (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
+      );
+    if (source === 'rows') {
+      raw(range.from, range.to);
+    } else {
+      const tables = [
+        { table: 'answered_daily', time: 'day' },
+        { table: 'answered_hourly', time: 'hour' },
+      ];
+      rangePieces(range.from, range.to, [DAY_MS, HOUR_MS], (level, lo, hi) => {
+        if (level < 0) return raw(lo, hi);
+        const { table, time } = tables[level]!;
+        statements.each(
+          `SELECT agent, provider, model, complexity <= ?, requests, input_tokens, output_tokens, cache_read_tokens,
+             cache_write_tokens, cost_nano
+           FROM ${table} WHERE ${time} >= ? AND ${time} < ?`,
+          [lightMax, lo, hi],
+          (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
+        );
+      });
+    }
+    return sums.sorted().map(({ keys: [agent, provider, model, low], sums: totals }) => ({
+      agent: agent!, provider: provider!, model: model!, low: low === '1', sums: totals,
+    }));
+  } finally {
+    statements.free();
+  }
+}
+
 export function cheaperTierRecommendations(
   db: Database,
   config: Config,
   range: TimeRange,
   thresholds: RecommendationThresholds,
   prices: PriceTable,
+  source?: RecommendationSource,
 ): Extract<Recommendation, { kind: 'cheaper-tier' }>[] {
   const perAgent = new Map<string, { total: number; low: number; groups: UsageGroup[] }>();
-  forEachRow(
-    db,
-    `SELECT agent, provider, model, complexity <= ? AS low, COUNT(*), TOTAL(input_tokens), TOTAL(output_tokens),
-       TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(cost_nano)
-     FROM requests
-     WHERE started_at BETWEEN ? AND ? AND outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL
-     GROUP BY agent, provider, model, low`,
-    [config.routing.tiers.lightMax, range.from, range.to - 1],
-    (row) => {
-      const agent = String(row[0]);
-      let entry = perAgent.get(agent);
-      if (!entry) {
-        entry = { total: 0, low: 0, groups: [] };
-        perAgent.set(agent, entry);
-      }
-      const count = Number(row[4]);
-      entry.total += count;
-      if (Number(row[3]) !== 1) return;
-      entry.low += count;
-      const provider = String(row[1]);
-      const model = String(row[2]);
-      if (config.providers[provider]?.models.light === model) return;
-      entry.groups.push({
-        provider, model, count, inputTokens: Number(row[5]), outputTokens: Number(row[6]),
-        cacheReadTokens: Number(row[7]), cacheWriteTokens: Number(row[8]), costNano: Number(row[9]),
-      });
-    },
-  );
+  for (const row of answeredRows(db, range, config.routing.tiers.lightMax, sourceOf(db, source))) {
+    let entry = perAgent.get(row.agent);
+    if (!entry) {
+      entry = { total: 0, low: 0, groups: [] };
+      perAgent.set(row.agent, entry);
+    }
+    const [count, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costNano] = row.sums as number[];
+    entry.total += count!;
+    if (!row.low) continue;
+    entry.low += count!;
+    if (config.providers[row.provider]?.models.light === row.model) continue;
+    entry.groups.push({
+      provider: row.provider, model: row.model, count: count!, inputTokens: inputTokens!, outputTokens: outputTokens!,
+      cacheReadTokens: cacheReadTokens!, cacheWriteTokens: cacheWriteTokens!, costNano: costNano!,
+    });
+  }
   const result: Extract<Recommendation, { kind: 'cheaper-tier' }>[] = [];
   for (const [agent, { total, low, groups }] of perAgent) {
     const overserved = groups.reduce((sum, g) => sum + g.count, 0);
@@ -235,52 +347,78 @@ export function cheaperTierRecommendations(
   return result;
 }
 
+/** First attempts (seq 0) of the window per agent and provider, ordered by agent, then provider. */
+function firstAttemptRows(
+  db: Database,
+  range: TimeRange,
+  source: RecommendationSource,
+): { agent: string; provider: string; firstAttempts: number; failures: number; lostMs: number }[] {
+  const statements = new StatementCache(db);
+  try {
+    const sums = new KeyedSums(3);
+    const raw = (from: number, to: number): void =>
+      statements.each(
+        `SELECT r.agent, a.provider, COUNT(*), TOTAL(a.status = 'error'),
+           TOTAL(CASE WHEN a.status = 'error' THEN a.latency_ms ELSE 0 END)
+         FROM attempts a JOIN requests r ON r.id = a.request_id
+         WHERE a.seq = 0 AND a.started_at BETWEEN ? AND ?
+         GROUP BY r.agent, a.provider`,
+        [from, to - 1],
+        (row) => sums.add([String(row[0]), String(row[1])], row, 2),
+      );
+    if (source === 'rows') {
+      raw(range.from, range.to);
+    } else {
+      rangePieces(range.from, range.to, [HOUR_MS], (level, lo, hi) => {
+        if (level < 0) return raw(lo, hi);
+        statements.each(
+          'SELECT agent, provider, attempts, failures, failed_latency_ms FROM first_attempt_hourly WHERE hour >= ? AND hour < ?',
+          [lo, hi],
+          (row) => sums.add([String(row[0]), String(row[1])], row, 2),
+        );
+      });
+    }
+    return sums.sorted().map(({ keys: [agent, provider], sums: [firstAttempts, failures, lostMs] }) => ({
+      agent: agent!, provider: provider!, firstAttempts: firstAttempts!, failures: failures!, lostMs: lostMs!,
+    }));
+  } finally {
+    statements.free();
+  }
+}
+
 export function failingHeadRecommendations(
   db: Database,
   config: Config,
   range: TimeRange,
   thresholds: RecommendationThresholds,
+  source?: RecommendationSource,
 ): Extract<Recommendation, { kind: 'failing-head' }>[] {
   const result: Extract<Recommendation, { kind: 'failing-head' }>[] = [];
-  forEachRow(
-    db,
-    `SELECT r.agent, a.provider, COUNT(*), TOTAL(a.status = 'error'),
-       TOTAL(CASE WHEN a.status = 'error' THEN a.latency_ms ELSE 0 END)
-     FROM attempts a JOIN requests r ON r.id = a.request_id
-     WHERE a.seq = 0 AND a.started_at BETWEEN ? AND ?
-     GROUP BY r.agent, a.provider`,
-    [range.from, range.to - 1],
-    (row) => {
-      const agent = String(row[0]);
-      const provider = String(row[1]);
-      const firstAttempts = Number(row[2]);
-      const failures = Number(row[3]);
-      const lostMs = Number(row[4]);
-      const failureRate = firstAttempts > 0 ? failures / firstAttempts : 0;
-      if (firstAttempts < thresholds.minFirstAttempts || failureRate < thresholds.headFailureRate) return;
-      const chain = agentConfig(config, agent)?.chain;
-      const at = chain?.indexOf(provider) ?? -1;
-      if (!chain || at < 0 || at === chain.length - 1) return;
-      const reordered = [...chain];
-      reordered[at] = chain[at + 1]!;
-      reordered[at + 1] = provider;
-      result.push({
-        kind: 'failing-head',
-        agent,
-        provider,
-        firstAttempts,
-        failures,
-        failureRate,
-        savingsUsd: 0,
-        savedMs: lostMs,
-        title: `${provider} often fails first for ${agent}`,
-        detail:
-          `${failures} of ${firstAttempts} first attempts (${percent(failureRate)}) at ${provider} failed for ${agent}, ` +
-          `costing ${seconds(lostMs)} before the fallback. Move ${chain[at + 1]} ahead of ${provider}.`,
-        action: { type: 'reassign', agent, chain: reordered },
-      });
-    },
-  );
+  for (const { agent, provider, firstAttempts, failures, lostMs } of firstAttemptRows(db, range, sourceOf(db, source))) {
+    const failureRate = firstAttempts > 0 ? failures / firstAttempts : 0;
+    if (firstAttempts < thresholds.minFirstAttempts || failureRate < thresholds.headFailureRate) continue;
+    const chain = agentConfig(config, agent)?.chain;
+    const at = chain?.indexOf(provider) ?? -1;
+    if (!chain || at < 0 || at === chain.length - 1) continue;
+    const reordered = [...chain];
+    reordered[at] = chain[at + 1]!;
+    reordered[at + 1] = provider;
+    result.push({
+      kind: 'failing-head',
+      agent,
+      provider,
+      firstAttempts,
+      failures,
+      failureRate,
+      savingsUsd: 0,
+      savedMs: lostMs,
+      title: `${provider} often fails first for ${agent}`,
+      detail:
+        `${failures} of ${firstAttempts} first attempts (${percent(failureRate)}) at ${provider} failed for ${agent}, ` +
+        `costing ${seconds(lostMs)} before the fallback. Move ${chain[at + 1]} ahead of ${provider}.`,
+      action: { type: 'reassign', agent, chain: reordered },
+    });
+  }
   return result;
 }
 
@@ -290,34 +428,93 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** Parses comma-separated numbers as `ttft_hourly` stores them (SQLite's or JavaScript's shortest round-trip text). */
+function parseNumbers(text: string): number[] {
+  try {
+    return JSON.parse(`[${text}]`) as number[];
+  } catch {
+    // Not JSON: "Inf" from SQLite (no record holds one: the journal is JSON).
+    return text.split(',').map((value) => (/^-?inf/i.test(value) ? (value.startsWith('-') ? -Infinity : Infinity) : Number(value)));
+  }
+}
+
+/**
+ * TTFTs of the window's successful attempts per request tier, provider and model, ordered by those; values of
+ * groups under `minSamples` are left out (only their count is known), the others ascending.
+ */
+function ttftGroups(
+  db: Database,
+  range: TimeRange,
+  minSamples: number,
+  source: RecommendationSource,
+): { tier: string; provider: string; model: string; n: number; sorted: Float64Array }[] {
+  const statements = new StatementCache(db);
+  try {
+    const groups = new Map<string, { keys: string[]; n: number; values: number[]; texts: string[] }>();
+    const group = (tier: SqlValue, provider: SqlValue, model: SqlValue): { n: number; values: number[]; texts: string[] } => {
+      const keys = [String(tier), String(provider), String(model)];
+      const id = keys.join('\u0000');
+      let entry = groups.get(id);
+      if (!entry) groups.set(id, (entry = { keys, n: 0, values: [], texts: [] }));
+      return entry;
+    };
+    const raw = (from: number, to: number): void =>
+      statements.each(
+        `SELECT r.tier, a.provider, a.model, a.ttft_ms
+         FROM attempts a JOIN requests r ON r.id = a.request_id
+         WHERE a.started_at BETWEEN ? AND ? AND a.status = 'ok' AND a.ttft_ms IS NOT NULL`,
+        [from, to - 1],
+        (row) => {
+          const entry = group(row[0]!, row[1]!, row[2]!);
+          entry.n += 1;
+          entry.values.push(num(row[3]));
+        },
+      );
+    if (source === 'rows') {
+      raw(range.from, range.to);
+    } else {
+      rangePieces(range.from, range.to, [HOUR_MS], (level, lo, hi) => {
+        if (level < 0) return raw(lo, hi);
+        statements.each(
+          'SELECT tier, provider, model, samples, ttfts FROM ttft_hourly WHERE hour >= ? AND hour < ?',
+          [lo, hi],
+          (row) => {
+            const entry = group(row[0]!, row[1]!, row[2]!);
+            entry.n += num(row[3]);
+            entry.texts.push(String(row[4]));
+          },
+        );
+      });
+    }
+    return [...groups.values()]
+      .sort((a, b) => compareKeys(a.keys, b.keys))
+      .map(({ keys: [tier, provider, model], n, values, texts }) => {
+        if (n < minSamples) return { tier: tier!, provider: provider!, model: model!, n, sorted: new Float64Array(0) };
+        const sorted = new Float64Array(n);
+        sorted.set(values);
+        let at = values.length;
+        if (texts.length > 0) {
+          for (const value of parseNumbers(texts.join(','))) sorted[at++] = value;
+        }
+        if (at !== n) throw new Error(`ttft_hourly of ${tier}/${provider}/${model} holds ${at} values for ${n} samples`);
+        return { tier: tier!, provider: provider!, model: model!, n, sorted: sorted.sort() };
+      });
+  } finally {
+    statements.free();
+  }
+}
+
 export function slowModelRecommendations(
   db: Database,
   range: TimeRange,
   thresholds: RecommendationThresholds,
+  source?: RecommendationSource,
 ): Extract<Recommendation, { kind: 'slow-model' }>[] {
-  const samples = new Map<string, { tier: string; provider: string; model: string; values: number[] }>();
-  forEachRow(
-    db,
-    `SELECT r.tier, a.provider, a.model, a.ttft_ms
-     FROM attempts a JOIN requests r ON r.id = a.request_id
-     WHERE a.started_at BETWEEN ? AND ? AND a.status = 'ok' AND a.ttft_ms IS NOT NULL`,
-    [range.from, range.to - 1],
-    (row) => {
-      const key = `${String(row[0])}\u0000${String(row[1])}\u0000${String(row[2])}`;
-      let entry = samples.get(key);
-      if (!entry) {
-        entry = { tier: String(row[0]), provider: String(row[1]), model: String(row[2]), values: [] };
-        samples.set(key, entry);
-      }
-      entry.values.push(Number(row[3]));
-    },
-  );
   const byTier = new Map<string, { provider: string; model: string; n: number; p50: number }[]>();
-  for (const entry of samples.values()) {
-    if (entry.values.length < thresholds.minTtftSamples) continue;
-    const sorted = entry.values.sort((a, b) => a - b);
+  for (const entry of ttftGroups(db, range, thresholds.minTtftSamples, sourceOf(db, source))) {
+    if (entry.n < thresholds.minTtftSamples) continue;
     const list = byTier.get(entry.tier) ?? [];
-    list.push({ provider: entry.provider, model: entry.model, n: sorted.length, p50: percentileOfSorted(sorted, 50) });
+    list.push({ provider: entry.provider, model: entry.model, n: entry.n, p50: percentileOfSorted(entry.sorted, 50) });
     byTier.set(entry.tier, list);
   }
   const result: Extract<Recommendation, { kind: 'slow-model' }>[] = [];

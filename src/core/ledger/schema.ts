@@ -77,6 +77,75 @@ FROM requests ${where ? `WHERE ${where}` : ''}
 GROUP BY 1, 2, 3, 4;`;
 }
 
+// Migration 4: rollups for long ranges. `request_daily` is `request_hourly` per UTC day (a breakdown reads whole
+// days from it, the hours and quarter hours at the ends from the finer tables, so a day in any zone stays exact).
+// The others hold what the recommendations read, keyed as they group: `answered_hourly` / `answered_daily` (answered,
+// scored requests per agent, provider, model and complexity, so any light threshold can be applied when reading),
+// `first_attempt_hourly` (first attempts per agent and provider, with the latency of the failed ones), and
+// `ttft_hourly` (every TTFT of successful attempts per request tier, provider and model, as comma-separated
+// shortest round-trip text, so a median read from it is the exact value, not a binned one). Request tables are
+// keyed by the request's start, attempt tables by the attempt's, as the queries over the rows filter them.
+
+/** Sum columns of `request_hourly` / `request_daily`, in table order. */
+const REQUEST_SUM_COLUMNS = [
+  'requests', 'answered', 'cost_nano', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens',
+] as const;
+
+/** Rebuilds `request_daily` rows (UTC days) from `requests` matching `where`. */
+function requestDailySelect(where: string): string {
+  return `INSERT INTO request_daily
+SELECT CAST(started_at / ${DAY_MS} AS INTEGER), COALESCE(provider, ''), COALESCE(model, ''), agent, COUNT(*),
+  TOTAL(outcome = 'answered'), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
+  TOTAL(cache_write_tokens)
+FROM requests ${where ? `WHERE ${where}` : ''}
+GROUP BY 1, 2, 3, 4;`;
+}
+
+/**
+ * The requests `answered_hourly` / `answered_daily` count (those the cheaper-tier recommendation reads): answered,
+ * scored (complexity known), with a model.
+ */
+const ANSWERED_WHERE = `outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL`;
+
+/** Rebuilds `table` (answered_hourly or answered_daily, buckets of `unitMs`) from `requests` matching `where`. */
+function answeredSelect(table: string, unitMs: number, where: string): string {
+  return `INSERT INTO ${table}
+SELECT CAST(started_at / ${unitMs} AS INTEGER), agent, COALESCE(provider, ''), model, complexity, COUNT(*),
+  TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(cost_nano)
+FROM requests WHERE ${ANSWERED_WHERE}${where ? ` AND (${where})` : ''}
+GROUP BY 1, 2, 3, 4, 5;`;
+}
+
+/** Rebuilds `first_attempt_hourly` rows from the first attempts (seq 0) matching `where` (over `a`, the attempts). */
+function firstAttemptSelect(where: string): string {
+  return `INSERT INTO first_attempt_hourly
+SELECT CAST(a.started_at / ${HOUR_MS} AS INTEGER), r.agent, a.provider, COUNT(*), TOTAL(a.status = 'error'),
+  TOTAL(CASE WHEN a.status = 'error' THEN a.latency_ms ELSE 0 END)
+FROM attempts a JOIN requests r ON r.id = a.request_id WHERE a.seq = 0${where ? ` AND (${where})` : ''}
+GROUP BY 1, 2, 3;`;
+}
+
+/** Rebuilds `ttft_hourly` rows from the successful attempts with a TTFT matching `where` (over `a`). */
+function ttftSelect(where: string): string {
+  return `INSERT INTO ttft_hourly (hour, tier, provider, model, samples, ttfts)
+SELECT CAST(a.started_at / ${HOUR_MS} AS INTEGER), r.tier, a.provider, a.model, COUNT(*), group_concat(a.ttft_ms, ',')
+FROM attempts a JOIN requests r ON r.id = a.request_id
+WHERE a.status = 'ok' AND a.ttft_ms IS NOT NULL${where ? ` AND (${where})` : ''}
+GROUP BY 1, 2, 3, 4;`;
+}
+
+/** Columns of answered_hourly / answered_daily after the bucket. */
+const ANSWERED_COLUMNS = `agent TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  complexity INTEGER NOT NULL,
+  requests INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  cost_nano INTEGER NOT NULL`;
+
 export interface Migration {
   readonly version: number;
   readonly description: string;
@@ -212,6 +281,65 @@ CREATE TABLE latency_daily (
 ${latencyDailySelect('')}
 `,
   },
+  {
+    version: 4,
+    description: 'daily request rollup (breakdowns); rollups the recommendations read',
+    sql: `
+CREATE TABLE request_daily (
+  day INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  cost_nano INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  PRIMARY KEY (day, provider, model, agent)
+) WITHOUT ROWID;
+INSERT INTO request_daily
+SELECT hour / 24, provider, model, agent, TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens),
+  TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)
+FROM request_hourly GROUP BY 1, 2, 3, 4;
+CREATE TABLE answered_hourly (
+  hour INTEGER NOT NULL,
+  ${ANSWERED_COLUMNS},
+  PRIMARY KEY (hour, agent, provider, model, complexity)
+) WITHOUT ROWID;
+${answeredSelect('answered_hourly', HOUR_MS, '')}
+CREATE TABLE answered_daily (
+  day INTEGER NOT NULL,
+  ${ANSWERED_COLUMNS},
+  PRIMARY KEY (day, agent, provider, model, complexity)
+) WITHOUT ROWID;
+INSERT INTO answered_daily
+SELECT hour / 24, agent, provider, model, complexity, TOTAL(requests), TOTAL(input_tokens), TOTAL(output_tokens),
+  TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(cost_nano)
+FROM answered_hourly GROUP BY 1, 2, 3, 4, 5;
+CREATE TABLE first_attempt_hourly (
+  hour INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  failed_latency_ms REAL NOT NULL,
+  PRIMARY KEY (hour, agent, provider)
+) WITHOUT ROWID;
+${firstAttemptSelect('')}
+CREATE TABLE ttft_hourly (
+  hour INTEGER NOT NULL,
+  tier TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  ttfts TEXT NOT NULL,
+  UNIQUE (hour, tier, provider, model)
+);
+${ttftSelect('')}
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -279,6 +407,113 @@ ON CONFLICT (hour, provider, model) DO UPDATE SET
 const UPSERT_LATENCY_DAILY = `INSERT INTO latency_daily VALUES (?, ?, ?, ?, 1)
 ON CONFLICT (day, provider, model, latency_bin) DO UPDATE SET count = count + 1`;
 
+/** `INSERT ... ON CONFLICT DO UPDATE` adding `sums` to the row of `keys` (the table's columns in order). */
+function addingUpsert(table: string, keys: readonly string[], sums: readonly string[]): string {
+  return `INSERT INTO ${table} (${[...keys, ...sums].join(', ')}) VALUES (${[...keys, ...sums].map(() => '?').join(', ')})
+ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+}
+
+const ANSWERED_SUMS = ['requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_nano'];
+const UPSERT_REQUEST_DAILY = addingUpsert('request_daily', ['day', 'provider', 'model', 'agent'], REQUEST_SUM_COLUMNS);
+const UPSERT_ANSWERED_HOURLY = addingUpsert('answered_hourly', ['hour', 'agent', 'provider', 'model', 'complexity'], ANSWERED_SUMS);
+const UPSERT_ANSWERED_DAILY = addingUpsert('answered_daily', ['day', 'agent', 'provider', 'model', 'complexity'], ANSWERED_SUMS);
+const UPSERT_FIRST_ATTEMPT = addingUpsert('first_attempt_hourly', ['hour', 'agent', 'provider'], ['attempts', 'failures', 'failed_latency_ms']);
+const UPSERT_TTFT = `INSERT INTO ttft_hourly (hour, tier, provider, model, samples, ttfts) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (hour, tier, provider, model) DO UPDATE SET samples = samples + excluded.samples,
+  ttfts = ttfts || ',' || excluded.ttfts`;
+
+/** Sums per key, added up in memory during a batch and written with one upsert per key when it ends. */
+class BatchSums {
+  private readonly rows = new Map<string, { keys: readonly (string | number)[]; sums: number[] }>();
+
+  /** Adds `sums` to the row of `keys`; `id` identifies the keys (they joined with a separator no name holds). */
+  add(id: string, keys: readonly (string | number)[], sums: readonly number[]): void {
+    const row = this.rows.get(id);
+    if (!row) {
+      this.rows.set(id, { keys, sums: [...sums] });
+      return;
+    }
+    for (let i = 0; i < sums.length; i += 1) row.sums[i]! += sums[i]!;
+  }
+
+  flush(db: Database, sql: string): void {
+    if (this.rows.size === 0) return;
+    const statement = db.prepare(sql);
+    try {
+      for (const { keys, sums } of this.rows.values()) statement.run([...keys, ...sums]);
+    } finally {
+      statement.free();
+      this.rows.clear();
+    }
+  }
+}
+
+/**
+ * The rollups of migration 4 for one batch of new records. A batch (a journal merge, an `appendMany`) spans a few
+ * hours at most, so it touches few of their rows: they are summed in memory and written once per row at the end,
+ * which keeps bulk inserts nearly as fast as without them.
+ */
+class BatchRollups {
+  private readonly requestDaily = new BatchSums();
+  private readonly answeredHourly = new BatchSums();
+  private readonly answeredDaily = new BatchSums();
+  private readonly firstAttempts = new BatchSums();
+  private readonly ttfts = new Map<string, { keys: readonly (string | number)[]; values: number[] }>();
+
+  /** Counts a record that was just stored (not one skipped as already stored). */
+  add(r: LedgerRecord): void {
+    const day = Math.floor(r.startedAt / DAY_MS);
+    const provider = r.provider ?? '';
+    const model = r.model ?? '';
+    this.requestDaily.add(
+      `${day}\u0000${provider}\u0000${model}\u0000${r.agent}`,
+      [day, provider, model, r.agent],
+      [1, r.outcome === 'answered' ? 1 : 0, r.costNano, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens],
+    );
+    if (r.outcome === 'answered' && r.complexity !== null && r.model !== null) {
+      const usage = [1, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costNano];
+      const hour = Math.floor(r.startedAt / HOUR_MS);
+      const id = `${r.agent}\u0000${provider}\u0000${model}\u0000${r.complexity}`;
+      this.answeredHourly.add(`${hour}\u0000${id}`, [hour, r.agent, provider, model, r.complexity], usage);
+      this.answeredDaily.add(`${day}\u0000${id}`, [day, r.agent, provider, model, r.complexity], usage);
+    }
+    for (const a of r.attempts) {
+      const hour = Math.floor(a.startedAt / HOUR_MS);
+      if (a.seq === 0) {
+        const failed = a.status === 'error';
+        this.firstAttempts.add(
+          `${hour}\u0000${r.agent}\u0000${a.provider}`,
+          [hour, r.agent, a.provider],
+          [1, failed ? 1 : 0, failed ? a.latencyMs : 0],
+        );
+      }
+      if (a.status === 'ok' && a.ttftMs !== null) {
+        const id = `${hour}\u0000${r.tier}\u0000${a.provider}\u0000${a.model}`;
+        let row = this.ttfts.get(id);
+        if (!row) this.ttfts.set(id, (row = { keys: [hour, r.tier, a.provider, a.model], values: [] }));
+        row.values.push(a.ttftMs);
+      }
+    }
+  }
+
+  /** Writes the batch's sums (inside the batch's transaction). */
+  flush(db: Database): void {
+    this.requestDaily.flush(db, UPSERT_REQUEST_DAILY);
+    this.answeredHourly.flush(db, UPSERT_ANSWERED_HOURLY);
+    this.answeredDaily.flush(db, UPSERT_ANSWERED_DAILY);
+    this.firstAttempts.flush(db, UPSERT_FIRST_ATTEMPT);
+    if (this.ttfts.size === 0) return;
+    const statement = db.prepare(UPSERT_TTFT);
+    try {
+      // String(number) is the shortest text that parses back to the same double: the values stay exact.
+      for (const { keys, values } of this.ttfts.values()) statement.run([...keys, values.length, values.map(String).join(',')]);
+    } finally {
+      statement.free();
+      this.ttfts.clear();
+    }
+  }
+}
+
 /**
  * Deletes requests (and their attempts) older than `cutoff` and keeps the rollup equal to what remains: whole
  * buckets before the cutoff go, the bucket it falls in is rebuilt from its remaining requests. Returns how many
@@ -312,6 +547,26 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
     db.run('DELETE FROM latency_daily WHERE day <= ?', [lastDay]);
     db.exec(latencyDailySelect(`started_at < ${(lastDay + 1) * DAY_MS}`));
   }
+  if (version >= 4 && deleted > 0) {
+    // Request rollups: the hour and the day the cutoff falls in are rebuilt from their remaining requests.
+    const hour = Math.floor(cutoff / HOUR_MS);
+    const day = Math.floor(cutoff / DAY_MS);
+    const inHour = `started_at >= ${hour * HOUR_MS} AND started_at < ${(hour + 1) * HOUR_MS}`;
+    const inDay = `started_at >= ${day * DAY_MS} AND started_at < ${(day + 1) * DAY_MS}`;
+    db.run('DELETE FROM request_daily WHERE day <= ?', [day]);
+    db.exec(requestDailySelect(inDay));
+    db.run('DELETE FROM answered_hourly WHERE hour <= ?', [hour]);
+    db.exec(answeredSelect('answered_hourly', HOUR_MS, inHour));
+    db.run('DELETE FROM answered_daily WHERE day <= ?', [day]);
+    db.exec(answeredSelect('answered_daily', DAY_MS, inDay));
+    // Attempt rollups: as attempt_hourly, every hour up to the latest deleted attempt, from the attempts that remain.
+    const lastHour = Math.floor(Math.max(cutoff, deletedAttemptsEnd) / HOUR_MS);
+    const before = `a.started_at < ${(lastHour + 1) * HOUR_MS}`;
+    db.run('DELETE FROM first_attempt_hourly WHERE hour <= ?', [lastHour]);
+    db.exec(firstAttemptSelect(before));
+    db.run('DELETE FROM ttft_hourly WHERE hour <= ?', [lastHour]);
+    db.exec(ttftSelect(before));
+  }
   return deleted;
 }
 
@@ -335,6 +590,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
   const requestHourly = version >= 3 ? db.prepare(UPSERT_REQUEST_HOURLY) : undefined;
   const attemptHourly = version >= 3 ? db.prepare(UPSERT_ATTEMPT_HOURLY) : undefined;
   const latencyDaily = version >= 3 ? db.prepare(UPSERT_LATENCY_DAILY) : undefined;
+  const batch = version >= 4 ? new BatchRollups() : undefined;
   let inserted = 0;
   db.exec('BEGIN');
   try {
@@ -367,7 +623,9 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         ]);
         if (a.status === 'ok') latencyDaily?.run([Math.floor(a.startedAt / DAY_MS), a.provider, a.model, latencyBinMs(a.latencyMs)]);
       }
+      batch?.add(r);
     }
+    batch?.flush(db);
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');
