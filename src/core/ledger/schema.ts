@@ -3,7 +3,7 @@
  * milliseconds (UTC); day and month boundaries in the user's time zone are computed at query time. Money is whole
  * nano-dollars (INTEGER), so sums are exact.
  */
-import type { Database } from 'sql.js';
+import type { Database, Statement } from 'sql.js';
 import type { LedgerRecord } from './record';
 import { loadSqlJs } from './sqlite';
 import type { SqlJsOptions } from './sqlite';
@@ -422,6 +422,24 @@ const UPSERT_TTFT = `INSERT INTO ttft_hourly (hour, tier, provider, model, sampl
 ON CONFLICT (hour, tier, provider, model) DO UPDATE SET samples = samples + excluded.samples,
   ttfts = ttfts || ',' || excluded.ttfts`;
 
+/**
+ * The upserts of migration 4's rollups, prepared once per database: a single-record batch (an append) would
+ * otherwise prepare five more statements each time. sql.js frees a database's statements when it is closed (and
+ * keeps them across export()); a freed statement has no SQL left and is prepared again.
+ */
+const rollupStatements = new WeakMap<Database, Map<string, Statement>>();
+
+function rollupStatement(db: Database, sql: string): Statement {
+  let cache = rollupStatements.get(db);
+  if (!cache) rollupStatements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement || statement.getSQL() === '') {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
 /** Sums per key, added up in memory during a batch and written with one upsert per key when it ends. */
 class BatchSums {
   private readonly rows = new Map<string, { keys: readonly (string | number)[]; sums: number[] }>();
@@ -438,11 +456,10 @@ class BatchSums {
 
   flush(db: Database, sql: string): void {
     if (this.rows.size === 0) return;
-    const statement = db.prepare(sql);
+    const statement = rollupStatement(db, sql);
     try {
       for (const { keys, sums } of this.rows.values()) statement.run([...keys, ...sums]);
     } finally {
-      statement.free();
       this.rows.clear();
     }
   }
@@ -503,12 +520,11 @@ class BatchRollups {
     this.answeredDaily.flush(db, UPSERT_ANSWERED_DAILY);
     this.firstAttempts.flush(db, UPSERT_FIRST_ATTEMPT);
     if (this.ttfts.size === 0) return;
-    const statement = db.prepare(UPSERT_TTFT);
+    const statement = rollupStatement(db, UPSERT_TTFT);
     try {
       // String(number) is the shortest text that parses back to the same double: the values stay exact.
       for (const { keys, values } of this.ttfts.values()) statement.run([...keys, values.length, values.map(String).join(',')]);
     } finally {
-      statement.free();
       this.ttfts.clear();
     }
   }
