@@ -87,8 +87,9 @@ function table(caption: string, headers: readonly (string | [string, string])[],
   return { table: element, body };
 }
 
-const num = (text: string, testId?: string): HTMLTableCellElement =>
-  h('td', { class: 'num', attrs: testId ? { 'data-testid': testId } : {} }, text);
+/** A number cell; `extra`: a column that gives way in a narrow panel (dashboard.css, `.extra`). */
+const num = (text: string, testId?: string, extra = false): HTMLTableCellElement =>
+  h('td', { class: ['num', extra && 'extra'], attrs: testId ? { 'data-testid': testId } : {} }, text);
 
 /** A bar whose width shows a share (set through the CSSOM: the CSP allows no inline style attribute). */
 function shareBar(share: number, colorVar?: string): HTMLElement {
@@ -167,7 +168,7 @@ export class DashboardApp {
     this.breakdowns = h('div', { class: 'pair' });
     this.models = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'models-title' } });
     this.recommendationsEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'recommendations-title', 'data-testid': 'recommendations' } });
-    this.decisionsEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'decisions-title' } });
+    this.decisionsEl = h('section', { class: 'card wide decisions', attrs: { 'aria-labelledby': 'decisions-title' } });
     this.content = h(
       'div',
       { class: 'content', attrs: { hidden: true } },
@@ -620,7 +621,7 @@ export class DashboardApp {
     const decisions = [...data.decisions.decisions, ...this.olderDecisions];
     const { table: element, body } = table(
       'Latest routing decisions, newest first',
-      [['', 'expander'], 'Time', 'Command · agent', 'Complexity', 'Model', ['Fallbacks', 'num'], ['Tokens in / out', 'num'], ['Cost', 'num'], ['Latency', 'num'], 'Outcome'],
+      [['', 'expander'], 'Time', 'Command · agent', 'Complexity', 'Model', ['Fallbacks', 'num extra'], ['Tokens in / out', 'num extra'], ['Cost', 'num'], ['Latency', 'num extra'], 'Outcome'],
       'decisions-table',
     );
     decisions.forEach((decision, index) => {
@@ -661,10 +662,10 @@ export class DashboardApp {
             decision.forced ? h('span', { class: 'tag' }, 'forced') : null,
           ),
           h('td', { class: 'name', attrs: { 'data-testid': 'model' } }, model),
-          num(decision.fallbacks > 0 ? String(decision.fallbacks) : '0', 'fallbacks'),
-          num(`${formatTokens(decision.inputTokens)} / ${formatTokens(decision.outputTokens)}`, 'tokens'),
+          num(decision.fallbacks > 0 ? String(decision.fallbacks) : '0', 'fallbacks', true),
+          num(`${formatTokens(decision.inputTokens)} / ${formatTokens(decision.outputTokens)}`, 'tokens', true),
           num(formatUsd(decision.costUsd), 'cost'),
-          num(formatMs(decision.latencyMs), 'latency'),
+          num(formatMs(decision.latencyMs), 'latency', true),
           h('td', { attrs: { 'data-testid': 'outcome' } }, outcomeBadge(decision.outcome)),
         ),
       );
@@ -686,7 +687,7 @@ export class DashboardApp {
   private attemptsOf(decision: DashboardDecision, timeZone: string): HTMLElement {
     const { table: element, body } = table(
       'Attempts of this request, in order',
-      ['#', 'Started', 'Provider / model', 'Key', 'Result', ['HTTP', 'num'], ['Latency', 'num'], ['First token', 'num'], ['Tokens in / out', 'num'], ['Cost', 'num']],
+      ['#', ['Started', 'extra'], 'Provider / model', 'Key', 'Result', ['HTTP', 'num'], ['Latency', 'num'], ['First token', 'num'], ['Tokens in / out', 'num'], ['Cost', 'num']],
       'attempts-table',
     );
     for (const a of decision.attempts) {
@@ -695,7 +696,7 @@ export class DashboardApp {
           'tr',
           { attrs: { 'data-testid': 'attempt-row' } },
           h('td', {}, String(a.seq + 1)),
-          h('td', {}, formatTime(a.startedAt, timeZone, decision.startedAt)),
+          h('td', { class: 'extra' }, formatTime(a.startedAt, timeZone, decision.startedAt)),
           h('td', { class: 'name' }, `${a.provider}/${a.model}`),
           h('td', {}, a.keyId),
           h('td', {}, a.status === 'ok' ? outcomeBadge('answered') : h('span', { class: ['outcome', 'tone-bad'] }, icon('error'), ` ${a.errorKind ?? 'error'}`)),
