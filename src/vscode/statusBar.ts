@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { PeriodUsage } from '../core/ledger/spend';
+import type { LedgerRecord } from '../core/ledger/record';
 import type { Decision } from '../core/routing/decision';
 import { candidateName } from '../core/routing/describe';
 import { formatUsd } from '../core/util/format';
@@ -28,7 +29,36 @@ export function budgetLevel(usage: readonly PeriodUsage[]): BudgetLevel {
   return level;
 }
 
-export function statusText(usage: readonly PeriodUsage[], last: Decision | undefined): string {
+/** The last route as the status bar shows it: from this window's last run, or the ledger's latest request. */
+export interface LastRoute {
+  readonly agent: string;
+  readonly chosen?: { readonly provider: string; readonly model: string };
+  readonly outcome: string;
+  readonly complexity?: number;
+  readonly costUsd: number;
+}
+
+export function lastRouteOf(decision: Decision): LastRoute {
+  return {
+    agent: decision.agent,
+    ...(decision.chosen ? { chosen: decision.chosen } : {}),
+    outcome: decision.outcome,
+    ...(decision.complexity ? { complexity: decision.complexity.score } : {}),
+    costUsd: decision.costUsd,
+  };
+}
+
+function lastRouteOfRecord(record: LedgerRecord): LastRoute {
+  return {
+    agent: record.agent,
+    ...(record.provider !== null && record.model !== null ? { chosen: { provider: record.provider, model: record.model } } : {}),
+    outcome: record.outcome,
+    ...(record.complexity !== null ? { complexity: record.complexity } : {}),
+    costUsd: record.costNano / 1e9,
+  };
+}
+
+export function statusText(usage: readonly PeriodUsage[], last: LastRoute | undefined): string {
   const day = usage.find((u) => u.period === 'day');
   let text = `$(graph) ${formatUsd(day?.usedUsd ?? 0)}`;
   if (day?.limitUsd !== undefined) text += ` / ${formatUsd(day.limitUsd)}`;
@@ -39,7 +69,7 @@ export function statusText(usage: readonly PeriodUsage[], last: Decision | undef
 
 export class StatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('modelRouter.spend', vscode.StatusBarAlignment.Right, 100));
-  private last: Decision | undefined;
+  private last: LastRoute | undefined;
   private usage: readonly PeriodUsage[] = [];
 
   constructor(
@@ -64,7 +94,7 @@ export class StatusBar extends Disposable {
 
   /** The last route, shown next to the spend. */
   setLast(decision: Decision): void {
-    this.last = decision;
+    this.last = lastRouteOf(decision);
     void this.update();
   }
 
@@ -77,7 +107,13 @@ export class StatusBar extends Disposable {
       const { config } = await this.configService.get();
       const store = open ? await this.ledger.store() : this.ledger.current;
       if (!store) return;
-      this.usage = loadEngine().budgetUsage(store.db, config.budget, Date.now());
+      const engine = loadEngine();
+      this.usage = engine.budgetUsage(store.db, config.budget, Date.now());
+      // After a reload (or in a new window) the last route is the ledger's latest request.
+      if (!this.last) {
+        const latest = engine.latestDecisions(store.db, 1)[0];
+        if (latest) this.last = lastRouteOfRecord(latest);
+      }
       this.render();
     } catch (error) {
       this.log.error(`Status bar: ${error instanceof Error ? error.message : String(error)}`);
@@ -97,7 +133,7 @@ export class StatusBar extends Disposable {
     }
     if (this.last) {
       tooltip.appendMarkdown(
-        `Last route: ${this.last.agent} → ${this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome}${this.last.complexity ? ` · complexity ${this.last.complexity.score}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
+        `Last route: ${this.last.agent} → ${this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
       );
     }
     tooltip.appendMarkdown('Click to open the cost dashboard.');

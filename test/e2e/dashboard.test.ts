@@ -252,6 +252,14 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     // The expanded row stays expanded (the page keeps it in its state, VS Code hands it back).
     const expanded = await dashboard.frame.locator(`[data-testid="decision-row"][data-id="${requests[0]!.id}"] [data-testid="expand"]`).getAttribute('aria-expanded');
     assert.equal(expanded, 'true', 'the Explain row is still expanded after the reload');
+    // The status bar names the latest request's model again (read from the ledger in the new window).
+    const latest = [...requests].sort((a, b) => b.startedAt - a.startedAt)[0]!;
+    const statusBar = vs.page.locator('.part.statusbar');
+    await poll(
+      async () => (await statusBar.innerText()).includes(`${formatUsdCore(total)} / ${formatUsdCore(DAILY_BUDGET)} · ${latest.model}`),
+      STEP_TIMEOUT_MS,
+      async () => `after the reload the status bar does not show the spend and the latest model ${latest.model}: ${squash(await statusBar.innerText())}`,
+    );
     await checkThemeAndLayout('step 3');
     await vs.screenshot('dashboard restored after Reload Window');
   });

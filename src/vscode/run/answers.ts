@@ -24,7 +24,12 @@ export class VirtualDocuments extends Disposable implements vscode.TextDocumentC
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? '';
+    const text = this.contents.get(uri.toString());
+    if (text !== undefined) return text;
+    // A tab VS Code restored after a window reload: answers are not kept (the ledger keeps the request, never the text).
+    return uri.scheme === ANSWER_SCHEME
+      ? '# Answer not kept\n\nAnswers live only while the window is open; this one was lost when the window reloaded. Run the command again; the request itself is in the cost dashboard (Model Router: Open Cost Dashboard).\n'
+      : '';
   }
 
   /** A new document; `name` becomes its tab title. */
