@@ -152,6 +152,35 @@ export interface Migration {
   readonly sql: string;
 }
 
+/**
+ * A table of request totals per time unit (`bucket` = 15 minutes, `hour`, `day`), provider, model and agent: the
+ * same columns at every granularity, so breakdowns can read the coarsest that fits a range.
+ */
+function requestTotalsTable(name: string, unit: string): string {
+  return `CREATE TABLE ${name} (
+  ${unit} INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  cost_nano INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  PRIMARY KEY (${unit}, provider, model, agent)
+) WITHOUT ROWID;`;
+}
+
+/** Fills a coarser totals table from a finer one; `unit` turns the finer unit into the coarser (`hour / 24`). */
+function requestTotalsFrom(target: string, source: string, unit: string): string {
+  return `INSERT INTO ${target}
+SELECT ${unit}, provider, model, agent, TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens),
+  TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)
+FROM ${source} GROUP BY 1, 2, 3, 4;`;
+}
+
 /** Forward only; each runs once, in a transaction, and bumps `user_version`. Never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -217,20 +246,7 @@ CREATE INDEX attempts_started ON attempts (started_at);
     version: 2,
     description: 'request_rollup: per 15-minute bucket, provider, model and agent',
     sql: `
-CREATE TABLE request_rollup (
-  bucket INTEGER NOT NULL,
-  provider TEXT NOT NULL,
-  model TEXT NOT NULL,
-  agent TEXT NOT NULL,
-  requests INTEGER NOT NULL,
-  answered INTEGER NOT NULL,
-  cost_nano INTEGER NOT NULL,
-  input_tokens INTEGER NOT NULL,
-  output_tokens INTEGER NOT NULL,
-  cache_read_tokens INTEGER NOT NULL,
-  cache_write_tokens INTEGER NOT NULL,
-  PRIMARY KEY (bucket, provider, model, agent)
-) WITHOUT ROWID;
+${requestTotalsTable('request_rollup', 'bucket')}
 ${rollupSelect('')}
 `,
   },
@@ -238,24 +254,8 @@ ${rollupSelect('')}
     version: 3,
     description: 'hourly request and attempt rollups, daily latency histogram (the dashboard)',
     sql: `
-CREATE TABLE request_hourly (
-  hour INTEGER NOT NULL,
-  provider TEXT NOT NULL,
-  model TEXT NOT NULL,
-  agent TEXT NOT NULL,
-  requests INTEGER NOT NULL,
-  answered INTEGER NOT NULL,
-  cost_nano INTEGER NOT NULL,
-  input_tokens INTEGER NOT NULL,
-  output_tokens INTEGER NOT NULL,
-  cache_read_tokens INTEGER NOT NULL,
-  cache_write_tokens INTEGER NOT NULL,
-  PRIMARY KEY (hour, provider, model, agent)
-) WITHOUT ROWID;
-INSERT INTO request_hourly
-SELECT bucket / 4, provider, model, agent, TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens),
-  TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)
-FROM request_rollup GROUP BY 1, 2, 3, 4;
+${requestTotalsTable('request_hourly', 'hour')}
+${requestTotalsFrom('request_hourly', 'request_rollup', 'bucket / 4')}
 CREATE TABLE attempt_hourly (
   hour INTEGER NOT NULL,
   provider TEXT NOT NULL,
@@ -285,24 +285,8 @@ ${latencyDailySelect('')}
     version: 4,
     description: 'daily request rollup (breakdowns); rollups the recommendations read',
     sql: `
-CREATE TABLE request_daily (
-  day INTEGER NOT NULL,
-  provider TEXT NOT NULL,
-  model TEXT NOT NULL,
-  agent TEXT NOT NULL,
-  requests INTEGER NOT NULL,
-  answered INTEGER NOT NULL,
-  cost_nano INTEGER NOT NULL,
-  input_tokens INTEGER NOT NULL,
-  output_tokens INTEGER NOT NULL,
-  cache_read_tokens INTEGER NOT NULL,
-  cache_write_tokens INTEGER NOT NULL,
-  PRIMARY KEY (day, provider, model, agent)
-) WITHOUT ROWID;
-INSERT INTO request_daily
-SELECT hour / 24, provider, model, agent, TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens),
-  TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)
-FROM request_hourly GROUP BY 1, 2, 3, 4;
+${requestTotalsTable('request_daily', 'day')}
+${requestTotalsFrom('request_daily', 'request_hourly', 'hour / 24')}
 CREATE TABLE answered_hourly (
   hour INTEGER NOT NULL,
   ${ANSWERED_COLUMNS},
