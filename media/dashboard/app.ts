@@ -109,6 +109,8 @@ export class DashboardApp {
   private nextRequestId = 1;
   private readonly pending = new Map<number, (message: HostMessage) => void>();
   private readonly applying = new Set<string>();
+  /** The range whose "Loading the last N days…" the status line shows until its snapshot arrives. */
+  private loadingRange: DashboardRange | undefined;
 
   private readonly header: HTMLElement;
   private readonly subtitle: HTMLElement;
@@ -272,6 +274,11 @@ export class DashboardApp {
     this.rangeDays = data.rangeDays;
     this.errorBanner.hidden = true;
     this.root.setAttribute('aria-busy', 'false');
+    if (this.loadingRange === data.rangeDays) {
+      // Unless an action said something since.
+      if (this.status.textContent === `Loading the last ${data.rangeDays} days…`) this.say('');
+      this.loadingRange = undefined;
+    }
     this.mergeDecisions(data);
     this.saveState();
     this.renderRange();
@@ -357,6 +364,7 @@ export class DashboardApp {
     this.saveState();
     this.renderRange();
     this.root.setAttribute('aria-busy', 'true');
+    this.loadingRange = days;
     this.say(`Loading the last ${days} days…`);
     this.post({ type: 'setRange', rangeDays: days });
   }
