@@ -1,17 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import { DEFAULT_CONFIG } from '../src/core/config/defaults';
 import type { Config } from '../src/core/config/types';
 import { dashboardRecommendations, dashboardSnapshot } from '../src/core/ledger/dashboard';
-import type { LedgerRecord } from '../src/core/ledger/record';
-import { insertRecords, migrate } from '../src/core/ledger/schema';
 import { chromiumPath, launchChromium } from '../scripts/codeServer';
-import { generateLedgerRecords } from '../test/support/ledgerFixtures';
 import { DIST, FixtureHost, openDashboardPage } from '../test/dashboard/page';
+import { median, medianTime } from './report';
 import type { Figure } from './report';
+import { emptyLedger, largeLedger } from './ledgerFixture';
 
 /**
  * The cost dashboard at 1,000,000 requests (about 1.1 attempts each) over 90 days ending now, 30-day view (the
@@ -29,49 +27,7 @@ import type { Figure } from './report';
  * snapshot figures are printed.
  */
 
-const ROWS = Number(process.env.LEDGER_BENCH_ROWS ?? 1_000_000);
-const DAY_MS = 86_400_000;
-const BATCH = 20_000;
 const TIME_ZONE = 'America/New_York';
-
-function median(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function time(runs: number, run: () => void): number {
-  run();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const start = performance.now();
-    run();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
-
-async function emptyDb(): Promise<Database> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database();
-  migrate(db);
-  return db;
-}
-
-async function build(now: number): Promise<Database> {
-  const db = await emptyDb();
-  const started = performance.now();
-  let batch: LedgerRecord[] = [];
-  for (const record of generateLedgerRecords({ count: ROWS, from: now - 90 * DAY_MS, to: now, seed: 7 })) {
-    batch.push(record);
-    if (batch.length === BATCH) {
-      insertRecords(db, batch);
-      batch = [];
-    }
-  }
-  insertRecords(db, batch);
-  console.log(`# dashboard bench: ${ROWS} requests built and inserted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return db;
-}
 
 /** Median time from page load to the first drawn update, over `runs` fresh pages in one browser. */
 async function firstPaint(db: Database, config: Config, now: number, runs: number): Promise<number> {
@@ -101,23 +57,23 @@ async function firstPaint(db: Database, config: Config, now: number, runs: numbe
 export async function dashboardBench(): Promise<readonly Figure[]> {
   const now = Date.now();
   const config: Config = { ...DEFAULT_CONFIG, budget: { dailyUsd: 20, monthlyUsd: 400, onExceed: 'warn', timeZone: TIME_ZONE } };
-  const db = await build(now);
-  const empty = await emptyDb();
+  const db = await largeLedger(now, 'dashboard bench');
+  const empty = await emptyLedger();
   try {
     const figures: Figure[] = [
       {
         name: 'dashboard.snapshot_30d_1m_rows_ms',
-        value: time(7, () => dashboardSnapshot(db, config.budget, { now, rangeDays: 30 })),
+        value: medianTime(7, () => dashboardSnapshot(db, config.budget, { now, rangeDays: 30 })),
         unit: 'ms', op: '<=', target: 500,
       },
       {
         name: 'dashboard.snapshot_90d_1m_rows_ms',
-        value: time(7, () => dashboardSnapshot(db, config.budget, { now, rangeDays: 90 })),
+        value: medianTime(7, () => dashboardSnapshot(db, config.budget, { now, rangeDays: 90 })),
         unit: 'ms', op: '<=', target: 1000,
       },
       {
         name: 'dashboard.recommendations_30d_1m_rows_ms',
-        value: time(3, () => dashboardRecommendations(db, config, { now, rangeDays: 30 })),
+        value: medianTime(3, () => dashboardRecommendations(db, config, { now, rangeDays: 30 })),
         unit: 'ms', op: '<=', target: 1000,
       },
     ];
