@@ -57,6 +57,18 @@ export interface DashboardText {
   chart: { width: number; height: number; label: string };
 }
 
+/** One recommendation as the page lists it. */
+export interface RecommendationText {
+  id: string;
+  title: string;
+  detail: string;
+  /** "Saves about $0.052 per 30 days". */
+  saving: string;
+  /** What applying writes, one line per agent: "explainer: openai → gemini → anthropic". */
+  changes: string[];
+  apply: { label: string; disabled: boolean };
+}
+
 /** Colours of the page and of the workbench around it. */
 export interface ThemeReport {
   /** The webview body's classes (VS Code sets vscode-dark / vscode-light / vscode-high-contrast). */
@@ -166,6 +178,92 @@ export class DashboardView {
       () => `the dashboard does not show ${what}; it shows: ${JSON.stringify(last ?? '(no page)')}`,
     );
     return last!;
+  }
+
+  /** The recommendations as listed (empty while they load or when there are none; see {@link recommendationsState}). */
+  async recommendations(): Promise<RecommendationText[]> {
+    return this.frame.locator('[data-testid="recommendation"]').evaluateAll((items) =>
+      items.map((item) => {
+        const text = (el: Element | null | undefined): string => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+        const apply = item.querySelector('[data-testid="apply"]') as HTMLButtonElement | null;
+        return {
+          id: item.getAttribute('data-id') ?? '',
+          title: text(item.querySelector('h3')),
+          detail: text(item.querySelector('.rec-main > p')),
+          saving: text(item.querySelector('[data-testid="saving"]')),
+          changes: Array.from(item.querySelectorAll('ul.changes > li')).map((li) => text(li)),
+          apply: { label: text(apply), disabled: apply?.disabled ?? true },
+        };
+      }),
+    );
+  }
+
+  /** What the Recommendations card shows: the list, "nothing to recommend", still loading, or an error. */
+  async recommendationsState(): Promise<'list' | 'none' | 'loading' | 'error' | 'absent'> {
+    return this.frame.locator('body').evaluate((body) => {
+      const card = body.querySelector('[data-testid="recommendations"]');
+      if (!card || (card as HTMLElement).offsetParent === null) return 'absent';
+      if (card.querySelector('[data-testid="recommendation"]')) return 'list';
+      if (card.querySelector('[data-testid="recommendations-none"]')) return 'none';
+      if (card.querySelector('[data-testid="recommendations-loading"]')) return 'loading';
+      return 'error';
+    });
+  }
+
+  /** Polls until the Recommendations card shows its list (or `state`); returns the items. */
+  async waitForRecommendations(state: 'list' | 'none' = 'list', timeout = STEP_TIMEOUT_MS * 2): Promise<RecommendationText[]> {
+    let shown = '';
+    await poll(
+      async () => (shown = await this.recommendationsState()) === state,
+      timeout,
+      async () => `the Recommendations card shows "${shown}", not "${state}": ${await this.frame.locator('[data-testid="recommendations"]').innerText().catch(() => '(none)')}`,
+    );
+    return this.recommendations();
+  }
+
+  /** Clicks the Apply button of the recommendation `id` (the host then asks in a modal dialog). */
+  async clickApply(id: string): Promise<void> {
+    await this.frame.locator(`[data-testid="recommendation"][data-id="${id}"] [data-testid="apply"]`).click();
+  }
+
+  /** The page's status line (what it says after an action: "Applied: …", "Export cancelled.", …). */
+  async status(): Promise<string> {
+    return ((await this.frame.locator('[data-testid="status"]').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  }
+
+  /** Polls until the status line matches `pattern`; returns it. */
+  async waitForStatus(pattern: RegExp, timeout = STEP_TIMEOUT_MS): Promise<string> {
+    let text = '';
+    await poll(async () => pattern.test((text = await this.status())), timeout, () => `the page's status line says "${text}", not ${pattern}`);
+    return text;
+  }
+
+  /** The range buttons: which one is checked. */
+  async checkedRange(): Promise<number | undefined> {
+    const checked = this.frame.locator('[role="radiogroup"] [role="radio"][aria-checked="true"]');
+    const id = (await checked.count()) === 1 ? await checked.getAttribute('data-testid') : null;
+    return id ? Number(id.replace('range-', '')) : undefined;
+  }
+
+  /** Clicks the range button "N days" and waits for a snapshot of that range (the subtitle says "Last N days"). */
+  async selectRange(days: 7 | 30 | 90): Promise<DashboardText> {
+    await this.frame.locator(`[data-testid="range-${days}"]`).click();
+    return this.waitFor((page) => page.drawn && page.subtitle.startsWith(`Last ${days} days`), `the last ${days} days`);
+  }
+
+  /** The rows of the chart's table ("Show the chart as a table"): one per day of the range. */
+  async spendRows(): Promise<{ day: string; total: string }[]> {
+    return this.frame.locator('[data-testid="spend-row"]').evaluateAll((rows) =>
+      rows.map((row) => ({
+        day: row.getAttribute('data-day') ?? '',
+        total: (row.querySelector('[data-testid="spend-total"]')?.textContent ?? '').trim(),
+      })),
+    );
+  }
+
+  /** Clicks "Export CSV" or "Export JSON" in the page's toolbar. */
+  async clickExport(format: 'csv' | 'json'): Promise<void> {
+    await this.frame.locator(`[data-testid="export-${format}"]`).click();
   }
 
   /** Scrolls the page so that the element with this data-testid is in view (for a screenshot of it). */

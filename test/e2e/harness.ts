@@ -18,11 +18,15 @@
  *   });
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { launchChromium, repoRoot, startCodeServer, type Browser, type CodeServer } from '../../scripts/codeServer';
 import { startFakeProviders, type FakeProviders } from '../fakes/fakeProviders';
 import manifest from '../../package.json';
+
+/** This extension's global storage folder relative to code-server's user data dir (see {@link E2EOptions.userDataFiles}). */
+export const GLOBAL_STORAGE_PATH = path.join('User', 'globalStorage', `${manifest.publisher}.${manifest.name}`.toLowerCase());
 
 /** Default wait for one UI step; the first steps after a cold start take longer. */
 export const STEP_TIMEOUT_MS = 20_000;
@@ -84,6 +88,12 @@ export interface E2EOptions {
   workspaceFiles?: Record<string, string>;
   /** User settings merged over the harness's quiet defaults. */
   userSettings?: Record<string, unknown>;
+  /**
+   * Files of code-server's user data dir written before it starts (path relative to that dir -> content), e.g. a
+   * ledger journal in the extension's global storage ({@link GLOBAL_STORAGE_PATH}), so the extension finds it when
+   * it opens the ledger.
+   */
+  userDataFiles?: Record<string, string>;
   /** Extra environment for the extension host. */
   env?: Record<string, string>;
   /** Browser viewport (default 1400 x 900). */
@@ -99,6 +109,8 @@ export class E2ESession {
     readonly server: CodeServer,
     readonly browser: Browser,
     readonly fakes: FakeProviders | undefined,
+    /** A state folder this session made (code-server removes only the ones it made itself). */
+    private readonly ownedStateDir?: string,
   ) {
     this.output = new OutputPanel(this.page);
     liveSessions.add(this);
@@ -114,17 +126,28 @@ export class E2ESession {
     let server: CodeServer | undefined;
     let browser: Browser | undefined;
     let session: E2ESession | undefined;
+    // Files in the user data dir need the state folder before code-server starts: the session makes it (and removes
+    // it on stop) instead of startCodeServer.
+    const stateDir = options.userDataFiles ? fs.mkdtempSync(path.join(os.tmpdir(), 'model-router-vscode-')) : undefined;
     try {
+      if (stateDir) {
+        for (const [file, content] of Object.entries(options.userDataFiles ?? {})) {
+          const full = path.join(stateDir, 'user-data', file);
+          fs.mkdirSync(path.dirname(full), { recursive: true });
+          fs.writeFileSync(full, content);
+        }
+      }
       if (options.fakes ?? true) {
         fakes = await startFakeProviders();
       }
       server = await startCodeServer({
         env: { ...fakes?.env, ...options.env },
+        ...(stateDir ? { stateDir } : {}),
         ...(options.workspaceFiles ? { workspaceFiles: options.workspaceFiles } : {}),
         ...(options.userSettings ? { userSettings: options.userSettings } : {}),
       });
       browser = await launchChromium(server.stateDir, options.viewport);
-      session = new E2ESession(server, browser, fakes);
+      session = new E2ESession(server, browser, fakes, stateDir);
       await session.openWorkbench();
       return session;
     } catch (error) {
@@ -136,6 +159,7 @@ export class E2ESession {
         await browser?.close();
         await server?.stop();
         await fakes?.close();
+        if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
       }
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`the e2e session did not start: ${message}${tail ? `\n--- code-server (tail) ---\n${tail}` : ''}`);
@@ -451,6 +475,91 @@ export class E2ESession {
     }
     await this.page.keyboard.press('Enter');
     await this.quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  }
+
+  // --- Modal dialogs and the save dialog -------------------------------------------------------------------------
+
+  /**
+   * A modal message (`showInformationMessage(…, { modal: true }, …)`): in the web workbench a DOM dialog over the
+   * window, not a native one.
+   */
+  get dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  /** Waits for a modal dialog; returns its message, detail (lines joined by "\n") and button labels in order. */
+  async waitForDialog(timeout = STEP_TIMEOUT_MS): Promise<{ message: string; detail: string; buttons: string[] }> {
+    await this.dialog.waitFor({ state: 'visible', timeout });
+    return this.dialog.evaluate((box) => ({
+      message: (box.querySelector('.dialog-message-text')?.textContent ?? '').trim(),
+      detail: ((box.querySelector('.dialog-message-detail') as HTMLElement | null)?.innerText ?? '').trim(),
+      buttons: Array.from(box.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent ?? '').trim()),
+    }));
+  }
+
+  /** Clicks the button `label` of the open modal dialog and waits until the dialog is gone. */
+  async clickDialogButton(label: string): Promise<void> {
+    await this.dialog.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }).click();
+    await this.dialog.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  }
+
+  /**
+   * Answers a save dialog (`showSaveDialog`). In code-server it is VS Code's simple file dialog, a quick input whose
+   * box holds the offered path: this replaces it with `file` (absolute, in an existing folder) and presses Enter.
+   * When the file exists the dialog asks again ("… already exists. Are you sure you want to overwrite it?"): OK when
+   * `overwrite`, else Cancel (untried: what the dialog does next is the caller's to handle). Returns the path that was offered and the
+   * overwrite question, if one was asked. `screenshots`: take one when the dialog opens and one of the question.
+   */
+  async answerSaveDialog(
+    file: string,
+    options: { title?: string | RegExp; overwrite?: boolean; screenshots?: string } = {},
+  ): Promise<{ offered: string; overwriteQuestion: string | undefined }> {
+    const title = this.quickInput.locator('.quick-input-title');
+    const input = this.quickInput.locator('.quick-input-box input');
+    await this.quickInput.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    if (options.title !== undefined) {
+      await this.quickInput.locator('.quick-input-title', { hasText: options.title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    }
+    // The dialog fills in the offered path in steps (its folder first, then the file name, while it lists the
+    // folder): the offer is the value once it has stayed the same for a while with the dialog idle.
+    let offered = '';
+    let since = Date.now();
+    await poll(
+      async () => {
+        const value = await input.inputValue();
+        // The progress bar under the box loses its `done` class while the dialog reads a folder.
+        const busy = (await this.quickInput.locator('.quick-input-progress.done').count()) === 0;
+        if (value !== offered || busy) {
+          offered = value;
+          since = Date.now();
+          return false;
+        }
+        return offered !== '' && Date.now() - since >= 600;
+      },
+      STEP_TIMEOUT_MS,
+      () => `the save dialog offers no settled path (it shows "${offered}")`,
+    );
+    if (options.screenshots) await this.screenshot(`${options.screenshots} (save dialog)`);
+    await input.fill(file);
+    await poll(async () => (await input.inputValue()) === file, STEP_TIMEOUT_MS, async () => `the save dialog's box holds "${await input.inputValue()}", not "${file}"`);
+    await this.page.keyboard.press('Enter');
+    let overwriteQuestion: string | undefined;
+    await poll(
+      async () => {
+        if (!(await this.quickInput.isVisible())) return true;
+        const text = (await title.innerText()).trim();
+        if (overwriteQuestion === undefined && /already exists/.test(text)) {
+          overwriteQuestion = text;
+          if (options.screenshots) await this.screenshot(`${options.screenshots} (overwrite question)`);
+          await this.quickInput.locator('.quick-input-action .monaco-button', { hasText: options.overwrite ? /^\s*OK\s*$/ : /^\s*Cancel\s*$/ }).click();
+          return !options.overwrite;
+        }
+        return false;
+      },
+      STEP_TIMEOUT_MS,
+      async () => `the save dialog did not close after Enter (it shows "${await title.innerText().catch(() => '')}")`,
+    );
+    return { offered, overwriteQuestion };
   }
 
   // --- Editors --------------------------------------------------------------------------------------------------
@@ -774,7 +883,7 @@ export class E2ESession {
 
   /** This extension's global storage folder (ledger, ...): User/globalStorage/<publisher>.<name>. */
   get globalStorageDir(): string {
-    return path.join(this.userDataDir, 'User', 'globalStorage', `${manifest.publisher}.${manifest.name}`.toLowerCase());
+    return path.join(this.userDataDir, GLOBAL_STORAGE_PATH);
   }
 
   /** The log files of the session (every *.log under the user data dir, the extension's output channel included). */
@@ -802,7 +911,11 @@ export class E2ESession {
       try {
         await this.server.stop();
       } finally {
-        await this.fakes?.close();
+        try {
+          await this.fakes?.close();
+        } finally {
+          if (this.ownedStateDir) fs.rmSync(this.ownedStateDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
+        }
       }
     }
   }
