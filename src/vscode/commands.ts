@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from '../core/config/types';
 import { AGENT_IDS, PRESETS, TASK_TYPES, TIERS } from '../core/config/types';
 import { formatMs } from '../core/util/format';
+import { writeAgentChains } from './agentChains';
 import { CommandId } from './commandIds';
 import type { Container } from './container';
 import { loadEngine } from './engine';
@@ -297,8 +298,7 @@ async function reassignAgent(container: Container, agentId: AgentId | undefined)
     chain.push(picked.id);
   }
   if (chain.length === 0) return false;
-  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(agentChainSettingKey(agent), chain, vscode.ConfigurationTarget.Global);
-  container.log.info(`Agent ${agent} reassigned: ${chain.join(' → ')} (user setting ${SETTINGS_SECTION}.${agentChainSettingKey(agent)}).`);
+  await writeAgentChains([[agent, chain]], container.log);
   return true;
 }
 
@@ -320,8 +320,7 @@ async function applyPresetCommand(container: Container, preset: PresetName | und
     name = picked.preset;
   }
   const chains = engine.applyPreset(config, name);
-  const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  for (const agent of AGENT_IDS) await settings.update(agentChainSettingKey(agent), chains[agent], vscode.ConfigurationTarget.Global);
+  await writeAgentChains(AGENT_IDS.map((agent) => [agent, chains[agent]] as const), container.log);
   container.log.info(`Preset ${name} applied: ${AGENT_IDS.map((a) => `${a}: ${chains[a].join(' → ')}`).join('; ')}`);
   void vscode.window.showInformationMessage(`Model Router: preset "${name}" applied to all ${AGENT_IDS.length} agents (user settings).`);
   return true;

@@ -11,13 +11,13 @@ import type { DecisionCursor } from '../core/ledger/queries';
 import type { LedgerStore } from '../core/ledger/store';
 import type { AgentId } from '../core/config/types';
 import { AGENT_IDS } from '../core/config/types';
+import { writeAgentChains } from './agentChains';
 import type { ConfigService } from './configService';
 import type { DashboardChange, DashboardHost } from './dashboard/dashboardController';
 import { loadEngine, sqlWasmPath } from './engine';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
 
 export class LedgerDashboardHost extends Disposable implements DashboardHost {
   private readonly changed = this._register(new vscode.EventEmitter<DashboardChange>());
@@ -87,8 +87,7 @@ export class LedgerDashboardHost extends Disposable implements DashboardHost {
       'Apply',
     );
     if (choice !== 'Apply') return false;
-    const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-    for (const [agent, chain] of changes) await settings.update(agentChainSettingKey(agent), [...chain], vscode.ConfigurationTarget.Global);
+    await writeAgentChains(changes, this.log);
     this.log.info(`Recommendation applied (${recommendation.id}): ${detail.replace(/\n/g, '; ')}`);
     return true;
   }
