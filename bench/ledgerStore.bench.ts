@@ -18,6 +18,10 @@ export async function ledgerStoreBench(): Promise<readonly Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
   try {
     const store = await LedgerStore.open({ dir, compactIntervalMs: 0, refreshIntervalMs: 0, compactEveryRecords: Number.MAX_SAFE_INTEGER });
+    // Warm up (JIT, prepared statements, the journal file) so the samples measure steady-state appends, not the
+    // first ones of the process or the garbage an earlier bench left behind.
+    for (let i = 0; i < 200; i += 1) await store.append(makeRecord(`w-${i}`, i));
+    (globalThis as { gc?: () => void }).gc?.();
     const samples: number[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
