@@ -2,8 +2,8 @@
  * One run of a command: the selection (or enclosing function) and the command's agent go to the router; a cancellable
  * progress notification shows the route before anything is sent ("anthropic/claude-sonnet-5-5 · complexity 7/10 ·
  * est. $0.012 · reasons"); cancelling aborts the HTTP request. Explain / Review / Ask stream into a Markdown document;
- * Refactor / Fix / Document / Implement / Tests end in a diff to accept (one undoable edit) or reject. Every run, answered or not, ends in the
- * ledger. Errors say what failed and offer what helps.
+ * Refactor / Fix / Document / Implement / Tests end in a diff to accept (one undoable edit) or reject. Every run,
+ * answered or not, ends in the ledger. Errors say what failed and offer what helps.
  */
 import * as vscode from 'vscode';
 import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
