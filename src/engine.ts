@@ -3,25 +3,19 @@
  * validator, sql.js and the ledger). esbuild bundles it as dist/engine.js, apart from dist/extension.js, and the
  * extension `require`s it on first use (src/vscode/engine.ts) — so activating the extension loads none of it.
  *
- * Only runtime values go through here; the extension imports TYPES from src/core directly (erased at build time).
- * esbuild.js fails the extension build if an SDK, sql.js, yaml or ajv ends up in dist/extension.js.
+ * Only runtime values the extension calls go through here; the extension imports TYPES from src/core directly (erased
+ * at build time). esbuild.js fails the extension build if an SDK, sql.js, yaml or ajv ends up in dist/extension.js.
  */
 export { ConfigStore } from './core/config/configStore';
-export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEFAULT_BASE_URLS, BASE_URL_VARIABLES } from './core/config/environment';
+export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEFAULT_BASE_URLS } from './core/config/environment';
 export { testProviderConnection } from './core/providers/connection';
 export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
-export { DEFAULT_CONFIG } from './core/config/defaults';
-export { createProvider } from './core/providers/registry';
-export { createPriceTable, estimateCost } from './core/pricing/cost';
+export { createPriceTable } from './core/pricing/cost';
 export { Router } from './core/routing/router';
-export { estimateComplexity } from './core/routing/complexity';
-export { nearestTier } from './core/routing/tiers';
 export { LedgerStore } from './core/ledger/store';
-export { PendingSpend, budgetUsage, LedgerSpend } from './core/ledger/spend';
+export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { toLedgerRecord } from './core/ledger/record';
-export { latestDecisions, breakdown, modelStats, spendByDay } from './core/ledger/queries';
-export { costsReport } from './core/ledger/export';
-export { recommendations, applyRecommendationAction } from './core/ledger/recommendations';
+export { latestDecisions, breakdown } from './core/ledger/queries';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
 export { emptyLedgerDatabase } from './core/ledger/schema';
