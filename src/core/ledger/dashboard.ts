@@ -22,7 +22,7 @@ import { costsReport } from './export';
 import type { CostsFormat } from './export';
 import { NANO_PER_USD, NONE_KEY, latestDecisions } from './queries';
 import type { BreakdownRow, DecisionCursor } from './queries';
-import type { LedgerRecord } from './record';
+import type { LedgerAttempt, LedgerRecord } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
 import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, latencyBinMs, schemaVersion } from './schema';
@@ -92,48 +92,47 @@ export interface DashboardModel {
   readonly costUsd: number;
 }
 
-export interface DashboardAttempt {
-  readonly seq: number;
-  readonly startedAt: number;
-  readonly provider: string;
-  readonly model: string;
-  readonly keyId: string;
-  readonly status: 'ok' | 'error';
-  readonly errorKind: string | null;
-  readonly httpStatus: number | null;
-  readonly latencyMs: number;
-  readonly ttftMs: number | null;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
+/** One attempt as the decisions table shows it: the ledger's attempt with its cost in USD. */
+export interface DashboardAttempt
+  extends Pick<
+    LedgerAttempt,
+    'seq' | 'startedAt' | 'provider' | 'model' | 'keyId' | 'status' | 'errorKind' | 'httpStatus' | 'latencyMs' | 'ttftMs' | 'inputTokens' | 'outputTokens'
+  > {
   readonly costUsd: number;
 }
 
-/** One routed request as the decisions table shows it (never the instruction text, never the code). */
-export interface DashboardDecision {
-  readonly id: string;
-  readonly startedAt: number;
-  readonly agent: string;
-  readonly command: string | null;
-  readonly task: string;
-  readonly complexity: number | null;
-  readonly reasons: readonly string[];
-  readonly requestedTier: string;
-  readonly tier: string;
-  readonly escalated: boolean;
-  readonly downgraded: boolean;
-  readonly forced: boolean;
-  readonly strategy: string;
-  readonly provider: string | null;
-  readonly model: string | null;
-  readonly outcome: string;
-  readonly errorKind: string | null;
-  readonly errorMessage: string | null;
-  readonly fallbacks: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
+/**
+ * One routed request as the decisions table shows it: the ledger's record with its cost in USD, never the instruction
+ * text (nor, as anywhere, the code). {@link decisionOf} copies exactly these fields.
+ */
+export interface DashboardDecision
+  extends Pick<
+    LedgerRecord,
+    | 'id'
+    | 'startedAt'
+    | 'agent'
+    | 'command'
+    | 'task'
+    | 'complexity'
+    | 'reasons'
+    | 'requestedTier'
+    | 'tier'
+    | 'escalated'
+    | 'downgraded'
+    | 'forced'
+    | 'strategy'
+    | 'provider'
+    | 'model'
+    | 'outcome'
+    | 'errorKind'
+    | 'errorMessage'
+    | 'fallbacks'
+    | 'inputTokens'
+    | 'outputTokens'
+    | 'latencyMs'
+    | 'ttftMs'
+  > {
   readonly costUsd: number;
-  readonly latencyMs: number;
-  readonly ttftMs: number | null;
   readonly attempts: readonly DashboardAttempt[];
 }
 
