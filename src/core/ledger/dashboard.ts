@@ -15,12 +15,12 @@
  * of the partial days at the edges. Calendar days are cut in the budget's time zone (every zone's offset is a
  * multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
  */
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database } from 'sql.js';
 import type { BudgetConfig, Config } from '../config/types';
 import { PeriodCalendar } from '../routing/budget';
 import { costsReport } from './export';
 import type { CostsFormat } from './export';
-import { NANO_PER_USD, NONE_KEY, latestDecisions } from './queries';
+import { NANO_PER_USD, NONE_KEY, StatementCache, latestDecisions, sqlNumber } from './queries';
 import type { BreakdownRow, DecisionCursor } from './queries';
 import type { LedgerAttempt, LedgerRecord } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
@@ -250,40 +250,14 @@ const KEY_COLUMNS = ['provider', 'model', 'agent'] as const;
 const R = { requests: 0, answered: 1, cost: 2, input: 3, output: 4, cacheRead: 5, cacheWrite: 6 } as const;
 const REQUEST_SUMS = 7;
 
-const num = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
-
-/** Prepared statements of one snapshot, by SQL text; {@link Statements.free} frees them all. */
-class Statements {
-  private readonly cache = new Map<string, Statement>();
-
-  constructor(private readonly db: Database) {}
-
-  each(sql: string, params: readonly SqlValue[], row: (values: SqlValue[]) => void): void {
-    let statement = this.cache.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.cache.set(sql, statement);
-    }
-    statement.bind([...params]);
-    try {
-      while (statement.step()) row(statement.get());
-    } finally {
-      statement.reset();
-    }
-  }
-
-  free(): void {
-    for (const statement of this.cache.values()) statement.free();
-    this.cache.clear();
-  }
-}
+const num = sqlNumber;
 
 /**
  * Request sums over [from, to) grouped by `group` (a subset of the key columns, in the order provider, model, agent:
  * pass the column names to group by, or [] for one total). `add` receives the key values and the 7 sums.
  */
 function sumRequests(
-  statements: Statements,
+  statements: StatementCache,
   from: number,
   to: number,
   group: readonly (typeof KEY_COLUMNS)[number][],
@@ -376,7 +350,7 @@ export function histogramPercentile(bins: readonly (readonly [number, number])[]
   return bins[bins.length - 1]![0];
 }
 
-function modelsOf(statements: Statements, from: number, to: number): DashboardModel[] {
+function modelsOf(statements: StatementCache, from: number, to: number): DashboardModel[] {
   const sums = new Map<string, { provider: string; model: string; sums: number[] }>();
   for (const segment of attemptSegments(from, to)) {
     const sql = ATTEMPT_SQL[segment.source === 'hour' ? 'hour' : 'raw'];
@@ -504,7 +478,7 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
   requireSchema(db);
   const { now, rangeDays } = options;
   const calendar = new PeriodCalendar(budget.timeZone);
-  const statements = new Statements(db);
+  const statements = new StatementCache(db);
   try {
     const total = (from: number, to: number): number => {
       let nano = 0;

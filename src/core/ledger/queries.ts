@@ -60,7 +60,9 @@ export function forEachRow(
   }
 }
 
-const num = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
+/** A numeric column's value (0 for NULL). */
+export const sqlNumber = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
+const num = sqlNumber;
 const str = (value: SqlValue | undefined): string => (value === null || value === undefined ? NONE_KEY : String(value));
 
 const AGGREGATES = `COUNT(*), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),

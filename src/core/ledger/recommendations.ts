@@ -29,7 +29,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { AgentConfig, Config } from '../config/types';
 import { costNanoUsd, createPriceTable } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
-import { NANO_PER_USD, StatementCache, percentileOfSorted, rangePieces } from './queries';
+import { NANO_PER_USD, StatementCache, percentileOfSorted, rangePieces, sqlNumber } from './queries';
 import type { TimeRange } from './queries';
 import { DAY_MS, HOUR_MS, schemaVersion } from './schema';
 
@@ -146,7 +146,7 @@ function compareKeys(a: readonly string[], b: readonly string[]): number {
   return 0;
 }
 
-const num = (value: SqlValue | undefined): number => Number(value ?? 0);
+const num = sqlNumber;
 
 /**
  * Rows of `piece`s over [from, to) added up per key in memory (a GROUP BY over tens of thousands of rollup rows is
