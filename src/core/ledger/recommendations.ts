@@ -227,6 +227,25 @@ const ANSWERED_SUMS_SQL = `TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cach
   TOTAL(cost_nano)`;
 const ANSWERED_WHERE = `outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL`;
 
+/**
+ * Reads `range` through `raw` (SQL over the rows) and `rollup` (level i reads whole units of `units[i]`, coarsest first):
+ * whole units from the rollups, the ragged ends from the rows; everything from the rows with `source: 'rows'` (the
+ * reference the tests compare with, and ledgers older than schema 4).
+ */
+function readRange(
+  source: RecommendationSource,
+  range: TimeRange,
+  units: readonly number[],
+  raw: (from: number, to: number) => void,
+  rollup: (level: number, from: number, to: number) => void,
+): void {
+  if (source === 'rows') {
+    raw(range.from, range.to);
+    return;
+  }
+  rangePieces(range.from, range.to, units, (level, lo, hi) => (level < 0 ? raw(lo, hi) : rollup(level, lo, hi)));
+}
+
 /** The window's answered rows, ordered by agent, provider, model, low (false first). */
 function answeredRows(db: Database, range: TimeRange, lightMax: number, source: RecommendationSource): AnsweredRow[] {
   const statements = new StatementCache(db);
@@ -240,25 +259,20 @@ function answeredRows(db: Database, range: TimeRange, lightMax: number, source: 
         [lightMax, from, to - 1],
         (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
       );
-    if (source === 'rows') {
-      raw(range.from, range.to);
-    } else {
-      const tables = [
-        { table: 'answered_daily', time: 'day' },
-        { table: 'answered_hourly', time: 'hour' },
-      ];
-      rangePieces(range.from, range.to, [DAY_MS, HOUR_MS], (level, lo, hi) => {
-        if (level < 0) return raw(lo, hi);
-        const { table, time } = tables[level]!;
-        statements.each(
-          `SELECT agent, provider, model, complexity <= ?, requests, input_tokens, output_tokens, cache_read_tokens,
-             cache_write_tokens, cost_nano
-           FROM ${table} WHERE ${time} >= ? AND ${time} < ?`,
-          [lightMax, lo, hi],
-          (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
-        );
-      });
-    }
+    const tables = [
+      { table: 'answered_daily', time: 'day' },
+      { table: 'answered_hourly', time: 'hour' },
+    ];
+    readRange(source, range, [DAY_MS, HOUR_MS], raw, (level, lo, hi) => {
+      const { table, time } = tables[level]!;
+      statements.each(
+        `SELECT agent, provider, model, complexity <= ?, requests, input_tokens, output_tokens, cache_read_tokens,
+           cache_write_tokens, cost_nano
+         FROM ${table} WHERE ${time} >= ? AND ${time} < ?`,
+        [lightMax, lo, hi],
+        (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
+      );
+    });
     return sums.sorted().map(({ keys: [agent, provider, model, low], sums: totals }) => ({
       agent: agent!, provider: provider!, model: model!, low: low === '1', sums: totals,
     }));
@@ -366,18 +380,13 @@ function firstAttemptRows(
         [from, to - 1],
         (row) => sums.add([String(row[0]), String(row[1])], row, 2),
       );
-    if (source === 'rows') {
-      raw(range.from, range.to);
-    } else {
-      rangePieces(range.from, range.to, [HOUR_MS], (level, lo, hi) => {
-        if (level < 0) return raw(lo, hi);
-        statements.each(
-          'SELECT agent, provider, attempts, failures, failed_latency_ms FROM first_attempt_hourly WHERE hour >= ? AND hour < ?',
-          [lo, hi],
-          (row) => sums.add([String(row[0]), String(row[1])], row, 2),
-        );
-      });
-    }
+    readRange(source, range, [HOUR_MS], raw, (_level, lo, hi) =>
+      statements.each(
+        'SELECT agent, provider, attempts, failures, failed_latency_ms FROM first_attempt_hourly WHERE hour >= ? AND hour < ?',
+        [lo, hi],
+        (row) => sums.add([String(row[0]), String(row[1])], row, 2),
+      ),
+    );
     return sums.sorted().map(({ keys: [agent, provider], sums: [firstAttempts, failures, lostMs] }) => ({
       agent: agent!, provider: provider!, firstAttempts: firstAttempts!, failures: failures!, lostMs: lostMs!,
     }));
@@ -470,22 +479,17 @@ function ttftGroups(
           entry.values.push(num(row[3]));
         },
       );
-    if (source === 'rows') {
-      raw(range.from, range.to);
-    } else {
-      rangePieces(range.from, range.to, [HOUR_MS], (level, lo, hi) => {
-        if (level < 0) return raw(lo, hi);
-        statements.each(
-          'SELECT tier, provider, model, samples, ttfts FROM ttft_hourly WHERE hour >= ? AND hour < ?',
-          [lo, hi],
-          (row) => {
-            const entry = group(row[0]!, row[1]!, row[2]!);
-            entry.n += num(row[3]);
-            entry.texts.push(String(row[4]));
-          },
-        );
-      });
-    }
+    readRange(source, range, [HOUR_MS], raw, (_level, lo, hi) =>
+      statements.each(
+        'SELECT tier, provider, model, samples, ttfts FROM ttft_hourly WHERE hour >= ? AND hour < ?',
+        [lo, hi],
+        (row) => {
+          const entry = group(row[0]!, row[1]!, row[2]!);
+          entry.n += num(row[3]);
+          entry.texts.push(String(row[4]));
+        },
+      ),
+    );
     return [...groups.values()]
       .sort((a, b) => compareKeys(a.keys, b.keys))
       .map(({ keys: [tier, provider, model], n, values, texts }) => {
