@@ -57,7 +57,6 @@ interface LastRun {
   readonly task: TaskType;
   readonly target: RunTarget | undefined;
   readonly options: RunOptions;
-  readonly decision: Decision;
 }
 
 export class Runner extends Disposable {
@@ -73,10 +72,6 @@ export class Runner extends Disposable {
     private readonly log: Log,
   ) {
     super();
-  }
-
-  get lastDecision(): Decision | undefined {
-    return this.last?.decision;
   }
 
   /** Runs `task` on the active editor's selection (or enclosing function); `ask` also works without an editor. */
@@ -195,7 +190,7 @@ export class Runner extends Disposable {
     if (answerUri) this.documents.flush(answerUri);
     const recorded = await this.ledger.record(decision, options.instruction);
     this.logOutcome(decision);
-    this.last = { task, target, options, decision };
+    this.last = { task, target, options };
     void vscode.commands.executeCommand('setContext', ContextKey.canRetry, true);
 
     let shown = answerUri;
