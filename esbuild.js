@@ -59,10 +59,11 @@ const productTargets = [
     forbid: HEAVY_PACKAGES,
   },
   // The engine: routing, SDK adapters, YAML, ledger. src/vscode/engine.ts requires dist/engine.js on first use.
+  // The ledger's compaction worker thread runs dist/compactionWorker.js (found next to engine.js and cli.js).
   {
     name: 'engine',
     options: {
-      entryPoints: { engine: 'src/engine.ts' },
+      entryPoints: { engine: 'src/engine.ts', compactionWorker: 'src/core/ledger/compactionWorker.ts' },
       outdir: 'dist',
     },
     // The ledger's sql.js needs its WebAssembly file next to the bundle (src/vscode passes it as wasmPath).

@@ -1,16 +1,19 @@
 /**
  * Child process for the crash and concurrency tests: opens the store in `dir` and appends records `<prefix>-<n>`,
  * `concurrency` at a time, printing `ack <id>` only after `append` resolved (durable). Prints `ready` once open and
- * `done <count>` after `close()` when `count` records were written (count 0: write until killed).
+ * `done <count> …` with its store's statistics after `close()` when `count` records were written (count 0: write
+ * until killed). `compaction` is `worker` (default) or `inline` (the store's `compactInWorker`).
  *
- * Usage: node -r tsx/cjs test/ledger/writer.ts <dir> <prefix> <count> <concurrency> <compactIntervalMs> <compactEveryRecords>
+ * Usage: node -r tsx/cjs test/ledger/writer.ts <dir> <prefix> <count> <concurrency> <compactIntervalMs> <compactEveryRecords> [worker|inline]
  */
 import { LedgerStore } from '../../src/core/ledger/store';
 import { makeRecord } from './records';
 
 async function main(): Promise<void> {
-  const [dir, prefix, countText = '0', concurrencyText = '8', intervalText = '50', everyText = '200'] = process.argv.slice(2);
-  if (!dir || !prefix) throw new Error('usage: writer.ts <dir> <prefix> [count] [concurrency] [compactIntervalMs] [compactEveryRecords]');
+  const [dir, prefix, countText = '0', concurrencyText = '8', intervalText = '50', everyText = '200', compaction = 'worker'] = process.argv.slice(2);
+  if (!dir || !prefix || !['worker', 'inline'].includes(compaction)) {
+    throw new Error('usage: writer.ts <dir> <prefix> [count] [concurrency] [compactIntervalMs] [compactEveryRecords] [worker|inline]');
+  }
   const count = Number(countText);
   const concurrency = Number(concurrencyText);
   const store = await LedgerStore.open({
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
     compactIntervalMs: Number(intervalText),
     compactEveryRecords: Number(everyText),
     refreshIntervalMs: Number(intervalText),
+    compactInWorker: compaction === 'worker',
     onNotice: (message) => process.stderr.write(`notice ${message}\n`),
   });
   process.stdout.write('ready\n');
@@ -31,9 +35,9 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const stats = store.stats();
   await store.close();
-  process.stdout.write(`done ${count} flushes ${stats.journalFlushes} compactions ${stats.compactions}\n`);
+  const stats = store.stats();
+  process.stdout.write(`done ${count} ${JSON.stringify(stats)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,14 +1,29 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseJournalChunk } from '../../src/core/ledger/journal';
+import { join, resolve } from 'node:path';
+import { MANIFEST_FILE } from '../../src/core/ledger/compaction';
+import { loadSqlJs } from '../../src/core/ledger/sqlite';
+import { parseJournalChunk, readJournal } from '../../src/core/ledger/journal';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/core/ledger/schema';
 import { LEDGER_FILE, LedgerStore } from '../../src/core/ledger/store';
 import { FakeClock } from '../../src/core/routing/clock';
 import { makeRecord } from '../ledger/records';
 
 const quiet = { compactIntervalMs: 0, refreshIntervalMs: 0 };
+
+/** The request ids in the ledger file itself (not in any store's memory). */
+async function idsInFile(dir: string): Promise<string[]> {
+  const sql = await loadSqlJs();
+  const db = new sql.Database(await readFile(join(dir, LEDGER_FILE)));
+  try {
+    return (db.exec('SELECT id FROM requests ORDER BY id')[0]?.values.flat() ?? []).map(String);
+  } finally {
+    db.close();
+  }
+}
+
+const ids = (store: LedgerStore): string[] => store.read((db) => (db.exec('SELECT id FROM requests ORDER BY id')[0]?.values.flat() ?? []).map(String));
 
 describe('ledger: store', () => {
   let dir: string;
@@ -58,6 +73,26 @@ describe('ledger: store', () => {
     assert.equal(chunk.tailBytes, 10);
   });
 
+  it('reads a journal in pieces of whole lines, a line longer than a piece included, leaving a torn tail', async () => {
+    const records = Array.from({ length: 40 }, (_, n) => makeRecord(`p${n}`, n));
+    const long = { ...makeRecord('long', 99), reasons: ['x'.repeat(5_000)] };
+    const text = [...records.slice(0, 20), long, ...records.slice(20)].map((r) => `${JSON.stringify(r)}\n`).join('');
+    const path = join(dir, 'journal-1-ab.jsonl');
+    await writeFile(path, `${text}{"v":1,"id":"torn`);
+    const pieces = [];
+    for await (const piece of readJournal(path, 0, 1_000)) pieces.push(piece);
+    assert.ok(pieces.length > 10, `${pieces.length} pieces`);
+    assert.deepEqual(pieces.flatMap((p) => p.records.map((r) => r.id)), [...records.slice(0, 20).map((r) => r.id), 'long', ...records.slice(20).map((r) => r.id)]);
+    assert.equal(pieces.at(-1)!.nextOffset, Buffer.byteLength(text), 'the next read starts at the torn line');
+    assert.equal(pieces.at(-1)!.tailBytes, '{"v":1,"id":"torn'.length);
+    const rest = [];
+    for await (const piece of readJournal(path, Buffer.byteLength(text))) rest.push(piece);
+    assert.deepEqual(rest.map((p) => p.records.length), [0], 'nothing new: one empty piece');
+    const gone = [];
+    for await (const piece of readJournal(join(dir, 'journal-1-cd.jsonl'), 0)) gone.push(piece);
+    assert.deepEqual(gone, [], 'a missing journal yields nothing');
+  });
+
   it('sees what another store writes to the same directory after refresh, counting nothing twice', async () => {
     const a = await LedgerStore.open({ dir, ...quiet });
     const b = await LedgerStore.open({ dir, ...quiet });
@@ -85,6 +120,7 @@ describe('ledger: store', () => {
     const store = await LedgerStore.open({ dir, ...quiet });
     await store.append(makeRecord('kept', 1));
     await store.compact();
+    await store.compact(); // the second compaction deletes the journal segment of 'kept': it is only in the file
     await store.append(makeRecord('journal-only', 2));
     // Simulate a crash: the journal stays; then the file gets corrupted.
     await writeFile(join(dir, LEDGER_FILE), 'this is not a SQLite database at all, just some text padding'.repeat(100));
@@ -135,6 +171,130 @@ describe('ledger: store', () => {
     await appendFile(join(dir, 'ledger.lock'), JSON.stringify({ pid: 999_999, at: Date.now(), token: 'x' }));
     const store = await LedgerStore.open({ dir, ...quiet, lockTimeoutMs: 1000 });
     await store.append(makeRecord('r', 1));
+    await store.close();
+  });
+
+  it('compacts in a worker thread: the file holds the old file and every journal, and a manifest says which bytes', async () => {
+    const a = await LedgerStore.open({ dir, ...quiet });
+    const b = await LedgerStore.open({ dir, ...quiet });
+    await a.append(makeRecord('a1', 1));
+    await a.compact();
+    await a.append(makeRecord('a2', 2));
+    await b.append(makeRecord('b1', 3)); // a has not read b's journal yet
+    await a.compact();
+    assert.equal(a.stats().workerCompactions, 2);
+    assert.equal(a.stats().compactions, 2);
+    assert.deepEqual(await idsInFile(dir), ['a1', 'a2', 'b1']);
+    const manifest = (JSON.parse(await readFile(join(dir, MANIFEST_FILE), "utf8")) as { entries: { journals: Record<string, number> }[] }).entries.at(-1)!;
+    const journals = (await readdir(dir)).filter((n) => n.startsWith('journal-'));
+    assert.equal(journals.length, 2, "b's journal and a's segment of a2 are left; a's segment of a1 went at the second compaction");
+    const bJournal = Object.keys(manifest.journals).find((name) => journals.includes(name) && manifest.journals[name]! > 0);
+    assert.ok(bJournal, "the manifest names b's journal with the bytes merged");
+    assert.equal(manifest.journals[bJournal], Buffer.byteLength(await readFile(join(dir, bJournal))));
+    await a.close();
+    await b.close();
+  });
+
+  it("does not reload the file after another process's compaction when every journal it merged can be read here", async () => {
+    const a = await LedgerStore.open({ dir, ...quiet });
+    const b = await LedgerStore.open({ dir, ...quiet });
+    await a.append(makeRecord('r1', 1));
+    await b.refresh(); // b reads r1 from a's journal
+    await a.compact(); // the file now holds r1
+    await b.refresh();
+    assert.equal(b.stats().reloads, 0, 'nothing in the new file was unknown to b');
+    assert.deepEqual(ids(b), ['r1']);
+    await a.append(makeRecord('r2', 2));
+    await a.compact(); // the file holds r2; its journal segment stays until a's next compaction
+    await b.refresh();
+    assert.equal(b.stats().reloads, 0, "b read r2 from a's retired segment");
+    assert.deepEqual(ids(b), ['r1', 'r2']);
+    await a.append(makeRecord('r3', 3));
+    await a.compact();
+    await a.compact(); // r3's segment is deleted before b read it: only the file has r3
+    await b.refresh();
+    assert.equal(b.stats().reloads, 1);
+    assert.deepEqual(ids(b), ['r1', 'r2', 'r3']);
+    await a.append(makeRecord('r4', 4));
+    await b.refresh();
+    await writeFile(join(dir, MANIFEST_FILE), '{"entries":[{"stamp":'); // torn manifest (a crash): b cannot trust it
+    const c = await LedgerStore.open({ dir, ...quiet, compactInWorker: false });
+    await c.compact(); // an in-thread compaction writes no manifest entry
+    await b.refresh();
+    assert.equal(b.stats().reloads, 2);
+    assert.deepEqual(ids(b), ['r1', 'r2', 'r3', 'r4']);
+    for (const store of [a, b, c]) await store.close();
+  });
+
+  it('keeps every view complete while stores append, compact and refresh in any order (400 random steps)', async function () {
+    this.timeout(60_000);
+    let seed = 20261123;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const stores = [
+      await LedgerStore.open({ dir, ...quiet }),
+      await LedgerStore.open({ dir, ...quiet }),
+      await LedgerStore.open({ dir, ...quiet, compactInWorker: false }),
+    ];
+    const acked: string[] = [];
+    let n = 0;
+    for (let step = 0; step < 400; step += 1) {
+      const i = Math.floor(random() * stores.length);
+      const store = stores[i]!;
+      const action = random();
+      if (action < 0.5) {
+        const id = `s${i}-${n}`;
+        await store.append(makeRecord(id, n++));
+        acked.push(id);
+      } else if (action < 0.7) {
+        await store.compact();
+      } else {
+        await store.refresh();
+        // After a refresh a store holds every record acknowledged anywhere before it, each once.
+        assert.deepEqual(ids(store), [...acked].sort(), `store ${i} after step ${step}`);
+      }
+    }
+    const reloads = stores.map((s) => s.stats().reloads);
+    const compactions = stores.map((s) => s.stats().compactions);
+    console.log(`      ${acked.length} appends; compactions ${compactions.join('/')}; reloads ${reloads.join('/')}`);
+    for (const store of stores) await store.close();
+    assert.deepEqual(await idsInFile(dir), [...acked].sort());
+    assert.ok(stores[0]!.stats().workerCompactions > 0 && stores[2]!.stats().workerCompactions === 0);
+  });
+
+  it('compacts on its own thread, telling the user once, when the worker ends without a reply', async () => {
+    const notices: string[] = [];
+    const store = await LedgerStore.open({
+      dir,
+      ...quiet,
+      onNotice: (m) => notices.push(m),
+      compactionWorkerScript: resolve(__dirname, '../ledger/failingWorker.ts'),
+    });
+    await store.append(makeRecord('r1', 1));
+    await store.compact();
+    await store.append(makeRecord('r2', 2));
+    await store.compact();
+    assert.equal(store.stats().compactions, 2);
+    assert.equal(store.stats().workerCompactions, 0);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /compacting in the background failed \(the compaction worker exited \(code 3\) without a reply\); the ledger is compacted on the editor's thread from now on/);
+    assert.deepEqual(await idsInFile(dir), ['r1', 'r2']);
+    assert.deepEqual((await readdir(dir)).filter((name) => name.includes('.tmp-')), [], 'no temp file left behind');
+    await store.close();
+  });
+
+  it('moves a file corrupted while the ledger is open aside at the next compaction instead of overwriting it', async () => {
+    const notices: string[] = [];
+    const store = await LedgerStore.open({ dir, ...quiet, onNotice: (m) => notices.push(m) });
+    await store.append(makeRecord('r1', 1));
+    await store.compact();
+    await store.compact(); // r1's journal segment is gone: r1 is only in the file
+    await writeFile(join(dir, LEDGER_FILE), Buffer.alloc(8192, 7));
+    await store.append(makeRecord('r2', 2));
+    await store.compact();
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /The ledger file was corrupt .* moved aside to .*ledger\.sqlite\.corrupt-/);
+    assert.equal((await readdir(dir)).filter((n) => n.includes('.corrupt-')).length, 1);
+    assert.deepEqual(await idsInFile(dir), ['r2'], 'r1 was only in the corrupt file; r2 came from the journal');
     await store.close();
   });
 });

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LedgerStore } from '../../src/core/ledger/store';
+import type { LedgerStoreStats } from '../../src/core/ledger/store';
 import { makeRecord } from '../ledger/records';
 
 const WRITER = resolve(__dirname, '../ledger/writer.ts');
@@ -13,6 +14,8 @@ interface Run {
   readonly acked: string[];
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   readonly ready: Promise<void>;
+  /** The writer's store statistics, from its `done` line (after close). */
+  readonly stats: Promise<LedgerStoreStats>;
   /** Resolves at the first acknowledged record. */
   readonly firstAck: Promise<void>;
   kill(): void;
@@ -27,6 +30,8 @@ function startWriter(args: readonly string[]): Run {
   const ready = new Promise<void>((r) => (onReady = r));
   let onAck: () => void = () => undefined;
   const firstAck = new Promise<void>((r) => (onAck = r));
+  let onStats: (stats: LedgerStoreStats) => void = () => undefined;
+  const stats = new Promise<LedgerStoreStats>((r) => (onStats = r));
   child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
     const lines = buffer.split('\n');
@@ -36,14 +41,14 @@ function startWriter(args: readonly string[]): Run {
       else if (line.startsWith('ack ')) {
         acked.push(line.slice(4));
         onAck();
-      }
+      } else if (line.startsWith('done ')) onStats(JSON.parse(line.slice(line.indexOf('{'))) as LedgerStoreStats);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((r) =>
     child.on('close', (code, signal) => r({ code, signal, stderr })),
   );
-  return { acked, done, ready, firstAck, kill: () => child.kill('SIGKILL') };
+  return { acked, done, ready, stats, firstAck, kill: () => child.kill('SIGKILL') };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -103,9 +108,11 @@ describe('ledger: store across processes', () => {
   it('two processes writing 5,000 records each to one directory: 10,000 rows, no duplicates, exact cost sum', async function () {
     this.timeout(120_000);
     const started = Date.now();
-    const a = startWriter([dir, 'pa', '5000', '16', '100', '500']);
-    const b = startWriter([dir, 'pb', '5000', '16', '100', '500']);
+    // One compacts in a worker thread, the other on its own thread: the two kinds of compaction interleave.
+    const a = startWriter([dir, 'pa', '5000', '16', '100', '500', 'worker']);
+    const b = startWriter([dir, 'pb', '5000', '16', '100', '500', 'inline']);
     const [ra, rb] = await Promise.all([a.done, b.done]);
+    const [sa, sb] = await Promise.all([a.stats, b.stats]);
     assert.equal(ra.code, 0, ra.stderr);
     assert.equal(rb.code, 0, rb.stderr);
     assert.equal(a.acked.length, 5000);
@@ -114,7 +121,14 @@ describe('ledger: store across processes', () => {
     const [rows, distinct, cost, attempts] = store.read((db) => db.exec('SELECT count(*), count(DISTINCT id), sum(cost_nano), (SELECT count(*) FROM attempts) FROM requests')[0]!.values[0]!).map(Number);
     let expected = 0;
     for (let n = 0; n < 5000; n++) expected += 2 * makeRecord('x', n).costNano;
-    console.log(`      concurrency: 2 × 5,000 records in ${((Date.now() - started) / 1000).toFixed(1)} s; ${rows} rows`);
+    console.log(
+      `      concurrency: 2 × 5,000 records in ${((Date.now() - started) / 1000).toFixed(1)} s; ${rows} rows; ` +
+        `worker process ${sa.compactions} compactions (${sa.workerCompactions} in the worker), ${sa.reloads} reloads; ` +
+        `inline process ${sb.compactions} compactions, ${sb.reloads} reloads`,
+    );
+    assert.ok(sa.compactions >= 2, 'the worker process compacted more than on close');
+    assert.equal(sa.workerCompactions, sa.compactions);
+    assert.equal(sb.workerCompactions, 0);
     assert.equal(rows, 10_000);
     assert.equal(distinct, 10_000);
     assert.equal(attempts, 20_000);

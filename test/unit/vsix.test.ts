@@ -10,12 +10,12 @@ describe('the .vsix ships what the extension loads at run time', function () {
 
   before(() => {
     // vsce lists files that exist: on a fresh clone build the bundles first (a development build; CI packages later).
-    if (!['extension.js', 'engine.js', 'sql-wasm.wasm'].every((file) => existsSync(path.join(root, 'dist', file)))) {
+    if (!['extension.js', 'engine.js', 'compactionWorker.js', 'sql-wasm.wasm'].every((file) => existsSync(path.join(root, 'dist', file)))) {
       execFileSync(process.execPath, [path.join(root, 'esbuild.js')], { cwd: root, stdio: 'ignore' });
     }
   });
 
-  it('lists the extension bundle, the engine bundle, sql.js WebAssembly, the schema and the view icon, and no sources', () => {
+  it('lists the extension bundle, the engine bundle, the ledger compaction worker, sql.js WebAssembly, the schema and the view icon, and no sources', () => {
     const listed = execFileSync(process.execPath, [path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], {
       cwd: root,
       encoding: 'utf8',
@@ -23,7 +23,7 @@ describe('the .vsix ships what the extension loads at run time', function () {
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);
-    for (const file of ['dist/extension.js', 'dist/engine.js', 'dist/sql-wasm.wasm', 'schemas/model-router.schema.json', 'media/activity.svg', 'package.json']) {
+    for (const file of ['dist/extension.js', 'dist/engine.js', 'dist/compactionWorker.js', 'dist/sql-wasm.wasm', 'schemas/model-router.schema.json', 'media/activity.svg', 'package.json']) {
       assert.ok(listed.includes(file), `${file} is not in the package (see .vscodeignore)`);
     }
     const sources = listed.filter((file) => file.startsWith('src/') || file.startsWith('test/') || file.endsWith('.map'));

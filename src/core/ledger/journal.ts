@@ -132,6 +132,11 @@ export class JournalWriter {
     return this.retired.map((s) => s.path);
   }
 
+  /** Resolves when no flush is writing to the retired segments in `paths` any more (their lines are final). */
+  async settle(paths: readonly string[]): Promise<void> {
+    for (const segment of this.retired) if (paths.includes(segment.path)) await segment.busy;
+  }
+
   /** Closes and deletes retired segments in `paths` (after their last flush). */
   async removeRetired(paths: readonly string[]): Promise<void> {
     for (const segment of [...this.retired]) {
@@ -251,26 +256,42 @@ export function parseJournalChunk(bytes: Buffer, offset: number): JournalChunk {
   return { records, nextOffset: offset + lastNewline + 1, tailBytes: bytes.length - (lastNewline + 1), badLines };
 }
 
-/** Reads `path` from `offset` to its current end; undefined when the file is gone. */
-export async function readJournalChunk(path: string, offset: number): Promise<JournalChunk | undefined> {
+/** Bytes read at a time by {@link readJournal} (a longer line is read whole). */
+export const JOURNAL_PIECE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads `path` from `offset` to its current end in pieces of whole lines (about `pieceBytes` each, so a journal of
+ * any size is read in bounded memory and never becomes one string); yields nothing when the file is gone, and one
+ * empty piece when there is nothing new. Each piece's `nextOffset` is where the following one starts.
+ */
+export async function* readJournal(path: string, offset: number, pieceBytes = JOURNAL_PIECE_BYTES): AsyncGenerator<JournalChunk> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
   try {
     const { size } = await handle.stat();
-    if (size <= offset) return { records: [], nextOffset: offset, tailBytes: 0, badLines: [] };
-    const bytes = Buffer.alloc(size - offset);
-    let read = 0;
-    while (read < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, read, bytes.length - read, offset + read);
+    let position = offset;
+    let buffer = Buffer.alloc(0);
+    let yielded = false;
+    while (position < size) {
+      const piece = Buffer.alloc(Math.min(pieceBytes, size - position));
+      const { bytesRead } = await handle.read(piece, 0, piece.length, position);
       if (bytesRead === 0) break;
-      read += bytesRead;
+      position += bytesRead;
+      buffer = buffer.length === 0 ? piece.subarray(0, bytesRead) : Buffer.concat([buffer, piece.subarray(0, bytesRead)]);
+      const lastNewline = buffer.lastIndexOf(0x0a);
+      if (lastNewline < 0 && position < size) continue; // a line longer than a piece: read on
+      const start = position - buffer.length;
+      const chunk = parseJournalChunk(position < size ? buffer.subarray(0, lastNewline + 1) : buffer, start);
+      buffer = position < size ? buffer.subarray(lastNewline + 1) : Buffer.alloc(0);
+      yielded = true;
+      yield chunk;
     }
-    return parseJournalChunk(bytes.subarray(0, read), offset);
+    if (!yielded) yield { records: [], nextOffset: offset, tailBytes: 0, badLines: [] };
   } finally {
     await handle.close();
   }

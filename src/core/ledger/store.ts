@@ -5,9 +5,16 @@
  * - `append` puts the record in the in-memory database at once (queries see it) and resolves when its journal line
  *   is fsync'd (group commit, see journal.ts). That is the acknowledgement: it survives SIGKILL.
  * - Compaction (background timer, record threshold, `close()`), under the directory lock: merges what other
- *   processes wrote, applies retention, rotates this process's journal, writes `db.export()` to a temp file,
- *   fsyncs it, renames it over `ledger.sqlite`, fsyncs the directory, then deletes the retired segments of this
- *   process's journal and the journals of processes that are gone. Callers never wait for it.
+ *   processes wrote, applies retention, rotates this process's journal, builds the new file in a worker thread
+ *   from what is on disk (the current file plus every journal; see compaction.ts: the in-memory database is never
+ *   serialized on this thread), renames it over `ledger.sqlite`, fsyncs the directory, then deletes the segments of
+ *   this process's journal retired by the compaction before (one compaction later than needed, so other processes,
+ *   which refresh far more often than anyone compacts, have read them and need not reload the file) — all of them
+ *   on `close()` — and the journals of processes that are gone. Callers never wait for it.
+ *   Without a worker (option off, custom migrations, or the worker failed) the in-memory database is exported here.
+ * - Another process's compaction does not make this one reload the file when the manifest written with it shows
+ *   that every journal it merged and then deleted had been read here already (the usual case): reading the rest of
+ *   the journals incrementally is enough. Otherwise (or with no manifest) the file is reloaded.
  * - Invariant: every acknowledged record is in `ledger.sqlite` or in a journal file still on disk. A journal is
  *   deleted only after a database file holding its records is durable, and only by its owner (or once its owner's
  *   process is gone); compaction merges the current file first, so no compaction drops another's rows.
@@ -18,15 +25,17 @@
  * sql.js is loaded lazily by `open` (see sqlite.ts for `wasmPath` when bundled).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open as openFile, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open as openFile, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import type { Clock } from '../routing/clock';
 import { systemClock } from '../routing/clock';
-import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournalChunk } from './journal';
+import { MANIFEST_ENTRIES, MANIFEST_FILE, compactionWorkerAvailable, expireRecords, mergeRecords, parseManifest, runCompactionWorker } from './compaction';
+import type { CompactionManifestEntry } from './compaction';
+import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournal } from './journal';
 import { processAlive, withLock } from './lock';
 import type { LedgerRecord } from './record';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate, schemaVersion } from './schema';
+import { MIGRATIONS, insertRecords, migrate, schemaVersion } from './schema';
 import type { Migration } from './schema';
 import { loadSqlJs } from './sqlite';
 
@@ -60,6 +69,13 @@ export interface LedgerStoreOptions {
   readonly lockStaleMs?: number;
   /** Run `PRAGMA quick_check` on the file at open (default true). */
   readonly checkIntegrity?: boolean;
+  /**
+   * Build the compacted file in a worker thread (default true), so compaction never holds this thread for the
+   * export. Custom `migrations` always compact in-thread (a worker knows only the built-in ones).
+   */
+  readonly compactInWorker?: boolean;
+  /** The worker's script (default: `compactionWorker.js` beside the ledger code; see compaction.ts). */
+  readonly compactionWorkerScript?: string;
 }
 
 export interface LedgerStoreStats {
@@ -67,7 +83,12 @@ export interface LedgerStoreStats {
   /** Journal flushes (one write + one fdatasync each); appends / flushes is the group-commit factor. */
   readonly journalFlushes: number;
   readonly compactions: number;
+  /** Compactions whose file a worker thread built. */
+  readonly workerCompactions: number;
+  /** Whole-file reloads after open (another process rewrote the file with records not seen here). */
+  readonly reloads: number;
   readonly lastCompactionMs: number;
+  /** How long the last `db.export()` took, on whichever thread ran it. */
   readonly lastExportMs: number;
 }
 
@@ -101,9 +122,14 @@ export class LedgerStore {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastCompactionAt = 0;
+  /** Segments retired by the last compaction: in the file already, deleted at the next one (see the module comment). */
+  private retiredEarlier: readonly string[] = [];
   private lastRefreshAt = 0;
   private deadJournalsSeen = false;
   private compactions = 0;
+  private workerCompactions = 0;
+  private reloads = 0;
+  private workerFailed = false;
   private lastCompactionMs = 0;
   private lastExportMs = 0;
 
@@ -157,6 +183,8 @@ export class LedgerStore {
       appends: journal.appends,
       journalFlushes: journal.flushes,
       compactions: this.compactions,
+      workerCompactions: this.workerCompactions,
+      reloads: this.reloads,
       lastCompactionMs: this.lastCompactionMs,
       lastExportMs: this.lastExportMs,
     };
@@ -271,19 +299,8 @@ export class LedgerStore {
 
   /** Inserts merged records (skipping ones past retention); a record the schema rejects is skipped with a notice. */
   private merge(db: Database, records: readonly LedgerRecord[], source: string): void {
-    const cutoff = this.cutoff();
-    const kept = cutoff === undefined ? records : records.filter((r) => r.startedAt >= cutoff);
-    if (kept.length === 0) return;
-    try {
-      insertRecords(db, kept);
-    } catch {
-      for (const record of kept) {
-        try {
-          insertRecords(db, [record]);
-        } catch (error) {
-          this.noticeOnce(`${source}:${record.id}`, `a record in ${source} could not be stored and was skipped (${String(error)}).`);
-        }
-      }
+    for (const skip of mergeRecords(db, records, this.cutoff())) {
+      this.noticeOnce(`${source}:${skip.id}`, `a record in ${source} could not be stored and was skipped (${skip.error}).`);
     }
   }
 
@@ -304,12 +321,7 @@ export class LedgerStore {
     try {
       for (const name of await this.listDir()) {
         if (!JOURNAL_PATTERN.test(name)) continue;
-        const path = join(this.options.dir, name);
-        const chunk = await readJournalChunk(path, 0);
-        if (!chunk) continue;
-        this.reportBadLines(name, 0, chunk.badLines);
-        this.merge(loaded.db, chunk.records, name);
-        offsets.set(path, chunk.nextOffset);
+        await this.mergeJournal(loaded.db, join(this.options.dir, name), offsets);
       }
       // Synchronously up to the swap: every record this process appended so far, whatever its journal state.
       this.merge(loaded.db, this.writer.liveRecords(), 'this window');
@@ -317,12 +329,23 @@ export class LedgerStore {
       loaded.db.close();
       throw error;
     }
+    if (!atOpen) this.reloads += 1;
     const old = this.database;
     this.database = loaded.db;
     this.stamp = loaded.stamp;
     this.offsets.clear();
     for (const [path, offset] of offsets) this.offsets.set(path, offset);
     old.close();
+  }
+
+  /** Merges `path` into `db` from where `offsets` says it was read up to, and moves that offset on. */
+  private async mergeJournal(db: Database, path: string, offsets: Map<string, number>): Promise<void> {
+    const name = basename(path);
+    for await (const chunk of readJournal(path, offsets.get(path) ?? 0)) {
+      this.reportBadLines(name, offsets.get(path) ?? 0, chunk.badLines);
+      this.merge(db, chunk.records, name);
+      offsets.set(path, chunk.nextOffset);
+    }
   }
 
   private reportBadLines(name: string, offset: number, badLines: readonly number[]): void {
@@ -333,13 +356,21 @@ export class LedgerStore {
     );
   }
 
-  /** Under the lock: reload if another process rewrote the file, else read what journals gained. */
+  /**
+   * Under the lock: reload if another process rewrote the file with records this process cannot read elsewhere,
+   * then read what journals gained.
+   */
   private async catchUp(): Promise<void> {
     this.lastRefreshAt = Date.now();
     const current = await stat(this.dbPath).then(stampOf, () => undefined);
     if (current !== this.stamp) {
-      await this.reload(false);
-      return;
+      if (current === undefined || !(await this.coveredByJournals(current))) {
+        await this.reload(false);
+        return;
+      }
+      // Everything the new file holds is here already or in journals still on disk (read below).
+      this.stamp = current;
+      expireRecords(this.database, this.cutoff(), false);
     }
     const own = new Set(this.writer.paths);
     const seen = new Set<string>();
@@ -350,15 +381,42 @@ export class LedgerStore {
       seen.add(path);
       if (own.has(path)) continue;
       if (!processAlive(journalPid(name)!)) dead = true;
-      const offset = this.offsets.get(path) ?? 0;
-      const chunk = await readJournalChunk(path, offset);
-      if (!chunk) continue;
-      this.reportBadLines(name, offset, chunk.badLines);
-      this.merge(this.database, chunk.records, name);
-      this.offsets.set(path, chunk.nextOffset);
+      await this.mergeJournal(this.database, path, this.offsets);
     }
     for (const path of [...this.offsets.keys()]) if (!seen.has(path)) this.offsets.delete(path);
     this.deadJournalsSeen = dead;
+  }
+
+  private get manifestPath(): string {
+    return join(this.options.dir, MANIFEST_FILE);
+  }
+
+  private async readManifest(): Promise<readonly CompactionManifestEntry[]> {
+    return parseManifest(await readFile(this.manifestPath, 'utf8').catch(() => ''));
+  }
+
+  /**
+   * True when the file with stamp `current` holds nothing this process lacks and cannot still read. The manifest's
+   * chain must lead from `current` back to the file this process last had, through worker compactions only; each
+   * journal they merged must be either still on disk (catchUp reads it from where it left off) or read here up to
+   * at least the bytes merged. Then every record of the new file was in the old one or in one of those journals.
+   */
+  private async coveredByJournals(current: string): Promise<boolean> {
+    const entries = new Map((await this.readManifest()).map((entry) => [entry.stamp, entry]));
+    const onDisk = new Set((await this.listDir()).filter((name) => JOURNAL_PATTERN.test(name)));
+    const own = new Set(this.writer.paths);
+    let stamp: string | undefined = current;
+    for (let hops = 0; stamp !== this.stamp; hops += 1) {
+      const entry: CompactionManifestEntry | undefined = stamp === undefined ? undefined : entries.get(stamp);
+      if (!entry || hops > MANIFEST_ENTRIES) return false;
+      for (const [name, bytes] of Object.entries(entry.journals)) {
+        const path = join(this.options.dir, name);
+        if (own.has(path) || onDisk.has(name)) continue;
+        if ((this.offsets.get(path) ?? 0) < bytes) return false;
+      }
+      stamp = entry.previous;
+    }
+    return true;
   }
 
   private async loadFile(atOpen: boolean): Promise<Loaded> {
@@ -414,46 +472,99 @@ export class LedgerStore {
     return db;
   }
 
-  private applyRetention(): number {
-    const cutoff = this.cutoff();
-    if (cutoff === undefined) return 0;
-    const db = this.database;
-    db.exec('BEGIN');
-    try {
-      const deleted = deleteRequestsBefore(db, cutoff);
-      db.exec('COMMIT');
-      if (deleted >= 10_000 || deleted > this.count() / 4) db.exec('VACUUM');
-      return deleted;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
+  private get useWorker(): boolean {
+    return this.options.compactInWorker !== false && this.options.migrations === undefined && !this.workerFailed && compactionWorkerAvailable(this.options.compactionWorkerScript);
   }
 
   private async compactLocked(): Promise<CompactionResult> {
     const started = Date.now();
     await this.catchUp();
-    const deletedByRetention = this.applyRetention();
+    const inWorker = this.useWorker;
+    const cutoff = this.cutoff();
+    // In memory without VACUUM when a worker builds the file (VACUUM would hold this thread like an export).
+    const deletedInMemory = expireRecords(this.database, cutoff, !inWorker);
     const retired = this.writer.rotate();
     const own = new Set(this.writer.paths);
+    const journals: string[] = [];
     const dead: string[] = [];
     for (const name of await this.listDir()) {
       const path = join(this.options.dir, name);
-      if (JOURNAL_PATTERN.test(name) && !own.has(path) && !processAlive(journalPid(name)!)) dead.push(path);
+      if (JOURNAL_PATTERN.test(name)) {
+        journals.push(path);
+        if (!own.has(path) && !processAlive(journalPid(name)!)) dead.push(path);
+      }
       const tmp = /^ledger\.sqlite\.tmp-(\d+)-/.exec(name);
       if (tmp && !processAlive(Number(tmp[1]))) await unlink(path).catch(() => undefined);
     }
     for (const path of dead) {
       // Its process may have written its last lines after catchUp read it and before it died.
-      const offset = this.offsets.get(path) ?? 0;
-      const chunk = await readJournalChunk(path, offset);
-      if (chunk) this.merge(this.database, chunk.records, path);
+      await this.mergeJournal(this.database, path, this.offsets);
     }
-    const exportStarted = Date.now();
-    const bytes = this.database.export();
-    this.lastExportMs = Date.now() - exportStarted;
-    const rows = this.count();
     const tmp = `${this.dbPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    let written: { readonly rows: number; readonly bytes: number; readonly deletedByRetention: number } | undefined;
+    if (inWorker) {
+      // The worker reads the retired segments from disk: wait for the flush that may still be writing to them.
+      await this.writer.settle(retired);
+      written = await this.buildInWorker(tmp, journals, cutoff);
+    }
+    written ??= await this.exportInThread(tmp, deletedInMemory);
+    await rename(tmp, this.dbPath);
+    await fsyncDir(this.options.dir);
+    this.stamp = await stat(this.dbPath).then(stampOf);
+    // Durable in the file now: the segments retired earlier (or all, when closing) and the journals of processes
+    // that are gone can go.
+    const removable = this.closed ? retired : this.retiredEarlier;
+    await this.writer.removeRetired(removable);
+    this.retiredEarlier = retired.filter((path) => !removable.includes(path));
+    for (const path of dead) {
+      await unlink(path).catch(() => undefined);
+      this.offsets.delete(path);
+    }
+    this.deadJournalsSeen = false;
+    this.compactions += 1;
+    this.lastCompactionAt = Date.now();
+    this.lastCompactionMs = this.lastCompactionAt - started;
+    return { ...written, journalsRemoved: removable.length + dead.length };
+  }
+
+  /**
+   * Has a worker build the file at `tmp` and writes its manifest; undefined when the worker failed (the caller
+   * exports in-thread instead). A file the worker could not read is reloaded here first, which moves a corrupt
+   * one aside with a notice rather than overwriting it.
+   */
+  private async buildInWorker(
+    tmp: string,
+    journals: readonly string[],
+    cutoff: number | undefined,
+  ): Promise<{ rows: number; bytes: number; deletedByRetention: number } | undefined> {
+    const reply = await runCompactionWorker({ dbPath: this.dbPath, journals, cutoff, tmpPath: tmp, wasmPath: this.options.wasmPath }, this.options.compactionWorkerScript);
+    if (!reply.ok) {
+      await unlink(tmp).catch(() => undefined);
+      if (reply.unreadable) {
+        this.stamp = undefined;
+        await this.reload(false);
+      } else {
+        this.workerFailed = true;
+        this.notice(`compacting in the background failed (${reply.message}); the ledger is compacted on the editor's thread from now on.`);
+      }
+      return undefined;
+    }
+    const entry: CompactionManifestEntry = { stamp: await stat(tmp).then(stampOf), previous: this.stamp, journals: reply.journals };
+    const manifest = { entries: [...(await this.readManifest()), entry].slice(-MANIFEST_ENTRIES) };
+    // Not fsync'd: a manifest lost or torn in a crash only makes other processes reload the file.
+    const manifestTmp = `${this.dbPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}.manifest`;
+    await writeFile(manifestTmp, JSON.stringify(manifest));
+    await rename(manifestTmp, this.manifestPath);
+    this.workerCompactions += 1;
+    this.lastExportMs = reply.exportMs;
+    return { rows: reply.rows, bytes: reply.bytes, deletedByRetention: reply.deletedByRetention };
+  }
+
+  /** Exports the in-memory database to `tmp` on this thread and fsyncs it. */
+  private async exportInThread(tmp: string, deletedByRetention: number): Promise<{ rows: number; bytes: number; deletedByRetention: number }> {
+    const exportStarted = performance.now();
+    const bytes = this.database.export();
+    this.lastExportMs = performance.now() - exportStarted;
     const handle = await openFile(tmp, 'w');
     try {
       await handle.writeFile(bytes);
@@ -464,20 +575,7 @@ export class LedgerStore {
       throw error;
     }
     await handle.close();
-    await rename(tmp, this.dbPath);
-    await fsyncDir(this.options.dir);
-    this.stamp = await stat(this.dbPath).then(stampOf);
-    // Now durable in the file: the retired segments and the journals of processes that are gone can go.
-    await this.writer.removeRetired(retired);
-    for (const path of dead) {
-      await unlink(path).catch(() => undefined);
-      this.offsets.delete(path);
-    }
-    this.deadJournalsSeen = false;
-    this.compactions += 1;
-    this.lastCompactionAt = Date.now();
-    this.lastCompactionMs = this.lastCompactionAt - started;
-    return { rows, bytes: bytes.length, deletedByRetention, journalsRemoved: retired.length + dead.length };
+    return { rows: this.count(), bytes: bytes.length, deletedByRetention };
   }
 }
 

@@ -1,0 +1,237 @@
+/**
+ * Compaction off the caller's thread. sql.js serializes a database only on the thread that holds it (`db.export()`,
+ * ~70–150 ms at 100,000 rows), and the extension host's thread is the editor's, so the store does not export its
+ * in-memory database. A worker thread builds the same file from what is on disk instead: the current
+ * `ledger.sqlite`, plus every journal line, minus what retention drops, written to a temp file and fsync'd. The
+ * store (under the directory lock, after the journals it hands over are complete on disk) renames it into place.
+ *
+ * - {@link buildLedgerFile} is that work (the worker runs it; it is plain async code, testable in-thread).
+ * - {@link runCompactionWorker} starts a worker for one job and returns its reply; the worker ends with the job, so
+ *   its sql.js memory (as large as the file, twice while exporting) is given back at once.
+ * - {@link mergeRecords} and {@link expireRecords} are shared with the store's in-memory database.
+ *
+ * What the worker merged is returned (journal name → bytes of complete lines); the store adds it to a manifest next
+ * to the file ({@link MANIFEST_FILE}), so other processes can tell whether the new file holds anything they have
+ * not seen (see store.ts `coveredByJournals`) instead of reloading it.
+ */
+import { existsSync } from 'node:fs';
+import { open as openFile, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Database, SqlJsStatic } from 'sql.js';
+import { readJournal } from './journal';
+import type { LedgerRecord } from './record';
+import { deleteRequestsBefore, insertRecords, migrate, schemaVersion, MIGRATIONS } from './schema';
+import { loadSqlJs } from './sqlite';
+
+/** Written beside `ledger.sqlite` by a worker compaction: which journal bytes the file holds. */
+export const MANIFEST_FILE = 'ledger.sqlite.manifest.json';
+
+export interface CompactionJob {
+  /** `ledger.sqlite` (may not exist yet). */
+  readonly dbPath: string;
+  /** Journals to merge, whole (idempotent: records already in the file are not stored twice). */
+  readonly journals: readonly string[];
+  /** Requests started before this (epoch ms) are dropped; undefined: kept forever. */
+  readonly cutoff: number | undefined;
+  /** Where the new file is written (and fsync'd); the caller renames it. */
+  readonly tmpPath: string;
+  readonly wasmPath: string | undefined;
+}
+
+/** One worker compaction, as recorded in the manifest. */
+export interface CompactionManifestEntry {
+  /** The built file's identity (`ino:size:mtimeMs`). */
+  readonly stamp: string;
+  /** The identity of the file it was built from (undefined: there was none). */
+  readonly previous: string | undefined;
+  /** Journal file name → bytes (complete lines) merged into the file. */
+  readonly journals: Readonly<Record<string, number>>;
+}
+
+/**
+ * The last worker compactions, oldest first, as a chain from file to file. A process that last saw file X and now
+ * finds file Y follows the chain back from Y to X; an entry for a file that was never renamed into place (a crash
+ * in between) is simply never reached.
+ */
+export interface CompactionManifest {
+  readonly entries: readonly CompactionManifestEntry[];
+}
+
+/** Entries kept in the manifest: a process that missed more compactions than this reloads the file. */
+export const MANIFEST_ENTRIES = 32;
+
+/** The manifest's entries, or none when the text is not a manifest (missing, torn, older format). */
+export function parseManifest(text: string): readonly CompactionManifestEntry[] {
+  try {
+    const value = JSON.parse(text) as Partial<CompactionManifest>;
+    if (!Array.isArray(value.entries)) return [];
+    return value.entries.filter(
+      (e): e is CompactionManifestEntry =>
+        typeof e === 'object' && e !== null && typeof e.stamp === 'string' && typeof e.journals === 'object' && e.journals !== null,
+    );
+  } catch {
+    return [];
+  }
+}
+
+export interface CompactionBuilt {
+  readonly ok: true;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly deletedByRetention: number;
+  readonly exportMs: number;
+  readonly journals: Readonly<Record<string, number>>;
+}
+
+export interface CompactionFailed {
+  readonly ok: false;
+  readonly message: string;
+  /** The current file could not be read as a ledger (corrupt, or from a newer schema). */
+  readonly unreadable: boolean;
+}
+
+export type CompactionReply = CompactionBuilt | CompactionFailed;
+
+export interface MergeSkip {
+  readonly id: string;
+  readonly error: string;
+}
+
+/**
+ * Inserts records (those started before `cutoff` are left out) in one transaction; when that fails, one by one so
+ * a single record the schema rejects costs only itself. Returns the records skipped that way.
+ */
+export function mergeRecords(db: Database, records: readonly LedgerRecord[], cutoff: number | undefined): MergeSkip[] {
+  const kept = cutoff === undefined ? records : records.filter((r) => r.startedAt >= cutoff);
+  if (kept.length === 0) return [];
+  try {
+    insertRecords(db, kept);
+    return [];
+  } catch {
+    const skipped: MergeSkip[] = [];
+    for (const record of kept) {
+      try {
+        insertRecords(db, [record]);
+      } catch (error) {
+        skipped.push({ id: record.id, error: String(error) });
+      }
+    }
+    return skipped;
+  }
+}
+
+/**
+ * Deletes requests (and their attempts and rollup shares) started before `cutoff`; vacuums when `vacuum` and a
+ * large part went, so the exported file shrinks. Returns the number of requests deleted.
+ */
+export function expireRecords(db: Database, cutoff: number | undefined, vacuum: boolean): number {
+  if (cutoff === undefined) return 0;
+  db.exec('BEGIN');
+  let deleted: number;
+  try {
+    deleted = deleteRequestsBefore(db, cutoff);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+  if (vacuum && deleted > 0) {
+    const left = Number(db.exec('SELECT count(*) FROM requests')[0]?.values[0]?.[0] ?? 0);
+    if (deleted >= 10_000 || deleted > left / 4) db.exec('VACUUM');
+  }
+  return deleted;
+}
+
+/** Builds the compacted file at `job.tmpPath` (see the module comment). Never throws: failures are replies. */
+export async function buildLedgerFile(job: CompactionJob, sql?: SqlJsStatic): Promise<CompactionReply> {
+  let db: Database | undefined;
+  try {
+    const engine = sql ?? (await loadSqlJs(job.wasmPath === undefined ? {} : { wasmPath: job.wasmPath }));
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await readFile(job.dbPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    try {
+      db = new engine.Database(bytes);
+      const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+      if (schemaVersion(db) > latest) throw new Error(`schema ${schemaVersion(db)} is newer than ${latest}`);
+      migrate(db, MIGRATIONS);
+    } catch (error) {
+      return { ok: false, unreadable: true, message: `the ledger file could not be read: ${String(error)}` };
+    }
+    const journals: Record<string, number> = {};
+    for (const path of job.journals) {
+      for await (const chunk of readJournal(path, 0)) {
+        // Merged whole, then expired with the file's own rows, so deletedByRetention counts every request dropped.
+        mergeRecords(db, chunk.records, undefined);
+        journals[basename(path)] = chunk.nextOffset;
+      }
+    }
+    const deletedByRetention = expireRecords(db, job.cutoff, true);
+    const rows = Number(db.exec('SELECT count(*) FROM requests')[0]?.values[0]?.[0] ?? 0);
+    const exportStarted = performance.now();
+    const out = db.export();
+    const exportMs = performance.now() - exportStarted;
+    db.close();
+    db = undefined;
+    const handle = await openFile(job.tmpPath, 'w');
+    try {
+      await handle.writeFile(out);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { ok: true, rows, bytes: out.length, deletedByRetention, exportMs, journals };
+  } catch (error) {
+    return { ok: false, unreadable: false, message: String(error) };
+  } finally {
+    db?.close();
+  }
+}
+
+const WORKER_BASENAME = 'compactionWorker';
+
+/**
+ * How to start the worker: `script` when given, else the bundled `compactionWorker.js` next to this code (dist/,
+ * beside engine.js and cli.js), else, running from source (tests, tsx), the TypeScript entry through tsx's hook.
+ */
+function workerEntry(script?: string): { readonly script: string; readonly eval: boolean } | undefined {
+  const candidates = script === undefined ? [join(__dirname, `${WORKER_BASENAME}.js`), join(__dirname, `${WORKER_BASENAME}.ts`)] : [script];
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) return undefined;
+  if (!found.endsWith('.ts')) return { script: found, eval: false };
+  let hook: string;
+  try {
+    hook = require.resolve('tsx/cjs');
+  } catch {
+    return undefined;
+  }
+  return { script: `require(${JSON.stringify(hook)}); require(${JSON.stringify(found)});`, eval: true };
+}
+
+/** True when a worker can be started from this installation (or from `script`). */
+export function compactionWorkerAvailable(script?: string): boolean {
+  return workerEntry(script) !== undefined;
+}
+
+/** Runs one job in a new worker thread (`script`: see {@link workerEntry}); the reply says whether the file was built. */
+export function runCompactionWorker(job: CompactionJob, script?: string): Promise<CompactionReply> {
+  const entry = workerEntry(script);
+  if (!entry) return Promise.resolve({ ok: false, unreadable: false, message: `the compaction worker script was not found (${script ?? `${WORKER_BASENAME}.js next to the ledger code`})` });
+  return new Promise<CompactionReply>((resolve) => {
+    let settled = false;
+    const finish = (reply: CompactionReply): void => {
+      if (settled) return;
+      settled = true;
+      resolve(reply);
+      void worker.terminate();
+    };
+    const worker = new Worker(entry.script, { eval: entry.eval, workerData: job });
+    worker.once('message', (reply: CompactionReply) => finish(reply));
+    worker.once('error', (error) => finish({ ok: false, unreadable: false, message: `the compaction worker failed: ${String(error)}` }));
+    worker.once('exit', (code) => finish({ ok: false, unreadable: false, message: `the compaction worker exited (code ${code}) without a reply` }));
+  });
+}
