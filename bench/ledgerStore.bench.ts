@@ -1,18 +1,32 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LEDGER_FILE, LedgerStore } from '../src/core/ledger/store';
 import { makeRecord } from '../test/ledger/records';
-import { percentile } from './report';
+import { median, percentile } from './report';
 import type { Figure } from './report';
 
 /**
  * Ledger store: in-memory insert rate (batches of 1,000), time until an append is durable (journal fsync, 16
  * concurrent appenders, group commit), and file size and RSS after compaction at BENCH_LEDGER_ROWS rows (default
- * 100,000; the issue asks 1,000,000: set BENCH_LEDGER_ROWS=1000000), and how long a compaction blocks the thread.
+ * 100,000; the issue asks 1,000,000: set BENCH_LEDGER_ROWS=1000000), and how long a compaction holds the thread
+ * (the editor's, in the extension) and delays appends, against exporting the same database on the thread.
  */
 const ROWS = Number(process.env.BENCH_LEDGER_ROWS ?? 100_000);
 const DURABLE_SAMPLES = 2_000;
+
+/** The longest time this thread could not run a 1 ms timer while `work` ran (event-loop delay monitor). */
+async function longestStall(work: () => Promise<unknown>): Promise<number> {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  try {
+    await work();
+  } finally {
+    loop.disable();
+  }
+  return loop.max / 1e6;
+}
 
 export async function ledgerStoreBench(): Promise<readonly Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
@@ -41,20 +55,79 @@ export async function ledgerStoreBench(): Promise<readonly Figure[]> {
     }
     const insertSeconds = (performance.now() - t0) / 1000;
     await store.compact();
+    // The bulk insert left one journal segment of all the rows (the extension compacts every 1,000 records); the
+    // next compaction deletes it, so the ones measured below merge what a real one does.
+    await store.compact();
     const rows = store.count();
     const bytes = (await stat(join(dir, LEDGER_FILE))).size;
     const rssMb = process.memoryUsage().rss / 1_048_576;
-    // The one synchronous step of a compaction (sql.js serializes the in-memory database); the rest is async I/O.
-    const exportMs = store.stats().lastExportMs;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    // How long a compaction holds this thread: five, each with 1,000 new records to merge, after a full GC (so a pause
+    // for garbage of earlier benches is not counted), watched by the event-loop delay monitor (1 ms resolution),
+    // each against the longest stall of this thread doing nothing for as long (a VM's scheduler alone gives 3-8 ms).
+    const stalls: number[] = [];
+    const idleStalls: number[] = [];
+    const blocks: number[] = [];
+    let compactMs = 0;
+    for (let round = 0; round < 5; round += 1) {
+      await store.appendMany(Array.from({ length: 1_000 }, (_, i) => makeRecord(`c${round}-${i}`, i)));
+      gc?.();
+      const c0 = performance.now();
+      const stall = await longestStall(() => store.compact());
+      compactMs = performance.now() - c0;
+      gc?.();
+      const idle = await longestStall(() => new Promise<void>((resolve) => setTimeout(resolve, compactMs)));
+      stalls.push(stall);
+      idleStalls.push(idle);
+      blocks.push(Math.max(0, stall - idle));
+    }
+    const blockMs = median(blocks);
+    const stallMs = median(stalls);
+    const inWorker = store.stats().workerCompactions === store.stats().compactions;
+    const workerExportMs = store.stats().lastExportMs;
+    // Baseline: what the same compaction held the thread for when it exported the in-memory database here.
+    gc?.();
+    const e0 = performance.now();
+    store.db.export();
+    const exportHereMs = performance.now() - e0;
+    // Appends made while a compaction runs: 16 appenders keep writing until it is done.
+    await store.appendMany(Array.from({ length: 1_000 }, (_, i) => makeRecord(`e-${i}`, i)));
+    const during: number[] = [];
+    let compacting = true;
+    let m = 0;
+    const appender = async (): Promise<void> => {
+      while (compacting) {
+        const n = m++;
+        const a0 = performance.now();
+        await store.append(makeRecord(`m-${n}`, n));
+        during.push(performance.now() - a0);
+      }
+    };
+    const appenders = Array.from({ length: 16 }, appender);
+    await store.compact();
+    compacting = false;
+    await Promise.all(appenders);
     await store.close();
+    const duringP99 = percentile(during, 99);
+    console.log(
+      `# compaction at ${rows} rows (${compactMs.toFixed(0)} ms, ${inWorker ? 'built in a worker' : 'ON THIS THREAD: no worker'}): longest stall of this thread ` +
+        `${stalls.map((ms) => ms.toFixed(1)).join(' / ')} ms, idle ${idleStalls.map((ms) => ms.toFixed(1)).join(' / ')} ms; db.export() here ${exportHereMs.toFixed(1)} ms (in the worker ` +
+        `${workerExportMs.toFixed(1)} ms); ${during.length} appends during the next one, p99 ${duringP99.toFixed(1)} ms` +
+        `${gc ? '' : ' (run node with --expose-gc to exclude GC pauses)'}`,
+    );
     return [
       { name: 'ledger.insert_per_s', value: Math.round(ROWS / insertSeconds), unit: 'rows/s', op: '>=', target: 10_000 },
       { name: 'ledger.durable_p99_ms', value: percentile(samples, 99), unit: 'ms', op: '<=', target: 50 },
       { name: 'ledger.bytes_per_row', value: Math.round(bytes / rows), unit: 'bytes', op: '<=', target: 1_000 },
       { name: 'ledger.rss_mb', value: Math.round(rssMb), unit: 'MB', op: '<=', target: 1_000 },
-      // JUDGEMENT: a compaction may hold the extension host's thread for at most 100 ms at the default 100,000 rows
-      // (90 days of heavy use); the extension compacts at most once a minute, so it is rarely felt.
-      { name: 'ledger.compaction_block_ms', value: exportMs, unit: 'ms', op: '<=', target: 100 },
+      // JUDGEMENT: a compaction may stall the extension host's thread no longer than a frame (16 ms) beyond what the
+      // thread stalls idle (median of five), so typing and scrolling never stutter for it; exporting on the thread
+      // (printed above) took 70-150 ms at 100,000 rows: the ratio says how much of that is left. Appends made while
+      // a compaction runs are held to the same durability target (the worker writes the file in fsync'd pieces so
+      // their fdatasync does not wait for all of it).
+      { name: 'ledger.compaction_block_ms', value: blockMs, unit: 'ms', op: '<=', target: 16 },
+      { name: 'ledger.compaction_block_vs_export_ratio', value: stallMs / exportHereMs, unit: 'ratio', op: '<=', target: 0.25 },
+      { name: 'ledger.durable_p99_compacting_ms', value: duringP99, unit: 'ms', op: '<=', target: 50 },
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -24,6 +24,9 @@ import type { LedgerRecord } from './record';
 import { deleteRequestsBefore, insertRecords, migrate, schemaVersion, MIGRATIONS } from './schema';
 import { loadSqlJs } from './sqlite';
 
+/** The compacted file is written and made durable this much at a time (see buildLedgerFile). */
+const SYNC_PIECE_BYTES = 2 * 1024 * 1024;
+
 /** Written beside `ledger.sqlite` by a worker compaction: which journal bytes the file holds. */
 export const MANIFEST_FILE = 'ledger.sqlite.manifest.json';
 
@@ -179,7 +182,14 @@ export async function buildLedgerFile(job: CompactionJob, sql?: SqlJsStatic): Pr
     db = undefined;
     const handle = await openFile(job.tmpPath, 'w');
     try {
-      await handle.writeFile(out);
+      // In pieces, each made durable before the next: a single fsync of the whole file would hold every journal
+      // append's fdatasync behind it (one file system journal), for as long as the disk needs for all of it.
+      for (let at = 0; at < out.length; at += SYNC_PIECE_BYTES) {
+        const piece = out.subarray(at, Math.min(out.length, at + SYNC_PIECE_BYTES));
+        let written = 0;
+        while (written < piece.length) written += (await handle.write(piece, written, piece.length - written, at + written)).bytesWritten;
+        await handle.datasync();
+      }
       await handle.sync();
     } finally {
       await handle.close();

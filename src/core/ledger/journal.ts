@@ -54,8 +54,11 @@ interface Segment {
   readonly path: string;
   handle: FileHandle | undefined;
   lines: number;
-  /** The records written to this segment, kept until it is removed (a reload re-applies them). */
-  readonly records: LedgerRecord[];
+  /**
+   * The records written to this segment, kept until a database file holds them (a reload re-applies them, so a
+   * line written while the reload read this file is not missed).
+   */
+  records: LedgerRecord[];
   /** Resolves when the flush writing to this segment (if any) is done. */
   busy: Promise<void>;
 }
@@ -130,6 +133,11 @@ export class JournalWriter {
       this.segment = this.newSegment();
     }
     return this.retired.map((s) => s.path);
+  }
+
+  /** Drops the in-memory records of the retired segments in `paths`: a durable database file holds them now. */
+  forget(paths: readonly string[]): void {
+    for (const segment of this.retired) if (paths.includes(segment.path)) segment.records = [];
   }
 
   /** Resolves when no flush is writing to the retired segments in `paths` any more (their lines are final). */

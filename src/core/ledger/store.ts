@@ -514,6 +514,7 @@ export class LedgerStore {
     // Durable in the file now: the segments retired earlier (or all, when closing) and the journals of processes
     // that are gone can go.
     const removable = this.closed ? retired : this.retiredEarlier;
+    this.writer.forget(retired);
     await this.writer.removeRetired(removable);
     this.retiredEarlier = retired.filter((path) => !removable.includes(path));
     for (const path of dead) {
