@@ -28,6 +28,17 @@ export interface ModelRouterApi {
   treeSnapshot(): Promise<TreeSnapshot>;
   /** What the configuration in force left out and why (e.g. an untrusted workspace's file, a workspace base URL). */
   configIgnored(): Promise<readonly string[]>;
+  /** Compacts the ledger now (what happens once a minute and on close); undefined when it cannot be opened. */
+  compactLedger(): Promise<LedgerCompaction | undefined>;
+}
+
+export interface LedgerCompaction {
+  /** Requests in the file written. */
+  readonly rows: number;
+  /** The file was built by the compaction worker thread, not on the extension host's thread. */
+  readonly builtInWorker: boolean;
+  /** The ledger's folder (the extension's global storage). */
+  readonly directory: string;
 }
 
 /**
@@ -56,5 +67,12 @@ export function activate(context: vscode.ExtensionContext): ModelRouterApi {
       changes: { ...changes },
     }),
     configIgnored: async () => (await container.configService.get()).ignored,
+    compactLedger: async () => {
+      const store = await container.ledger.store();
+      if (!store) return undefined;
+      const before = store.stats().workerCompactions;
+      const { rows } = await store.compact();
+      return { rows, builtInWorker: store.stats().workerCompactions > before, directory: store.dir };
+    },
   };
 }

@@ -88,8 +88,8 @@ export class LedgerService extends Disposable {
         dir: this.directory.fsPath,
         wasmPath: sqlWasmPath(),
         retentionDays: config.ledger.retentionDays,
-        // Appends are durable in the journal at once; compaction (which serializes the whole database on this thread,
-        // ~75 ms at 100,000 rows: bench ledger.compaction_block_ms) runs at most once a minute and on close.
+        // Appends are durable in the journal at once. Compaction builds the file in a worker thread (this thread stalls
+        // ~3 ms: bench ledger.compaction_block_ms) but still rewrites the whole file: at most once a minute and on close.
         compactIntervalMs: 60_000,
         onNotice: (message) => {
           this.log.warn(`Ledger: ${message}`);

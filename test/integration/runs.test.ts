@@ -4,6 +4,8 @@
  * a diff to accept), and the request is in the ledger.
  */
 import * as assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control, FakeName } from './support/control';
@@ -71,6 +73,29 @@ describe('Commands on a selection, against the simulated providers', function ()
       () => answer.getText().includes(footer),
       () => `the answer document has no footer naming ${footer}:\n${answer.getText()}`,
     );
+  });
+
+  it("compacts the ledger in a worker thread of the extension host, and the file holds the requests", async () => {
+    const code = 'export const twice = (n: number): number => n * 2;\n';
+    await openSample('compact-sample.ts', code, code);
+    await everyFakeAnswers(c, 'It doubles n.');
+    await vscode.commands.executeCommand('modelRouter.explain');
+    assert.equal(api.lastRun()?.recorded, true);
+    const count = await api.ledgerCount();
+
+    const compaction = await api.compactLedger();
+
+    assert.ok(compaction, 'the ledger did not open');
+    assert.equal(compaction.builtInWorker, true, 'the file was exported on the extension host thread');
+    assert.equal(compaction.rows, count, 'every request this window recorded is in the file');
+    const files = await readdir(compaction.directory);
+    assert.ok(files.includes('ledger.sqlite'), files.join(', '));
+    assert.deepEqual(files.filter((f) => f.includes('.tmp-')), [], 'no temp file left');
+    const manifest = JSON.parse(await readFile(path.join(compaction.directory, 'ledger.sqlite.manifest.json'), 'utf8')) as {
+      entries: { journals: Record<string, number> }[];
+    };
+    const merged = Object.values(manifest.entries.at(-1)!.journals);
+    assert.ok(merged.some((bytes) => bytes > 0), `the worker merged no journal lines: ${JSON.stringify(manifest.entries.at(-1))}`);
   });
 
   it('Refactor: shows a diff, and Accept applies it as one undoable edit', async () => {
