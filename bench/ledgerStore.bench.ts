@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { integrityProblem } from '../src/core/ledger/compaction';
 import { LEDGER_FILE, LedgerStore } from '../src/core/ledger/store';
 import { makeRecord } from '../test/ledger/records';
 import { median, percentile } from './report';
@@ -109,11 +110,29 @@ export async function ledgerStoreBench(): Promise<readonly Figure[]> {
     await Promise.all(appenders);
     await store.close();
     const duringP99 = percentile(during, 99);
+    // Opening it again (a new window): load the file and the journals here; the integrity check runs in a worker.
+    gc?.();
+    let reopened: LedgerStore | undefined;
+    const o0 = performance.now();
+    const openStallMs = await longestStall(async () => {
+      reopened = await LedgerStore.open({ dir, compactIntervalMs: 0, refreshIntervalMs: 0 });
+    });
+    const openMs = performance.now() - o0;
+    const openIdleMs = await longestStall(() => new Promise<void>((resolve) => setTimeout(resolve, openMs)));
+    await reopened!.refresh(); // after the background check
+    const q0 = performance.now();
+    const problem = integrityProblem(reopened!.db); // baseline: the same check on this thread
+    const checkHereMs = performance.now() - q0;
+    await reopened!.close();
     console.log(
       `# compaction at ${rows} rows (${compactMs.toFixed(0)} ms, ${inWorker ? 'built in a worker' : 'ON THIS THREAD: no worker'}): longest stall of this thread ` +
         `${stalls.map((ms) => ms.toFixed(1)).join(' / ')} ms, idle ${idleStalls.map((ms) => ms.toFixed(1)).join(' / ')} ms; db.export() here ${exportHereMs.toFixed(1)} ms (in the worker ` +
         `${workerExportMs.toFixed(1)} ms); ${during.length} appends during the next one, p99 ${duringP99.toFixed(1)} ms` +
         `${gc ? '' : ' (run node with --expose-gc to exclude GC pauses)'}`,
+    );
+    console.log(
+      `# open at ${rows} rows: ${openMs.toFixed(0)} ms, longest stall ${openStallMs.toFixed(1)} ms (idle ${openIdleMs.toFixed(1)} ms); ` +
+        `PRAGMA quick_check here would hold the thread ${checkHereMs.toFixed(0)} ms more (${problem ?? 'ok'})`,
     );
     return [
       { name: 'ledger.insert_per_s', value: Math.round(ROWS / insertSeconds), unit: 'rows/s', op: '>=', target: 10_000 },
@@ -128,6 +147,9 @@ export async function ledgerStoreBench(): Promise<readonly Figure[]> {
       { name: 'ledger.compaction_block_ms', value: blockMs, unit: 'ms', op: '<=', target: 16 },
       { name: 'ledger.compaction_block_vs_export_ratio', value: stallMs / exportHereMs, unit: 'ratio', op: '<=', target: 0.25 },
       { name: 'ledger.durable_p99_compacting_ms', value: duringP99, unit: 'ms', op: '<=', target: 50 },
+      // JUDGEMENT: opening the ledger (first use in a window) may stall the thread 50 ms beyond idle: the file must
+      // be loaded into this thread's sql.js, but its integrity check (printed above) runs in a worker.
+      { name: 'ledger.open_block_ms', value: Math.max(0, openStallMs - openIdleMs), unit: 'ms', op: '<=', target: 50 },
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -23,6 +23,15 @@ async function idsInFile(dir: string): Promise<string[]> {
   }
 }
 
+/** Overwrites one page in the middle of the ledger file: SQLite still opens it and counts rows; quick_check fails. */
+async function damageInnerPage(dir: string): Promise<void> {
+  const file = join(dir, LEDGER_FILE);
+  const bytes = await readFile(file);
+  const page = Math.floor(bytes.length / 4096 / 2);
+  bytes.fill(0xa5, page * 4096, (page + 1) * 4096);
+  await writeFile(file, bytes);
+}
+
 const ids = (store: LedgerStore): string[] => store.read((db) => (db.exec('SELECT id FROM requests ORDER BY id')[0]?.values.flat() ?? []).map(String));
 
 describe('ledger: store', () => {
@@ -295,6 +304,44 @@ describe('ledger: store', () => {
     assert.match(notices[0]!, /The ledger file was corrupt .* moved aside to .*ledger\.sqlite\.corrupt-/);
     assert.equal((await readdir(dir)).filter((n) => n.includes('.corrupt-')).length, 1);
     assert.deepEqual(await idsInFile(dir), ['r2'], 'r1 was only in the corrupt file; r2 came from the journal');
+    await store.close();
+  });
+
+  for (const compactInWorker of [true, false]) {
+    it(`checks the file at open ${compactInWorker ? 'in a worker' : 'on its thread'}: a damaged page is moved aside and the ledger restarts from the journals`, async () => {
+      const a = await LedgerStore.open({ dir, ...quiet });
+      await a.appendMany(Array.from({ length: 300 }, (_, n) => makeRecord(`old-${n}`, n)));
+      await a.compact();
+      await a.compact(); // the old records' journal segment is gone: they are only in the file
+      await a.append(makeRecord('in-journal', 1000));
+      await damageInnerPage(dir);
+      const notices: string[] = [];
+      const b = await LedgerStore.open({ dir, ...quiet, compactInWorker, onNotice: (m) => notices.push(m) });
+      if (compactInWorker) assert.ok(b.count() > 1, 'open loads the file as it is; the worker checks it after');
+      else assert.equal(notices.length, 1, 'checked before open returns');
+      await b.refresh(); // queued behind the check
+      assert.equal(notices.length, 1, notices.join('\n'));
+      assert.match(notices[0]!, /The ledger file was corrupt \(integrity check: .*\); moved aside to .*ledger\.sqlite\.corrupt-/);
+      assert.equal((await readdir(dir)).filter((n) => n.includes('.corrupt-')).length, 1);
+      assert.deepEqual(ids(b), ['in-journal']);
+      await b.close();
+      await a.close();
+    });
+  }
+
+  it('a page damaged while the ledger is open is found by the worker at the next compaction and moved aside, not copied', async () => {
+    const notices: string[] = [];
+    const store = await LedgerStore.open({ dir, ...quiet, onNotice: (m) => notices.push(m) });
+    await store.appendMany(Array.from({ length: 300 }, (_, n) => makeRecord(`old-${n}`, n)));
+    await store.compact();
+    await store.compact();
+    await damageInnerPage(dir);
+    await store.append(makeRecord('new', 1000));
+    await store.compact();
+    assert.equal(notices.length, 1, notices.join('\n'));
+    assert.match(notices[0]!, /The ledger file was corrupt \(.*malformed.*\); moved aside/);
+    assert.equal((await readdir(dir)).filter((n) => n.includes('.corrupt-')).length, 1);
+    assert.deepEqual(await idsInFile(dir), ['new'], 'the new file is built from the journals, not from the damaged one');
     await store.close();
   });
 });

@@ -1,12 +1,14 @@
 /**
- * The compaction worker thread's entry (bundled as dist/compactionWorker.js): builds one compacted ledger file from
- * the job in `workerData` and posts the reply (see compaction.ts).
+ * The ledger worker thread's entry (bundled as dist/compactionWorker.js): does the one job in `workerData` (build a
+ * compacted file, or check the current one) and posts the reply (see compaction.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildLedgerFile } from './compaction';
-import type { CompactionJob } from './compaction';
+import { buildLedgerFile, checkLedgerFile } from './compaction';
+import type { WorkerJob } from './compaction';
 
 if (parentPort) {
   const port = parentPort;
-  void buildLedgerFile(workerData as CompactionJob).then((reply) => port.postMessage(reply));
+  const job = workerData as WorkerJob;
+  const reply = job.kind === 'check' ? checkLedgerFile(job) : buildLedgerFile(job);
+  void reply.then((message) => port.postMessage(message));
 }

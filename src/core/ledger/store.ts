@@ -30,7 +30,16 @@ import { basename, join } from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import type { Clock } from '../routing/clock';
 import { systemClock } from '../routing/clock';
-import { MANIFEST_ENTRIES, MANIFEST_FILE, compactionWorkerAvailable, expireRecords, mergeRecords, parseManifest, runCompactionWorker } from './compaction';
+import {
+  MANIFEST_ENTRIES,
+  MANIFEST_FILE,
+  compactionWorkerAvailable,
+  expireRecords,
+  integrityProblem,
+  mergeRecords,
+  parseManifest,
+  runLedgerWorker,
+} from './compaction';
 import type { CompactionManifestEntry } from './compaction';
 import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournal } from './journal';
 import { processAlive, withLock } from './lock';
@@ -67,7 +76,7 @@ export interface LedgerStoreOptions {
   /** Lock timing (see lock.ts). */
   readonly lockTimeoutMs?: number;
   readonly lockStaleMs?: number;
-  /** Run `PRAGMA quick_check` on the file at open (default true). */
+  /** Run `PRAGMA quick_check` on the file at open (default true; in a worker thread, after open, when one can run). */
   readonly checkIntegrity?: boolean;
   /**
    * Build the compacted file in a worker thread (default true), so compaction never holds this thread for the
@@ -157,6 +166,11 @@ export class LedgerStore {
     }
     store.lastCompactionAt = store.lastRefreshAt = Date.now();
     store.startTimer();
+    if (store.checkOffThread && store.stamp !== undefined) {
+      // The integrity check of the file just loaded runs in a worker; the next refresh or compaction waits for it.
+      const checked = store.stamp;
+      store.serial(() => store.locked(() => store.checkInWorker(checked))).catch((error: unknown) => store.backgroundError(error));
+    }
     return store;
   }
 
@@ -314,9 +328,12 @@ export class LedgerStore {
     return readdir(this.options.dir);
   }
 
-  /** Under the lock: the database file plus every journal plus this process's unflushed lines, as a new db. */
-  private async reload(atOpen: boolean): Promise<void> {
-    const loaded = await this.loadFile(atOpen);
+  /**
+   * Under the lock: the database file plus every journal plus this process's unflushed lines, as a new db.
+   * `problem`: the file is known to be damaged (a worker's check said so): it is moved aside, not loaded.
+   */
+  private async reload(atOpen: boolean, problem?: string): Promise<void> {
+    const loaded = await this.loadFile(atOpen, problem);
     const offsets = new Map<string, number>();
     try {
       for (const name of await this.listDir()) {
@@ -419,7 +436,12 @@ export class LedgerStore {
     return true;
   }
 
-  private async loadFile(atOpen: boolean): Promise<Loaded> {
+  /** Whether the integrity check at open runs in a worker (off this thread) rather than in `loadFile`. */
+  private get checkOffThread(): boolean {
+    return this.options.checkIntegrity !== false && this.useWorker;
+  }
+
+  private async loadFile(atOpen: boolean, knownProblem?: string): Promise<Loaded> {
     let bytes: Buffer;
     let stamp: string;
     try {
@@ -446,10 +468,8 @@ export class LedgerStore {
           `The ledger was written by a newer Model Router (schema ${version}, this version knows ${latest}); update the extension or CLI.`,
         );
       }
-      if (atOpen && this.options.checkIntegrity !== false) {
-        const check = String(db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] ?? '');
-        if (check !== 'ok') problem = `integrity check: ${check}`;
-      }
+      // PRAGMA quick_check holds the thread ~120 ms per 100,000 rows: with a worker it runs there (checkInWorker).
+      problem = knownProblem ?? (atOpen && this.options.checkIntegrity !== false && !this.useWorker ? integrityProblem(db) : undefined);
       if (!problem) migrate(db, this.migrations);
     } catch (error) {
       if (error instanceof NewerSchemaError) throw error;
@@ -457,13 +477,36 @@ export class LedgerStore {
     }
     if (!problem && db) return { db, stamp };
     db?.close();
+    await this.moveAside(problem ?? 'unreadable');
+    return { db: this.emptyDb(), stamp: undefined };
+  }
+
+  /** Moves the damaged `ledger.sqlite` aside with a timestamp and tells the user. */
+  private async moveAside(problem: string): Promise<void> {
     const aside = `${this.dbPath}.corrupt-${new Date(this.clock.now()).toISOString().replace(/:/g, '-')}`;
     await rename(this.dbPath, aside);
     await fsyncDir(this.options.dir);
     this.notice(
       `The ledger file was corrupt (${problem}); moved aside to ${aside}; a new ledger was started from the journals. Records only in the old file are not in the new one.`,
     );
-    return { db: this.emptyDb(), stamp: undefined };
+  }
+
+  /**
+   * Under the lock, after open: checks the file loaded with stamp `checked` in a worker; a damaged one is moved aside
+   * and the ledger reloaded from the journals. Skipped when the file was replaced since (a worker compaction
+   * checks the file it builds from).
+   */
+  private async checkInWorker(checked: string): Promise<void> {
+    if (this.stamp !== checked || this.closed) return;
+    const reply = await runLedgerWorker({ kind: 'check', dbPath: this.dbPath, wasmPath: this.options.wasmPath }, this.options.compactionWorkerScript);
+    let problem: string | undefined;
+    if (reply.ok) problem = reply.problem;
+    else {
+      this.workerFailed = true;
+      this.notice(`checking the ledger in the background failed (${reply.message}); the ledger is checked and compacted on the editor's thread from now on.`);
+      problem = integrityProblem(this.database);
+    }
+    if (problem) await this.reload(false, problem);
   }
 
   private emptyDb(): Database {
@@ -538,12 +581,15 @@ export class LedgerStore {
     journals: readonly string[],
     cutoff: number | undefined,
   ): Promise<{ rows: number; bytes: number; deletedByRetention: number } | undefined> {
-    const reply = await runCompactionWorker({ dbPath: this.dbPath, journals, cutoff, tmpPath: tmp, wasmPath: this.options.wasmPath }, this.options.compactionWorkerScript);
+    const reply = await runLedgerWorker(
+      { kind: 'compact', dbPath: this.dbPath, journals, cutoff, tmpPath: tmp, wasmPath: this.options.wasmPath },
+      this.options.compactionWorkerScript,
+    );
     if (!reply.ok) {
       await unlink(tmp).catch(() => undefined);
       if (reply.unreadable) {
-        this.stamp = undefined;
-        await this.reload(false);
+        // Damaged (moved aside with a notice) or from a newer version (reload refuses it, leaving it as it is).
+        await this.reload(false, reply.message);
       } else {
         this.workerFailed = true;
         this.notice(`compacting in the background failed (${reply.message}); the ledger is compacted on the editor's thread from now on.`);
