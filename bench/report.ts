@@ -1,3 +1,5 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 /** One benchmark figure, printed as `BENCH <name> <value> <unit> (target <op> <value>)`. */
 export interface Figure {
   readonly name: string;
@@ -45,4 +47,21 @@ export function medianTime(runs: number, run: () => void): number {
     samples.push(performance.now() - start);
   }
   return median(samples);
+}
+
+/** The longest time this thread could not run a 1 ms timer while `work` ran (event-loop delay monitor), in ms. */
+export async function longestStall(work: () => Promise<unknown>): Promise<number> {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  try {
+    await work();
+  } finally {
+    loop.disable();
+  }
+  return loop.max / 1e6;
+}
+
+/** The longest stall of this thread doing nothing for `ms`: the baseline for {@link longestStall}. */
+export function idleStall(ms: number): Promise<number> {
+  return longestStall(() => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 }
