@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
@@ -12,6 +14,10 @@ import { routingDevBench } from './routingDev.bench';
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is
  * missed (the lines say so); exits 1 only when a benchmark fails to run. `--only <prefix>` runs a subset.
+ *
+ * Each benchmark runs in its own process (this script again, with `--one <index>` and the same Node flags), so
+ * none is measured in a heap, file cache or JIT state an earlier one left behind (the ledger queries bench alone
+ * leaves a million rows' worth of garbage).
  */
 const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<readonly Figure[]> }> = [
   { name: 'provider', run: providerOverheadBench },
@@ -24,16 +30,49 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'dashboard', run: dashboardBench },
 ];
 
-async function main(): Promise<void> {
-  const onlyIndex = process.argv.indexOf('--only');
-  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+/** The line a child ends with: the names of the figures that missed their targets. */
+const MISSED_PREFIX = '#missed ';
+
+function argument(flag: string): string | undefined {
+  const index = process.argv.indexOf(flag);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+/** In the child: runs one benchmark, prints its figures, then the missed line. */
+async function runOne(index: number): Promise<void> {
+  const bench = benches[index];
+  if (!bench) throw new Error(`no benchmark ${index}`);
   const missed: string[] = [];
-  for (const bench of benches) {
+  for (const figure of await bench.run()) {
+    printFigure(figure);
+    if (!meets(figure)) missed.push(figure.name);
+  }
+  console.log(`${MISSED_PREFIX}${missed.join(',')}`);
+}
+
+/** In the parent: runs benchmark `index` in a child process, passing its output through; returns what it missed. */
+function runChild(index: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, '--one', String(index)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const missed: string[] = [];
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.startsWith(MISSED_PREFIX)) missed.push(...line.slice(MISSED_PREFIX.length).split(',').filter(Boolean));
+      else console.log(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(missed) : reject(new Error(`benchmark ${benches[index]!.name} exited with code ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const one = argument('--one');
+  if (one !== undefined) return runOne(Number(one));
+  const only = argument('--only');
+  const missed: string[] = [];
+  for (const [index, bench] of benches.entries()) {
     if (only && !bench.name.startsWith(only)) continue;
-    for (const figure of await bench.run()) {
-      printFigure(figure);
-      if (!meets(figure)) missed.push(figure.name);
-    }
+    missed.push(...(await runChild(index)));
   }
   if (missed.length > 0) console.log(`# targets missed: ${missed.join(', ')}`);
 }
