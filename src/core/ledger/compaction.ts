@@ -5,7 +5,7 @@
  * `ledger.sqlite`, plus every journal line, minus what retention drops, written to a temp file and fsync'd. The
  * store (under the directory lock, after the journals it hands over are complete on disk) renames it into place.
  *
- * - {@link buildLedgerFile} is that work (the worker runs it; it is plain async code, testable in-thread). It runs
+ * - {@link buildLedgerFile} is that work (the worker runs it). It runs
  *   `PRAGMA quick_check` on the current file first: a damaged file is reported, never carried into the new one.
  * - {@link checkLedgerFile} is the integrity check alone, which the store runs in a worker after open (~120 ms of
  *   CPU per 100,000 rows that the editor's thread does not spend).
@@ -21,11 +21,11 @@ import { existsSync } from 'node:fs';
 import { open as openFile, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database } from 'sql.js';
 import { readJournal } from './journal';
 import type { LedgerRecord } from './record';
 import { deleteRequestsBefore, insertRecords, migrate, schemaVersion, MIGRATIONS } from './schema';
-import { loadSqlJs } from './sqlite';
+import { loadSqlJsFrom } from './sqlite';
 
 /** The compacted file is written and made durable this much at a time (see buildLedgerFile). */
 const SYNC_PIECE_BYTES = 2 * 1024 * 1024;
@@ -181,9 +181,9 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
 }
 
 /** Runs `PRAGMA quick_check` on the file (off the editor's thread: ~120 ms at 100,000 rows). Never throws. */
-export async function checkLedgerFile(job: IntegrityJob, sql?: SqlJsStatic): Promise<IntegrityReply> {
+export async function checkLedgerFile(job: IntegrityJob): Promise<IntegrityReply> {
   try {
-    const engine = sql ?? (await loadSqlJs(job.wasmPath === undefined ? {} : { wasmPath: job.wasmPath }));
+    const engine = await loadSqlJsFrom(job);
     const bytes = await readIfPresent(job.dbPath);
     if (bytes === undefined) return { ok: true, problem: undefined };
     let db: Database | undefined;
@@ -201,10 +201,10 @@ export async function checkLedgerFile(job: IntegrityJob, sql?: SqlJsStatic): Pro
 }
 
 /** Builds the compacted file at `job.tmpPath` (see the module comment). Never throws: failures are replies. */
-export async function buildLedgerFile(job: CompactionJob, sql?: SqlJsStatic): Promise<CompactionReply> {
+export async function buildLedgerFile(job: CompactionJob): Promise<CompactionReply> {
   let db: Database | undefined;
   try {
-    const engine = sql ?? (await loadSqlJs(job.wasmPath === undefined ? {} : { wasmPath: job.wasmPath }));
+    const engine = await loadSqlJsFrom(job);
     const bytes = await readIfPresent(job.dbPath);
     try {
       db = new engine.Database(bytes);

@@ -15,6 +15,11 @@ export interface SqlJsOptions {
   readonly wasmPath?: string;
 }
 
+/** {@link loadSqlJs} for options whose `wasmPath` may be present but undefined (the store's, a worker job's). */
+export function loadSqlJsFrom(options: { readonly wasmPath?: string | undefined }): Promise<SqlJsStatic> {
+  return loadSqlJs(options.wasmPath === undefined ? {} : { wasmPath: options.wasmPath });
+}
+
 export async function loadSqlJs(options: SqlJsOptions = {}): Promise<SqlJsStatic> {
   const module = await import('sql.js');
   const initSqlJs = (module as unknown as { default?: typeof module.default }).default ?? (module as unknown as typeof module.default);

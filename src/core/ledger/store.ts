@@ -46,7 +46,7 @@ import { processAlive, withLock } from './lock';
 import type { LedgerRecord } from './record';
 import { MIGRATIONS, insertRecords, migrate, schemaVersion } from './schema';
 import type { Migration } from './schema';
-import { loadSqlJs } from './sqlite';
+import { loadSqlJsFrom } from './sqlite';
 
 export const LEDGER_FILE = 'ledger.sqlite';
 export const LOCK_FILE = 'ledger.lock';
@@ -156,7 +156,7 @@ export class LedgerStore {
 
   static async open(options: LedgerStoreOptions): Promise<LedgerStore> {
     await mkdir(options.dir, { recursive: true });
-    const sql = await loadSqlJs(options.wasmPath === undefined ? {} : { wasmPath: options.wasmPath });
+    const sql = await loadSqlJsFrom(options);
     const store = new LedgerStore(sql, options);
     try {
       await store.locked(() => store.reload(true));
