@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MANIFEST_FILE } from '../../src/core/ledger/compaction';
@@ -342,6 +342,23 @@ describe('ledger: store', () => {
     assert.match(notices[0]!, /The ledger file was corrupt \(.*malformed.*\); moved aside/);
     assert.equal((await readdir(dir)).filter((n) => n.includes('.corrupt-')).length, 1);
     assert.deepEqual(await idsInFile(dir), ['new'], 'the new file is built from the journals, not from the damaged one');
+    await store.close();
+  });
+
+  it('spaces background compactions by the size of the file they rewrite (compactBytesPerSecond)', async () => {
+    const first = await LedgerStore.open({ dir, ...quiet });
+    await first.appendMany(Array.from({ length: 300 }, (_, n) => makeRecord(`r${n}`, n)));
+    await first.close();
+    const bytes = (await stat(join(dir, LEDGER_FILE))).size;
+    // A file of `bytes` at bytes/1.5 per second: 1.5 s between compactions, where compactIntervalMs alone is 20 ms.
+    const store = await LedgerStore.open({ dir, compactIntervalMs: 20, refreshIntervalMs: 0, compactBytesPerSecond: bytes / 1.5 });
+    const opened = Date.now();
+    await store.append(makeRecord('new', 1000));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(store.stats().compactions, 0, 'no compaction 400 ms after open');
+    while (store.stats().compactions === 0 && Date.now() - opened < 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(store.stats().compactions, 1);
+    assert.ok(Date.now() - opened >= 1_500, `compacted ${Date.now() - opened} ms after open`);
     await store.close();
   });
 });

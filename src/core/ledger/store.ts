@@ -67,6 +67,11 @@ export interface LedgerStoreOptions {
   readonly migrations?: readonly Migration[];
   /** Background compaction when this process wrote something and this long passed (default 2,000 ms; 0: none). */
   readonly compactIntervalMs?: number;
+  /**
+   * Each background compaction rewrites the whole file, so a large ledger waits longer between them: at least
+   * file size / this many bytes per second (default: no limit). The records are durable in the journal meanwhile.
+   */
+  readonly compactBytesPerSecond?: number;
   /** Compact as soon as this process's journal holds this many records (default 1,000). */
   readonly compactEveryRecords?: number;
   /** Merge what other processes wrote this often (default 2,000 ms; 0: only on `refresh()`/compaction). */
@@ -131,6 +136,8 @@ export class LedgerStore {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastCompactionAt = 0;
+  /** Size of the file the last compaction wrote (bytes), for `compactBytesPerSecond`. */
+  private lastFileBytes = 0;
   /** Segments retired by the last compaction: in the file already, deleted at the next one (see the module comment). */
   private retiredEarlier: readonly string[] = [];
   private lastRefreshAt = 0;
@@ -165,6 +172,7 @@ export class LedgerStore {
       throw error;
     }
     store.lastCompactionAt = store.lastRefreshAt = Date.now();
+    store.lastFileBytes = await stat(store.dbPath).then((s) => s.size, () => 0);
     store.startTimer();
     if (store.checkOffThread && store.stamp !== undefined) {
       // The integrity check of the file just loaded runs in a worker; the next refresh or compaction waits for it.
@@ -288,10 +296,16 @@ export class LedgerStore {
     if (this.closed || this.maintaining) return;
     const now = Date.now();
     const dirty = this.writer.size > 0 || this.deadJournalsSeen;
-    if (compactMs > 0 && dirty && now - this.lastCompactionAt >= compactMs) this.kick();
+    if (compactMs > 0 && dirty && now - this.lastCompactionAt >= this.compactionSpacingMs(compactMs)) this.kick();
     else if (refreshMs > 0 && now - this.lastRefreshAt >= refreshMs) {
       this.refresh().catch((error: unknown) => this.backgroundError(error));
     }
+  }
+
+  /** How long background compactions wait after the last one: `compactMs`, more for a large file. */
+  private compactionSpacingMs(compactMs: number): number {
+    const budget = this.options.compactBytesPerSecond;
+    return budget === undefined || budget <= 0 ? compactMs : Math.max(compactMs, (this.lastFileBytes / budget) * 1000);
   }
 
   private kick(): void {
@@ -568,6 +582,7 @@ export class LedgerStore {
     this.compactions += 1;
     this.lastCompactionAt = Date.now();
     this.lastCompactionMs = this.lastCompactionAt - started;
+    this.lastFileBytes = written.bytes;
     return { ...written, journalsRemoved: removable.length + dead.length };
   }
 
