@@ -260,7 +260,17 @@ const WORKER_BASENAME = 'compactionWorker';
  * How to start the worker: `script` when given, else the bundled `compactionWorker.js` next to this code (dist/,
  * beside engine.js and cli.js), else, running from source (tests, tsx), the TypeScript entry through tsx's hook.
  */
-function workerEntry(script?: string): { readonly script: string; readonly eval: boolean } | undefined {
+type WorkerEntry = { readonly script: string; readonly eval: boolean } | undefined;
+
+/** Resolved once per script (the store asks before every compaction, and again to start the worker). */
+const workerEntries = new Map<string | undefined, WorkerEntry>();
+
+function workerEntry(script?: string): WorkerEntry {
+  if (!workerEntries.has(script)) workerEntries.set(script, resolveWorkerEntry(script));
+  return workerEntries.get(script);
+}
+
+function resolveWorkerEntry(script: string | undefined): WorkerEntry {
   const candidates = script === undefined ? [join(__dirname, `${WORKER_BASENAME}.js`), join(__dirname, `${WORKER_BASENAME}.ts`)] : [script];
   const found = candidates.find((path) => existsSync(path));
   if (found === undefined) return undefined;
