@@ -205,6 +205,11 @@ function attemptSegments(from: number, to: number): Segment[] {
   return split(from, to, HOUR_MS, 'hour', rawSegment);
 }
 
+/** The request-totals rollups (schema.ts requestTotalsTable) share their keys and summed columns. */
+const ROLLUP_KEYS = ['provider', 'model', 'agent'] as const;
+const ROLLUP_SUMS = `TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
+      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`;
+
 const REQUEST_SQL: Readonly<Record<Source, { table: string; keys: readonly [string, string, string]; sums: string; time: string }>> = {
   raw: {
     table: 'requests',
@@ -213,20 +218,8 @@ const REQUEST_SQL: Readonly<Record<Source, { table: string; keys: readonly [stri
       TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
     time: 'started_at',
   },
-  quarter: {
-    table: 'request_rollup',
-    keys: ['provider', 'model', 'agent'],
-    sums: `TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
-      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
-    time: 'bucket',
-  },
-  hour: {
-    table: 'request_hourly',
-    keys: ['provider', 'model', 'agent'],
-    sums: `TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
-      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
-    time: 'hour',
-  },
+  quarter: { table: 'request_rollup', keys: ROLLUP_KEYS, sums: ROLLUP_SUMS, time: 'bucket' },
+  hour: { table: 'request_hourly', keys: ROLLUP_KEYS, sums: ROLLUP_SUMS, time: 'hour' },
 };
 
 const ATTEMPT_SQL: Readonly<Record<'raw' | 'hour', { table: string; sums: string; time: string }>> = {
