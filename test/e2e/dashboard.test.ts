@@ -12,7 +12,6 @@
  * the price table, independently of the extension.
  */
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { formatUsd as formatUsdCore } from '../../src/core/util/format';
 import { createPriceTable } from '../../src/core/pricing/cost';
 import { formatPercent, formatUsd as formatUsdPage } from '../../media/dashboard/format';
@@ -84,9 +83,6 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     await vs?.stop();
   });
 
-  /** The extension's ledger directory (its global storage's ledger/). */
-  const ledgerDir = (): string => path.join(vs.globalStorageDir, 'ledger');
-
   it('after an Explain, the dashboard opened from the palette shows that request and today\'s spend as the ledger recorded it', async () => {
     const fakes = vs.fakes!;
     await vs.openFile(INVOICE_PATH);
@@ -100,7 +96,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     assert.equal(fakes.openai.modelRequests.length, 1, 'the OpenAI fake answered the Explain');
     assert.equal(fakes.anthropic.modelRequests.length + fakes.gemini.modelRequests.length, 0, 'no other fake was asked');
     const model = fakes.openai.modelRequests[0]!.model!;
-    const recorded = await waitForLedgerRequests(ledgerDir(), 1);
+    const recorded = await waitForLedgerRequests(vs.ledgerDir, 1);
     assert.equal(recorded.length, 1, 'one request in the ledger');
     first = recorded[0]!;
     assert.deepEqual(
@@ -183,7 +179,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     const answer = await vs.waitForEditorText(REVIEW_TAB, FOOTER_END, 30_000);
     assert.equal(fakes.anthropic.modelRequests.length, 1, 'the Anthropic fake answered the Review');
     const model = fakes.anthropic.modelRequests[0]!.model!;
-    const requests = await waitForLedgerRequests(ledgerDir(), 2);
+    const requests = await waitForLedgerRequests(vs.ledgerDir, 2);
     const second = requests.find((r) => r.id !== first.id)!;
     assert.deepEqual(
       { agent: second.agent, command: second.command, provider: second.provider, model: second.model, outcome: second.outcome },
@@ -228,7 +224,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
   });
 
   it('after "Developer: Reload Window" the dashboard tab is restored and shows the ledger again', async () => {
-    const requests = await readLedgerRequests(ledgerDir());
+    const requests = await readLedgerRequests(vs.ledgerDir);
     assert.equal(requests.length, 2);
     const total = usd(requests.reduce((sum, r) => sum + r.costNano, 0));
     await vs.page.evaluate(() => {

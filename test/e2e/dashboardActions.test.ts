@@ -127,11 +127,9 @@ describe('Model Router: the dashboard\'s actions in VS Code (range, recommendati
     await vs?.stop();
   });
 
-  const ledgerDir = (): string => path.join(vs.globalStorageDir, 'ledger');
-
   /** The ledger on disk (journals and ledger.sqlite, read without the extension): the seeded requests, nothing else. */
   async function ledgerOnDisk(): Promise<LedgerRecord[]> {
-    const requests = await readLedgerRequests(ledgerDir());
+    const requests = await readLedgerRequests(vs.ledgerDir);
     const fields = (r: LedgerRequest): LedgerRequest => ({
       id: r.id, startedAt: r.startedAt, agent: r.agent, command: r.command, provider: r.provider, model: r.model,
       outcome: r.outcome, inputTokens: r.inputTokens, outputTokens: r.outputTokens, costNano: r.costNano,

@@ -886,6 +886,11 @@ export class E2ESession {
     return path.join(this.userDataDir, GLOBAL_STORAGE_PATH);
   }
 
+  /** The extension's usage ledger folder (its global storage's ledger/: ledger.sqlite and the journals). */
+  get ledgerDir(): string {
+    return path.join(this.globalStorageDir, 'ledger');
+  }
+
   /** The log files of the session (every *.log under the user data dir, the extension's output channel included). */
   logFiles(): string[] {
     return listFiles(path.join(this.userDataDir, 'logs')).filter((file) => file.endsWith('.log'));

@@ -232,7 +232,7 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
   });
 
   it('finds no canary in the ledger (the sqlite file and its journals), which holds every run', () => {
-    const files = listFiles(path.join(vs.globalStorageDir, 'ledger'));
+    const files = listFiles(vs.ledgerDir);
     assert.ok(files.some((f) => /\.(sqlite|jsonl)$/.test(f)), `the ledger's files: ${JSON.stringify(files)}`);
     for (const id of requestIds) {
       assert.ok(filesContaining(files, id).length > 0, `the ledger records request ${id}`);
