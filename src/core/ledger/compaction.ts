@@ -104,6 +104,8 @@ export interface CompactionFailed {
   readonly message: string;
   /** The current file could not be read as a ledger (corrupt, or from a newer schema). */
   readonly unreadable: boolean;
+  /** The file is from a newer schema (never moved aside). */
+  readonly newer?: boolean;
 }
 
 export type CompactionReply = CompactionBuilt | CompactionFailed;
@@ -209,7 +211,7 @@ export async function buildLedgerFile(job: CompactionJob): Promise<CompactionRep
     try {
       db = new engine.Database(bytes);
       const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
-      if (schemaVersion(db) > latest) throw new Error(`schema ${schemaVersion(db)} is newer than ${latest}`);
+      if (schemaVersion(db) > latest) return { ok: false, unreadable: true, newer: true, message: `schema ${schemaVersion(db)} is newer than ${latest}` };
       // A file damaged since it was opened is not carried into the new one: the store moves it aside instead.
       const problem = bytes === undefined ? undefined : integrityProblem(db);
       if (problem) return { ok: false, unreadable: true, message: problem };

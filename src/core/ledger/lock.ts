@@ -14,6 +14,11 @@ export interface LockOptions {
   readonly staleMs?: number;
 }
 
+/** The lock stayed taken by another process for the whole timeout. */
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+}
+
 export interface LockHandle {
   release(): Promise<void>;
 }
@@ -105,7 +110,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       const unreadableAndOld = !holder && (await isOld(path, Math.min(staleMs, 1_000)));
       if ((stale || unreadableAndOld) && (await breakStale(path, text))) continue;
     }
-    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for the ledger lock ${path}`);
+    if (Date.now() >= deadline) throw new LockTimeoutError(`Timed out after ${timeoutMs} ms waiting for the ledger lock ${path}`);
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 25);
   }

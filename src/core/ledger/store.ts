@@ -42,10 +42,11 @@ import {
 } from './compaction';
 import type { CompactionManifestEntry } from './compaction';
 import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournal } from './journal';
-import { processAlive, withLock } from './lock';
+import { LockTimeoutError, processAlive, withLock } from './lock';
 import type { LedgerRecord } from './record';
 import { MIGRATIONS, insertRecords, migrate, schemaVersion } from './schema';
 import type { Migration } from './schema';
+import { isCorruption, salvageRecords } from './salvage';
 import { loadSqlJsFrom } from './sqlite';
 
 export const LEDGER_FILE = 'ledger.sqlite';
@@ -80,6 +81,11 @@ export interface LedgerStoreOptions {
   readonly groupCommitMs?: number;
   /** Lock timing (see lock.ts). */
   readonly lockTimeoutMs?: number;
+  /**
+   * How long `close()` waits for the lock to compact a last time (default 250 ms). When another process holds it
+   * (compacting), this one leaves its journal, durable already, for the next compaction to merge.
+   */
+  readonly closeLockWaitMs?: number;
   readonly lockStaleMs?: number;
   /** Run `PRAGMA quick_check` on the file at open (default true; in a worker thread, after open, when one can run). */
   readonly checkIntegrity?: boolean;
@@ -111,6 +117,12 @@ export interface CompactionResult {
   readonly bytes: number;
   readonly deletedByRetention: number;
   readonly journalsRemoved: number;
+}
+
+/** A database file known to be damaged: its stamp when it was found so, and what is wrong. */
+interface Damage {
+  readonly stamp: string;
+  readonly problem: string;
 }
 
 interface Loaded {
@@ -146,6 +158,8 @@ export class LedgerStore {
   private workerCompactions = 0;
   private reloads = 0;
   private workerFailed = false;
+  private holdingLock = false;
+  private recovering: Promise<void> | undefined;
   private lastCompactionMs = 0;
   private lastExportMs = 0;
 
@@ -166,7 +180,7 @@ export class LedgerStore {
     const sql = await loadSqlJsFrom(options);
     const store = new LedgerStore(sql, options);
     try {
-      await store.locked(() => store.reload(true));
+      await store.loadConsistent(true);
     } catch (error) {
       store.database.close();
       throw error;
@@ -177,7 +191,7 @@ export class LedgerStore {
     if (store.checkOffThread && store.stamp !== undefined) {
       // The integrity check of the file just loaded runs in a worker; the next refresh or compaction waits for it.
       const checked = store.stamp;
-      store.serial(() => store.locked(() => store.checkInWorker(checked))).catch((error: unknown) => store.backgroundError(error));
+      store.serial(() => store.checkInWorker(checked)).catch((error: unknown) => store.backgroundError(error));
     }
     return store;
   }
@@ -217,22 +231,62 @@ export class LedgerStore {
     return this.appendMany([record]);
   }
 
-  /** Stores several records in one transaction; resolves when all are durable. */
+  /**
+   * Stores several records; resolves when all are durable. The journal line comes first: it is the record, and it
+   * never waits for the lock. The in-memory database (what queries see) follows; when that insert fails the record
+   * is still kept: a damaged database is rebuilt (see {@link recover}, which re-applies this process's records), any
+   * other failure is told once and the record reaches the file at the next compaction's merge.
+   */
   appendMany(records: readonly LedgerRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The ledger is closed'));
+    const durable = Promise.all(records.map((r) => this.writer.append(r))).then(() => undefined);
     try {
       insertRecords(this.database, records);
     } catch (error) {
-      return Promise.reject(error);
+      if (isCorruption(error)) this.recover(error).catch((e: unknown) => this.backgroundError(e));
+      else this.noticeOnce(`insert:${errorText(error)}`, `a request could not be added to the open ledger (${errorText(error)}); it is kept in the journal.`);
     }
-    const durable = Promise.all(records.map((r) => this.writer.append(r))).then(() => undefined);
     if (this.writer.size >= (this.options.compactEveryRecords ?? 1_000)) this.kick();
     return durable;
   }
 
-  /** Merges what other processes wrote since the last look (their journals, a database file they compacted). */
+  /**
+   * Runs a query on the database; when it fails because the database is damaged ("database disk image is
+   * malformed"), the damaged file is moved aside, the ledger rebuilt from what is durable (every journal, and the
+   * requests still readable in the damaged file) and the query run again on the new one.
+   */
+  async query<T>(fn: (db: Database) => T): Promise<T> {
+    try {
+      return fn(this.database);
+    } catch (error) {
+      if (!isCorruption(error)) throw error;
+      await this.recover(error);
+      return fn(this.database);
+    }
+  }
+
+  /**
+   * Rebuilds the in-memory ledger after `error` showed it damaged: moves the file it came from aside (unless
+   * another process replaced it meanwhile), keeps the requests still readable, and reloads the journals.
+   * Concurrent callers share one rebuild.
+   */
+  recover(error: unknown): Promise<void> {
+    this.recovering ??= this.serial(async () => {
+      const salvaged = salvageRecords(this.database);
+      const damaged = this.stamp === undefined ? undefined : { stamp: this.stamp, problem: errorText(error) };
+      await this.loadConsistent(false, damaged, salvaged);
+    }).finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
+  /**
+   * Merges what other processes wrote since the last look (their journals, a database file they compacted). Takes no
+   * lock: journals only grow, and a file replaced while it is read is noticed and read again (see loadConsistent).
+   */
   refresh(): Promise<void> {
-    return this.serial(() => this.locked(() => this.catchUp()));
+    return this.serial(() => this.catchUp());
   }
 
   /** Writes the database file now (see the module comment). */
@@ -240,17 +294,23 @@ export class LedgerStore {
     return this.serial(() => this.locked(() => this.compactLocked()));
   }
 
-  /** Stops the timers, waits for pending appends, compacts a last time, and frees the database. */
+  /**
+   * Stops the timers, waits for pending appends, compacts a last time if no other process holds the lock (else the
+   * journal, durable already, is merged by the next process that compacts), and frees the database.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.writer.drain();
     try {
-      await this.serial(() => this.locked(() => this.compactLocked()));
+      await this.serial(() => this.locked(() => this.compactLocked(), this.options.closeLockWaitMs ?? 250));
     } catch (error) {
-      // The journal still holds every record; the next open merges it.
-      this.notice(`could not write the ledger file on close (${String(error)}); the journal keeps the records.`);
+      // The journal holds every record this process appended (each append was acknowledged once its line was on
+      // disk); the next process that compacts merges it.
+      if (!(error instanceof LockTimeoutError)) {
+        this.notice(`could not write the ledger file on close (${errorText(error)}); the journal keeps the records.`);
+      }
     }
     await this.writer.close();
     this.database.close();
@@ -275,12 +335,20 @@ export class LedgerStore {
     return run;
   }
 
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` holding the directory lock, waiting at most `timeoutMs` (default: the store's lock timeout). */
+  private locked<T>(fn: () => Promise<T>, timeoutMs = this.options.lockTimeoutMs): Promise<T> {
     const lockOptions = {
-      ...(this.options.lockTimeoutMs === undefined ? {} : { timeoutMs: this.options.lockTimeoutMs }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(this.options.lockStaleMs === undefined ? {} : { staleMs: this.options.lockStaleMs }),
     };
-    return withLock(join(this.options.dir, LOCK_FILE), fn, lockOptions);
+    return withLock(join(this.options.dir, LOCK_FILE), async () => {
+      this.holdingLock = true;
+      try {
+        return await fn();
+      } finally {
+        this.holdingLock = false;
+      }
+    }, lockOptions);
   }
 
   private startTimer(): void {
@@ -316,8 +384,8 @@ export class LedgerStore {
   private backgroundError(error: unknown): void {
     if (this.closed) return;
     // A lock held by another window is routine: the next tick tries again; the journal keeps the records.
-    if (/Timed out .* ledger lock/.test(String(error))) return;
-    this.notice(`background ledger maintenance failed: ${String(error)}`);
+    if (error instanceof LockTimeoutError) return;
+    this.notice(`background ledger maintenance failed: ${errorText(error)}`);
   }
 
   private cutoff(): number | undefined {
@@ -343,16 +411,34 @@ export class LedgerStore {
   }
 
   /**
-   * Under the lock: the database file plus every journal plus this process's unflushed lines, as a new db.
-   * `problem`: the file is known to be damaged (a worker's check said so): it is moved aside, not loaded.
+   * Loads the database file, every journal and this process's records as a new database, without the lock: the file
+   * is only ever replaced by a rename, and a journal is deleted only after a file holding its records was renamed in.
+   * So when the file is the same after the journals were read as before, nothing was missed; otherwise everything is
+   * read again (a few times, then holding the lock). `damaged`: the file with that stamp is known to be damaged and is
+   * moved aside rather than loaded; `salvaged`: records read from it that are merged too.
    */
-  private async reload(atOpen: boolean, problem?: string): Promise<void> {
-    const loaded = await this.loadFile(atOpen, problem);
+  private async loadConsistent(atOpen: boolean, damaged?: Damage, salvaged: readonly LedgerRecord[] = []): Promise<void> {
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      if (await this.reload(atOpen, damaged, salvaged, true)) return;
+    }
+    await this.locked(() => this.reload(atOpen, damaged, salvaged, false));
+  }
+
+  /**
+   * One load (see loadConsistent). With `verify`, returns false without swapping anything in when the file changed
+   * while the journals were read.
+   */
+  private async reload(atOpen: boolean, damaged: Damage | undefined, salvaged: readonly LedgerRecord[], verify: boolean): Promise<boolean> {
+    const loaded = await this.loadFile(atOpen, damaged, salvaged);
     const offsets = new Map<string, number>();
     try {
       for (const name of await this.listDir()) {
         if (!JOURNAL_PATTERN.test(name)) continue;
         await this.mergeJournal(loaded.db, join(this.options.dir, name), offsets);
+      }
+      if (verify && (await stat(this.dbPath).then(stampOf, () => undefined)) !== loaded.stamp) {
+        loaded.db.close();
+        return false;
       }
       // Synchronously up to the swap: every record this process appended so far, whatever its journal state.
       this.merge(loaded.db, this.writer.liveRecords(), 'this window');
@@ -366,7 +452,8 @@ export class LedgerStore {
     this.stamp = loaded.stamp;
     this.offsets.clear();
     for (const [path, offset] of offsets) this.offsets.set(path, offset);
-    old.close();
+    if (old !== loaded.db) old.close();
+    return true;
   }
 
   /** Merges `path` into `db` from where `offsets` says it was read up to, and moves that offset on. */
@@ -396,7 +483,7 @@ export class LedgerStore {
     const current = await stat(this.dbPath).then(stampOf, () => undefined);
     if (current !== this.stamp) {
       if (current === undefined || !(await this.coveredByJournals(current))) {
-        await this.reload(false);
+        await this.loadConsistent(false);
         return;
       }
       // Everything the new file holds is here already or in journals still on disk (read below).
@@ -455,60 +542,88 @@ export class LedgerStore {
     return this.options.checkIntegrity !== false && this.useWorker;
   }
 
-  private async loadFile(atOpen: boolean, knownProblem?: string): Promise<Loaded> {
+  private async loadFile(atOpen: boolean, damaged: Damage | undefined, salvaged: readonly LedgerRecord[]): Promise<Loaded> {
     let bytes: Buffer;
     let stamp: string;
     try {
       const handle = await openFile(this.dbPath, 'r');
       try {
         stamp = stampOf(await handle.stat());
-        bytes = await handle.readFile();
+        bytes = stamp === damaged?.stamp ? Buffer.alloc(0) : await handle.readFile();
       } finally {
         await handle.close();
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return { db: this.emptyDb(), stamp: undefined };
+      return { db: this.emptyDb(salvaged), stamp: undefined };
     }
     let db: Database | undefined;
-    let problem: string | undefined;
-    try {
-      db = new this.sql.Database(bytes);
-      const version = schemaVersion(db);
-      const latest = this.migrations[this.migrations.length - 1]?.version ?? 0;
-      if (version > latest) {
-        db.close();
-        throw new NewerSchemaError(
-          `The ledger was written by a newer Model Router (schema ${version}, this version knows ${latest}); update the extension or CLI.`,
-        );
+    let problem: string | undefined = stamp === damaged?.stamp ? damaged.problem : undefined;
+    if (!problem) {
+      try {
+        db = new this.sql.Database(bytes);
+        const version = schemaVersion(db);
+        const latest = this.migrations[this.migrations.length - 1]?.version ?? 0;
+        if (version > latest) {
+          db.close();
+          throw new NewerSchemaError(
+            `The ledger was written by a newer Model Router (schema ${version}, this version knows ${latest}); update the extension or CLI.`,
+          );
+        }
+        // PRAGMA quick_check holds the thread ~120 ms per 100,000 rows: with a worker it runs there (checkInWorker).
+        problem = atOpen && this.options.checkIntegrity !== false && !this.useWorker ? integrityProblem(db) : undefined;
+        if (!problem) migrate(db, this.migrations);
+      } catch (error) {
+        if (error instanceof NewerSchemaError) throw error;
+        problem = errorText(error);
       }
-      // PRAGMA quick_check holds the thread ~120 ms per 100,000 rows: with a worker it runs there (checkInWorker).
-      problem = knownProblem ?? (atOpen && this.options.checkIntegrity !== false && !this.useWorker ? integrityProblem(db) : undefined);
-      if (!problem) migrate(db, this.migrations);
-    } catch (error) {
-      if (error instanceof NewerSchemaError) throw error;
-      problem = error instanceof Error ? error.message : String(error);
     }
-    if (!problem && db) return { db, stamp };
+    if (!problem && db) {
+      if (salvaged.length > 0) this.merge(db, salvaged, 'the damaged ledger file');
+      return { db, stamp };
+    }
+    let rescued = salvaged;
+    if (db && salvaged.length === 0) rescued = salvageRecords(db);
     db?.close();
-    await this.moveAside(problem ?? 'unreadable');
-    return { db: this.emptyDb(), stamp: undefined };
-  }
-
-  /** Moves the damaged `ledger.sqlite` aside with a timestamp and tells the user. */
-  private async moveAside(problem: string): Promise<void> {
-    const aside = `${this.dbPath}.corrupt-${new Date(this.clock.now()).toISOString().replace(/:/g, '-')}`;
-    await rename(this.dbPath, aside);
-    await fsyncDir(this.options.dir);
-    this.notice(
-      `The ledger file was corrupt (${problem}); moved aside to ${aside}; a new ledger was started from the journals. Records only in the old file are not in the new one.`,
-    );
+    const moved = await this.moveAside(stamp, problem ?? 'unreadable', rescued.length);
+    // The requests read from the damaged file become durable again in this process's journal (before anything
+    // else is appended), so the next compaction, which builds the file from disk, keeps them.
+    if (moved && rescued.length > 0) await Promise.all(rescued.map((record) => this.writer.append(record)));
+    // Not moved (another process holds the lock): this process goes on from the journals and the next compaction,
+    // which checks the file it starts from, moves it aside.
+    return { db: this.emptyDb(rescued), stamp: moved ? undefined : stamp };
   }
 
   /**
-   * Under the lock, after open: checks the file loaded with stamp `checked` in a worker; a damaged one is moved aside
-   * and the ledger reloaded from the journals. Skipped when the file was replaced since (a worker compaction
-   * checks the file it builds from).
+   * Moves the damaged `ledger.sqlite` (if it is still the file with `stamp`) aside with a timestamp and tells the
+   * user; holds the lock to do it, so it never moves a file another process has just written. False when the lock
+   * was busy (nothing moved).
+   */
+  private async moveAside(stamp: string, problem: string, rescued: number): Promise<boolean> {
+    const move = async (): Promise<boolean> => {
+      if ((await stat(this.dbPath).then(stampOf, () => undefined)) !== stamp) return true;
+      const aside = `${this.dbPath}.corrupt-${new Date(this.clock.now()).toISOString().replace(/:/g, '-')}`;
+      await rename(this.dbPath, aside);
+      await fsyncDir(this.options.dir);
+      this.notice(
+        `The ledger file was corrupt (${problem}); moved aside to ${aside}. The ledger was rebuilt from the journals` +
+          (rescued > 0 ? ` and the ${rescued} request(s) still readable in the damaged file.` : '; nothing in the damaged file could be read.'),
+      );
+      return true;
+    };
+    if (this.holdingLock) return move();
+    try {
+      return await this.locked(move);
+    } catch (error) {
+      if (error instanceof LockTimeoutError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * After open: checks the file loaded with stamp `checked` in a worker; a damaged one is moved aside and the ledger
+   * rebuilt from the journals (and what is readable in it). Skipped when the file was replaced since (a worker
+   * compaction checks the file it builds from).
    */
   private async checkInWorker(checked: string): Promise<void> {
     if (this.stamp !== checked || this.closed) return;
@@ -520,12 +635,14 @@ export class LedgerStore {
       this.notice(`checking the ledger in the background failed (${reply.message}); the ledger is checked and compacted on the editor's thread from now on.`);
       problem = integrityProblem(this.database);
     }
-    if (problem) await this.reload(false, problem);
+    if (problem) await this.loadConsistent(false, { stamp: checked, problem }, salvageRecords(this.database));
   }
 
-  private emptyDb(): Database {
+  /** A new database at the current schema holding `records` (salvaged from a damaged file). */
+  private emptyDb(records: readonly LedgerRecord[] = []): Database {
     const db = new this.sql.Database();
     migrate(db, this.migrations);
+    if (records.length > 0) this.merge(db, records, 'the damaged ledger file');
     return db;
   }
 
@@ -604,7 +721,10 @@ export class LedgerStore {
       await unlink(tmp).catch(() => undefined);
       if (reply.unreadable) {
         // Damaged (moved aside with a notice) or from a newer version (reload refuses it, leaving it as it is).
-        await this.reload(false, reply.message);
+        // The file was sound when this process loaded it, so what it held is here in memory: kept in the rebuild.
+        const current = await stat(this.dbPath).then(stampOf, () => undefined);
+        const damaged = current === undefined || reply.newer ? undefined : { stamp: current, problem: reply.message };
+        await this.reload(false, damaged, damaged ? salvageRecords(this.database) : [], false);
       } else {
         this.workerFailed = true;
         this.notice(`compacting in the background failed (${reply.message}); the ledger is compacted on the editor's thread from now on.`);
@@ -639,6 +759,10 @@ export class LedgerStore {
     await handle.close();
     return { rows: this.count(), bytes: bytes.length, deletedByRetention };
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Thrown by `LedgerStore.open` for a file written by a newer schema: the file is left as it is. */
