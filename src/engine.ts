@@ -15,6 +15,7 @@ export { createPriceTable } from './core/pricing/cost';
 export { Router } from './core/routing/router';
 export { LedgerStore } from './core/ledger/store';
 export { PendingSpend, budgetUsage } from './core/ledger/spend';
+export { SharedBudgetHolds } from './core/ledger/reservations';
 export { toLedgerRecord } from './core/ledger/record';
 export { latestDecisions, breakdown } from './core/ledger/queries';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';

@@ -1,6 +1,6 @@
 /**
  * The request ledger in the extension's global storage folder (one ledger per user, shared by every window: each
- * window's extension host writes its own journal and the store merges them under a lock). Opened on first use, so
+ * window's extension host writes its own journal; no window waits for another to record). Opened on first use, so
  * sql.js loads after activation. Every routed request is appended here; the tree, the status bar and the dashboard
  * read from here and listen to {@link LedgerService.onDidRecord}.
  */
@@ -49,9 +49,18 @@ export class LedgerService extends Disposable {
     return this.opened;
   }
 
-  /** Budget spend: the ledger plus the cost of requests still running. */
+  /**
+   * Budget spend: the ledger plus the cost and holds of requests still running, in this window and in every other
+   * window and CLI run using the same ledger folder (the holds are shared there), so concurrent requests cannot
+   * together pass a budget.
+   */
   spend(): PendingSpend {
-    this.spendSource ??= new (loadEngine().PendingSpend)(() => this.opened?.db);
+    const engine = loadEngine();
+    this.spendSource ??= new engine.PendingSpend({
+      db: () => this.opened?.db,
+      recover: async (error) => this.opened?.recover(error),
+      holds: new engine.SharedBudgetHolds(this.directory.fsPath),
+    });
     return this.spendSource;
   }
 
@@ -68,7 +77,7 @@ export class LedgerService extends Disposable {
     try {
       if (!store) return false;
       await store.append(record);
-      this.spendSource?.recorded(decision.id);
+      await this.spendSource?.recorded(decision.id).catch((error: unknown) => this.log.warn(`Budget holds: ${error instanceof Error ? error.message : String(error)}`));
       this.recorded.fire(record);
       return true;
     } catch (error) {

@@ -7,6 +7,7 @@ import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { toLedgerRecord } from '../../core/ledger/record';
+import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
@@ -260,7 +261,11 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     err.line(`model-router: warning: cannot open the request ledger in ${paths.dataDir} (${describeLedgerError(error)}).`);
     err.line('  This request is answered but NOT recorded, and budgets count only this run\'s spend. Fix the directory or pass --data-dir.');
   }
-  const spend = store === undefined ? undefined : new PendingSpend(() => store.db);
+  // Budget holds live beside the ledger, so concurrent `ask`s and VS Code windows on this data directory see each other.
+  const spend =
+    store === undefined
+      ? undefined
+      : new PendingSpend({ db: () => store.db, recover: (error) => store.recover(error), holds: new SharedBudgetHolds(paths.dataDir) });
   const router = new Router(config, {
     keys: environmentKeySource(io.env),
     ...(spend ? { spend } : {}),
@@ -295,10 +300,16 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       });
       try {
         await store.append(record);
-        spend?.recorded(decision.id);
       } catch (error) {
         err.endLine();
         err.line(`model-router: warning: this request could not be recorded in the ledger (${describeLedgerError(error)}).`);
+      }
+      try {
+        await spend?.recorded(decision.id);
+      } catch (error) {
+        // Its hold is released when this process is gone (the entry's pid); its cost is in the ledger.
+        err.endLine();
+        err.line(`model-router: warning: could not release this request's budget hold (${describeLedgerError(error)}).`);
       }
     }
   } finally {

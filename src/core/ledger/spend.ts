@@ -14,8 +14,11 @@
  */
 import type { Database } from 'sql.js';
 import type { BudgetConfig } from '../config/types';
-import { BUDGET_PERIODS, InMemorySpend, PeriodCalendar, PeriodCalendars } from '../routing/budget';
+import { BUDGET_PERIODS, PeriodCalendar, PeriodCalendars } from '../routing/budget';
 import type { BudgetPeriod, SpendSource } from '../routing/budget';
+import { SharedBudgetHolds } from './reservations';
+import type { BudgetHold } from './reservations';
+import { isCorruption } from './salvage';
 
 const NANO_PER_USD = 1e9;
 
@@ -114,44 +117,152 @@ export function budgetUsage(db: Database, config: BudgetConfig, now: number): re
   });
 }
 
+/** Where {@link PendingSpend} reads the ledger: its current database, and how to rebuild it when it is damaged. */
+export interface SpendLedger {
+  /** The current database, or undefined while none is open (the ledger's spend is then 0). */
+  readonly db: () => Database | undefined;
+  /** Rebuilds a damaged database (LedgerStore.recover); the sum is then read again. */
+  readonly recover?: (error: unknown) => Promise<void>;
+  /** Holds shared with every process using the same ledger directory (see reservations.ts). */
+  readonly holds?: SharedBudgetHolds;
+}
+
 /**
- * Budget spend while requests run: what the ledger recorded, plus what requests in flight have cost so far and is
- * not recorded yet (the router records each attempt's cost as it ends; the ledger gets the whole request when it
- * ends). So a fallback after a costly attempt, and the 90% / 100% alerts, see the request's own cost too. Costs are
- * kept per request (the decision id), so when one of several concurrent requests is appended to the ledger,
- * {@link PendingSpend.recorded} forgets only that request's costs.
+ * Budget spend while requests run: what the ledger recorded, plus what requests in flight have cost or hold and is not
+ * recorded yet (the router holds each attempt's estimate before sending it and records its cost when it ends; the
+ * ledger gets the whole request when it ends). So a fallback after a costly attempt, the 90% / 100% alerts, and
+ * concurrent requests see each other.
+ *
+ * With `holds` (the extension and the CLI: the ledger's directory), requests in flight are kept in a file every
+ * process and window sharing the ledger reads, and {@link reserve} checks and holds under its lock, so concurrent
+ * requests anywhere cannot together pass a limit that each alone would. Without it, in this process's memory.
+ * Entries are per request (the decision id), so when one of several concurrent requests is appended to the ledger,
+ * {@link recorded} forgets only that request's costs; an entry whose request the ledger already holds is not counted.
  */
 export class PendingSpend implements SpendSource {
-  private readonly pending = new Map<string, InMemorySpend>();
+  private readonly pending = new Map<string, { readonly at: number; holdUsd: number; spentUsd: number }>();
+  private readonly calendars = new PeriodCalendars();
   private readonly ledger: LedgerSpend;
+  private readonly source: SpendLedger;
+  /** The shared entries read under the lock, while {@link reserve} decides. */
+  private snapshot: readonly BudgetHold[] | undefined;
 
-  /** `database` returns the ledger's current database, or undefined while none is open. */
-  constructor(database: () => Database | undefined) {
-    this.ledger = new LedgerSpend(database);
+  /** `ledger`: the database getter alone, or with recovery and shared holds. */
+  constructor(ledger: (() => Database | undefined) | SpendLedger) {
+    this.source = typeof ledger === 'function' ? { db: ledger } : ledger;
+    this.ledger = new LedgerSpend(this.source.db);
   }
 
-  spentUsd(period: BudgetPeriod, now: number, timeZone?: string): number {
-    let total = this.ledger.spentUsd(period, now, timeZone);
-    for (const spend of this.pending.values()) total += spend.spentUsd(period, now, timeZone);
-    return total;
+  /** Recorded spend plus the cost of finished attempts of requests not in the ledger yet. */
+  async spentUsd(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> {
+    return (await this.recordedUsd(period, now, timeZone)) + this.unrecorded(await this.entries(), period, now, timeZone, 'spentUsd');
   }
 
-  record(costUsd: number, at: number, requestId = ''): void {
-    let spend = this.pending.get(requestId);
-    if (!spend) {
-      spend = new InMemorySpend();
-      this.pending.set(requestId, spend);
+  /** What requests in flight hold for their attempts (see {@link reserve}). */
+  async heldUsd(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> {
+    return this.unrecorded(await this.entries(), period, now, timeZone, 'holdUsd');
+  }
+
+  /** This process's entries, and the shared ones (read under the lock while {@link reserve} decides). */
+  private async entries(): Promise<readonly BudgetHold[]> {
+    const local = this.localEntries();
+    if (!this.source.holds) return local;
+    // The shared entries, and this process's costs that never needed a shared entry (nothing was held for them).
+    const shared = this.snapshot ?? (await this.source.holds.read());
+    const ids = new Set(shared.map((entry) => entry.id));
+    return [...shared, ...local.filter((entry) => !ids.has(entry.id))];
+  }
+
+  /** A finished attempt's cost: it replaces the attempt's hold. */
+  async record(costUsd: number, at: number, requestId = ''): Promise<void> {
+    const entry = this.pending.get(requestId);
+    const spent = Math.max(0, costUsd);
+    if (entry) {
+      entry.holdUsd = 0;
+      entry.spentUsd += spent;
+      // Only a request that held part of a budget has a shared entry to settle (no limit: no file written).
+      await this.source.holds?.settle(requestId, at, spent);
+    } else if (spent > 0) this.pending.set(requestId, { at, holdUsd: 0, spentUsd: spent });
+  }
+
+  /**
+   * Runs `decide` on the spend including every hold (of every process sharing the ledger, read under its lock) and,
+   * when it returns true, holds `estimateUsd` for the request's next attempt before anyone else can decide.
+   */
+  async reserve(requestId: string, estimateUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean> {
+    const local = (): void => {
+      const entry = this.pending.get(requestId);
+      if (entry) entry.holdUsd = estimateUsd;
+      else this.pending.set(requestId, { at, holdUsd: estimateUsd, spentUsd: 0 });
+    };
+    const holds = this.source.holds;
+    if (!holds) {
+      if (!(await decide())) return false;
+      local();
+      return true;
     }
-    spend.record(costUsd, at);
+    return holds.update(async (entries) => {
+      this.snapshot = entries;
+      let ok: boolean;
+      try {
+        ok = await decide();
+      } finally {
+        this.snapshot = undefined;
+      }
+      if (!ok) return { result: false };
+      local();
+      return { entries: SharedBudgetHolds.hold(entries, requestId, at, estimateUsd), result: true };
+    });
   }
 
   /** The request has been appended to the ledger (or will never be): its costs now count there, not here. */
-  recorded(requestId: string): void {
+  async recorded(requestId: string): Promise<void> {
+    const entry = this.pending.get(requestId);
     this.pending.delete(requestId);
+    // Settled entries stay in the shared file for a while, counted until this process's record reaches the others.
+    if (entry) await this.source.holds?.recorded(requestId);
   }
 
-  /** Requests with costs not yet in the ledger. */
+  /** Requests with costs or holds not yet in the ledger (this process's). */
   get pendingRequests(): number {
     return this.pending.size;
   }
+
+  private localEntries(): BudgetHold[] {
+    return [...this.pending].map(([id, e]) => ({ id, pid: process.pid, at: e.at, holdUsd: e.holdUsd, spentUsd: e.spentUsd }));
+  }
+
+  private async recordedUsd(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> {
+    try {
+      return this.ledger.spentUsd(period, now, timeZone);
+    } catch (error) {
+      if (!this.source.recover || !isCorruption(error)) throw error;
+      await this.source.recover(error);
+      this.ledger.invalidate();
+      return this.ledger.spentUsd(period, now, timeZone);
+    }
+  }
+
+  /** Held or spent amounts of requests in `period` that the ledger does not hold yet. */
+  private unrecorded(entries: readonly BudgetHold[], period: BudgetPeriod, now: number, timeZone: string | undefined, part: 'holdUsd' | 'spentUsd'): number {
+    if (entries.length === 0) return 0;
+    const { start, end } = this.calendars.get(timeZone).interval(period, now);
+    const inPeriod = entries.filter((entry) => entry.at >= start && entry.at < end);
+    const db = this.source.db();
+    const inLedger = db ? idsInLedger(db, inPeriod.map((entry) => entry.id)) : new Set<string>();
+    let total = 0;
+    for (const entry of inPeriod) if (!inLedger.has(entry.id)) total += entry[part];
+    return total;
+  }
+}
+
+/** Which of `ids` the ledger's requests table holds (by its primary key, 500 at a time). */
+function idsInLedger(db: Database, ids: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    const rows = db.exec(`SELECT id FROM requests WHERE id IN (${part.map(() => '?').join(',')})`, part)[0]?.values ?? [];
+    for (const row of rows) found.add(String(row[0]));
+  }
+  return found;
 }

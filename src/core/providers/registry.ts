@@ -4,6 +4,9 @@ import { OpenAIProvider } from './openai';
 import type { AdapterSettings } from './providerBase';
 import type { BuiltinProviderId, ChatProvider, ProviderProtocol, ProviderSettings } from './types';
 
+
+/** `max_tokens` of a request that sets none (Anthropic requires one); also the output the budget holds for. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 export interface BuiltinProvider {
   readonly label: string;
   readonly protocol: ProviderProtocol;
@@ -101,7 +104,7 @@ export function resolveAdapterSettings(settings: ProviderSettings): AdapterSetti
     idleTimeoutMs: positive('idleTimeoutMs', settings.id, settings.idleTimeoutMs, DEFAULT_TIMEOUTS.idleTimeoutMs),
     testTimeoutMs: positive('testTimeoutMs', settings.id, settings.testTimeoutMs, DEFAULT_TIMEOUTS.testTimeoutMs),
     keyHint: settings.keyHint ?? defaultKeyHint(settings.id),
-    defaultMaxOutputTokens: 4096,
+    defaultMaxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
   };
 }
 

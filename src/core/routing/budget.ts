@@ -27,6 +27,14 @@ export interface SpendSource {
    * records itself) may leave it out.
    */
   record?(costUsd: number, at: number, requestId?: string): Promise<void> | void;
+  /**
+   * Runs `decide` while no other request (in any process sharing the source) can decide, on the spend including
+   * every request's hold; when it returns true, holds `estimateUsd` for `requestId` until {@link record} replaces it
+   * with the attempt's cost. Sources without it get an in-process hold from the gate.
+   */
+  reserve?(requestId: string, estimateUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean>;
+  /** USD held by requests in flight in the period (not spent yet: never in alerts, but no one may spend it). */
+  heldUsd?(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> | number;
 }
 
 /** Calendar keys of instants in one time zone: "2026-03-09" for a day, "2026-03" for a month. */
@@ -117,8 +125,22 @@ export class PeriodCalendars {
 export class InMemorySpend implements SpendSource {
   private entries: { readonly at: number; readonly usd: number }[] = [];
   private readonly calendars = new PeriodCalendars();
+  private readonly holds = new Map<string, { readonly at: number; readonly usd: number }>();
+  private turn: Promise<unknown> = Promise.resolve();
 
-  record(costUsd: number, at: number): void {
+  /** One decision at a time, as the shared source does across processes; the hold counts until the cost is recorded. */
+  reserve(requestId: string, estimateUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean> {
+    const run = this.turn.then(async () => {
+      if (!(await decide())) return false;
+      this.holds.set(requestId, { at, usd: estimateUsd });
+      return true;
+    });
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  record(costUsd: number, at: number, requestId?: string): void {
+    if (requestId !== undefined) this.holds.delete(requestId);
     if (!(costUsd > 0)) return;
     this.entries.push({ at, usd: costUsd });
     const horizon = at - MONTH_SPAN_MS;
@@ -131,6 +153,13 @@ export class InMemorySpend implements SpendSource {
     const { start } = this.calendars.get(timeZone).interval(period, now);
     let total = 0;
     for (const entry of this.entries) if (entry.at >= start && entry.at <= now) total += entry.usd;
+    return total;
+  }
+
+  heldUsd(period: BudgetPeriod, now: number, timeZone?: string): number {
+    const { start } = this.calendars.get(timeZone).interval(period, now);
+    let total = 0;
+    for (const hold of this.holds.values()) if (hold.at >= start && hold.at <= now) total += hold.usd;
     return total;
   }
 
@@ -244,12 +273,16 @@ export class BudgetGate {
     const statuses = await this.status(now);
     this.raiseAlerts(statuses, now);
     if (!(estimateUsd > 0)) return { action: 'allow' };
-    const exceeded = [...statuses]
-      .reverse()
-      .find((status) => status.usedUsd + estimateUsd > status.limitUsd + EPSILON);
+    // Requests in flight (here and in other windows and processes sharing the ledger) hold their maximum cost.
+    const committed = await Promise.all(
+      statuses.map(async (status) => ({ ...status, heldUsd: (await this.spend.heldUsd?.(status.period, now, this.calendar.timeZone)) ?? 0 })),
+    );
+    const exceeded = committed.reverse().find((status) => status.usedUsd + status.heldUsd + estimateUsd > status.limitUsd + EPSILON);
     if (!exceeded) return { action: 'allow' };
     const action = this.config.onExceed;
-    const { period, usedUsd, limitUsd } = exceeded;
+    const { period, limitUsd, heldUsd } = exceeded;
+    const usedUsd = exceeded.usedUsd + heldUsd;
+    const held = heldUsd > 0 ? ` + ${usd(heldUsd)} held by requests in progress` : '';
     return {
       action,
       period,
@@ -257,8 +290,43 @@ export class BudgetGate {
       limitUsd,
       message:
         `Model Router: ${periodName(period)} ${usd(limitUsd)} budget would be exceeded ` +
-        `(${usd(usedUsd)} used + ${usd(estimateUsd)} estimated); ${ACTION_TAILS[action]}`,
+        `(${usd(exceeded.usedUsd)} used${held} + ${usd(estimateUsd)} estimated); ${ACTION_TAILS[action]}`,
     };
+  }
+
+  /**
+   * Decides whether the request's next attempt may go, on its estimate, and if so holds its maximum cost (`maxUsd`:
+   * the prompt and the most output the attempt can bring) until its actual cost is recorded, in one step, so that
+   * concurrent requests (in this process, and with a shared source in every process and window using the same
+   * ledger) see each other: each is admitted only if the spend, every other request's hold and its own estimate fit,
+   * so together they can pass a limit by at most one request's maximum cost. `block` and `downgrade` refuse (the plan
+   * already downgraded what it could; a request that lost the race to another is skipped, never sent over budget);
+   * `warn` holds and returns the warning. Without a limit, or for a free attempt, nothing is held.
+   */
+  async hold(estimateUsd: number, maxUsd: number, requestId: string, at: number, now: number = this.clock.now()): Promise<BudgetDecision> {
+    if (!(estimateUsd > 0) || (this.config.dailyUsd === undefined && this.config.monthlyUsd === undefined) || !this.spend.reserve) {
+      return { action: 'allow' };
+    }
+    let verdict: BudgetDecision = { action: 'allow' };
+    try {
+      await this.spend.reserve(requestId, Math.max(estimateUsd, maxUsd), at, async () => {
+        verdict = await this.check(estimateUsd, now);
+        return verdict.action === 'allow' || verdict.action === 'warn';
+      });
+    } catch (error) {
+      // The holds could not be read or written (another process kept their lock for seconds, a full disk): the
+      // spend of other requests is unknown, so only `warn` sends.
+      const action = this.config.onExceed;
+      const why = error instanceof Error ? error.message : String(error);
+      return {
+        action,
+        period: 'day',
+        usedUsd: 0,
+        limitUsd: this.config.dailyUsd ?? this.config.monthlyUsd ?? 0,
+        message: `Model Router: the budget could not be checked against other windows and processes (${why}); ${ACTION_TAILS[action]}`,
+      };
+    }
+    return verdict;
   }
 
   /** Records a cost through the source (when it records) and raises due alerts. */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AgentId, Config, KeyConfig, ProviderConfig, TaskType, Tier } from '../config/types';
 import { TIERS } from '../config/types';
 import { costOf, createPriceTable, estimateCost } from '../pricing/cost';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../providers/registry';
 import type { PriceTable } from '../pricing/cost';
 import { ProviderError, describeRetryAfter } from '../providers/errors';
 import { createProvider } from '../providers/registry';
@@ -557,6 +558,20 @@ export class Router {
         candidate.record.reason = keyPermit.reason;
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
       }
+      // The budget is checked again and the estimate held in one step, so concurrent requests (other windows, CLI
+      // runs) cannot together pass a limit the plan saw room for.
+      const budget = await this.budget.hold(candidate.record.estimateUsd ?? 0, this.maxCostUsd(candidate, promptTokens), decision.id, decision.startedAt);
+      if (budget.action === 'warn' && !decision.budgetWarnings.includes(budget.message)) decision.budgetWarnings.push(budget.message);
+      else if (budget.action !== 'allow') {
+        providerPermit.permit.release();
+        keyPermit.permit.release();
+        candidate.record.reason = `over budget: ${budget.message}`;
+        if (attempt === 0) {
+          candidate.record.status = 'skipped';
+          return { kind: 'unavailable' };
+        }
+        return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
+      }
       const secret = await this.secretOf(provider, pick.keyId, secrets);
       pool.take(pick.keyId, tokens, now);
       attempt += 1;
@@ -673,11 +688,22 @@ export class Router {
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
       this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
-      if (attempt.costUsd > 0) await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
+      // Also at no cost: the attempt's hold ends either way.
+      await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
     }
   }
 
   // ---- Helpers -----------------------------------------------------------------------------------------------
+
+  /**
+   * The most an attempt on `candidate` can cost: the prompt plus the provider's output limit (`max_tokens` where the
+   * protocol sends one; elsewhere the same figure stands for it, and the answer-size cap stops a longer answer).
+   */
+  private maxCostUsd(candidate: Planned, promptTokens: number): number {
+    const price = this.prices.priceOf(candidate.provider.id, candidate.model);
+    const maxOutput = Math.max(this.config.routing.expectedOutputTokens.heavy, DEFAULT_MAX_OUTPUT_TOKENS);
+    return price ? estimateCost(price, promptTokens, maxOutput) : 0;
+  }
 
   private finish(decision: Decision, error?: { kind: FailureKind; message: string; retryAfterMs?: number }): RouteEvent {
     decision.finishedAt = this.clock.now();
