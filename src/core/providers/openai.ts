@@ -8,6 +8,7 @@ import type {
 import type { CompletionUsage } from 'openai/resources/completions';
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
+import { boundedFetch } from './boundedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
@@ -65,6 +66,8 @@ export class OpenAIProvider extends ProviderBase {
       apiKey: settings.apiKey || 'not-needed',
       baseURL: settings.baseUrl,
       maxRetries: 0,
+      // Bounds every body the SDK reads whole (models list, JSON answers, error bodies) and every stream line.
+      fetch: boundedFetch(),
       // The SDK would log unparseable events and request details itself; errors reach the user through us.
       logLevel: 'off',
       timeout: settings.timeoutMs + 1000,
