@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
+import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
 import { boundedFetch } from './boundedFetch';
 import { ProviderBase } from './providerBase';
@@ -145,7 +145,8 @@ export class AnthropicProvider extends ProviderBase {
     if (error instanceof Anthropic.APIError) {
       const body = error.error as { error?: { type?: string; message?: string }; request_id?: string } | undefined;
       const type = body?.error?.type ?? error.type ?? undefined;
-      const apiMessage = body?.error?.message ?? error.apiMessage ?? undefined;
+      const apiMessage =
+        body?.error?.message ?? error.apiMessage ?? (error.error === undefined ? rawErrorText(error.message) : undefined);
       let kind: ErrorKind =
         (type ? ERROR_TYPES[type] : undefined) ??
         (error.status !== undefined ? kindFromStatus(error.status) : 'server');

@@ -236,6 +236,12 @@ export function excerpt(text: string, max = 160): string {
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
 
+/** An OpenAI or Anthropic SDK error's "400 <body text>" message without the status, or undefined when there was no body. */
+export function rawErrorText(message: string): string | undefined {
+  if (/^\d{3} status code \(no body\)$/.test(message)) return undefined;
+  return message.replace(/^\d{3} /, '') || undefined;
+}
+
 /** Formats a retry-after for humans ("retry after 3 s"). */
 export function describeRetryAfter(ms: number | undefined): string {
   if (ms === undefined) return '';

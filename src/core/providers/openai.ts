@@ -6,7 +6,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
+import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
 import { boundedFetch } from './boundedFetch';
 import { ProviderBase } from './providerBase';
@@ -138,7 +138,8 @@ export class OpenAIProvider extends ProviderBase {
       const body = (error.error ?? {}) as { message?: string; type?: string; code?: string | null };
       const code = error.code ?? body.code ?? undefined;
       const type = error.type ?? body.type ?? undefined;
-      const apiMessage = body.message ?? undefined;
+      // A body that is not JSON (an HTML page, or an error body cut at its size limit) is only in the SDK's message.
+      const apiMessage = body.message ?? (error.error === undefined ? rawErrorText(error.message) : undefined);
       let kind: ErrorKind = error.status !== undefined ? kindFromStatus(error.status) : kindFromType(type);
       let retryable: boolean | undefined;
       if (code === 'context_length_exceeded' || (kind === 'bad_request' && mentionsContextLength(apiMessage))) {
