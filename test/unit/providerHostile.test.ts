@@ -182,6 +182,16 @@ describe('hostile provider (official SDKs against the fakes)', function () {
       });
     }
 
+    for (const t of TARGETS.filter((x) => x.id !== 'gemini')) {
+      it(`${t.id}: one stream event larger than 4 MiB is refused before it is buffered whole`, async () => {
+        t.fake.enqueue({ endless: { chunkChars: 5 * MiB, maxBytes: 6 * MiB } });
+        const error = await rejection(drain(provider(t).stream({ model: t.model, messages: [{ role: 'user', content: 'hi' }] })));
+        assert.equal(error.providerCode, 'response_too_large');
+        assert.match(error.message, /one event in the server's stream for POST \/v1\/\S+ exceeded 4 MiB; stopped reading/);
+        await t.fake.waitForClose(0);
+      });
+    }
+
     it('the default limit is 1,000,000 characters', () => {
       assert.equal(configFor(['anthropic']).routing.maxAnswerChars, 1_000_000);
     });

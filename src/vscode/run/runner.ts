@@ -159,6 +159,8 @@ export class Runner extends Disposable {
               this.log.debug(`Attempt ${event.attempt} on ${event.provider}/${event.model} with key "${event.keyId}".`);
               break;
             case 'text':
+              // Kept whole for the diff and the result; bounded: the router stops any answer at routing.maxAnswerChars
+              // and never streams a second attempt after the first text, so this is at most that many characters.
               answer += event.text;
               if (!edit) {
                 if (!answerUri) answerUri = await this.openAnswer(task, target, event);
