@@ -98,6 +98,12 @@ function usageTokens(usage: Usage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
 }
 
+/** The first `length` characters of `text`, one fewer when the cut would split a surrogate pair (an emoji). */
+function cutAt(text: string, length: number): string {
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+}
+
 function addUsage(a: Usage, b: Usage): Usage {
   return {
     inputTokens: a.inputTokens + b.inputTokens,
@@ -640,7 +646,7 @@ export class Router {
           // Health is reported once the answer is complete: a stream cut halfway is a failure.
           if (attempt.ttftMs === undefined) attempt.ttftMs = performance.now() - startedPerf;
           const room = maxChars - outputChars;
-          const text = chunk.text.length > room ? chunk.text.slice(0, room) : chunk.text;
+          const text = chunk.text.length > room ? cutAt(chunk.text, room) : chunk.text;
           if (text) {
             outputChars += text.length;
             outputTokens.add(text);

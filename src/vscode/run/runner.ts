@@ -333,6 +333,9 @@ export class Runner extends Disposable {
       .map((a) => `${a.provider}/${a.model} key "${a.keyId}" ${a.status}${a.errorKind ? ` (${a.errorKind}${a.httpStatus ? ` ${a.httpStatus}` : ''})` : ''} ${formatMs(a.latencyMs)}`)
       .join('; ');
     this.log.info(`Request ${decision.id} ${decision.outcome}: ${footer(decision)}${attempts ? ` — attempts: ${attempts}` : ''}`);
+    for (const a of decision.attempts) {
+      if (a.usageImplausible) this.log.warn(`${a.provider}/${a.model}: ${a.usageImplausible}.`);
+    }
   }
 }
 
