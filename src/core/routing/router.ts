@@ -713,7 +713,7 @@ export class Router {
       kind: 'server',
       retryable: false,
       providerCode: 'answer_too_long',
-      message: `${provider.label} ${model}: answer exceeded ${maxChars.toLocaleString('en-US')} characters; stopped (the limit is routing.maxAnswerChars in the configuration file).`,
+      message: `${provider.label} ${model}: answer exceeded ${maxChars.toLocaleString('en-US')} characters; stopped (raise maxAnswerChars in the configuration file for longer answers).`,
     });
   }
 
