@@ -7,6 +7,7 @@ import { dashboardBench } from './dashboard.bench';
 import { extensionBench } from './extension.bench';
 import { ledgerQueriesBench } from './ledgerQueries.bench';
 import { ledgerStoreBench } from './ledgerStore.bench';
+import { providerHostileBench } from './providerHostile.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
@@ -21,6 +22,7 @@ import { routingDevBench } from './routingDev.bench';
  */
 const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<readonly Figure[]> }> = [
   { name: 'provider', run: providerOverheadBench },
+  { name: 'provider', run: providerHostileBench },
   { name: 'complexity', run: complexityBench },
   { name: 'routing', run: routingDevBench },
   { name: 'router', run: routerBench },

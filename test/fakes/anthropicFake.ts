@@ -8,6 +8,7 @@ import {
   randomBase58,
   retryHeaders,
   rfc3339,
+  wireJson,
 } from './fakeServer';
 import type {
   AuxContext,
@@ -245,7 +246,7 @@ export class AnthropicProtocol implements FakeProtocol {
   streamEvents(ctx: TurnContext): StreamEvent[] {
     const ev = (event: string, data: unknown, content = false): StreamEvent => ({
       event,
-      data: JSON.stringify(data),
+      data: wireJson(data),
       content,
     });
     const stop = this.stop(ctx);
@@ -302,7 +303,7 @@ export class AnthropicProtocol implements FakeProtocol {
       kind === 'content_filter'
         ? { type: 'invalid_request_error', message: 'Output blocked by content filtering policy' }
         : errorInfo(kind, { ...ctx, retry: undefined, route: ctx.route });
-    return { event: 'error', data: JSON.stringify({ type: 'error', error: { type: info.type, message: info.message } }) };
+    return { event: 'error', data: wireJson({ type: 'error', error: { type: info.type, message: info.message } }) };
   }
 
   auxReply(ctx: AuxContext): FakeReply {

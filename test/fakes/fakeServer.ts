@@ -43,7 +43,9 @@ export const FAKE_ERROR_KINDS: readonly FakeErrorKind[] = [
 ];
 
 /**
- * Scripted usage. `input` follows this project's convention: prompt tokens billed at the full price, i.e. WITHOUT
+ * Scripted usage. Any number goes, absurd ones included (9e14, -5, 12.5, Infinity, NaN): JSON has no Infinity or NaN,
+ * so the fake writes Infinity as the literal `1e999` (which parses back to Infinity) and NaN as the string "NaN" (what
+ * a broken server sends where a number belongs). `input` follows this project's convention: prompt tokens billed at the full price, i.e. WITHOUT
  * cache reads and cache writes. Each protocol turns it into its own counting (OpenAI's `prompt_tokens` and Gemini's
  * `promptTokenCount` include cached tokens; Anthropic's `input_tokens` does not).
  */
@@ -95,6 +97,14 @@ export interface FakeStep {
   reset?: boolean;
   /** Accept and never answer, until the client goes away or the server closes. */
   hang?: boolean;
+  /** Stream: after the preamble, the same content delta of `chunkChars` characters (default 1,000) as fast as the
+   *  client reads, never finishing, until the client closes the connection, the server closes, or `maxBytes` (default
+   *  2 GiB, a safety stop) were written. */
+  endless?: { chunkChars?: number; maxBytes?: number };
+  /** JSON answers, auxiliary answers (models list) and errors: a valid JSON body of about this many bytes, written
+   *  in 64 KiB pieces as fast as the client reads (never built in memory). An error's padding is its `error.message`,
+   *  any other answer's a `pad` field. */
+  hugeBodyBytes?: number;
 }
 
 export type FakeEndpoint = 'model' | 'models' | 'countTokens';
@@ -263,6 +273,21 @@ export function randomBase58(length: number): string {
 
 export function randomHex(length: number): string {
   return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+}
+
+/**
+ * JSON as a server would write it, for values that may hold non-finite numbers (absurd scripted usage): Infinity as the
+ * number literal `1e999` (-Infinity `-1e999`), NaN as the string "NaN". Other values exactly as JSON.stringify.
+ */
+export function wireJson(value: unknown): string {
+  let nonFinite = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number' || Number.isFinite(v)) return v;
+    nonFinite = true;
+    return Number.isNaN(v) ? 'NaN' : v > 0 ? '\u0000+inf' : '\u0000-inf';
+  });
+  if (!nonFinite) return text;
+  return text.replace(/"\\u0000\+inf"/g, '1e999').replace(/"\\u0000-inf"/g, '-1e999');
 }
 
 /** Rough token estimate: one token per four characters, at least one. */
@@ -774,13 +799,14 @@ export class FakeProviderServer {
     raw = false,
   ): Promise<void> {
     if (!this.isLive(x)) return;
+    if (step.hugeBodyBytes !== undefined) return this.sendHugeBody(x, reply, step, requestId, limited);
     let payload: string;
     let contentType = this.protocol.jsonContentType;
     if (typeof reply.body === 'string') {
       payload = reply.body;
       if (raw) contentType = 'text/plain; charset=utf-8';
     } else {
-      payload = JSON.stringify(reply.body);
+      payload = wireJson(reply.body);
     }
     if (step.malformed && !raw) {
       if (reply.status >= 400) {
@@ -805,8 +831,67 @@ export class FakeProviderServer {
     x.res.end(payload);
   }
 
+  /** Writes `data`; when the socket's buffer is full, waits until it drains or the exchange ends. False once ended. */
+  private async write(x: Exchange, data: string): Promise<boolean> {
+    if (!this.isLive(x)) return false;
+    if (x.res.write(data)) return true;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        x.res.off('drain', done);
+        x.live.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      x.res.once('drain', done);
+      x.live.signal.addEventListener('abort', done, { once: true });
+    });
+    return this.isLive(x);
+  }
+
+  private async sendHugeBody(x: Exchange, reply: FakeReply, step: FakeStep, requestId: string, limited: boolean): Promise<void> {
+    const bytes = step.hugeBodyBytes ?? 0;
+    const [head, tail] = reply.status >= 400 ? ['{"error":{"message":"', '"}}'] : ['{"pad":"', '"}'];
+    x.res.writeHead(reply.status, {
+      ...this.protocol.commonHeaders(requestId, limited),
+      'content-type': this.protocol.jsonContentType,
+      ...reply.headers,
+      ...step.headers,
+    });
+    const piece = 'x'.repeat(64 * 1024);
+    if (!(await this.write(x, head))) return;
+    for (let written = 0; written < bytes; written += piece.length) {
+      if (!(await this.write(x, piece))) return;
+    }
+    if (this.isLive(x)) x.res.end(tail);
+  }
+
+  /** An answer that never ends: the preamble, then one content delta over and over (see {@link FakeStep.endless}). */
+  private async playEndless(x: Exchange, ctx: TurnContext, step: FakeStep): Promise<void> {
+    const chunkChars = step.endless?.chunkChars ?? 1_000;
+    const maxBytes = step.endless?.maxBytes ?? 2 * 1024 * 1024 * 1024;
+    const events = this.protocol.streamEvents({ ...ctx, chunks: ['x'.repeat(chunkChars)], text: 'x'.repeat(chunkChars) });
+    const content = events.findIndex((e) => e.content);
+    if (content < 0) throw new Error(`the ${this.protocol.label} fake produced no content event to repeat`);
+    x.res.writeHead(200, {
+      ...this.protocol.commonHeaders(ctx.requestId, false),
+      'content-type': this.protocol.streamContentType,
+      ...this.protocol.streamHeaders,
+      ...step.headers,
+    });
+    x.res.flushHeaders();
+    let index = 0;
+    for (; index < content; index++) if (!(await this.write(x, this.protocol.frame(events[index]!, index)))) return;
+    let written = 0;
+    while (written < maxBytes) {
+      const frame = this.protocol.frame(events[content]!, index++);
+      if (!(await this.write(x, frame))) return;
+      written += frame.length;
+    }
+    this.cut(x);
+  }
+
   private async playStream(x: Exchange, ctx: TurnContext, step: FakeStep): Promise<void> {
     if (!this.isLive(x)) return;
+    if (step.endless) return this.playEndless(x, ctx, step);
     let events = this.protocol.streamEvents(ctx);
     if (step.midStreamError && step.midStreamError.kind !== 'content_filter') {
       const at = positionAfterContent(events, step.midStreamError.afterChunks);

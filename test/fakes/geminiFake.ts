@@ -3,7 +3,7 @@
  * `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`, `:countTokens`, with the key in
  * `x-goog-api-key` (the `?key=` query parameter is accepted too). The SDK's `baseUrl` is the origin.
  */
-import { FakeProviderServer, randomId, retrySeconds } from './fakeServer';
+import { FakeProviderServer, randomId, retrySeconds, wireJson } from './fakeServer';
 import type {
   AuxContext,
   ErrorContext,
@@ -321,7 +321,7 @@ export class GeminiProtocol implements FakeProtocol {
   }
 
   streamEvents(ctx: TurnContext): StreamEvent[] {
-    return this.frames(ctx).map((f) => ({ data: JSON.stringify(f.body), content: f.content }));
+    return this.frames(ctx).map((f) => ({ data: wireJson(f.body), content: f.content }));
   }
 
   frame(event: StreamEvent): string {
@@ -333,7 +333,7 @@ export class GeminiProtocol implements FakeProtocol {
       kind === 'content_filter'
         ? { code: 400, status: 'FAILED_PRECONDITION', message: 'Response blocked.' }
         : status(kind, { ...ctx, retry: undefined });
-    return { data: JSON.stringify({ error: { code: s.code, message: s.message, status: s.status } }) };
+    return { data: wireJson({ error: { code: s.code, message: s.message, status: s.status } }) };
   }
 
   auxReply(ctx: AuxContext): FakeReply {

@@ -2,7 +2,7 @@
  * Fake OpenAI Chat Completions API (also the shape DeepSeek, LM Studio and Ollama speak): `POST /v1/chat/completions`
  * with `Authorization: Bearer <key>`; the SDK's baseURL is origin + `/v1`.
  */
-import { FakeProviderServer, bearerToken, randomHex, randomId, retryHeaders } from './fakeServer';
+import { FakeProviderServer, bearerToken, randomHex, randomId, retryHeaders, wireJson } from './fakeServer';
 import type {
   AuxContext,
   ErrorContext,
@@ -240,7 +240,7 @@ export class OpenAIProtocol implements FakeProtocol {
     const id = `chatcmpl-${randomId(29)}`;
     const created = Math.floor(Date.now() / 1000);
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}, content = false): StreamEvent => ({
-      data: JSON.stringify({
+      data: wireJson({
         id,
         object: 'chat.completion.chunk',
         created,
@@ -267,7 +267,7 @@ export class OpenAIProtocol implements FakeProtocol {
     ];
     if (includeUsage) {
       events.push({
-        data: JSON.stringify({
+        data: wireJson({
           id,
           object: 'chat.completion.chunk',
           created,
@@ -292,7 +292,7 @@ export class OpenAIProtocol implements FakeProtocol {
       kind === 'content_filter'
         ? err(400, 'Output blocked by content filtering policy', 'invalid_request_error', 'content_filter')
         : errorInfo(kind, { ...ctx, retry: undefined });
-    return { data: JSON.stringify({ error: info.error }) };
+    return { data: wireJson({ error: info.error }) };
   }
 
   auxReply(ctx: AuxContext): FakeReply {

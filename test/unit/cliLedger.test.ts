@@ -208,6 +208,41 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
     assert.match(help.stdout, /^ {2}costs /m);
   });
 
+  it('negative usage from the provider: the answer is printed, the request recorded with an estimate, a warning on stderr', async () => {
+    const file = await config();
+    fakes.anthropic.enqueue({ text: 'the answer', usage: { input: 1_000, output: -5 } });
+    const result = await ask(file, 'negative');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'the answer\n');
+    assert.match(result.stderr, /warning: anthropic\/\S+: the provider reported implausible usage \(outputTokens is negative \(-5\)\)/);
+    const report = await costsJson();
+    assert.equal(report.requests.length, 1);
+    assert.equal(report.requests[0]!.outcome, 'answered');
+    assert.ok(report.requests[0]!.costNano > 0 && report.requests[0]!.costNano < 1_000_000, `booked ${report.requests[0]!.costNano} nano-dollars`);
+  });
+
+  it('9e14 output tokens are not booked as $450,000,000', async () => {
+    const file = await config();
+    fakes.anthropic.enqueue({ text: 'the answer', usage: { input: 1_000, output: 9e14 } });
+    assert.equal((await ask(file, 'huge')).code, 0);
+    const report = await costsJson();
+    assert.ok(report.requests[0]!.costUsd < 0.01, `booked $${report.requests[0]!.costUsd}`);
+  });
+
+  it('an endless answer stops at maxAnswerChars: printed once, not retried, recorded as interrupted', async () => {
+    const file = await config('maxAnswerChars: 3000\n');
+    fakes.anthropic.enqueue({ endless: { chunkChars: 500 } });
+    const result = await run(['--config', file, 'ask', '--task', 'explain', '--prompt', 'endless']);
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout.replace(/\n$/, '').length, 3_000, 'the answer up to the limit, once');
+    assert.match(result.stderr, /answer exceeded 3,000 characters; stopped/);
+    assert.equal(fakes.anthropic.modelRequests.length, 1, 'not retried');
+    assert.equal(fakes.openai.modelRequests.length, 0, 'no fallback');
+    const report = await costsJson();
+    assert.equal(report.requests.length, 1);
+    assert.equal(report.requests[0]!.outcome, 'interrupted');
+  });
+
   describe('the bundled dist/cli.js', function () {
     this.timeout(120_000);
 

@@ -328,6 +328,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
   out.endLine();
   if (decision.outcome === 'answered') {
     if (!quiet) err.line(usageLine(decision));
+    // About money: shown even with --quiet, like budget alerts.
+    for (const a of decision.attempts) if (a.usageImplausible) err.line(`model-router: warning: ${a.provider}/${a.model}: ${a.usageImplausible}.`);
   } else {
     for (const line of failureLines(decision, { config, env: io.env, argv, stdinUsed, wroteText })) err.line(line);
   }

@@ -47,6 +47,7 @@ export interface ConfigFile {
   readonly localFirst?: boolean;
   readonly escalateAfterFailures?: number;
   readonly maxWaitMs?: number;
+  readonly maxAnswerChars?: number;
   readonly retry?: {
     readonly maxAttemptsPerCandidate?: number;
     readonly baseDelayMs?: number;

@@ -41,6 +41,7 @@ export function configToFile(config: Config): ConfigFile {
     localFirst: routing.localFirst,
     escalateAfterFailures: routing.escalateAfterFailures,
     maxWaitMs: routing.maxWaitMs,
+    maxAnswerChars: routing.maxAnswerChars,
     retry: { ...routing.retry },
     circuit: { ...routing.circuit },
     expectedOutputTokens: { ...routing.expectedOutputTokens },

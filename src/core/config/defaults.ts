@@ -142,6 +142,8 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     localFirst: true,
     escalateAfterFailures: 2,
     maxWaitMs: 10_000,
+    // JUDGEMENT: twice the longest answer any current model can give (about 128k output tokens, ~500k characters).
+    maxAnswerChars: 1_000_000,
     retry: { maxAttemptsPerCandidate: 2, baseDelayMs: 500, maxDelayMs: 8_000, retryAfterCapMs: 60_000 },
     circuit: { consecutiveFailures: 3, failureRate: 0.5, minRequests: 6, windowMs: 60_000, cooldownMs: 30_000 },
     // JUDGEMENT: typical answer lengths. A light answer is a short explanation or a small edit (~500 tokens); a medium

@@ -304,6 +304,7 @@ class Resolver {
         localFirst: s.localFirst ?? defaults.localFirst,
         escalateAfterFailures: s.escalateAfterFailures ?? defaults.escalateAfterFailures,
         maxWaitMs: s.maxWaitMs ?? defaults.maxWaitMs,
+        maxAnswerChars: s.maxAnswerChars ?? defaults.maxAnswerChars,
         retry: { ...defaults.retry, ...s.retry },
         circuit: { ...defaults.circuit, ...s.circuit },
         expectedOutputTokens: { ...defaults.expectedOutputTokens, ...s.expectedOutputTokens },

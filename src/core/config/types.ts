@@ -130,6 +130,12 @@ export interface RoutingConfig {
   readonly escalateAfterFailures: number;
   /** Longest wait for a rate-limited key before failing with "all keys exhausted". */
   readonly maxWaitMs: number;
+  /**
+   * Longest answer, in characters, one request may stream. Past it the stream is stopped and the request ends as
+   * interrupted with "answer exceeded N characters; stopped" (a server that never stops must not fill memory or
+   * the ledger's cost).
+   */
+  readonly maxAnswerChars: number;
   readonly retry: RetryConfig;
   readonly circuit: CircuitConfig;
   /** Expected output tokens per tier, for cost estimates and TPM before sending. */

@@ -1,7 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
+import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
+import { boundedFetch } from './boundedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
@@ -65,6 +66,8 @@ export class AnthropicProvider extends ProviderBase {
       apiKey: settings.apiKey ?? '',
       baseURL: settings.baseUrl,
       maxRetries: 0,
+      // Bounds every body the SDK reads whole (models list, JSON answers, error bodies) and every stream line.
+      fetch: boundedFetch(),
       // The SDK would log unparseable events and request details itself; errors reach the user through us.
       logLevel: 'off',
       // Our guard enforces the real timeout and names it; the SDK's is a backstop.
@@ -142,7 +145,8 @@ export class AnthropicProvider extends ProviderBase {
     if (error instanceof Anthropic.APIError) {
       const body = error.error as { error?: { type?: string; message?: string }; request_id?: string } | undefined;
       const type = body?.error?.type ?? error.type ?? undefined;
-      const apiMessage = body?.error?.message ?? error.apiMessage ?? undefined;
+      const apiMessage =
+        body?.error?.message ?? error.apiMessage ?? (error.error === undefined ? rawErrorText(error.message) : undefined);
       let kind: ErrorKind =
         (type ? ERROR_TYPES[type] : undefined) ??
         (error.status !== undefined ? kindFromStatus(error.status) : 'server');

@@ -40,6 +40,24 @@ const RETRYABLE_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
 
 const MARKER = Symbol.for('modelRouter.ProviderError');
 
+/**
+ * Longest text a ProviderError keeps from anything a server sent or an SDK said: the message (our words plus an
+ * excerpt), the provider's error code and the request id. Bounded here, once, so no path (a new adapter, an
+ * unexpected exception, a huge header) can carry a provider's whole error body into a message, a log or the ledger.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 1_000;
+const MAX_ERROR_CODE_CHARS = 100;
+const MAX_REQUEST_ID_CHARS = 200;
+
+/** `text` cut to at most `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function clipOptional(text: string | undefined, max: number): string | undefined {
+  return text === undefined ? undefined : clip(String(text), max);
+}
+
 export interface ProviderErrorInit {
   readonly provider: string;
   readonly kind: ErrorKind;
@@ -67,15 +85,15 @@ export class ProviderError extends Error {
   readonly partialOutput: boolean;
 
   constructor(init: ProviderErrorInit) {
-    super(init.message);
+    super(clip(String(init.message), MAX_ERROR_MESSAGE_CHARS));
     this.name = 'ProviderError';
     this.provider = init.provider;
     this.kind = init.kind;
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
     this.retryable = init.retryable ?? RETRYABLE_KINDS.has(init.kind);
-    this.providerCode = init.providerCode;
-    this.requestId = init.requestId;
+    this.providerCode = clipOptional(init.providerCode, MAX_ERROR_CODE_CHARS);
+    this.requestId = clipOptional(init.requestId, MAX_REQUEST_ID_CHARS);
     this.partialOutput = init.partialOutput ?? false;
   }
 
@@ -212,8 +230,16 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
 
 /** A one-line excerpt of at most `max` characters, for error messages that quote what a server sent. */
 export function excerpt(text: string, max = 160): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  // Only the head can end up in the excerpt: never run the whitespace pass over a whole multi-megabyte body.
+  const head = text.length > max * 4 + 64 ? text.slice(0, max * 4 + 64) : text;
+  const oneLine = head.replace(/\s+/g, ' ').trim();
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
+
+/** An OpenAI or Anthropic SDK error's "400 <body text>" message without the status, or undefined when there was no body. */
+export function rawErrorText(message: string): string | undefined {
+  if (/^\d{3} status code \(no body\)$/.test(message)) return undefined;
+  return message.replace(/^\d{3} /, '') || undefined;
 }
 
 /** Formats a retry-after for humans ("retry after 3 s"). */

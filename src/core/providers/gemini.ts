@@ -7,6 +7,7 @@ import {
 import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, UsageMetadata } from '@google/generative-ai';
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromGoogleDetails } from './errors';
 import type { ErrorKind } from './errors';
+import { boundedFetch } from './boundedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
@@ -39,8 +40,13 @@ interface StreamedError {
   readonly error?: { code?: number; message?: string; status?: string; details?: unknown };
 }
 
+/** The SDK's defaults, for the calls we send ourselves. */
+const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
+const GEMINI_API_VERSION = 'v1beta';
+
 export class GeminiProvider extends ProviderBase {
   private readonly client: GoogleGenerativeAI;
+  private readonly fetch = boundedFetch();
 
   constructor(
     settings: AdapterSettings,
@@ -118,9 +124,34 @@ export class GeminiProvider extends ProviderBase {
     }
   }
 
-  /** The SDK has no model listing; counting tokens is free and proves the key and endpoint. */
+  /**
+   * The SDK has no model listing; counting tokens is free and proves the key and endpoint. Sent with our own bounded
+   * fetch, not the SDK: this SDK takes no `fetch` option and reads every body whole, and this is the call `status`
+   * makes to a URL a person may have mistyped.
+   */
   protected async listModels(signal: AbortSignal): Promise<readonly string[]> {
-    await this.model({ model: this.testModel }).countTokens('ping', { signal });
+    const base = (this.settings.baseUrl ?? GEMINI_BASE_URL).replace(/\/+$/, '');
+    const response = await this.fetch(`${base}/${GEMINI_API_VERSION}/models/${encodeURIComponent(this.testModel)}:countTokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': this.settings.apiKey ?? '' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'ping' }] }] }),
+      signal,
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let error: StreamedError['error'];
+      try {
+        error = (JSON.parse(text) as StreamedError).error;
+      } catch {
+        error = undefined;
+      }
+      throw this.fromGoogleError(response.status, error?.message ?? this.safe(text), error?.details, response.statusText);
+    }
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      throw this.malformed(`${error instanceof Error ? error.message : String(error)}: ${text}`);
+    }
     return [this.testModel];
   }
 

@@ -6,8 +6,9 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromHeaders } from './errors';
+import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { ErrorKind } from './errors';
+import { boundedFetch } from './boundedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
@@ -65,6 +66,8 @@ export class OpenAIProvider extends ProviderBase {
       apiKey: settings.apiKey || 'not-needed',
       baseURL: settings.baseUrl,
       maxRetries: 0,
+      // Bounds every body the SDK reads whole (models list, JSON answers, error bodies) and every stream line.
+      fetch: boundedFetch(),
       // The SDK would log unparseable events and request details itself; errors reach the user through us.
       logLevel: 'off',
       timeout: settings.timeoutMs + 1000,
@@ -135,7 +138,8 @@ export class OpenAIProvider extends ProviderBase {
       const body = (error.error ?? {}) as { message?: string; type?: string; code?: string | null };
       const code = error.code ?? body.code ?? undefined;
       const type = error.type ?? body.type ?? undefined;
-      const apiMessage = body.message ?? undefined;
+      // A body that is not JSON (an HTML page, or an error body cut at its size limit) is only in the SDK's message.
+      const apiMessage = body.message ?? (error.error === undefined ? rawErrorText(error.message) : undefined);
       let kind: ErrorKind = error.status !== undefined ? kindFromStatus(error.status) : kindFromType(type);
       let retryable: boolean | undefined;
       if (code === 'context_length_exceeded' || (kind === 'bad_request' && mentionsContextLength(apiMessage))) {

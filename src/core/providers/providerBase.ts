@@ -1,3 +1,4 @@
+import { ResponseTooLargeError } from './boundedFetch';
 import { ProviderError, excerpt, redact } from './errors';
 import type {
   ChatProvider,
@@ -46,6 +47,9 @@ export interface OpenCall {
   /** Marks server activity (any event), for the idle timeout. */
   readonly touch: () => void;
 }
+
+/** How much of a server's text {@link ProviderBase.safe} looks at (it quotes at most a few hundred characters). */
+const SAFE_SCAN_CHARS = 64 * 1024;
 
 /** Why the guard ended a request. */
 type GuardReason = 'aborted' | 'timeout' | 'idle' | undefined;
@@ -226,9 +230,27 @@ export abstract class ProviderBase implements ChatProvider {
             : `${this.settings.label}: no data for ${ms} ms; the request was stopped.`,
         partialOutput,
       });
-    } else normalized = ProviderError.is(error) ? error : (this.normalizeSdkError(error) ?? this.normalizeOther(error));
+    } else if (ProviderError.is(error)) normalized = error;
+    else {
+      const tooLarge = ResponseTooLargeError.find(error);
+      normalized = tooLarge ? this.tooLarge(tooLarge) : (this.normalizeSdkError(error) ?? this.normalizeOther(error));
+    }
     if (partialOutput && !normalized.partialOutput) normalized = normalized.withPartialOutput();
     return normalized;
+  }
+
+  /**
+   * The server sent more than we read (see boundedFetch). Not retryable: a server that does this once will do it
+   * again; the router moves on to the next candidate.
+   */
+  protected tooLarge(error: ResponseTooLargeError): ProviderError {
+    return new ProviderError({
+      provider: this.id,
+      kind: 'server',
+      retryable: false,
+      providerCode: 'response_too_large',
+      message: `${this.settings.label}: ${error.message}.`,
+    });
   }
 
   /** The provider refused or filtered the request and produced nothing. */
@@ -263,7 +285,9 @@ export abstract class ProviderBase implements ChatProvider {
 
   /** Text safe for a message: the key and key-shaped strings removed, cut to an excerpt. */
   protected safe(text: string, max = 200): string {
-    return excerpt(redact(text, [this.settings.apiKey]), max);
+    // Only the head of a long text can reach the excerpt; do not run the key patterns over megabytes.
+    const head = text.length > SAFE_SCAN_CHARS ? text.slice(0, SAFE_SCAN_CHARS) : text;
+    return excerpt(redact(head, [this.settings.apiKey]), max);
   }
 
   private normalizeOther(error: unknown): ProviderError {

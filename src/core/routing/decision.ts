@@ -34,8 +34,10 @@ export interface AttemptRecord {
   /** Whether text had streamed before this attempt failed. */
   partialOutput: boolean;
   usage?: Usage;
-  /** True when the provider reported no usage and the router estimated it. */
+  /** True when the router estimated the usage: the provider reported none, or reported implausible numbers. */
   usageEstimated?: boolean;
+  /** Set when the provider's usage was not believed (negative, not a number, more than was sent or received): why. */
+  usageImplausible?: string;
   costUsd: number;
 }
 

@@ -22,7 +22,8 @@ import { buildPrompt } from './prompts';
 import { nextDelay } from './retryPolicy';
 import { orderCandidates } from './strategies';
 import { nearestTier, tierDown, tierFor, tierUp } from './tiers';
-import { estimateTokens } from './tokenEstimate';
+import { TokenCounter, estimateTokens } from './tokenEstimate';
+import { boundUsage } from './usageBounds';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -96,6 +97,12 @@ function fingerprint(secret: string): string {
 
 function usageTokens(usage: Usage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+}
+
+/** The first `length` characters of `text`, one fewer when the cut would split a surrogate pair (an emoji). */
+function cutAt(text: string, length: number): string {
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }
 
 function addUsage(a: Usage, b: Usage): Usage {
@@ -637,7 +644,10 @@ export class Router {
     };
     decision.attempts.push(attempt);
     let usage: Usage | undefined;
-    let textChars = '';
+    // The answer is counted, never kept: the caller has the text, and an endless stream must not grow this process.
+    let outputChars = 0;
+    const outputTokens = new TokenCounter();
+    const maxChars = this.config.routing.maxAnswerChars;
     try {
       const client = this.client(provider, keyId, secret);
       const stream = client.stream({
@@ -650,8 +660,15 @@ export class Router {
         if (chunk.type === 'text') {
           // Health is reported once the answer is complete: a stream cut halfway is a failure.
           if (attempt.ttftMs === undefined) attempt.ttftMs = performance.now() - startedPerf;
-          textChars += chunk.text;
-          yield { type: 'text', text: chunk.text };
+          const room = maxChars - outputChars;
+          const text = chunk.text.length > room ? cutAt(chunk.text, room) : chunk.text;
+          if (text) {
+            outputChars += text.length;
+            outputTokens.add(text);
+            yield { type: 'text', text };
+          }
+          // Leaving the loop closes the provider's stream, which closes the HTTP request.
+          if (text.length < chunk.text.length) throw this.answerTooLong(provider, candidate.model, maxChars);
         } else if (chunk.type === 'usage') usage = chunk.usage;
       }
       attempt.status = 'ok';
@@ -659,13 +676,16 @@ export class Router {
       if (attempt.ttftMs !== undefined) this.latency.record(provider.id, candidate.model, attempt.ttftMs);
       return undefined;
     } catch (caught) {
-      const error = ProviderError.is(caught)
+      let error = ProviderError.is(caught)
         ? caught
         : new ProviderError({
             provider: provider.id,
             kind: 'server',
             message: `${provider.label}: ${caught instanceof Error ? caught.message : String(caught)}`,
           });
+      // Whatever failed once text was shown (the provider, the size limit, this process), the answer on screen is this
+      // attempt's: the router must not retry or fall back, or the caller would get a second answer after the first.
+      if (outputChars > 0 && !error.partialOutput) error = error.withPartialOutput();
       attempt.errorKind = error.kind;
       if (error.status !== undefined) attempt.httpStatus = error.status;
       attempt.message = error.message;
@@ -678,11 +698,20 @@ export class Router {
       return error;
     } finally {
       attempt.latencyMs = performance.now() - startedPerf;
-      const reported = usage !== undefined;
-      const finalUsage: Usage =
-        usage ?? (attempt.status === 'ok' || textChars ? { ...ZERO_USAGE, inputTokens: promptTokens, outputTokens: estimateTokens(textChars) } : ZERO_USAGE);
+      let finalUsage: Usage = ZERO_USAGE;
+      if (usage !== undefined) {
+        const promptChars = prompt.system.length + prompt.messages.reduce((n, m) => n + m.content.length, 0);
+        const bounded = boundUsage(usage, { promptChars, promptTokens, outputChars, outputTokens: outputTokens.tokens });
+        finalUsage = bounded.usage;
+        if (bounded.implausible !== undefined) {
+          attempt.usageEstimated = true;
+          attempt.usageImplausible = bounded.implausible;
+        }
+      } else if (attempt.status === 'ok' || outputChars > 0) {
+        finalUsage = { ...ZERO_USAGE, inputTokens: promptTokens, outputTokens: outputTokens.tokens };
+        attempt.usageEstimated = true;
+      }
       attempt.usage = finalUsage;
-      if (!reported && finalUsage !== ZERO_USAGE) attempt.usageEstimated = true;
       const price = this.prices.priceOf(provider.id, candidate.model);
       attempt.costUsd = price ? costOf(price, finalUsage) : 0;
       decision.usage = addUsage(decision.usage, finalUsage);
@@ -691,6 +720,17 @@ export class Router {
       // Also at no cost: the attempt's hold ends either way.
       await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
     }
+  }
+
+  /** The error that ends an answer longer than `routing.maxAnswerChars` (after the text up to the limit was shown). */
+  private answerTooLong(provider: ProviderConfig, model: string, maxChars: number): ProviderError {
+    return new ProviderError({
+      provider: provider.id,
+      kind: 'server',
+      retryable: false,
+      providerCode: 'answer_too_long',
+      message: `${provider.label} ${model}: answer exceeded ${maxChars.toLocaleString('en-US')} characters; stopped (raise maxAnswerChars in the configuration file for longer answers).`,
+    });
   }
 
   // ---- Helpers -----------------------------------------------------------------------------------------------

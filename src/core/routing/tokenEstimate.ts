@@ -53,35 +53,58 @@ export function isWordCode(code: number): boolean {
   );
 }
 
+/**
+ * The estimate of a text that arrives in pieces (a streamed answer), without keeping the text: a word split across two
+ * pieces counts once, as it would in the whole text. `estimateTokens(a + b)` equals a counter fed `a` then `b`.
+ */
+export class TokenCounter {
+  private words = 0;
+  private longWordExtra = 0;
+  private punctuation = 0;
+  private newlines = 0;
+  private nonAscii = 0;
+  /** Length of the word run still open at the end of the last piece. */
+  private run = 0;
+
+  add(text: string): void {
+    let run = this.run;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (isWordCode(code)) {
+        run++;
+        continue;
+      }
+      if (run > 0) {
+        this.words++;
+        if (run > LONG_WORD) this.longWordExtra += run - LONG_WORD;
+        run = 0;
+      }
+      if (code === 10) this.newlines++;
+      else if (code === 32 || code === 9 || code === 13) continue;
+      else if (code >= 128) this.nonAscii++;
+      else this.punctuation++;
+    }
+    this.run = run;
+  }
+
+  /** The estimate of everything added so far. */
+  get tokens(): number {
+    const open = this.run > 0;
+    return tokensFromCounts({
+      words: this.words + (open ? 1 : 0),
+      longWordExtra: this.longWordExtra + (this.run > LONG_WORD ? this.run - LONG_WORD : 0),
+      punctuation: this.punctuation,
+      newlines: this.newlines,
+      nonAscii: this.nonAscii,
+    });
+  }
+}
+
 /** Estimated tokens of a text (code or prose) for a typical modern BPE tokenizer. */
 export function estimateTokens(text: string): number {
-  let words = 0;
-  let longWordExtra = 0;
-  let punctuation = 0;
-  let newlines = 0;
-  let nonAscii = 0;
-  let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (isWordCode(code)) {
-      run++;
-      continue;
-    }
-    if (run > 0) {
-      words++;
-      if (run > LONG_WORD) longWordExtra += run - LONG_WORD;
-      run = 0;
-    }
-    if (code === 10) newlines++;
-    else if (code === 32 || code === 9 || code === 13) continue;
-    else if (code >= 128) nonAscii++;
-    else punctuation++;
-  }
-  if (run > 0) {
-    words++;
-    if (run > LONG_WORD) longWordExtra += run - LONG_WORD;
-  }
-  return tokensFromCounts({ words, longWordExtra, punctuation, newlines, nonAscii });
+  const counter = new TokenCounter();
+  counter.add(text);
+  return counter.tokens;
 }
 
 /** The word length beyond which {@link PER_LONG_WORD_CHAR} applies (for scanners counting {@link TokenCounts}). */

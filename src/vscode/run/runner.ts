@@ -159,6 +159,8 @@ export class Runner extends Disposable {
               this.log.debug(`Attempt ${event.attempt} on ${event.provider}/${event.model} with key "${event.keyId}".`);
               break;
             case 'text':
+              // Kept whole for the diff and the result; bounded: the router stops any answer at routing.maxAnswerChars
+              // and never streams a second attempt after the first text, so this is at most that many characters.
               answer += event.text;
               if (!edit) {
                 if (!answerUri) answerUri = await this.openAnswer(task, target, event);
@@ -331,6 +333,9 @@ export class Runner extends Disposable {
       .map((a) => `${a.provider}/${a.model} key "${a.keyId}" ${a.status}${a.errorKind ? ` (${a.errorKind}${a.httpStatus ? ` ${a.httpStatus}` : ''})` : ''} ${formatMs(a.latencyMs)}`)
       .join('; ');
     this.log.info(`Request ${decision.id} ${decision.outcome}: ${footer(decision)}${attempts ? ` — attempts: ${attempts}` : ''}`);
+    for (const a of decision.attempts) {
+      if (a.usageImplausible) this.log.warn(`${a.provider}/${a.model}: ${a.usageImplausible}.`);
+    }
   }
 }
 
