@@ -717,8 +717,15 @@ export class Router {
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
       this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
-      // Also at no cost: the attempt's hold ends either way.
-      await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
+      // Also at no cost: the attempt's hold ends either way. A failure here (the shared holds' lock kept for
+      // seconds, a full disk) must not lose the answer or its record: the cost is in the decision, and an unsettled
+      // hold ends with this process.
+      try {
+        await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
+      } catch (error) {
+        const message = `Model Router: this attempt's cost could not be shared with other windows and processes (${error instanceof Error ? error.message : String(error)}); it is recorded with the request`;
+        if (!decision.budgetWarnings.includes(message)) decision.budgetWarnings.push(message);
+      }
     }
   }
 
