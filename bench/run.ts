@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
+import { budgetHoldsBench } from './budgetHolds.bench';
 import { complexityBench } from './complexity.bench';
 import { dashboardBench } from './dashboard.bench';
 import { extensionBench } from './extension.bench';
@@ -26,6 +27,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'complexity', run: complexityBench },
   { name: 'routing', run: routingDevBench },
   { name: 'router', run: routerBench },
+  { name: 'budget', run: budgetHoldsBench },
   { name: 'ledger', run: ledgerQueriesBench },
   { name: 'ledger', run: ledgerStoreBench },
   { name: 'extension', run: extensionBench },
