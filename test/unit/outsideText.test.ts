@@ -29,14 +29,14 @@ describe('terminal text', () => {
     assert.ok(safe.includes('\u240Dmodel-router: answered'), 'a lone CR is shown, so it cannot overwrite the line');
     assert.ok(safe.includes('\uFFFD31m'), 'C1 CSI is replaced');
     assert.ok(safe.includes('\u2421\u2400end'), 'DEL and NUL are shown');
-    assert.equal(sanitizeTerminalText('a\tb\nc\r\nd'), 'a\tb\nc\nd', 'tabs, newlines kept; CR LF becomes LF');
+    assert.equal(sanitizeTerminalText('a\tb\nc\r\nd'), 'a\tb\nc\r\nd', 'tabs, newlines and CR LF kept');
     assert.equal(sanitizeTerminalText('plain text, ünïcödé → ✓'), 'plain text, ünïcödé → ✓');
   });
 
   it('gives the same result however the text is split into chunks (an ESC or CR LF across the cut)', () => {
     const text = 'a\x1b[31mred\r\nline\rover\x1b]52;c;eA==\x07\r';
     const whole = sanitizeTerminalText(text);
-    assert.equal(whole, 'a\u241B[31mred\nline\u240Dover\u241B]52;c;eA==\u2407\u240D');
+    assert.equal(whole, 'a\u241B[31mred\r\nline\u240Dover\u241B]52;c;eA==\u2407\u240D');
     for (const result of everySplit(text, () => new TerminalTextFilter())) assert.equal(result, whole);
   });
 });

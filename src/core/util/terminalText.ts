@@ -8,8 +8,8 @@
  * reader can see that the server sent one:
  *   - C0 controls become their Unicode "control picture" (ESC -> U+241B "␛", BEL -> U+2407 "␇"), DEL becomes "␡";
  *   - C1 controls become U+FFFD "�".
- * Carriage return: CR LF becomes LF (Windows line ends are ordinary in code), a lone CR becomes "␍" (it is how a line
- * is overwritten in place). Replacing each control on its own is what makes this streaming-safe: an escape sequence
+ * Carriage return: CR LF is kept (Windows line ends are ordinary in code, CSV uses them, and nothing follows the CR on
+ * its line), a lone CR becomes "␍" (it is how a line is overwritten in place: "waiting...\rmodel-router: answered"). Replacing each control on its own is what makes this streaming-safe: an escape sequence
  * split across two chunks has its ESC replaced in whichever chunk holds it, and what follows it is plain text. The
  * only state is a CR at the end of a chunk, held until the next chunk says whether LF follows.
  */
@@ -18,7 +18,7 @@
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 // eslint-disable-next-line no-control-regex
-const ANY_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+const ANY_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
 
 function picture(char: string): string {
   const code = char.charCodeAt(0);
@@ -52,7 +52,7 @@ export class TerminalTextFilter {
     let text = this.pendingCr ? `\r${chunk}` : chunk;
     this.pendingCr = text.endsWith('\r');
     if (this.pendingCr) text = text.slice(0, -1);
-    return replaceControls(text.replace(/\r\n/g, '\n').replace(/\r/g, '\u240D'));
+    return replaceControls(text.replace(/\r(?!\n)/g, '\u240D'));
   }
 
   /** What is still held back (a lone CR at the very end), made visible. */
