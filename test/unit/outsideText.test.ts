@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { escapeMarkdown, markdownCode } from '../../src/core/util/markdown';
+import { escapeMarkdown, markdownCode, notificationText } from '../../src/core/util/markdown';
 import { displayUrl, maskUrlCredentials, REDACTED, SecretScrubber, urlPasswords } from '../../src/core/util/secrets';
 import { TerminalTextFilter, hasControlCharacters, sanitizeTerminalText } from '../../src/core/util/terminalText';
 
@@ -109,5 +109,11 @@ describe('markdown escaping', () => {
     assert.equal(markdownCode('`x'), '`` `x ``');
     assert.equal(markdownCode('x`](https://evil.example)\n\n# H'), '``x`](https://evil.example) # H``');
     assert.equal(markdownCode(''), '` `');
+  });
+
+  it('notificationText leaves no [label](target) link, which a notification would make clickable (command: too)', () => {
+    const text = notificationText('HTTP 500: [Fix it](command:workbench.action.terminal.sendSequence?%7B%7D) or [docs]\n(https://evil.example)');
+    assert.ok(!/\[[^\]]+\]\((?:https?:|command:|file:)/i.test(text), text);
+    assert.equal(text, 'HTTP 500: [Fix it] (command:workbench.action.terminal.sendSequence?%7B%7D) or [docs] (https://evil.example)');
   });
 });

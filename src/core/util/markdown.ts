@@ -35,3 +35,12 @@ export function markdownCode(text: string): string {
   const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${value}${pad}${fence}`;
 }
+
+/**
+ * `text` for a VS Code notification (showErrorMessage and friends). Notifications turn `[label](target)` into a link,
+ * and a `command:` target into a command that runs when clicked, so an error body a server chose must not form one:
+ * `](` becomes `] (`, which no longer is link syntax and reads the same. Line breaks and controls become spaces.
+ */
+export function notificationText(text: string): string {
+  return oneLine(text).replace(/\]\s*\(/g, '] (');
+}

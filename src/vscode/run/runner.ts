@@ -12,6 +12,7 @@ import type { Decision, RouteEvent } from '../../core/routing/decision';
 import { candidateName, describePlan } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
+import { notificationText } from '../../core/util/markdown';
 import { CommandId, ContextKey } from '../commandIds';
 import type { LedgerService } from '../ledgerService';
 import { Disposable } from '../lifecycle';
@@ -305,7 +306,8 @@ export class Runner extends Disposable {
     if (kind === 'exhausted' || kind === 'unavailable' || decision.attempts.length > 0) actions.push('Send to Model…');
     actions.push('Show Log');
     this.log.warn(`${TASK_TITLES[task]} failed: ${message}`);
-    void vscode.window.showErrorMessage(`Model Router: ${message}`, ...actions.slice(0, 4)).then(async (choice) => {
+    // The message may quote a provider's error body: no key of any provider, no link a click would follow.
+    void vscode.window.showErrorMessage(`Model Router: ${notificationText(this.log.clean(message))}`, ...actions.slice(0, 4)).then(async (choice) => {
       if (!choice) return;
       if (choice === 'Show Log') this.log.show();
       else if (choice === 'Set API Key') await vscode.commands.executeCommand(CommandId.setApiKey, decision.attempts.find((a) => a.errorKind === 'auth')?.provider);
