@@ -130,11 +130,11 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
 
     it('config validate, providers and classify --jsonl: control characters from files are shown harmless', async () => {
       const config = path.join(tmp, 'bad.yaml');
-      await writeFile(config, 'agents:\n  "explainer\\e[2J\\e]52;c;eA==\\a": { chain: [anthropic] }\nproviders:\n  anthropic:\n    label: "Claude\\e[31m red \\rforged"\n');
+      await writeFile(config, 'agents:\n  "tester\\e[2J\\a": { chain: [anthropic] }\nproviders:\n  anthropic:\n    label: "Claude\\e[31m red \\rforged"\n');
       const validate = await run(['config', 'validate', config]);
       assertNoControls(validate.stdout + validate.stderr, 'config validate');
       // Quoted with JSON.stringify, which escapes controls itself.
-      assert.match(validate.stdout, /unknown key "explainer\\u001b\[2J/, validate.stdout);
+      assert.match(validate.stdout, /unknown key "tester\\u001b\[2J\\u0007"/, validate.stdout);
 
       await writeFile(path.join(tmp, 'labels.yaml'), 'providers:\n  anthropic:\n    label: "Claude\\e[31m red \\rforged"\n');
       const listed = await run(['--config', path.join(tmp, 'labels.yaml'), 'providers']);
@@ -218,6 +218,18 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
         assert.ok(!text.includes('correct-horse-battery') && !text.includes('carol'), text);
       }
       assert.match(status.stdout, /\*\*\*:\*\*\*@/);
+    });
+
+    it('config validate: a key with no known prefix pasted as a baseUrl, key id or chain entry is located, not echoed', async () => {
+      const key = '9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc';
+      const config = path.join(tmp, 'pasted.yaml');
+      await writeFile(config, `providers:\n  openai:\n    baseUrl: ${key}\n    keys: [{ id: ${key} }]\nagents:\n  explainer:\n    chain: [openai, ${key}]\n`);
+      const result = await run(['config', 'validate', config]);
+      assert.equal(result.code, 3, result.stdout);
+      assert.ok(!result.stdout.includes(key.slice(0, 8)) && !result.stderr.includes(key.slice(0, 8)), result.stdout);
+      assert.match(result.stdout, /pasted\.yaml:3:14: error: providers\.openai\.baseUrl is a 40-character value that looks like an API key, not a URL/);
+      assert.match(result.stdout, /pasted\.yaml:4:18: error: providers\.openai\.keys\[0\]\.id is a 40-character value/);
+      assert.match(result.stdout, /pasted\.yaml:7:21: error: agents\.explainer\.chain\[1\] is a 40-character value/);
     });
   });
 });
