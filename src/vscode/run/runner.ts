@@ -134,6 +134,8 @@ export class Runner extends Disposable {
     let answerUri: vscode.Uri | undefined;
     let decision: Decision | undefined;
     let plannedFirst: string | undefined;
+    // Key values (of every provider) are redacted from the answer even when one is split across two chunks.
+    const redactor = this.log.secrets.stream();
 
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Model Router: ${TASK_TITLES[task]}`, cancellable: true },
@@ -159,15 +161,17 @@ export class Runner extends Disposable {
               progress.report({ message: `${event.provider}/${event.model}: sending${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}…` });
               this.log.debug(`Attempt ${event.attempt} on ${event.provider}/${event.model} with key "${event.keyId}".`);
               break;
-            case 'text':
-              answer += event.text;
+            case 'text': {
+              const text = redactor.push(event.text);
+              answer += text;
               if (!edit) {
                 if (!answerUri) answerUri = await this.openAnswer(task, target, event);
-                this.documents.append(answerUri, event.text);
+                if (text !== '') this.documents.append(answerUri, text);
               } else {
                 progress.report({ message: `writing… ${answer.length} characters` });
               }
               break;
+            }
             case 'retry':
               progress.report({ message: `${event.provider}/${event.model}: ${event.reason}; retrying in ${formatMs(event.delayMs)}` });
               this.log.info(`Retry ${event.provider}/${event.model} in ${formatMs(event.delayMs)}: ${event.reason}`);
@@ -187,6 +191,9 @@ export class Runner extends Disposable {
         }
       },
     );
+    const held = redactor.end();
+    answer += held;
+    if (answerUri && held !== '') this.documents.append(answerUri, held);
     if (!decision) return undefined; // the router always ends with done; defensive
     if (answerUri) this.documents.flush(answerUri);
     const recorded = await this.ledger.record(decision, options.instruction);
