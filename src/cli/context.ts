@@ -128,6 +128,8 @@ export async function loadConfiguration(globals: GlobalOptions, io: CliIo, err: 
   reportDiagnostics(resolution.diagnostics, err, quiet);
   if (!quiet) for (const sentence of resolution.ignored) err.line(`model-router: note: ${sentence}`);
   const environment = applyEnvironment(resolution.config, io.env);
+  // A password in a configured base URL is a secret like a key: never printed, whatever message quotes it.
+  err.secrets.addUrlPasswords(Object.values(environment.config.providers).map((provider) => provider.baseUrl));
   return {
     config: environment.config,
     fileConfig: resolution.config,

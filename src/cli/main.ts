@@ -108,5 +108,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     err.line(`model-router: internal error: ${message}`);
     if (io.env.MODEL_ROUTER_DEBUG && error instanceof Error && error.stack) err.line(error.stack);
     return EXIT.failed;
+  } finally {
+    out.flush();
+    err.flush();
   }
 }

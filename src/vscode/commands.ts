@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from '../core/config/types';
 import { AGENT_IDS, PRESETS, TASK_TYPES, TIERS } from '../core/config/types';
 import { formatMs } from '../core/util/format';
+import { notificationText } from '../core/util/markdown';
 import { writeAgentChains } from './agentChains';
 import { CommandId } from './commandIds';
 import type { Container } from './container';
@@ -146,13 +147,15 @@ async function testConnection(container: Container, providerId: string | undefin
     container.log.info(`Test Connection ${provider.id}: ok in ${formatMs(status.latencyMs ?? 0)}${key}.`);
     void vscode.window.showInformationMessage(`Model Router: ${provider.label} answered in ${formatMs(status.latencyMs ?? 0)}${key}${status.models ? ` (${status.models} models)` : ''}.`);
   } else if (status.result === 'skipped') {
-    void vscode.window.showWarningMessage(`Model Router: ${provider.label} not tested: ${status.message ?? ''}.`, ...(provider.requiresKey ? ['Set API Key'] : [])).then((choice) => {
+    void vscode.window.showWarningMessage(`Model Router: ${provider.label} not tested: ${notificationText(container.log.clean(status.message ?? ''))}.`, ...(provider.requiresKey ? ['Set API Key'] : [])).then((choice) => {
       if (choice) void vscode.commands.executeCommand(CommandId.setApiKey, provider.id);
     });
   } else {
     container.log.warn(`Test Connection ${provider.id} failed${key}: ${status.errorKind}: ${status.message}`);
     const actions = status.errorKind === 'auth' ? ['Set API Key', 'Show Log'] : ['Show Log'];
-    void vscode.window.showErrorMessage(`Model Router: ${provider.label} failed the connection test${key}: ${status.message ?? status.errorKind}`, ...actions).then((choice) => {
+    // The message may quote the server's error body: no key of any provider, no link a click would follow.
+    const said = notificationText(container.log.clean(status.message ?? status.errorKind ?? 'error'));
+    void vscode.window.showErrorMessage(`Model Router: ${provider.label} failed the connection test${key}: ${said}`, ...actions).then((choice) => {
       if (choice === 'Set API Key') void vscode.commands.executeCommand(CommandId.setApiKey, provider.id);
       else if (choice === 'Show Log') container.log.show();
     });

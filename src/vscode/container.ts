@@ -61,7 +61,7 @@ export class Container extends Disposable {
     this.log = new Log(this._register(vscode.window.createOutputChannel(outputChannelName, { log: true })));
     this.keys = this._register(new KeyStore(context.secrets, this.log));
     this.configService = this._register(new ConfigService(this.keys, this.log));
-    this.ledger = this._register(new LedgerService(vscode.Uri.joinPath(context.globalStorageUri, 'ledger'), this.configService, this.log));
+    this.ledger = this._register(new LedgerService(vscode.Uri.joinPath(context.globalStorageUri, 'ledger'), this.configService, this.log, this.keys));
     this.routerService = this._register(new RouterService(this.configService, this.keys, this.ledger, this.log, context.globalState));
     this.runner = this._register(new Runner(this.routerService, this.ledger, this.log));
     this.statusBar = this._register(new StatusBar(this.configService, this.ledger, this.log));

@@ -4,7 +4,9 @@
  * itself, but kept there so that it follows the keys across windows: SecretStorage fires `onDidChange` in every
  * window, globalState does not).
  *
- * The store is the router's {@link KeySource}. Every value it hands out is also given to the log's scrubber.
+ * The store is the router's {@link KeySource}. Every value it hands out is also given to the log's scrubber, and so is
+ * every stored value when the list is loaded: an error from one provider may quote another's key (a gateway in front
+ * of both), and the log and the ledger must hide that one too.
  */
 import * as vscode from 'vscode';
 import type { Tier } from '../core/config/types';
@@ -127,9 +129,15 @@ export class KeyStore extends Disposable implements KeySource {
     await this.secrets.store(INDEX, JSON.stringify(entries));
   }
 
+  /** Loads the list and gives every stored key value to the log's scrubber (which the ledger records use too). */
+  rememberAll(): Promise<void> {
+    return this.ensureLoaded();
+  }
+
   private ensureLoaded(): Promise<void> {
     this.loaded ??= (async () => {
       this.index = parseIndex(await this.secrets.get(INDEX));
+      await Promise.all(this.index.map((key) => this.get(key.provider, key.id)));
     })();
     return this.loaded;
   }

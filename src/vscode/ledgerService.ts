@@ -11,6 +11,7 @@ import type { LedgerStore } from '../core/ledger/store';
 import type { Decision } from '../core/routing/decision';
 import type { ConfigService } from './configService';
 import { loadEngine, sqlWasmPath } from './engine';
+import type { KeyStore } from './keys';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 
@@ -27,6 +28,7 @@ export class LedgerService extends Disposable {
     private readonly directory: vscode.Uri,
     private readonly configService: ConfigService,
     private readonly log: Log,
+    private readonly keys: Pick<KeyStore, 'rememberAll'>,
   ) {
     super();
     this._register({ dispose: () => void this.opened?.close() });
@@ -68,9 +70,14 @@ export class LedgerService extends Disposable {
   async record(decision: Decision, instruction: string | undefined): Promise<boolean> {
     const engine = loadEngine();
     const { config } = await this.configService.get();
+    // Every stored key of every provider, and the base URL passwords, are scrubbed from the record: an error body may
+    // quote a key other than the one this request used.
+    await this.keys.rememberAll();
+    this.log.secrets.addUrlPasswords(Object.values(config.providers).map((provider) => provider.baseUrl));
     const record = engine.toLedgerRecord(decision, {
       ...(instruction !== undefined ? { instruction } : {}),
       storeInstruction: config.ledger.storeInstructions,
+      secrets: this.log.secrets,
     });
     const store = await this.store();
     // Until the record is durable its cost stays pending, so budgets still count it (for this session at least).

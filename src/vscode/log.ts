@@ -1,27 +1,20 @@
 /**
  * The extension's log: the "Model Router" LogOutputChannel, with the `modelRouter.log.level` setting as a floor (the
  * channel's own level, "Developer: Set Log Level…", applies too), and every message scrubbed of key values the
- * extension knows (defence in depth: errors are already redacted where they are made).
+ * extension knows, of every provider, and of URL credentials (defence in depth: errors are already redacted where
+ * they are made).
  */
 import type * as vscode from 'vscode';
+import { SecretScrubber } from '../core/util/secrets';
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Readonly<Record<LogLevelName, number>> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
 
-/** Replaces every known secret (and its longest prefixes) in `text` with `***`. */
-export function scrub(text: string, secrets: Iterable<string>): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length < 8) continue;
-    while (result.includes(secret)) result = result.split(secret).join('***');
-  }
-  return result;
-}
-
 export class Log {
   private level: LogLevelName = 'info';
-  private readonly secrets = new Set<string>();
+  /** Every key value the extension has seen (and base URL passwords): also what the ledger records are scrubbed of. */
+  readonly secrets = new SecretScrubber();
 
   constructor(readonly channel: vscode.LogOutputChannel) {}
 
@@ -34,9 +27,9 @@ export class Log {
     this.secrets.add(secret);
   }
 
-  /** Scrubs known secrets from a text meant for a person (notifications, documents). */
+  /** Scrubs known secrets and URL credentials from a text meant for a person (notifications, documents). */
   clean(text: string): string {
-    return scrub(text, this.secrets);
+    return this.secrets.scrub(text);
   }
 
   trace(message: string): void {

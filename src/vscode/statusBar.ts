@@ -9,6 +9,7 @@ import type { LedgerRecord } from '../core/ledger/record';
 import type { Decision } from '../core/routing/decision';
 import { candidateName } from '../core/routing/describe';
 import { formatUsd } from '../core/util/format';
+import { escapeMarkdown } from '../core/util/markdown';
 import { CommandId } from './commandIds';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
@@ -124,7 +125,10 @@ export class StatusBar extends Disposable {
     const level = budgetLevel(this.usage);
     this.item.text = statusText(this.usage, this.last);
     this.item.backgroundColor = level === 'ok' ? undefined : new vscode.ThemeColor(level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+    // The last route's agent, provider and model come from the ledger (other windows write it too): escaped.
     const tooltip = new vscode.MarkdownString();
+    tooltip.isTrusted = false;
+    tooltip.supportHtml = false;
     for (const period of this.usage) {
       const name = period.period === 'day' ? 'Today' : 'This month';
       tooltip.appendMarkdown(
@@ -133,7 +137,7 @@ export class StatusBar extends Disposable {
     }
     if (this.last) {
       tooltip.appendMarkdown(
-        `Last route: ${this.last.agent} → ${this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
+        `Last route: ${escapeMarkdown(this.last.agent)} → ${escapeMarkdown(this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome)}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
       );
     }
     tooltip.appendMarkdown('Click to open the cost dashboard.');

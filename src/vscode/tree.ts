@@ -11,6 +11,8 @@ import { PeriodCalendar } from '../core/routing/budget';
 import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
 import type { KeyStatus } from '../core/routing/keyPool';
 import { formatUsd } from '../core/util/format';
+import { escapeMarkdown, markdownCode } from '../core/util/markdown';
+import { displayUrl } from '../core/util/secrets';
 import { ContextKey } from './commandIds';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
@@ -192,12 +194,16 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         item.description = parts.join(' · ');
         item.iconPath = healthIcon(health, provider.requiresKey && keysSet.length === 0, provider.enabled);
         item.contextValue = provider.requiresKey ? `provider.requiresKey.${keysSet.length > 0 ? 'keySet' : 'keyMissing'}` : 'provider.keyless';
+        // Labels, ids, URLs and model ids come from config files and settings: escaped, so none can form a link or an
+        // image. Not trusted (no command links), no HTML; theme icons only in our own text ($ is escaped in values).
         const tooltip = new vscode.MarkdownString(undefined, true);
-        tooltip.appendMarkdown(`**${escapeMd(provider.label)}** (\`${provider.id}\`, ${provider.protocol})\n\n`);
+        tooltip.isTrusted = false;
+        tooltip.supportHtml = false;
+        tooltip.appendMarkdown(`**${escapeMarkdown(provider.label)}** (${markdownCode(provider.id)}, ${escapeMarkdown(provider.protocol)})\n\n`);
         const engine = loadEngine();
-        tooltip.appendMarkdown(`Endpoint: \`${engine.displayUrl(provider.baseUrl ?? engine.SDK_DEFAULT_BASE_URLS[provider.id] ?? '(SDK default)')}\`\n\n`);
-        tooltip.appendMarkdown(`Keys: ${escapeMd(keyText)} · Health: ${escapeMd(health.label)}${health.detail ? ` (${escapeMd(health.detail)})` : ''}\n\n`);
-        tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: \`${provider.models[tier] ?? '—'}\``).join(' · '));
+        tooltip.appendMarkdown(`Endpoint: ${markdownCode(displayUrl(provider.baseUrl ?? engine.SDK_DEFAULT_BASE_URLS[provider.id] ?? '(SDK default)'))}\n\n`);
+        tooltip.appendMarkdown(`Keys: ${escapeMarkdown(keyText)} · Health: ${escapeMarkdown(health.label)}${health.detail ? ` (${escapeMarkdown(health.detail)})` : ''}\n\n`);
+        tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: ${markdownCode(provider.models[tier] ?? '—')}`).join(' · '));
         if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
         item.tooltip = tooltip;
         item.accessibilityInformation = { label: `${provider.label}: ${parts.join(', ')}` };
@@ -240,10 +246,6 @@ function healthIcon(health: ProviderHealth, keyMissing: boolean, enabled: boolea
   return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
 }
 
-function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
-
 type AgentNode = { readonly kind: 'agent'; readonly agent: AgentConfig } | { readonly kind: 'link'; readonly agent: AgentConfig; readonly index: number; readonly provider: string; readonly config: Config };
 
 export class AgentsTree extends Disposable implements vscode.TreeDataProvider<AgentNode> {
@@ -278,8 +280,10 @@ export class AgentsTree extends Disposable implements vscode.TreeDataProvider<Ag
       item.iconPath = new vscode.ThemeIcon('person');
       item.contextValue = 'agent';
       const tooltip = new vscode.MarkdownString();
-      tooltip.appendMarkdown(`**${agent.id}** — ${agent.tasks.join(', ')}\n\n`);
-      tooltip.appendMarkdown(`${escapeMd(agent.chain.join(' → '))}\n\n`);
+      tooltip.isTrusted = false;
+      tooltip.supportHtml = false;
+      tooltip.appendMarkdown(`**${escapeMarkdown(agent.id)}** — ${escapeMarkdown(agent.tasks.join(', '))}\n\n`);
+      tooltip.appendMarkdown(`${escapeMarkdown(agent.chain.join(' → '))}\n\n`);
       tooltip.appendText(agent.reasoning);
       item.tooltip = tooltip;
       item.accessibilityInformation = { label: `${agent.id}: ${agent.chain.join(', then ')}` };

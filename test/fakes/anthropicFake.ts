@@ -166,7 +166,7 @@ export class AnthropicProtocol implements FakeProtocol {
     const requestId = kind === 'too_large' ? null : ctx.requestId;
     return {
       status: info.status,
-      body: errorBody(info.type, info.message, requestId),
+      body: errorBody(info.type, ctx.errorMessage ?? info.message, requestId),
       headers: retryHeaders(ctx.retry),
     };
   }

@@ -73,6 +73,9 @@ export interface FakeStep {
   body?: unknown;
   /** Answer with the provider's real error for this kind. */
   error?: FakeErrorKind;
+  /** With `error`: the message in the provider's error body instead of its usual one (a hostile or careless server:
+   *  terminal escape sequences, a key it was sent, another provider's key behind the same gateway). */
+  errorMessage?: string;
   /** Retry hints on errors: `retry-after` (seconds), `retry-after-ms` (+ rounded `retry-after`), or an HTTP date.
    *  Gemini carries them as a `google.rpc.RetryInfo` detail instead. A `rate_limit` error defaults to 1 second. */
   retryAfterSeconds?: number;
@@ -187,6 +190,8 @@ export interface ErrorContext {
   readonly retry: RetryHint | undefined;
   /** Estimated prompt tokens of the request. */
   readonly inputTokens: number;
+  /** `step.errorMessage`: replaces the message of the protocol's error body. */
+  readonly errorMessage?: string;
 }
 
 export interface TurnContext {
@@ -706,7 +711,15 @@ export class FakeProviderServer {
     const requestId = this.protocol.newRequestId();
     const inputTokens = estimateTokens(promptChars(body));
     const retry = this.retryHint(step);
-    const ectx: ErrorContext = { request: record, route, model, requestId, retry, inputTokens };
+    const ectx: ErrorContext = {
+      request: record,
+      route,
+      model,
+      requestId,
+      retry,
+      inputTokens,
+      ...(step.errorMessage !== undefined ? { errorMessage: step.errorMessage } : {}),
+    };
 
     if (step.reset) {
       x.serverClosed = true;

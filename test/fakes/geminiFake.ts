@@ -208,7 +208,8 @@ export class GeminiProtocol implements FakeProtocol {
   }
 
   errorReply(kind: Exclude<FakeErrorKind, 'content_filter'>, ctx: ErrorContext): FakeReply {
-    return reply(status(kind, ctx), ctx);
+    const s = status(kind, ctx);
+    return reply(ctx.errorMessage === undefined ? s : { ...s, message: ctx.errorMessage }, ctx);
   }
 
   unknownRoute(ctx: ErrorContext): FakeReply {

@@ -154,7 +154,8 @@ export class OpenAIProtocol implements FakeProtocol {
 
   errorReply(kind: Exclude<FakeErrorKind, 'content_filter'>, ctx: ErrorContext): FakeReply {
     const info = errorInfo(kind, ctx);
-    return { status: info.status, body: { error: info.error }, headers: retryHeaders(ctx.retry) };
+    const error = ctx.errorMessage === undefined ? info.error : { ...info.error, message: ctx.errorMessage };
+    return { status: info.status, body: { error }, headers: retryHeaders(ctx.retry) };
   }
 
   unknownRoute(ctx: ErrorContext): FakeReply {

@@ -279,7 +279,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     for await (const event of router.route(request)) {
       if (event.type === 'text') {
         wroteText ||= event.text !== '';
-        out.write(event.text);
+        out.writeStreamed(event.text);
       }
       else if (event.type === 'plan') {
         if (!quiet) for (const line of planLines(event.decision, config, io.env)) err.line(line);
@@ -297,6 +297,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       const record = toLedgerRecord(decision, {
         ...(values.prompt !== undefined ? { instruction: values.prompt } : {}),
         storeInstruction: config.ledger.storeInstructions,
+        // Every key in the environment and every base URL password, not only the answering provider's.
+        secrets: err.secrets,
       });
       try {
         await store.append(record);

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { TaskType, TierThresholds } from '../../core/config/types';
 import { TASK_TYPES } from '../../core/config/types';
 import { estimateComplexity } from '../../core/routing/complexity';
+import { SecretScrubber } from '../../core/util/secrets';
 import { tierFor } from '../../core/routing/tiers';
 import type { GlobalOptions } from '../args';
 import { oneOf, parseCommand } from '../args';
@@ -175,8 +176,8 @@ async function classifyJsonl(
       throw usageError(`cannot write ${outFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, 'classify');
     }
   }
-  // Results hold ids, numbers and computed reasons, never a key: the file needs no redaction.
-  const out = fileStream === undefined ? stdout : new Output(fileStream, []);
+  // Results hold ids, numbers and computed reasons, never a key: the file needs no redaction (JSON escapes controls).
+  const out = fileStream === undefined ? stdout : new Output(fileStream, new SecretScrubber());
 
   let buffer = '';
   const flush = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 /**
  * Problems found in a configuration source, with where they are, and the helpers that word them.
  */
+import { maskUrlCredentials } from '../util/secrets';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -28,6 +29,8 @@ export function formatKeyPath(path: ConfigPath): string {
       out += `[${segment}]`;
     } else if (looksLikeSecret(segment)) {
       out += '[(a name that looks like an API key)]';
+    } else if (isOpaqueToken(segment)) {
+      out += `[(a ${segment.length}-character name)]`;
     } else if (IDENTIFIER.test(segment)) {
       out += out === '' ? segment : `.${segment}`;
     } else {
@@ -93,17 +96,50 @@ export function looksLikeSecret(value: string): boolean {
   return KEY_SHAPES.some((shape) => shape.test(value));
 }
 
-/** A value quoted for a message: never a key-shaped string, never more than 40 characters. */
-export function describeValue(value: unknown): string {
+/** The longest value quoted whatever it looks like: short values are names and typos worth a "did you mean". */
+const ALWAYS_QUOTED_LENGTH = 16;
+
+/** One word of a value that reads as a name: letters, short numbers (dates, versions), short mixed parts (v1, 4o). */
+function readsAsName(word: string): boolean {
+  return word.split(/[-_./:@+=]/).every(
+    (part) => /^[A-Za-z]{0,24}$/.test(part) || /^\d{1,8}$/.test(part) || (part.length <= 6 && /^[A-Za-z0-9]+$/.test(part)),
+  );
+}
+
+/**
+ * Whether a value holds a long opaque token (a word of more than 16 characters that is no URL and does not read as a
+ * name: `4f9a8b7c6d5e...`, base64): a key pasted where a name or URL belongs, whatever its provider. Such a value is
+ * never quoted, not even in part; messages give its length and its position instead.
+ */
+export function isOpaqueToken(value: string): boolean {
+  return value
+    .split(/\s+/)
+    .some((word) => word.length > ALWAYS_QUOTED_LENGTH && !/^[a-z][a-z0-9+.-]*:\/\//i.test(word) && !readsAsName(word));
+}
+
+/**
+ * A value quoted for a message: never a key-shaped string nor a long opaque token (`kind` then says what is wrong
+ * with it, e.g. "that is not a URL"), never URL credentials, never more than 40 characters.
+ */
+export function describeValue(value: unknown, kind?: string): string {
   if (typeof value === 'string') {
     if (looksLikeSecret(value)) {
       return '(a value that looks like an API key, not shown)';
     }
-    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+    if (isOpaqueToken(value)) {
+      return `a ${value.length}-character value${kind ? ` ${kind}` : ''}, not shown as it may be an API key`;
+    }
+    const masked = maskUrlCredentials(value);
+    const shown = masked.length > 40 ? `${masked.slice(0, 37)}...` : masked;
     return JSON.stringify(shown);
   }
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return String(value);
+}
+
+/** A key or id name quoted inside a sentence: like {@link describeValue}, with an opaque one in parentheses. */
+export function describeName(name: string): string {
+  return isOpaqueToken(name) ? `(a ${name.length}-character name, not shown as it may be an API key)` : describeValue(name);
 }

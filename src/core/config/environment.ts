@@ -91,18 +91,8 @@ export function missingKeys(env: Env, provider: ProviderConfig): string[] {
   return provider.keys.map((key) => key.id).filter((keyId) => keyFromEnv(env, provider.id, keyId) === undefined);
 }
 
-/** A URL for messages: any user name or password in it replaced by `***`. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === '' && parsed.password === '') return url;
-    parsed.username = parsed.username ? '***' : '';
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+/** A URL for messages: any user name or password in it replaced by `***` (one masking for the whole program). */
+export { displayUrl } from '../util/secrets';
 
 export type BaseUrlSource = 'default' | 'config' | { readonly variable: string };
 

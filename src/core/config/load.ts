@@ -13,7 +13,7 @@ import { BUILTIN_PROVIDERS, isBuiltinProviderId } from '../providers/registry';
 import type { ConfigFile } from './configFile';
 import { BUILTIN_PROVIDER_IDS } from './defaults';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
-import { describeValue, didYouMean, formatKeyPath, looksLikeSecret } from './diagnostics';
+import { describeName, describeValue, didYouMean, formatKeyPath, isOpaqueToken, looksLikeSecret } from './diagnostics';
 import { schemaErrors } from './schema';
 
 export interface SourcePosition {
@@ -112,8 +112,22 @@ function isSecretField(name: string): boolean {
 
 interface SecretFinding {
   readonly path: ConfigPath;
-  /** `field`: a secret-named field with a value; `shape`: a string shaped like a key in any field. */
-  readonly kind: 'field' | 'shape';
+  /**
+   * `field`: a secret-named field with a value; `shape`: a string shaped like a key in any field; `opaque`: a long
+   * opaque token where a name or URL belongs (a key without a known prefix, pasted in the wrong place).
+   */
+  readonly kind: 'field' | 'shape' | 'opaque';
+  /** For `opaque`: its length and what belongs there. */
+  readonly length?: number;
+  readonly expected?: string;
+}
+
+/** What belongs at a path where a pasted key would otherwise be quoted back (a URL, a key id, a provider id). */
+function expectedName(path: ConfigPath): string | undefined {
+  if (path[0] === 'providers' && path.length === 3 && path[2] === 'baseUrl') return 'URL';
+  if (path[0] === 'providers' && path.length === 5 && path[2] === 'keys' && path[4] === 'id') return 'key id (a name such as work)';
+  if (path[0] === 'agents' && path.length === 4 && path[2] === 'chain') return 'provider id';
+  return undefined;
 }
 
 function findSecrets(value: unknown, path: ConfigPath, out: SecretFinding[]): void {
@@ -132,6 +146,9 @@ function findSecrets(value: unknown, path: ConfigPath, out: SecretFinding[]): vo
     }
   } else if (typeof value === 'string' && looksLikeSecret(value)) {
     out.push({ path, kind: 'shape' });
+  } else if (typeof value === 'string' && isOpaqueToken(value)) {
+    const expected = expectedName(path);
+    if (expected !== undefined) out.push({ path, kind: 'opaque', length: value.length, expected });
   }
 }
 
@@ -146,7 +163,9 @@ function secretMessage(finding: SecretFinding): string {
   const what =
     finding.kind === 'field'
       ? `${key} holds a value, but API keys must never be written in a configuration file`
-      : `${key} looks like an API key, and API keys must never be written in a configuration file`;
+      : finding.kind === 'opaque'
+        ? `${key} is a ${finding.length}-character value that looks like an API key, not a ${finding.expected}; API keys must never be written in a configuration file`
+        : `${key} looks like an API key, and API keys must never be written in a configuration file`;
   return (
     `${what} (the value is not used and not shown here). Store the key with "Model Router: Set API Key" ` +
     `(VS Code SecretStorage) or in ${envHint(finding.path)}, and name it here only by id, e.g. keys: [{ id: default }].`
@@ -211,7 +230,7 @@ function mapSchemaError(error: ErrorObject, data: unknown): Mapped | undefined {
       const known = knownKeys(error);
       const suggestion = didYouMean(name, known);
       const tail = suggestion !== undefined ? `; did you mean "${suggestion}"?` : known.length > 0 ? ` (known keys: ${known.join(', ')})` : '';
-      return { path: [...path, name], at: 'key', message: `unknown key ${describeValue(name)} in ${where(path)}${tail}` };
+      return { path: [...path, name], at: 'key', message: `unknown key ${describeName(name)} in ${where(path)}${tail}` };
     }
     case 'required': {
       const missing = String(params.missingProperty);
@@ -276,11 +295,13 @@ function mapSchemaError(error: ErrorObject, data: unknown): Mapped | undefined {
         return {
           path: [...path, error.propertyName],
           at: 'key',
-          message: `${where(path)}: id ${describeValue(error.propertyName)} must be lower case letters, digits, "-" or "_" (starting with a letter or digit, at most 64)`,
+          message: `${where(path)}: id ${describeName(error.propertyName)} must be lower case letters, digits, "-" or "_" (starting with a letter or digit, at most 64)`,
         };
       }
       const last = path[path.length - 1];
-      if (last === 'baseUrl') return { path, at: 'value', message: `${key} must be an http:// or https:// URL ${got}` };
+      if (last === 'baseUrl') {
+        return { path, at: 'value', message: `${key} must be an http:// or https:// URL (got ${describeValue(error.data, 'that is not a URL')})` };
+      }
       if (last === 'id') {
         return { path, at: 'value', message: `${key} must be letters, digits, ".", "-" or "_" (starting with a letter or digit, at most 64) ${got}` };
       }
@@ -341,7 +362,7 @@ function fileChecks(data: ConfigFile): Finding[] {
     findings.push({
       path: ['budget', 'timeZone'],
       at: 'value',
-      message: `budget.timeZone ${describeValue(timeZone)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
+      message: `budget.timeZone is not an IANA time zone (got ${describeValue(timeZone)}; e.g. Europe/Berlin, America/New_York, UTC)`,
     });
   }
   for (const [id, provider] of Object.entries(data.providers ?? {})) {
@@ -351,7 +372,7 @@ function fileChecks(data: ConfigFile): Finding[] {
         findings.push({
           path: ['providers', id, 'keys', index, 'id'],
           at: 'value',
-          message: `providers.${id}.keys[${index}].id "${entry.id}" is listed twice; key ids must be unique per provider`,
+          message: `providers.${id}.keys[${index}].id is listed twice (${describeValue(entry.id)}); key ids must be unique per provider`,
         });
       }
       seen.add(entry.id);
@@ -403,7 +424,10 @@ export function validateConfigValue(file: string, value: unknown, locate?: Locat
     add(mapped);
   }
   if (errors.length === 0) {
-    fileChecks(value as ConfigFile).forEach(add);
+    // A value already reported as a pasted key is not described again.
+    fileChecks(value as ConfigFile)
+      .filter((finding) => !secrets.some((secret) => startsWith(finding.path, secret.path)))
+      .forEach(add);
   }
   return diagnostics.sort(byPosition);
 }

@@ -3,7 +3,10 @@
  * It is what a journal line holds and what becomes one `requests` row and one `attempts` row per attempt. It never
  * holds a key (only key ids) nor the user's code; the instruction only when the user allowed it.
  */
+import { redact } from '../providers/errors';
 import type { Decision } from '../routing/decision';
+import { SecretScrubber } from '../util/secrets';
+import { sanitizeTerminalText } from '../util/terminalText';
 
 export const LEDGER_RECORD_VERSION = 1;
 
@@ -69,11 +72,55 @@ export interface RecordOptions {
   /** The instruction text, stored only when `storeInstruction` is true. */
   readonly instruction?: string;
   readonly storeInstruction?: boolean;
+  /**
+   * Every key value and base URL password the caller knows, of ALL providers and key ids: an error body from a
+   * gateway in front of two providers may quote the other one's key. Without it, only key-shaped strings and URL
+   * credentials are removed.
+   */
+  readonly secrets?: SecretScrubber;
+}
+
+/**
+ * Every text field of a record made safe to store, export and print: control characters made visible (tabs and line
+ * breaks kept), known key values and passwords replaced, URL credentials masked; free text (the error message, the
+ * instruction) also loses anything shaped like a key. The id is left alone (it is the router's own).
+ */
+function cleanRecord(record: LedgerRecord, secrets: SecretScrubber): LedgerRecord {
+  const clean = (text: string): string => secrets.scrub(sanitizeTerminalText(text));
+  const free = (text: string | null): string | null => (text === null ? null : redact(clean(text)));
+  const name = (text: string | null): string | null => (text === null ? null : clean(text));
+  return {
+    ...record,
+    agent: clean(record.agent),
+    command: name(record.command),
+    task: clean(record.task),
+    reasons: record.reasons.map(clean),
+    requestedTier: clean(record.requestedTier),
+    tier: clean(record.tier),
+    strategy: clean(record.strategy),
+    provider: name(record.provider),
+    model: name(record.model),
+    outcome: clean(record.outcome),
+    errorKind: name(record.errorKind),
+    errorMessage: free(record.errorMessage),
+    instruction: free(record.instruction),
+    attempts: record.attempts.map((attempt) => ({
+      ...attempt,
+      provider: clean(attempt.provider),
+      model: clean(attempt.model),
+      keyId: clean(attempt.keyId),
+      errorKind: name(attempt.errorKind),
+    })),
+  };
 }
 
 const toNano = (usd: number): number => Math.round(usd * 1e9);
 
 export function toLedgerRecord(decision: Decision, options: RecordOptions = {}): LedgerRecord {
+  return cleanRecord(rawRecord(decision, options), options.secrets ?? new SecretScrubber());
+}
+
+function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
   const answering = decision.attempts.find((a) => a.status === 'ok');
   const providersTried = new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`));
   return {

@@ -3,6 +3,7 @@
  * else escapes the provider layer. The message is safe to show and log: it never holds a key and never a whole
  * request or response body, only a short excerpt of what the provider said.
  */
+import { maskUrlCredentials } from '../util/secrets';
 
 export type ErrorKind =
   | 'auth'
@@ -213,10 +214,11 @@ const KEY_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
- * Removes the given secrets and anything shaped like a provider key from text that may reach a person or a log.
+ * Removes the given secrets, anything shaped like a provider key and the credentials of any URL (an SDK's message may
+ * quote a base URL with `user:password@`) from text that may reach a person or a log.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text;
+  let out = maskUrlCredentials(text);
   for (const secret of secrets) {
     if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
   }

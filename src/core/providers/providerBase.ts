@@ -1,3 +1,4 @@
+import { displayUrl } from '../util/secrets';
 import { ResponseTooLargeError } from './boundedFetch';
 import { ProviderError, excerpt, redact } from './errors';
 import type {
@@ -305,7 +306,7 @@ export abstract class ProviderBase implements ChatProvider {
     return new ProviderError({
       provider: this.id,
       kind: 'network',
-      message: `${this.settings.label}: could not reach ${this.settings.baseUrl ?? 'the server'} or the connection broke (${this.safe(detail, 120)}).`,
+      message: `${this.settings.label}: could not reach ${this.settings.baseUrl === undefined ? 'the server' : displayUrl(this.settings.baseUrl)} or the connection broke (${this.safe(detail, 120)}).`,
     });
   }
 

@@ -12,6 +12,7 @@ import type { Decision, RouteEvent } from '../../core/routing/decision';
 import { candidateName, describePlan } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
+import { notificationText } from '../../core/util/markdown';
 import { CommandId, ContextKey } from '../commandIds';
 import type { LedgerService } from '../ledgerService';
 import { Disposable } from '../lifecycle';
@@ -133,6 +134,8 @@ export class Runner extends Disposable {
     let answerUri: vscode.Uri | undefined;
     let decision: Decision | undefined;
     let plannedFirst: string | undefined;
+    // Key values (of every provider) are redacted from the answer even when one is split across two chunks.
+    const redactor = this.log.secrets.stream();
 
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Model Router: ${TASK_TITLES[task]}`, cancellable: true },
@@ -158,17 +161,19 @@ export class Runner extends Disposable {
               progress.report({ message: `${event.provider}/${event.model}: sending${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}…` });
               this.log.debug(`Attempt ${event.attempt} on ${event.provider}/${event.model} with key "${event.keyId}".`);
               break;
-            case 'text':
+            case 'text': {
               // Kept whole for the diff and the result; bounded: the router stops any answer at routing.maxAnswerChars
               // and never streams a second attempt after the first text, so this is at most that many characters.
-              answer += event.text;
+              const text = redactor.push(event.text);
+              answer += text;
               if (!edit) {
                 if (!answerUri) answerUri = await this.openAnswer(task, target, event);
-                this.documents.append(answerUri, event.text);
+                if (text !== '') this.documents.append(answerUri, text);
               } else {
                 progress.report({ message: `writing… ${answer.length} characters` });
               }
               break;
+            }
             case 'retry':
               progress.report({ message: `${event.provider}/${event.model}: ${event.reason}; retrying in ${formatMs(event.delayMs)}` });
               this.log.info(`Retry ${event.provider}/${event.model} in ${formatMs(event.delayMs)}: ${event.reason}`);
@@ -188,6 +193,9 @@ export class Runner extends Disposable {
         }
       },
     );
+    const held = redactor.end();
+    answer += held;
+    if (answerUri && held !== '') this.documents.append(answerUri, held);
     if (!decision) return undefined; // the router always ends with done; defensive
     if (answerUri) this.documents.flush(answerUri);
     const recorded = await this.ledger.record(decision, options.instruction);
@@ -307,7 +315,8 @@ export class Runner extends Disposable {
     if (kind === 'exhausted' || kind === 'unavailable' || decision.attempts.length > 0) actions.push('Send to Model…');
     actions.push('Show Log');
     this.log.warn(`${TASK_TITLES[task]} failed: ${message}`);
-    void vscode.window.showErrorMessage(`Model Router: ${message}`, ...actions.slice(0, 4)).then(async (choice) => {
+    // The message may quote a provider's error body: no key of any provider, no link a click would follow.
+    void vscode.window.showErrorMessage(`Model Router: ${notificationText(this.log.clean(message))}`, ...actions.slice(0, 4)).then(async (choice) => {
       if (!choice) return;
       if (choice === 'Show Log') this.log.show();
       else if (choice === 'Set API Key') await vscode.commands.executeCommand(CommandId.setApiKey, decision.attempts.find((a) => a.errorKind === 'auth')?.provider);
