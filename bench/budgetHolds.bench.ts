@@ -22,22 +22,29 @@ export async function budgetHoldsBench(): Promise<readonly Figure[]> {
     const local = new PendingSpend({ db: () => db });
     const now = Date.now();
     for (let n = 0; n < 200; n += 1) await new BudgetGate(budget, shared).hold(0.01, 0.02, `other-${n}`, now);
-    const time = async (spend: PendingSpend, prefix: string, runs: number): Promise<number[]> => {
+    const time = async (spend: PendingSpend, prefix: string, runs: number): Promise<{ hold: number; both: number }> => {
       const gate = new BudgetGate(budget, spend);
-      const samples: number[] = [];
+      const hold: number[] = [];
+      const both: number[] = [];
       for (let n = 0; n < runs; n += 1) {
         const started = performance.now();
         await gate.hold(0.01, 0.02, `${prefix}-${n}`, now);
+        hold.push(performance.now() - started);
         await gate.record(0.01, now, `${prefix}-${n}`);
-        samples.push(performance.now() - started);
+        both.push(performance.now() - started);
       }
-      return samples;
+      return { hold: median(hold), both: median(both) };
     };
     await time(shared, 'warm', 20);
     await time(local, 'warm', 20);
-    const sharedMs = median(await time(shared, 'shared', 200));
-    const localMs = median(await time(local, 'local', 200));
-    return [{ name: 'budget.shared_hold_overhead_median_ms', value: sharedMs - localMs, unit: 'ms', op: '<=', target: 5 }];
+    const sharedMs = await time(shared, 'shared', 200);
+    const localMs = await time(local, 'local', 200);
+    return [
+      // Added to the time to first token of a request with a budget (the hold is taken just before sending).
+      { name: 'budget.shared_hold_before_send_median_ms', value: sharedMs.hold - localMs.hold, unit: 'ms', op: '<=', target: 5 },
+      // Hold and settlement together (the settlement runs after the attempt, not before its answer).
+      { name: 'budget.shared_hold_and_settle_median_ms', value: sharedMs.both - localMs.both, unit: 'ms', op: '<=', target: 10 },
+    ];
   } finally {
     db.close();
     await rm(dir, { recursive: true, force: true });

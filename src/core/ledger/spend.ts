@@ -146,6 +146,7 @@ export class PendingSpend implements SpendSource {
   private readonly source: SpendLedger;
   /** The shared entries read under the lock, while {@link reserve} decides. */
   private snapshot: readonly BudgetHold[] | undefined;
+  private known: { readonly db: Database; readonly changes: number; readonly answers: Map<string, boolean> } | undefined;
 
   /** `ledger`: the database getter alone, or with recovery and shared holds. */
   constructor(ledger: (() => Database | undefined) | SpendLedger) {
@@ -228,6 +229,24 @@ export class PendingSpend implements SpendSource {
     return this.pending.size;
   }
 
+  /**
+   * Which of `ids` the ledger holds; answers are kept while the database and its change count stay the same (a
+   * budget check asks for the same entries' ids several times: spend and holds, day and month).
+   */
+  private inLedger(ids: readonly string[]): ReadonlySet<string> {
+    const db = this.source.db();
+    if (!db || ids.length === 0) return new Set();
+    const changes = totalChanges(db);
+    if (this.known?.db !== db || this.known.changes !== changes) this.known = { db, changes, answers: new Map() };
+    const answers = this.known.answers;
+    const unknown = ids.filter((id) => !answers.has(id));
+    if (unknown.length > 0) {
+      const found = idsInLedger(db, unknown);
+      for (const id of unknown) answers.set(id, found.has(id));
+    }
+    return new Set(ids.filter((id) => answers.get(id)));
+  }
+
   private localEntries(): BudgetHold[] {
     return [...this.pending].map(([id, e]) => ({ id, pid: process.pid, at: e.at, holdUsd: e.holdUsd, spentUsd: e.spentUsd }));
   }
@@ -248,8 +267,7 @@ export class PendingSpend implements SpendSource {
     if (entries.length === 0) return 0;
     const { start, end } = this.calendars.get(timeZone).interval(period, now);
     const inPeriod = entries.filter((entry) => entry.at >= start && entry.at < end);
-    const db = this.source.db();
-    const inLedger = db ? idsInLedger(db, inPeriod.map((entry) => entry.id)) : new Set<string>();
+    const inLedger = this.inLedger(inPeriod.map((entry) => entry.id));
     let total = 0;
     for (const entry of inPeriod) if (!inLedger.has(entry.id)) total += entry[part];
     return total;
