@@ -25,6 +25,10 @@ const priceTable: PriceTable = {
   priceOf: (provider, model) => PRICES[`${provider}/${model}`],
   lookup: () => undefined,
   isFree: (provider) => provider === 'local',
+  charge: (provider, model) => {
+    const price = PRICES[`${provider}/${model}`];
+    return price ? { price, unknown: false } : { price: { input: 1000, output: 1000 }, unknown: true };
+  },
 };
 
 const config: Config = {

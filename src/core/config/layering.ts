@@ -418,6 +418,7 @@ class Resolver {
         keys: clone(keys),
         requiresKey,
         free: entry.free ?? false,
+        ...(entry.unknownModelPrice !== undefined ? { unknownModelPrice: clone(entry.unknownModelPrice) } : {}),
         weight: entry.weight ?? 1,
         capabilities: { ...entry.capabilities },
         ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),

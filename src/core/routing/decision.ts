@@ -13,8 +13,10 @@ export interface CandidateRecord {
   /** `planned`: in the order to try; `skipped`: dropped before sending, with the reason. */
   status: 'planned' | 'skipped';
   reason?: string;
-  /** Estimated cost in USD of this candidate for this request, when its price is known. */
+  /** Estimated cost in USD of this candidate for this request (undefined without a model). */
   readonly estimateUsd: number | undefined;
+  /** The model has no known price: `estimateUsd` is an upper estimate (see PriceTable.charge). */
+  readonly priceUnknown?: boolean;
 }
 
 export interface AttemptRecord {
@@ -37,6 +39,8 @@ export interface AttemptRecord {
   /** True when the provider reported no usage and the router estimated it. */
   usageEstimated?: boolean;
   costUsd: number;
+  /** The model has no known price: `costUsd` is an upper estimate, booked against the budget as such. */
+  priceUnknown?: boolean;
 }
 
 /** Why a request ended without an answer, beyond the provider's own error kinds. */

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AgentId, Config, KeyConfig, ProviderConfig, TaskType, Tier } from '../config/types';
 import { TIERS } from '../config/types';
-import { costOf, createPriceTable, estimateCost } from '../pricing/cost';
+import { costOf, createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
 import { ProviderError, describeRetryAfter } from '../providers/errors';
 import { createProvider } from '../providers/registry';
@@ -429,9 +429,17 @@ export class Router {
           ? this.modelFor(provider, tier)
           : undefined;
       const expectedOutput = config.routing.expectedOutputTokens[tier];
-      const price = model ? this.prices.priceOf(providerId, model) : undefined;
-      const estimateUsd = price ? estimateCost(price, promptTokens, expectedOutput) : undefined;
-      const record: CandidateRecord = { provider: providerId, model, tier, status: 'planned', estimateUsd };
+      // A model without a known price is estimated at a ceiling (never 0), so a budget cannot wave it through as free.
+      const charge = model ? this.prices.charge(providerId, model) : undefined;
+      const estimateUsd = charge ? estimateCost(charge.price, promptTokens, expectedOutput) : undefined;
+      const record: CandidateRecord = {
+        provider: providerId,
+        model,
+        tier,
+        status: 'planned',
+        estimateUsd,
+        ...(charge?.unknown ? { priceUnknown: true } : {}),
+      };
       const skip = (reason: string): void => {
         record.status = 'skipped';
         record.reason = reason;
@@ -668,8 +676,9 @@ export class Router {
         usage ?? (attempt.status === 'ok' || textChars ? { ...ZERO_USAGE, inputTokens: promptTokens, outputTokens: estimateTokens(textChars) } : ZERO_USAGE);
       attempt.usage = finalUsage;
       if (!reported && finalUsage !== ZERO_USAGE) attempt.usageEstimated = true;
-      const price = this.prices.priceOf(provider.id, candidate.model);
-      attempt.costUsd = price ? costOf(price, finalUsage) : 0;
+      const charge = this.prices.charge(provider.id, candidate.model);
+      attempt.costUsd = costOf(charge.price, finalUsage);
+      if (charge.unknown) attempt.priceUnknown = true;
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
       this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
@@ -779,9 +788,6 @@ export class Router {
   }
 
   private priceTable(config: Config): PriceTable {
-    const free = Object.values(config.providers)
-      .filter((p) => p.free)
-      .map((p) => p.id);
-    return createPriceTable(config.pricing, { freeProviders: free, now: new Date(this.clock.now()) });
+    return createPriceTable(config.pricing, { ...providerPriceOptions(Object.values(config.providers)), now: new Date(this.clock.now()) });
   }
 }
