@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { complexityBench } from './complexity.bench';
+import { configBench } from './config.bench';
 import { dashboardBench } from './dashboard.bench';
 import { extensionBench } from './extension.bench';
 import { ledgerQueriesBench } from './ledgerQueries.bench';
@@ -22,6 +23,7 @@ import { routingDevBench } from './routingDev.bench';
 const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<readonly Figure[]> }> = [
   { name: 'provider', run: providerOverheadBench },
   { name: 'complexity', run: complexityBench },
+  { name: 'config', run: configBench },
   { name: 'routing', run: routingDevBench },
   { name: 'router', run: routerBench },
   { name: 'ledger', run: ledgerQueriesBench },
