@@ -25,6 +25,11 @@ export interface LedgerAttempt {
   /** Cost in whole nano-dollars (1e-9 USD), so sums are exact. */
   readonly costNano: number;
   readonly usageEstimated: boolean;
+  /**
+   * The model had no known price: `costNano` is an upper estimate (the provider's most expensive known model, or the
+   * user's `unknownModelPrice`). Absent in records written before it existed, and when false.
+   */
+  readonly priceUnknown?: true;
 }
 
 export interface LedgerRecord {
@@ -124,6 +129,7 @@ export function toLedgerRecord(decision: Decision, options: RecordOptions = {}):
       cacheWriteTokens: a.usage?.cacheWriteTokens ?? 0,
       costNano: toNano(a.costUsd),
       usageEstimated: a.usageEstimated ?? false,
+      ...(a.priceUnknown === true ? { priceUnknown: true as const } : {}),
     })),
   };
 }
