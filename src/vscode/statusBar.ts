@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { PeriodUsage } from '../core/ledger/spend';
 import type { LedgerRecord } from '../core/ledger/record';
 import type { Decision } from '../core/routing/decision';
-import { candidateName } from '../core/routing/describe';
+import { candidateName, PRICE_UNKNOWN_NOTE } from '../core/routing/describe';
 import { formatUsd } from '../core/util/format';
 import { CommandId } from './commandIds';
 import type { ConfigService } from './configService';
@@ -36,6 +36,8 @@ export interface LastRoute {
   readonly outcome: string;
   readonly complexity?: number;
   readonly costUsd: number;
+  /** An attempt's model had no known price: the cost is an upper estimate. */
+  readonly priceUnknown?: boolean;
 }
 
 export function lastRouteOf(decision: Decision): LastRoute {
@@ -45,6 +47,7 @@ export function lastRouteOf(decision: Decision): LastRoute {
     outcome: decision.outcome,
     ...(decision.complexity ? { complexity: decision.complexity.score } : {}),
     costUsd: decision.costUsd,
+    ...(decision.attempts.some((a) => a.priceUnknown === true) ? { priceUnknown: true } : {}),
   };
 }
 
@@ -55,6 +58,7 @@ function lastRouteOfRecord(record: LedgerRecord): LastRoute {
     outcome: record.outcome,
     ...(record.complexity !== null ? { complexity: record.complexity } : {}),
     costUsd: record.costNano / 1e9,
+    ...(record.attempts.some((a) => a.priceUnknown === true) ? { priceUnknown: true } : {}),
   };
 }
 
@@ -133,7 +137,7 @@ export class StatusBar extends Disposable {
     }
     if (this.last) {
       tooltip.appendMarkdown(
-        `Last route: ${this.last.agent} → ${this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
+        `Last route: ${this.last.agent} → ${this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}${this.last.priceUnknown === true ? ` ${PRICE_UNKNOWN_NOTE}` : ''}\n\n`,
       );
     }
     tooltip.appendMarkdown('Click to open the cost dashboard.');

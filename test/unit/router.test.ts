@@ -6,7 +6,9 @@ import { costOf, createPriceTable, estimateCost } from '../../src/core/pricing/c
 import { InMemorySpend } from '../../src/core/routing/budget';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, RouteEvent } from '../../src/core/routing/decision';
+import { describeCost, describePlan } from '../../src/core/routing/describe';
 import { Router } from '../../src/core/routing/router';
+import { formatUsd } from '../../src/core/util/format';
 import type { RouteRequest } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createGeminiFake } from '../fakes/geminiFake';
@@ -280,6 +282,13 @@ agents:
     assert.equal(attempt.costUsd, costOf(ceiling, attempt.usage!));
     assert.ok(attempt.costUsd > 0);
     assert.equal(spend.spentUsd('day', clock.now(), 'UTC'), attempt.costUsd, 'the budget counts it');
+    // The plan (CLI stderr, the extension's progress) and the cost (CLI usage line, answer footer) say so.
+    assert.match(describePlan(decision).parts.join(' · '), /est\. \$[\d.]+ \(price unknown: upper estimate\)/);
+    assert.equal(describeCost(decision), `${formatUsd(decision.costUsd)} (price unknown: upper estimate)`);
+    anthropic.enqueue({ text: 'known', usage: { input: 1000, output: 100 } });
+    const known = await run(r, { forced: { provider: 'anthropic', model: 'claude-haiku-5-5' } });
+    assert.doesNotMatch(describePlan(known.decision).parts.join(' · '), /price unknown/);
+    assert.equal(describeCost(known.decision), formatUsd(known.decision.costUsd));
   });
 
   it('downgrades tier by tier when the budget says so, until a cheaper model fits', async () => {
