@@ -467,6 +467,18 @@ describe('cli: model-router', function () {
       const validate = await run(['config', 'validate']);
       assert.match(validate.stdout, /not checked, the workspace is not trusted/);
     });
+
+    it('a trusted workspace config that sets the ledger or makes a provider free is warned about and not applied', async () => {
+      const workspaceFile = path.join(tmp, '.model-router.yaml');
+      await writeFile(workspaceFile, 'ledger: { retentionDays: 1 }\nproviders:\n  anthropic: { free: true }\nagents:\n  architect: { chain: [gemini] }\n');
+      const result = await run(['agents', '--trust-workspace']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^architect \(task: ask\) {2}gemini$/m, 'the allowed part applies');
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 2, result.stderr);
+      assert.match(lines[0]!, /\.model-router\.yaml:1:1: warning: ledger is ignored: a workspace config may not set it .* belongs in your user config file/);
+      assert.match(lines[1]!, /\.model-router\.yaml:3:16: warning: providers\.anthropic\.free is ignored: .* belongs in your user config file/);
+    });
   });
 
   // ---- secrets, help ---------------------------------------------------------------------------------------
