@@ -4,6 +4,7 @@ import { meets, printFigure } from './report';
 import type { Figure } from './report';
 import { budgetHoldsBench } from './budgetHolds.bench';
 import { complexityBench } from './complexity.bench';
+import { configBench } from './config.bench';
 import { dashboardBench } from './dashboard.bench';
 import { extensionBench } from './extension.bench';
 import { ledgerQueriesBench } from './ledgerQueries.bench';
@@ -25,6 +26,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'provider', run: providerOverheadBench },
   { name: 'provider', run: providerHostileBench },
   { name: 'complexity', run: complexityBench },
+  { name: 'config', run: configBench },
   { name: 'routing', run: routingDevBench },
   { name: 'router', run: routerBench },
   { name: 'budget', run: budgetHoldsBench },

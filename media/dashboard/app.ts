@@ -672,7 +672,10 @@ export class DashboardApp {
           h('td', { class: 'name', attrs: { 'data-testid': 'model' } }, model),
           num(decision.fallbacks > 0 ? String(decision.fallbacks) : '0', 'fallbacks', true),
           num(`${formatTokens(decision.inputTokens)} / ${formatTokens(decision.outputTokens)}`, 'tokens', true),
-          num(formatUsd(decision.costUsd), 'cost'),
+          num(
+            decision.attempts.some((a) => a.priceUnknown === true) ? `${formatUsd(decision.costUsd)} (price unknown)` : formatUsd(decision.costUsd),
+            'cost',
+          ),
           num(formatMs(decision.latencyMs), 'latency', true),
           h('td', { attrs: { 'data-testid': 'outcome' } }, outcomeBadge(decision.outcome)),
         ),
@@ -712,7 +715,7 @@ export class DashboardApp {
           num(formatMs(a.latencyMs)),
           num(formatMs(a.ttftMs)),
           num(`${formatTokens(a.inputTokens)} / ${formatTokens(a.outputTokens)}`),
-          num(formatUsd(a.costUsd)),
+          num(a.priceUnknown === true ? `${formatUsd(a.costUsd)} (price unknown: upper estimate)` : formatUsd(a.costUsd)),
         ),
       );
     }

@@ -22,8 +22,9 @@ const GLOBAL = `Global options (before or after the command):
   --config PATH            the user config (YAML). Default: $XDG_CONFIG_HOME/model-router/config.yaml, else
                            ~/.config/model-router/config.yaml. Only \`assign\` and \`bulk\` create or change it.
   --workspace-config PATH  the workspace config. Default: ./.model-router.yaml when it exists. It is read only
-                           with --trust-workspace (else ignored, with a note on stderr), and it can never change
-                           where an existing provider's key is sent.
+                           with --trust-workspace (else ignored, with a note on stderr), and it may set only
+                           routing (strategy, tiers, chains, models of existing providers...): budgets, prices,
+                           the ledger, keys, endpoints and new providers are ignored with a warning.
   --trust-workspace        apply the workspace config
   --data-dir PATH          data directory: the request ledger (\`ask\` records every request there; \`costs\` reads
                            it). Default: $XDG_DATA_HOME/model-router, else ~/.local/share/model-router.

@@ -8,10 +8,13 @@
  * Rules:
  * - Only values a person EXPLICITLY set count. The manifest's defaults (e.g. each agent's built-in chain, shown in the
  *   Settings editor) are never applied here: they would hide the YAML config, which sits below the settings.
- * - A normal setting's value is the folder's, else the workspace's, else the user's (the first one set).
- * - Budgets, the ledger, the config file path and the local server URL are read from the user's settings only
- *   (`globalValue`), whatever a workspace says: a cloned repository must not raise your budget, keep your prompts, or
- *   redirect where requests go. A workspace value for one of them is reported in `problems`.
+ * - An allow-list ({@link WORKSPACE_SETTING_KEYS}: strategy, preset, tiers, local-first, escalation, agent chains, log
+ *   level) may come from a workspace: its value is the folder's, else the workspace's, else the user's (the first one
+ *   set). EVERY other setting (budgets, the ledger, models per provider, the config file path, the local server URL,
+ *   and any setting added later unless it is put on the list) is read from the user's settings only (`globalValue`),
+ *   whatever a workspace says: a cloned repository must not raise your budget, keep your prompts, pick a pricier or
+ *   unpriced model, or redirect where requests go. A workspace value for one of them is reported in `problems`. The
+ *   manifest scopes them `application` or `machine` and lists them in `restrictedConfigurations`.
  * - An invalid value never throws: it is left out (the next scope's valid value, the YAML's or the built-in one
  *   applies) and `problems` gets a sentence naming the setting, what is wrong and what to do.
  *
@@ -117,16 +120,19 @@ export function providerModelsSettingKey(provider: BuiltinProviderId): `models.$
   return `models.${provider}`;
 }
 
-/** Settings read from the user's settings only (manifest scope `application` or `machine`). */
-export const USER_ONLY_SETTING_KEYS: readonly string[] = [
-  SettingKey.budgetDaily,
-  SettingKey.budgetMonthly,
-  SettingKey.budgetOnExceed,
-  SettingKey.budgetTimeZone,
-  SettingKey.configFile,
-  SettingKey.localServerBaseUrl,
-  SettingKey.ledgerStoreInstructions,
-  SettingKey.ledgerRetentionDays,
+/**
+ * The allow-list: settings a workspace (or folder) may set, because they only decide how requests are routed among
+ * the providers the user set up. Nothing on it decides money, data, keys or endpoints.
+ */
+export const WORKSPACE_SETTING_KEYS: readonly string[] = [
+  SettingKey.strategy,
+  SettingKey.preset,
+  SettingKey.lightMax,
+  SettingKey.mediumMax,
+  SettingKey.localFirst,
+  SettingKey.escalateAfterFailures,
+  SettingKey.logLevel,
+  ...AGENT_IDS.map(agentChainSettingKey),
 ];
 
 /** Every key {@link readSettings} reads (relative to `modelRouter`); the manifest test compares it to package.json. */
@@ -135,6 +141,9 @@ export const SETTING_KEYS: readonly string[] = [
   ...AGENT_IDS.map(agentChainSettingKey),
   ...SETTINGS_PROVIDER_IDS.map(providerModelsSettingKey),
 ];
+
+/** Settings read from the user's settings only (manifest scope `application` or `machine`): all but the allow-list. */
+export const USER_ONLY_SETTING_KEYS: readonly string[] = SETTING_KEYS.filter((key) => !WORKSPACE_SETTING_KEYS.includes(key));
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Reading one setting
@@ -198,17 +207,20 @@ class Reader {
   pick<T>(
     key: string,
     check: (value: unknown) => Check<T>,
-    options: { readonly userOnly?: boolean; readonly fallback: string; readonly fix: string; readonly absent?: (value: unknown) => boolean },
+    options: { readonly fallback: string; readonly fix: string; readonly absent?: (value: unknown) => boolean },
   ): T | undefined {
     const inspection = this.inspect(key);
     if (inspection === undefined) return undefined;
-    const scopes = options.userOnly === true ? USER_SCOPE : ALL_SCOPES;
-    if (options.userOnly === true) {
+    // Not on the allow-list: the user's value only.
+    const userOnly = !WORKSPACE_SETTING_KEYS.includes(key);
+    const scopes = userOnly ? USER_SCOPE : ALL_SCOPES;
+    if (userOnly) {
       for (const scope of ['workspaceFolderValue', 'workspaceValue'] as const) {
         if (inspection[scope] !== undefined) {
           this.problems.push(
             `modelRouter.${key} in your ${SCOPE_LABEL[scope]} is ignored: only your user settings may set it (a workspace ` +
-              `could otherwise change your budget, your ledger or where requests go). Set it in your user settings.`,
+              `could otherwise change your budget, your ledger, which models you pay for or where requests go). Set it in your ` +
+              `user settings.`,
           );
         }
       }
@@ -388,15 +400,13 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
 
   // Budgets (user settings only).
   const budgetFix = 'Set an amount in USD greater than 0 in your user settings, or leave it empty for no limit.';
-  const daily = r.pick(SettingKey.budgetDaily, positiveUsd, { userOnly: true, absent: isNull, fallback: "the YAML config's limit, if any", fix: budgetFix });
-  const monthly = r.pick(SettingKey.budgetMonthly, positiveUsd, { userOnly: true, absent: isNull, fallback: "the YAML config's limit, if any", fix: budgetFix });
+  const daily = r.pick(SettingKey.budgetDaily, positiveUsd, { absent: isNull, fallback: "the YAML config's limit, if any", fix: budgetFix });
+  const monthly = r.pick(SettingKey.budgetMonthly, positiveUsd, { absent: isNull, fallback: "the YAML config's limit, if any", fix: budgetFix });
   const onExceed = r.pick<BudgetAction>(SettingKey.budgetOnExceed, oneOf(BUDGET_ACTIONS, 'a budget action'), {
-    userOnly: true,
     fallback: CONFIG_VALUE,
     fix: 'Pick block, downgrade or warn.',
   });
   const zone = r.pick(SettingKey.budgetTimeZone, timeZone, {
-    userOnly: true,
     absent: (value) => value === null || value === '',
     fallback: "the YAML config's time zone or the system's",
     fix: 'Use an IANA name such as Europe/Berlin, America/New_York or UTC, or leave it empty for the system time zone.',
@@ -404,24 +414,20 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
 
   // Ledger (user settings only).
   const storeInstructions = r.pick(SettingKey.ledgerStoreInstructions, boolean, {
-    userOnly: true,
     fallback: CONFIG_VALUE,
     fix: 'Tick or untick it in your user settings.',
   });
   const retentionDays = r.pick(SettingKey.ledgerRetentionDays, integer(1, 36_500), {
-    userOnly: true,
     fallback: CONFIG_VALUE,
     fix: 'Use a whole number of days from 1 to 36500 in your user settings.',
   });
 
   // Files, endpoint, log.
   const configFile = r.pick(SettingKey.configFile, configFilePath, {
-    userOnly: true,
     fallback: 'the default user config ($XDG_CONFIG_HOME/model-router/config.yaml, else ~/.config/model-router/config.yaml)',
     fix: 'Give an absolute path (a leading ~ means your home folder), or leave it empty for the default.',
   });
   const localBaseUrl = r.pick(SettingKey.localServerBaseUrl, httpUrl, {
-    userOnly: true,
     fallback: "the YAML config's or the built-in endpoint",
     fix: 'Use the server\'s OpenAI-compatible URL, e.g. http://localhost:11434/v1 (Ollama) or http://localhost:1234/v1 (LM Studio).',
   });

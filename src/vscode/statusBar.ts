@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { PeriodUsage } from '../core/ledger/spend';
 import type { LedgerRecord } from '../core/ledger/record';
 import type { Decision } from '../core/routing/decision';
-import { candidateName } from '../core/routing/describe';
+import { candidateName, PRICE_UNKNOWN_NOTE } from '../core/routing/describe';
 import { formatUsd } from '../core/util/format';
 import { escapeMarkdown } from '../core/util/markdown';
 import { CommandId } from './commandIds';
@@ -37,6 +37,8 @@ export interface LastRoute {
   readonly outcome: string;
   readonly complexity?: number;
   readonly costUsd: number;
+  /** An attempt's model had no known price: the cost is an upper estimate. */
+  readonly priceUnknown?: boolean;
 }
 
 export function lastRouteOf(decision: Decision): LastRoute {
@@ -46,6 +48,7 @@ export function lastRouteOf(decision: Decision): LastRoute {
     outcome: decision.outcome,
     ...(decision.complexity ? { complexity: decision.complexity.score } : {}),
     costUsd: decision.costUsd,
+    ...(decision.attempts.some((a) => a.priceUnknown === true) ? { priceUnknown: true } : {}),
   };
 }
 
@@ -56,6 +59,7 @@ function lastRouteOfRecord(record: LedgerRecord): LastRoute {
     outcome: record.outcome,
     ...(record.complexity !== null ? { complexity: record.complexity } : {}),
     costUsd: record.costNano / 1e9,
+    ...(record.attempts.some((a) => a.priceUnknown === true) ? { priceUnknown: true } : {}),
   };
 }
 
@@ -137,7 +141,9 @@ export class StatusBar extends Disposable {
     }
     if (this.last) {
       tooltip.appendMarkdown(
-        `Last route: ${escapeMarkdown(this.last.agent)} → ${escapeMarkdown(this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome)}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}\n\n`,
+        `Last route: ${escapeMarkdown(this.last.agent)} → ${escapeMarkdown(this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome)}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}${this.last.priceUnknown === true ? ` ${escapeMarkdown(PRICE_UNKNOWN_NOTE)}` : ''}
+
+`,
       );
     }
     tooltip.appendMarkdown('Click to open the cost dashboard.');

@@ -195,6 +195,25 @@ describe('cli: model-router', function () {
       assert.match(result.stderr, /forced model \(complexity not estimated\)/);
     });
 
+    it('--model with a model nobody priced says "price unknown" on the plan and usage lines, and a block budget stops it', async () => {
+      fakes.anthropic.enqueue({ text: 'new model', usage: { input: 1_000, output: 100 } });
+      const config = await routingConfig();
+      const argv = ['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '--model', 'anthropic/claude-opus-9'];
+      const result = await run(argv, { env: fakeEnv() });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /anthropic\/claude-opus-9 · forced model \(complexity not estimated\) · \w+ tier · est\. \$[\d.]+ \(price unknown: upper estimate\)/);
+      assert.match(result.stderr, /answered by anthropic\/claude-opus-9 .* · \$[\d.]+ \(price unknown: upper estimate\)/);
+      const known = await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '--model', 'anthropic/claude-haiku-5-5'], { env: fakeEnv() });
+      assert.equal(known.code, 0, known.stderr);
+      assert.doesNotMatch(known.stderr, /price unknown/);
+
+      const budgeted = await routingConfig('budget: { daily: 0.001, onExceed: block }');
+      const blocked = await run(['--config', budgeted, 'ask', '--task', 'explain', '--prompt', 'x'.repeat(4_000), '--model', 'anthropic/claude-opus-9'], { env: fakeEnv() });
+      assert.notEqual(blocked.code, 0);
+      assert.match(blocked.stderr, /budget/);
+      assert.equal(fakes.anthropic.modelRequests.length, 2, 'the blocked request was never sent');
+    });
+
     it('a primary that answers 503 is retried, then the fallback shows on stderr and the secondary answers', async () => {
       fakes.anthropic.enqueue({ error: 'unavailable' }, { error: 'unavailable' });
       const config = await routingConfig();
@@ -447,6 +466,18 @@ describe('cli: model-router', function () {
       assert.match(trusted.stdout, /^architect \(task: ask\) {2}gemini$/m);
       const validate = await run(['config', 'validate']);
       assert.match(validate.stdout, /not checked, the workspace is not trusted/);
+    });
+
+    it('a trusted workspace config that sets the ledger or makes a provider free is warned about and not applied', async () => {
+      const workspaceFile = path.join(tmp, '.model-router.yaml');
+      await writeFile(workspaceFile, 'ledger: { retentionDays: 1 }\nproviders:\n  anthropic: { free: true }\nagents:\n  architect: { chain: [gemini] }\n');
+      const result = await run(['agents', '--trust-workspace']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^architect \(task: ask\) {2}gemini$/m, 'the allowed part applies');
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 2, result.stderr);
+      assert.match(lines[0]!, /\.model-router\.yaml:1:1: warning: ledger is ignored: a workspace config may not set it .* belongs in your user config file/);
+      assert.match(lines[1]!, /\.model-router\.yaml:3:16: warning: providers\.anthropic\.free is ignored: .* belongs in your user config file/);
     });
   });
 

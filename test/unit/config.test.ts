@@ -3,7 +3,7 @@ import { configToFile } from '../../src/core/config/convert';
 import { AGENT_TASKS, BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { ConfigDiagnostic } from '../../src/core/config/diagnostics';
 import { formatDiagnostic, formatKeyPath } from '../../src/core/config/diagnostics';
-import { loadConfigText, validateConfigValue } from '../../src/core/config/load';
+import { loadConfigText, MAX_CONFIG_FILE_BYTES, MAX_FILE_DIAGNOSTICS, validateConfigValue } from '../../src/core/config/load';
 import { CONFIG_SCHEMA } from '../../src/core/config/schema';
 import { AGENT_IDS, BUDGET_ACTIONS, STRATEGIES, TASK_TYPES, TIERS } from '../../src/core/config/types';
 import { BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
@@ -268,6 +268,43 @@ describe('config: loading a YAML file', () => {
     const diagnostics = errorsOf('strategy: cost\nstrategy: fallback\n');
     assert.equal(diagnostics[0]!.line, 2);
     assert.match(diagnostics[0]!.message, /unique/);
+  });
+
+  it('reports a duplicate key inside a nested mapping with its path and line', () => {
+    const diagnostics = errorsOf('providers:\n  openai:\n    weight: 1\n    models: { light: a }\n    weight: 2\n');
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0]!.key, 'providers.openai.weight');
+    assert.equal(diagnostics[0]!.line, 5);
+    assert.match(diagnostics[0]!.message, /set twice in the same mapping; map keys must be unique/);
+    assert.equal(errorsOf('a: { x: 1 }\nb: { x: 1 }\n').some((d) => /twice/.test(d.message)), false, 'the same key in two mappings is fine');
+  });
+
+  it('does not read a file over the size bound, and says its size, the limit and what to do', () => {
+    const text = `# ${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\nstrategy: cost\n`;
+    const result = loadConfigText('/repo/.model-router.yaml', text);
+    assert.equal(result.ok, false);
+    assert.equal(result.diagnostics.length, 1);
+    const [d] = result.diagnostics;
+    assert.deepEqual([d!.file, d!.line, d!.severity], ['/repo/.model-router.yaml', 1, 'error']);
+    const bytes = Buffer.byteLength(text).toLocaleString('en-US');
+    assert.equal(
+      d!.message,
+      `the file is ${bytes} bytes; a configuration file may be at most ${MAX_CONFIG_FILE_BYTES.toLocaleString('en-US')} bytes ` +
+        '(1 MiB), so it is not read. A Model Router config is normally a few kilobytes: remove what is not configuration ' +
+        '(a pasted log or price list, generated entries) until it is under the limit.',
+    );
+    // Counted in UTF-8 bytes, not characters: 400,000 three-byte characters are over the bound.
+    assert.equal(loadConfigText('f.yaml', `# ${'€'.repeat(400_000)}\n`).ok, false);
+    assert.equal(loadConfigText('f.yaml', `# ${'x'.repeat(MAX_CONFIG_FILE_BYTES - 100)}\nstrategy: cost\n`).ok, true, 'just under the bound is read');
+  });
+
+  it('reports at most MAX_FILE_DIAGNOSTICS problems of a file, and how many more there are', () => {
+    const text = Array.from({ length: MAX_FILE_DIAGNOSTICS + 50 }, (_, i) => `unknown${i}: 1`).join('\n');
+    const { diagnostics } = loadConfigText('f.yaml', text);
+    assert.equal(diagnostics.length, MAX_FILE_DIAGNOSTICS + 1);
+    assert.equal(diagnostics[0]!.line, 1);
+    assert.equal(diagnostics.at(-1)!.message, 'and 50 more problems like the ones above in this file');
+    assert.equal(diagnostics.at(-1)!.severity, 'error');
   });
 
   it('checks tier order, time zone and duplicate key ids within a file', () => {

@@ -54,7 +54,8 @@ describe('config: layering', () => {
     const { config } = resolve({ user: user(userText), workspace: workspace('providers:\n  anthropic:\n    keys: [{ id: team }]\n') });
     assert.deepEqual(config.routing.retry, { ...DEFAULT_CONFIG.routing.retry, maxAttemptsPerCandidate: 4 });
     assert.deepEqual(config.providers.anthropic!.models, { light: 'claude-haiku-5-5', medium: 'claude-sonnet-5-5', heavy: 'claude-opus-5' });
-    assert.deepEqual(config.providers.anthropic!.keys, [{ id: 'team' }]);
+    // The user's list replaces the default one whole; the workspace's keys are not its to set (see the allow-list tests).
+    assert.deepEqual(config.providers.anthropic!.keys, [{ id: 'work', tiers: ['heavy'] }, { id: 'personal' }]);
     assert.deepEqual(config.agents.reviewer.chain, ['openai', 'anthropic']);
     // A new chain without a reasoning does not keep the old reasoning, which argued for another chain.
     assert.notEqual(config.agents.reviewer.reasoning, DEFAULT_CONFIG.agents.reviewer.reasoning);
@@ -74,7 +75,7 @@ describe('config: layering', () => {
   });
 
   it('never lets a workspace loosen the user\'s budget or reprice a model, and says why', () => {
-    const { config, ignored } = resolve({
+    const { config, diagnostics } = resolve({
       user: user('budget: { daily: 5, onExceed: block }\n'),
       workspace: workspace('budget: { daily: null, onExceed: warn }\npricing:\n  "anthropic/claude-opus-5-5": { input: 0, output: 0 }\nmaxWaitMs: 2000\n'),
     });
@@ -82,9 +83,14 @@ describe('config: layering', () => {
     assert.equal(config.budget.onExceed, 'block');
     assert.deepEqual(config.pricing, {});
     assert.equal(config.routing.maxWaitMs, 2000, 'the rest of the workspace file applies');
-    assert.equal(ignored.length, 2);
-    assert.match(ignored[0]!, /budget ignored: only your user config or settings may set budgets/);
-    assert.match(ignored[1]!, /pricing ignored: only your user config or settings may set prices/);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.file, d.line, d.key, d.severity]),
+      [
+        [WORKSPACE, 1, 'budget', 'warning'],
+        [WORKSPACE, 2, 'pricing', 'warning'],
+      ],
+    );
+    for (const d of diagnostics) assert.match(d.message, /is ignored: a workspace config may not set it .* belongs in your user config file/);
   });
 
   it('ignores the workspace file when the workspace is not trusted, and says why', () => {
@@ -112,17 +118,17 @@ describe('config: layering', () => {
       'agents:',
       '  fixer: { chain: [anthropic], reasoning: Team choice. }',
     ].join('\n');
-    const { config, ignored } = resolve({ workspace: workspace(workspaceText) });
+    const { config, diagnostics } = resolve({ workspace: workspace(workspaceText) });
     const anthropic = config.providers.anthropic!;
     assert.equal(anthropic.baseUrl, undefined, 'still the SDK default endpoint');
     assert.equal(anthropic.models.medium, 'claude-sonnet-5');
     assert.equal(anthropic.timeoutMs, 60_000);
     assert.deepEqual(anthropic.keys, [{ id: 'default' }]);
     assert.deepEqual(config.agents.fixer.chain, ['anthropic']);
-    assert.equal(ignored.length, 1);
-    assert.match(ignored[0]!, new RegExp(`^workspace config ${WORKSPACE}:3: providers\\.anthropic\\.baseUrl ignored`));
-    assert.match(ignored[0]!, /may not change where an existing provider's key is sent/);
-    assert.ok(!ignored[0]!.includes('attacker.example'));
+    assert.equal(diagnostics.length, 1);
+    assert.deepEqual([diagnostics[0]!.file, diagnostics[0]!.line, diagnostics[0]!.key], [WORKSPACE, 3, 'providers.anthropic.baseUrl']);
+    assert.match(diagnostics[0]!.message, /may not change where an existing provider's key is sent; it belongs in your user config file/);
+    assert.ok(!diagnostics[0]!.message.includes('attacker.example'));
   });
 
   it('also protects a custom provider the user declared, while the user file itself may move any endpoint', () => {
@@ -136,37 +142,105 @@ describe('config: layering', () => {
       '    keys: [{ id: default }]',
     ].join('\n');
     const workspaceText = 'providers:\n  corp:\n    protocol: openai-compatible\n    baseUrl: https://evil.example/v1\n';
-    const { config, ignored } = resolve({ user: user(userText), workspace: workspace(workspaceText) });
+    const { config, diagnostics } = resolve({ user: user(userText), workspace: workspace(workspaceText) });
     assert.equal(config.providers.openai!.baseUrl, 'https://gateway.corp.example/openai/v1');
     assert.equal(config.providers.corp!.baseUrl, 'https://llm.corp.example/v1');
     assert.deepEqual(config.providers.corp!.keys, [{ id: 'default' }]);
     assert.equal(config.providers.corp!.requiresKey, true);
-    assert.equal(ignored.length, 1);
-    assert.match(ignored[0]!, /providers\.corp\.baseUrl ignored/);
+    assert.deepEqual(
+      diagnostics.map((d) => d.key),
+      ['providers.corp.baseUrl'],
+    );
   });
 
-  it('lets the workspace add a custom provider, which gets no key entries', () => {
+  describe('the workspace allow-list', () => {
+    const userText = [
+      'budget: { daily: 5, monthly: 40, onExceed: block }',
+      'ledger: { retentionDays: 365 }',
+      'providers:',
+      '  openai: { enabled: false }',
+    ].join('\n');
+    // Each line sets one thing that decides money, data, keys or endpoints.
+    const forbidden: readonly [text: string, key: string][] = [
+      ['ledger: { retentionDays: 1 }', 'ledger'],
+      ['ledger: { storeInstructions: true }', 'ledger'],
+      ['budget: { daily: null }', 'budget'],
+      ['pricing: { "anthropic/claude-opus-5-5": { input: 0, output: 0 } }', 'pricing'],
+      ['expectedOutputTokens: { heavy: 1 }', 'expectedOutputTokens'],
+      ['retry: { maxAttemptsPerCandidate: 20 }', 'retry.maxAttemptsPerCandidate'],
+      ['providers: { anthropic: { free: true } }', 'providers.anthropic.free'],
+      ['providers: { anthropic: { keys: [{ id: team }] } }', 'providers.anthropic.keys'],
+      ['providers: { anthropic: { requiresKey: false } }', 'providers.anthropic.requiresKey'],
+      ['providers: { anthropic: { baseUrl: "https://proxy.example/v1" } }', 'providers.anthropic.baseUrl'],
+      ['providers: { openai: { enabled: true } }', 'providers.openai.enabled'],
+      ['providers: { corp: { protocol: openai-compatible, baseUrl: "http://localhost:9/v1" } }', 'providers.corp'],
+    ];
+    for (const [text, key] of forbidden) {
+      it(`ignores ${key} (${text}) with a warning at the key, and the user's value stays`, () => {
+        const alone = resolve({ user: user(userText) });
+        const { config, diagnostics } = resolve({ user: user(userText), workspace: workspace(`${text}\n`) });
+        assert.deepEqual(config, alone.config);
+        assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+        const [d] = diagnostics;
+        assert.deepEqual([d!.file, d!.line, d!.key, d!.severity], [WORKSPACE, 1, key, 'warning']);
+        assert.match(d!.message, new RegExp(`^${key.replace(/\./g, '\\.')} is ignored: .*it belongs in your user config file`));
+      });
+    }
+
+    it('applies what it allows: routing among the providers the user set up', () => {
+      const text = [
+        'strategy: latency',
+        'tiers: { light: 2, medium: 6 }',
+        'localFirst: false',
+        'escalateAfterFailures: 4',
+        'maxWaitMs: 1234',
+        'retry: { baseDelayMs: 10 }',
+        'circuit: { cooldownMs: 5000 }',
+        'providers:',
+        '  anthropic: { models: { light: claude-sonnet-5-5 }, weight: 3, timeoutMs: 9000, capabilities: { review: 0.9 } }',
+        '  gemini: { enabled: false }',
+        'agents:',
+        '  reviewer: { chain: [anthropic, gemini], reasoning: Team choice. }',
+      ].join('\n');
+      const { config, diagnostics } = resolve({ user: user(userText), workspace: workspace(text) });
+      assert.deepEqual(diagnostics, []);
+      assert.equal(config.routing.strategy, 'latency');
+      assert.deepEqual(config.routing.tiers, { lightMax: 2, mediumMax: 6 });
+      assert.equal(config.routing.localFirst, false);
+      assert.equal(config.routing.escalateAfterFailures, 4);
+      assert.equal(config.routing.maxWaitMs, 1234);
+      assert.equal(config.routing.retry.baseDelayMs, 10);
+      assert.equal(config.routing.circuit.cooldownMs, 5000);
+      assert.equal(config.providers.anthropic!.models.light, 'claude-sonnet-5-5');
+      assert.equal(config.providers.anthropic!.weight, 3);
+      assert.equal(config.providers.anthropic!.timeoutMs, 9000);
+      assert.equal(config.providers.anthropic!.capabilities.review, 0.9);
+      assert.equal(config.providers.gemini!.enabled, false);
+      assert.deepEqual(config.agents.reviewer.chain, ['anthropic', 'gemini']);
+      assert.equal(config.budget.dailyUsd, 5, 'the money settings stay the user\'s');
+      assert.equal(config.ledger.retentionDays, 365);
+    });
+  });
+
+  it('never lets the workspace add a provider (it would choose where code is sent); chains naming it fall back', () => {
     const workspaceText = [
       'providers:',
       '  teamllm:',
       '    protocol: openai-compatible',
       '    baseUrl: https://llm.team.example/v1',
-      '    requiresKey: true',
-      '    keys: [{ id: default }]',
+      '    requiresKey: false',
       '    models: { medium: team-coder }',
       'agents:',
       '  implementer: { chain: [teamllm, anthropic] }',
     ].join('\n');
-    const { config, ignored, diagnostics } = resolve({ workspace: workspace(workspaceText) });
-    assert.deepEqual(diagnostics, []);
-    const team = config.providers.teamllm!;
-    assert.equal(team.baseUrl, 'https://llm.team.example/v1');
-    assert.deepEqual(team.keys, [], 'no key is ever looked up for it');
-    assert.equal(team.requiresKey, true);
-    assert.deepEqual(config.agents.implementer.chain, ['teamllm', 'anthropic']);
-    assert.equal(ignored.length, 1);
-    assert.match(ignored[0]!, /providers\.teamllm is declared only by the workspace config, so it gets no API key/);
-    assert.match(ignored[0]!, /its keys list is dropped/);
+    const { config, diagnostics } = resolve({ workspace: workspace(workspaceText) });
+    assert.equal(config.providers.teamllm, undefined);
+    assert.deepEqual(config.agents.implementer.chain, ['anthropic']);
+    assert.equal(diagnostics[0]!.key, 'providers.teamllm');
+    assert.equal(diagnostics[0]!.line, 2);
+    assert.match(diagnostics[0]!.message, /may not add a provider .* belongs in your user config file/);
+    assert.ok(!diagnostics[0]!.message.includes('llm.team.example'));
+    assert.match(diagnostics[1]!.message, /unknown provider "teamllm"/);
   });
 
   it('drops duplicate and unknown providers from chains, with a warning at the chain item', () => {

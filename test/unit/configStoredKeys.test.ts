@@ -20,16 +20,16 @@ describe('withStoredKeys: keys stored in SecretStorage join the configuration', 
     assert.equal(config, base);
   });
 
-  it('gives no key to a provider declared by a workspace file, nor to a keyless local server', () => {
+  it('gives no key to a provider declared without a key, nor to a keyless local server', () => {
     const resolution = resolveConfig({
-      workspaceTrusted: true,
-      workspace: {
-        file: '/repo/.model-router.yaml',
-        text: 'providers:\n  my-proxy:\n    protocol: openai-compatible\n    baseUrl: https://attacker.example/v1\n    models: { medium: m }\n',
+      workspaceTrusted: false,
+      user: {
+        file: '/home/dev/.config/model-router/config.yaml',
+        text: 'providers:\n  my-proxy:\n    protocol: openai-compatible\n    baseUrl: https://proxy.example/v1\n    requiresKey: false\n    models: { medium: m }\n',
       },
     });
     const proxy = resolution.config.providers['my-proxy'];
-    assert.ok(proxy, 'the workspace may declare the provider');
+    assert.ok(proxy, 'the user file declares the provider');
     const config = withStoredKeys(resolution.config, [
       { provider: 'my-proxy', id: 'default' },
       { provider: 'local', id: 'default' },

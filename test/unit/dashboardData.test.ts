@@ -15,7 +15,7 @@ import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/co
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { MIGRATIONS, deleteRequestsBefore, insertRecords, latencyBinMs, latencyBinSql, migrate } from '../../src/core/ledger/schema';
 import { budgetUsage } from '../../src/core/ledger/spend';
-import { dbWith, generateLedgerRecords, ledgerRecord } from '../support/ledgerFixtures';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 
 const DAY = 86_400_000;
@@ -154,6 +154,16 @@ describe('dashboard: the snapshot equals the ledger queries', () => {
     const next = dashboardDecisions(db, 10, { startedAt: last.startedAt, id: last.id });
     assert.deepEqual(next.decisions.map((d) => d.id), latestDecisions(db, 10, { startedAt: last.startedAt, id: last.id }).map((r) => r.id));
     assert.equal(dashboardDecisions(await dbWith(RECORDS.slice(0, 3)), 10).more, false);
+  });
+
+  it('marks an attempt whose model had no known price, so the table can say the cost is an upper estimate', async () => {
+    const db = await dbWith([
+      ledgerRecord({ id: 'unpriced', startedAt: NOW - 60_000, attempts: [ledgerAttempt({ seq: 0, model: 'claude-opus-9', priceUnknown: true })] }),
+      ledgerRecord({ id: 'priced', startedAt: NOW - 120_000 }),
+    ]);
+    const [unpriced, priced] = dashboardDecisions(db, 10).decisions;
+    assert.equal(unpriced!.attempts[0]!.priceUnknown, true);
+    assert.ok(priced!.attempts.every((a) => a.priceUnknown === undefined));
   });
 });
 

@@ -209,7 +209,8 @@ describe('ledger: export', () => {
         id: 'r2', startedAt: at('2026-03-09T13:00:00Z'), provider: 'openai', model: 'gpt-6.2-sol', errorKind: null,
         attempts: [
           ledgerAttempt({ seq: 0, provider: 'anthropic', status: 'error', errorKind: 'overloaded', httpStatus: 529, costNano: 0 }),
-          ledgerAttempt({ seq: 1, provider: 'openai', model: 'gpt-6.2-sol' }),
+          // A model without a known price: its cost is an upper estimate, and the export says so.
+          ledgerAttempt({ seq: 1, provider: 'openai', model: 'gpt-6.2-sol', priceUnknown: true }),
         ],
       }),
       ledgerRecord({ id: 'before', startedAt: at('2026-03-08T12:00:00Z') }),
@@ -222,7 +223,7 @@ describe('ledger: export', () => {
     assert.ok(lines[0]!.startsWith('id,started_at,'));
     assert.ok(lines[1]!.includes(",'=cmd|calc,"));
     assert.ok(lines[1]!.includes(',0.0015,'));
-    assert.ok(lines[2]!.endsWith(',anthropic/claude-sonnet-5-5:error(overloaded) > openai/gpt-6.2-sol:ok'));
+    assert.ok(lines[2]!.endsWith(',anthropic/claude-sonnet-5-5:error(overloaded) > openai/gpt-6.2-sol:ok(price unknown)'));
     const json = JSON.parse(costsReport(db, { since: '2026-03-09', format: 'json', timeZone: 'UTC', now })) as {
       requests: (LedgerRecord & { costUsd: number; startedAtIso: string })[];
     };

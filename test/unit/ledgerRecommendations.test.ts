@@ -4,7 +4,7 @@ import type { Database } from 'sql.js';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { applyRecommendationAction, recommendations } from '../../src/core/ledger/recommendations';
 import type { Recommendation, RecommendationThresholds } from '../../src/core/ledger/recommendations';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate, schemaVersion } from '../../src/core/ledger/schema';
+import { MIGRATIONS, SCHEMA_VERSION, deleteRequestsBefore, insertRecords, migrate, schemaVersion } from '../../src/core/ledger/schema';
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { Config } from '../../src/core/config/types';
 import type { ModelPrice, PriceTable } from '../../src/core/pricing/cost';
@@ -25,6 +25,10 @@ const priceTable: PriceTable = {
   priceOf: (provider, model) => PRICES[`${provider}/${model}`],
   lookup: () => undefined,
   isFree: (provider) => provider === 'local',
+  charge: (provider, model) => {
+    const price = PRICES[`${provider}/${model}`];
+    return price ? { price, unknown: false } : { price: { input: 1000, output: 1000 }, unknown: true };
+  },
 };
 
 const config: Config = {
@@ -189,7 +193,7 @@ describe('ledger: recommendations from the rollups equal those from the rows', f
 
   it('gives the same recommendations with the same figures, at ragged edges and :30/:45 day cuts', async () => {
     const db = await dbWith(records());
-    assert.equal(schemaVersion(db), 4);
+    assert.equal(schemaVersion(db), SCHEMA_VERSION);
     assertSame(db, 'inserted');
   });
 

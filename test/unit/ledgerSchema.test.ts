@@ -53,6 +53,19 @@ describe('ledger: schema and records', () => {
       ['default', 'ok', null, null],
     ]);
     assert.equal(toLedgerRecord(decision('d1'), { instruction: 'explain the locking', storeInstruction: true }).instruction, 'explain the locking');
+    assert.ok(record.attempts.every((a) => a.priceUnknown === undefined), 'known prices carry no flag');
+  });
+
+  it('keeps the "price unknown" flag of an attempt through the database (schema 5)', async () => {
+    const unpriced = decision('d2');
+    unpriced.attempts[1]!.priceUnknown = true;
+    const record = toLedgerRecord(unpriced);
+    assert.deepEqual(record.attempts.map((a) => a.priceUnknown), [undefined, true]);
+    const db = await freshDb();
+    migrate(db);
+    insertRecords(db, [record]);
+    const rows = db.exec('SELECT seq, price_unknown FROM attempts ORDER BY seq')[0]!.values;
+    assert.deepEqual(rows, [[0, 0], [1, 1]]);
   });
 
   it('migrates an empty database to the current version and refuses one from a newer version', async () => {

@@ -9,7 +9,7 @@ import { BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defa
 import { AGENT_IDS, BUDGET_ACTIONS, PRESETS, STRATEGIES, TIERS } from '../../src/core/config/types';
 import { BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
 import { CommandId, ContextKey, TREE_ONLY_COMMANDS, ViewId } from '../../src/vscode/commandIds';
-import { LOG_LEVELS, SETTING_KEYS, SettingKey, USER_ONLY_SETTING_KEYS, agentChainSettingKey } from '../../src/vscode/settings';
+import { LOG_LEVELS, SETTING_KEYS, SettingKey, USER_ONLY_SETTING_KEYS, WORKSPACE_SETTING_KEYS, agentChainSettingKey } from '../../src/vscode/settings';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -213,11 +213,11 @@ describe('manifest (package.json contributes)', () => {
     assert.match(ignore, new RegExp(`^!${entry.url.replace(/^\.\//, '').replace(/\./g, '\\.')}$`, 'm'), 'the schema ships in the .vsix');
   });
 
-  it('restricts the endpoint and config-path settings in untrusted workspaces', () => {
+  it('restricts every setting a workspace may not set in untrusted workspaces too', () => {
     const trust = manifest.capabilities.untrustedWorkspaces;
     assert.equal(trust.supported, 'limited');
     assert.ok(trust.description && /\.model-router\.yaml/.test(trust.description));
-    assert.deepEqual(trust.restrictedConfigurations, [`modelRouter.${SettingKey.configFile}`, `modelRouter.${SettingKey.localServerBaseUrl}`]);
+    assert.deepEqual([...(trust.restrictedConfigurations ?? [])].sort(), USER_ONLY_SETTING_KEYS.map((key) => `modelRouter.${key}`).sort());
     for (const key of trust.restrictedConfigurations ?? []) assert.ok(settings[key], `${key} is contributed`);
   });
 });
@@ -281,6 +281,28 @@ describe('manifest (package.json configuration)', () => {
       for (const tier of TIERS) assert.equal(models.properties[tier]!.type, 'string');
       assert.equal(models.additionalProperties, false);
       for (const model of Object.values(BUILTIN_TIER_MODELS[provider])) assert.ok(models.markdownDescription!.includes(`\`${model}\``), `${provider}: ${model}`);
+    }
+  });
+
+  it('lets a workspace set only the routing allow-list; money, data and endpoint settings are user-only', () => {
+    // Written out here on purpose: putting a setting on the allow-list must be a visible change to this test.
+    const routingOnly = [
+      'strategy',
+      'preset',
+      'tiers.lightMax',
+      'tiers.mediumMax',
+      'localFirst',
+      'escalateAfterFailures',
+      'log.level',
+      ...AGENT_IDS.map(agentChainSettingKey),
+    ];
+    assert.deepEqual([...WORKSPACE_SETTING_KEYS].sort(), [...routingOnly].sort());
+    const workspaceSettable = Object.entries(settings)
+      .filter(([, value]) => value.scope !== 'application' && value.scope !== 'machine')
+      .map(([key]) => key.slice('modelRouter.'.length));
+    assert.deepEqual(workspaceSettable.sort(), [...routingOnly].sort(), 'every other setting is application or machine scoped');
+    for (const money of ['budget.', 'ledger.', 'models.', 'configFile', 'localServer.']) {
+      assert.ok(!workspaceSettable.some((key) => key.startsWith(money)), `no ${money} setting is workspace-settable`);
     }
   });
 

@@ -278,3 +278,68 @@ describe('pricing', () => {
     });
   });
 });
+
+describe('pricing: models without a known price', () => {
+  const NOW = new Date('2026-11-23T12:00:00Z');
+  const day = NOW.toISOString().slice(0, 10);
+  /** The highest rate of each kind among a provider's built-in prices in force (cache rates default to input). */
+  function highest(provider: string): { input: number; output: number; cacheRead: number; cacheWrite: number } {
+    const prices = BUILTIN_PRICES.filter(
+      (entry) =>
+        entry.provider === provider &&
+        (entry.validFrom === undefined || day >= entry.validFrom) &&
+        (entry.validUntil === undefined || day < entry.validUntil),
+    ).map((entry) => entry.price);
+    assert.ok(prices.length > 1, `${provider} has several built-in prices`);
+    return {
+      input: Math.max(...prices.map((p) => p.input)),
+      output: Math.max(...prices.map((p) => p.output)),
+      cacheRead: Math.max(...prices.map((p) => p.cacheRead ?? p.input)),
+      cacheWrite: Math.max(...prices.map((p) => p.cacheWrite ?? p.input)),
+    };
+  }
+
+  it('charges an unknown model of a provider at the highest rates of its known models, and says it is unknown', () => {
+    const table = createPriceTable({}, { now: NOW });
+    assert.equal(table.priceOf('anthropic', 'claude-opus-9'), undefined);
+    const charged = table.charge('anthropic', 'claude-opus-9');
+    assert.equal(charged.unknown, true);
+    assert.deepEqual(charged.price, highest('anthropic'));
+    // Never cheaper than any known model of the provider, for the same request.
+    for (const entry of BUILTIN_PRICES.filter((e) => e.provider === 'anthropic')) {
+      assert.ok(estimateCost(charged.price, 1000, 1000) >= estimateCost(entry.price, 1000, 1000), entry.model);
+    }
+    assert.deepEqual(table.charge('openai', 'gpt-99').price, highest('openai'));
+  });
+
+  it('charges a known model at its price, and a free provider at 0, neither marked unknown', () => {
+    const table = createPriceTable({}, { now: NOW, freeProviders: ['lmstudio'] });
+    assert.deepEqual(table.charge('anthropic', 'claude-haiku-5-5'), {
+      price: table.priceOf('anthropic', 'claude-haiku-5-5'),
+      unknown: false,
+    });
+    assert.deepEqual(table.charge('local', 'any-model'), { price: table.priceOf('local', 'x'), unknown: false });
+    assert.equal(estimateCost(table.charge('lmstudio', 'qwen').price, 1000, 1000), 0);
+    assert.equal(table.charge('lmstudio', 'qwen').unknown, false);
+  });
+
+  it('uses the configured unknownModelPrice of the provider, and the highest of all known models for a custom provider', () => {
+    const table = createPriceTable(
+      { 'corp/corp-small': { input: 0.5, output: 1 } },
+      { now: NOW, unknownModelPrices: { anthropic: { input: 30, output: 150 } } },
+    );
+    assert.deepEqual(table.charge('anthropic', 'claude-opus-9'), { price: { input: 30, output: 150 }, unknown: true });
+    assert.deepEqual(table.charge('corp', 'corp-large').price, { input: 0.5, output: 1, cacheRead: 0.5, cacheWrite: 0.5 });
+    const all = ['anthropic', 'openai', 'gemini', 'deepseek'].map(highest);
+    assert.deepEqual(table.charge('gateway', 'whatever').price, {
+      input: Math.max(...all.map((p) => p.input)),
+      output: Math.max(...all.map((p) => p.output)),
+      cacheRead: Math.max(...all.map((p) => p.cacheRead)),
+      cacheWrite: Math.max(...all.map((p) => p.cacheWrite)),
+    });
+    assert.throws(
+      () => createPriceTable({}, { unknownModelPrices: { corp: { input: -1, output: 1 } } }),
+      /Invalid unknownModelPrice of provider "corp": input must be a finite number >= 0/,
+    );
+  });
+});

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
+import { costOf, createPriceTable, estimateCost } from '../../src/core/pricing/cost';
 import { InMemorySpend } from '../../src/core/routing/budget';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, RouteEvent } from '../../src/core/routing/decision';
+import { describeCost, describePlan } from '../../src/core/routing/describe';
 import { Router } from '../../src/core/routing/router';
+import { formatUsd } from '../../src/core/util/format';
 import type { RouteRequest } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createGeminiFake } from '../fakes/geminiFake';
@@ -241,6 +244,51 @@ agents:
     assert.equal(decision.error?.kind, 'budget');
     assert.match(decision.error?.message ?? '', /over budget/);
     assert.equal(anthropic.modelRequests.length + openai.modelRequests.length + gemini.modelRequests.length, 0);
+  });
+
+  it('estimates a model without a known price at its provider\'s most expensive model, so a block budget blocks it', async () => {
+    const spend = new InMemorySpend();
+    spend.record(4.99, clock.now());
+    const cfg = config('budget: { daily: 5, onExceed: block }');
+    const r = router(cfg, spend);
+    const prices = createPriceTable({}, { now: new Date(clock.now()) });
+    // A known cheap model still fits the $0.01 left ...
+    anthropic.enqueue({ text: 'cheap', usage: { input: 10, output: 2 } });
+    const cheap = await run(r, { forced: { provider: 'anthropic', model: 'claude-haiku-5-5' } });
+    assert.equal(cheap.decision.outcome, 'answered');
+    assert.equal(cheap.decision.candidates[0]!.priceUnknown, undefined);
+    // ... a model nobody priced does not: it is estimated as the priciest Anthropic model, not as free.
+    const big = 'x'.repeat(40_000);
+    const blocked = await run(r, { forced: { provider: 'anthropic', model: 'claude-opus-9' }, text: big });
+    const candidate = blocked.decision.candidates[0]!;
+    assert.equal(candidate.priceUnknown, true);
+    const ceiling = prices.charge('anthropic', 'claude-opus-9');
+    assert.equal(ceiling.unknown, true);
+    assert.equal(candidate.estimateUsd, estimateCost(ceiling.price, blocked.decision.promptTokens, cfg.routing.expectedOutputTokens[blocked.decision.tier]));
+    assert.ok(candidate.estimateUsd! > estimateCost(prices.priceOf('anthropic', 'claude-opus-5-5')!, blocked.decision.promptTokens, cfg.routing.expectedOutputTokens[blocked.decision.tier]));
+    assert.equal(blocked.decision.error?.kind, 'budget');
+    assert.equal(anthropic.modelRequests.length, 1, 'the unpriced request was never sent');
+  });
+
+  it('books an answer from a model without a known price at the ceiling, marked price unknown', async () => {
+    const spend = new InMemorySpend();
+    const r = router(config(), spend);
+    anthropic.enqueue({ text: 'new model', usage: { input: 1000, output: 100 } });
+    const { decision } = await run(r, { forced: { provider: 'anthropic', model: 'claude-opus-9' } });
+    assert.equal(decision.outcome, 'answered');
+    const attempt = decision.attempts[0]!;
+    assert.equal(attempt.priceUnknown, true);
+    const ceiling = createPriceTable({}, { now: new Date(clock.now()) }).charge('anthropic', 'claude-opus-9').price;
+    assert.equal(attempt.costUsd, costOf(ceiling, attempt.usage!));
+    assert.ok(attempt.costUsd > 0);
+    assert.equal(spend.spentUsd('day', clock.now(), 'UTC'), attempt.costUsd, 'the budget counts it');
+    // The plan (CLI stderr, the extension's progress) and the cost (CLI usage line, answer footer) say so.
+    assert.match(describePlan(decision).parts.join(' · '), /est\. \$[\d.]+ \(price unknown: upper estimate\)/);
+    assert.equal(describeCost(decision), `${formatUsd(decision.costUsd)} (price unknown: upper estimate)`);
+    anthropic.enqueue({ text: 'known', usage: { input: 1000, output: 100 } });
+    const known = await run(r, { forced: { provider: 'anthropic', model: 'claude-haiku-5-5' } });
+    assert.doesNotMatch(describePlan(known.decision).parts.join(' · '), /price unknown/);
+    assert.equal(describeCost(known.decision), formatUsd(known.decision.costUsd));
   });
 
   it('downgrades tier by tier when the budget says so, until a cheaper model fits', async () => {

@@ -13,6 +13,7 @@ import type { SettingInspection, SettingsReader } from '../../src/vscode/setting
 import {
   SETTINGS_PROVIDER_IDS,
   SETTING_KEYS,
+  USER_ONLY_SETTING_KEYS,
   agentChainSettingKey,
   readSettings,
   resolveWithSettings,
@@ -115,6 +116,34 @@ describe('settings bridge (readSettings)', () => {
     assert.match(problemAbout(settings.problems, 'budget.onExceed'), /folder settings is ignored/);
     for (const key of ['budget.monthlyUsd', 'ledger.storeInstructions', 'configFile', 'localServer.baseUrl']) problemAbout(settings.problems, key);
     assert.equal(settings.problems.length, 6);
+  });
+
+  it('ignores a workspace or folder value of every setting off the allow-list, models per provider included', () => {
+    // A valid value for each user-only setting, as a cloned repository's .vscode/settings.json could write it.
+    const valid: Record<string, unknown> = {
+      'budget.dailyUsd': 1000,
+      'budget.monthlyUsd': 1000,
+      'budget.onExceed': 'warn',
+      'budget.timeZone': 'UTC',
+      'ledger.storeInstructions': true,
+      'ledger.retentionDays': 1,
+      configFile: '/tmp/evil.yaml',
+      'localServer.baseUrl': 'http://attacker.example/v1',
+      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
+    };
+    assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
+    for (const scope of ['workspaceValue', 'workspaceFolderValue'] as const) {
+      const settings = readSettings(reader(Object.fromEntries(Object.entries(valid).map(([key, value]) => [key, { [scope]: value }]))));
+      assert.deepEqual(settings.config, {}, scope);
+      assert.equal(settings.configFile, undefined);
+      assert.equal(settings.localBaseUrl, undefined);
+      for (const key of USER_ONLY_SETTING_KEYS) assert.match(problemAbout(settings.problems, key), /is ignored: only your user settings may set it/);
+    }
+    // The same values in the user settings apply.
+    const mine = readSettings(reader({ 'models.anthropic': user({ heavy: 'claude-opus-5' }) }));
+    assert.deepEqual(mine.config.providers, { anthropic: { models: { heavy: 'claude-opus-5' } } });
+    const both = readSettings(reader({ 'models.openai': { globalValue: { light: 'gpt-6-luna' }, workspaceValue: { light: 'gpt-99' } } }));
+    assert.deepEqual(both.config.providers, { openai: { models: { light: 'gpt-6-luna' } } });
   });
 
   it('treats a null budget or time zone as "not set"', () => {

@@ -11,7 +11,7 @@ import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
-import { candidateName, describePlan } from '../../core/routing/describe';
+import { candidateName, describeCost, describePlan } from '../../core/routing/describe';
 import { Router } from '../../core/routing/router';
 import type { RouteRequest } from '../../core/routing/router';
 import { oneOf, parseCommand } from '../args';
@@ -20,7 +20,7 @@ import { describeKeyVariables, environmentKeySource, keyFromEnv, missingKeys } f
 import type { Env } from '../environment';
 import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
-import { formatChain, formatMs, formatUsd } from '../format';
+import { formatChain, formatMs } from '../format';
 import { readFileInput } from '../input';
 import type { InputText } from '../input';
 import type { CliIo, Output } from '../io';
@@ -119,7 +119,7 @@ function usageLine(decision: Decision): string {
   if (decision.attempts.length > 1) parts.push(`${decision.attempts.length} attempts`);
   const estimated = decision.attempts.some((a) => a.usageEstimated) ? ' (estimated)' : '';
   parts.push(`${decision.usage.inputTokens} in + ${decision.usage.outputTokens} out tokens${estimated}`);
-  parts.push(formatUsd(decision.costUsd));
+  parts.push(describeCost(decision));
   return `model-router: ${parts.join(' · ')}`;
 }
 

@@ -6,7 +6,7 @@
  * Objects merge key by key with the layer below; arrays (chains, keys, a key's tiers) replace it whole; `null` (where
  * allowed) removes the lower layer's value.
  */
-import type { PriceOverrides } from '../pricing/cost';
+import type { ModelPrice, PriceOverrides } from '../pricing/cost';
 import type { AgentId, BudgetAction, KeyLimits, StrategyName, TaskType, Tier } from './types';
 
 export interface KeyFileEntry {
@@ -27,6 +27,8 @@ export interface ProviderFileEntry {
   readonly keys?: readonly KeyFileEntry[];
   readonly requiresKey?: boolean;
   readonly free?: boolean;
+  /** USD per million tokens for a model of this provider without a known price (user file only). */
+  readonly unknownModelPrice?: ModelPrice;
   readonly weight?: number;
   readonly capabilities?: Readonly<Partial<Record<TaskType, number>>>;
   readonly timeoutMs?: number;

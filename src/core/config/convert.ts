@@ -24,6 +24,7 @@ function providerToFile(provider: ProviderConfig): ProviderFileEntry {
     keys: provider.keys.map(keyToFile),
     requiresKey: provider.requiresKey,
     free: provider.free,
+    ...(provider.unknownModelPrice !== undefined ? { unknownModelPrice: { ...provider.unknownModelPrice } } : {}),
     weight: provider.weight,
     capabilities: { ...provider.capabilities },
     ...(provider.timeoutMs !== undefined ? { timeoutMs: provider.timeoutMs } : {}),

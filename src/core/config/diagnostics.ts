@@ -50,36 +50,46 @@ export function formatDiagnostic(diagnostic: ConfigDiagnostic): string {
 }
 
 function editDistance(a: string, b: string): number {
-  // Optimal string alignment distance (Levenshtein plus adjacent transpositions: "reasonnig" -> "reasoning" is 1).
-  const rows = a.length + 1;
+  // Optimal string alignment distance (Levenshtein plus adjacent transpositions: "reasonnig" -> "reasoning" is 1),
+  // with three rolling rows: it runs once per unknown key and candidate, so it must not allocate a matrix each time.
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
+  let before = new Array<number>(cols).fill(0);
+  let previous = Array.from({ length: cols }, (_, j) => j);
+  let current = new Array<number>(cols).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+        best = Math.min(best, before[j - 2]! + 1);
       }
-      d[i]![j] = best;
+      current[j] = best;
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return d[a.length]![b.length]!;
+  return previous[b.length]!;
 }
+
+/** Longer words are never taken for a typo of a key (and would make the comparison slow). */
+const MAX_TYPO_LENGTH = 64;
 
 /** The closest of `candidates` to `word` when it is a plausible typo of it (case ignored), else undefined. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_TYPO_LENGTH) return undefined;
   const lower = word.toLowerCase();
+  const allowed = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: no need to compute it when that is already too far.
+    if (Math.abs(candidate.length - word.length) > allowed) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const allowed = Math.max(1, Math.floor(word.length / 3));
   return best !== undefined && bestDistance <= allowed ? best : undefined;
 }
 

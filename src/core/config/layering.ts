@@ -3,13 +3,13 @@
  * {@link Config}. Objects merge key by key; arrays (chains, keys, a key's tiers) replace the lower layer's whole; `null`
  * (where the schema allows it) removes the lower layer's value.
  *
- * The workspace rule: a workspace file comes with a cloned repository, so it may never change where an EXISTING
- * provider's key is sent. Its `baseUrl` and `protocol` for a provider that the defaults or the user file already define
- * are dropped (and reported in `ignored`); its other settings apply. It may declare a NEW custom provider, but that
- * provider gets no key entries: its `keys` list is dropped and no `default` entry is added, so nothing asks the secret
- * store or the environment for a key for it (secrets are only ever looked up for the (provider, key id) pairs listed in
- * `ProviderConfig.keys`). Declaring the provider in the user file is how a user gives it a key. Settings cannot touch
- * endpoints, protocols, keys or prices at all (VS Code settings can come from a workspace too).
+ * The workspace rule: a workspace file comes with a cloned repository, so it may set only what an allow-list permits
+ * (WORKSPACE_ALLOWED below): how requests are routed among the providers the user set up (strategy, tiers, agent
+ * chains, escalation, waits, circuit, and per existing provider its models, weight, capabilities, timeouts, label, and
+ * turning it off). Anything else (budgets, prices, the ledger, expected output tokens, retry attempts, and per provider
+ * endpoints, protocols, keys, `requiresKey`, `free`, the unknown-model price, a new provider) is dropped with a warning
+ * diagnostic at its key that says it belongs in the user file. Settings cannot touch endpoints, protocols, keys or prices
+ * at all (VS Code settings can come from a workspace too; package.json scopes the money settings to the user).
  */
 import { createPriceTable } from '../pricing/cost';
 import type { PriceOverrides } from '../pricing/cost';
@@ -112,13 +112,6 @@ function position(source: Source, path: ConfigPath, at: 'value' | 'key' = 'value
   return source.locate?.(path, at) ?? {};
 }
 
-/** `workspace config /repo/.model-router.yaml:12` (or without the line). */
-function describeAt(source: Source, path: ConfigPath, at: 'value' | 'key' = 'value'): string {
-  if (source.role === 'settings') return 'settings';
-  const { line } = position(source, path, at);
-  return `${roleLabel(source.role)} ${source.file}${line !== undefined ? `:${line}` : ''}`;
-}
-
 function diagnostic(
   source: Source,
   path: ConfigPath,
@@ -143,6 +136,65 @@ function invalidFileSentence(role: Role, file: string, outcome: 'last-good' | 'u
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
+// The workspace allow-list
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** A tree of the paths a layer may set: `true` allows the whole value, an object allows only its keys (`*`: any key). */
+interface AllowList {
+  readonly [key: string]: true | AllowList;
+}
+
+/**
+ * What a workspace file may set: how requests are routed among the providers the user set up. Not listed, so never
+ * from a workspace: budgets, prices, the ledger (retention, stored instructions), expected output tokens (they size
+ * the budget estimate), retry attempts (each can cost), and per provider: endpoints, protocols, keys, `requiresKey`,
+ * `free` and the unknown-model price. Providers are handled in {@link Resolver.workspaceRules} (only existing ones).
+ */
+const WORKSPACE_ALLOWED: AllowList = {
+  $schema: true,
+  version: true,
+  strategy: true,
+  tiers: { light: true, medium: true },
+  localFirst: true,
+  escalateAfterFailures: true,
+  maxWaitMs: true,
+  retry: { baseDelayMs: true, maxDelayMs: true, retryAfterCapMs: true },
+  circuit: true,
+  agents: { '*': { chain: true, reasoning: true } },
+};
+
+/** What a workspace file may set on a provider the defaults or the user file define. */
+const WORKSPACE_PROVIDER_ALLOWED: AllowList = {
+  label: true,
+  enabled: true,
+  models: { light: true, medium: true, heavy: true },
+  weight: true,
+  capabilities: true,
+  timeoutMs: true,
+  idleTimeoutMs: true,
+};
+
+const NOT_IN_WORKSPACE =
+  'is ignored: a workspace config may not set it (it decides money, data, keys or endpoints); it belongs in your user ' +
+  'config file';
+
+/** `value` with only the allowed keys; `reject` is called with the path of each key dropped. */
+function filterAllowed(value: Json, allow: AllowList, path: ConfigPath, reject: (path: ConfigPath) => void): Json {
+  const out: Json = {};
+  for (const [key, child] of Object.entries(value)) {
+    const rule = Object.hasOwn(allow, key) ? allow[key] : allow['*'];
+    if (rule === undefined) {
+      reject([...path, key]);
+    } else if (rule === true || !isPlainObject(child)) {
+      out[key] = child;
+    } else {
+      out[key] = filterAllowed(child, rule, [...path, key], reject);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
 // Applying one layer
 // ---------------------------------------------------------------------------------------------------------------------
 
@@ -150,8 +202,6 @@ class Resolver {
   state: ConfigFile = configToFile(DEFAULT_CONFIG);
   readonly diagnostics: ConfigDiagnostic[] = [];
   readonly ignored: string[] = [];
-  /** Providers only the workspace declares: never given key entries. */
-  readonly workspaceOnly = new Set<string>();
   /** Who last set each agent's chain, who last touched each price, who introduced each custom provider. */
   readonly chainSource = new Map<AgentId, Source>();
   readonly priceSource = new Map<string, Source>();
@@ -189,44 +239,55 @@ class Resolver {
     this.state = deepMerge(this.state, layer) as ConfigFile;
   }
 
+  /**
+   * The workspace allow-list: keeps only what {@link WORKSPACE_ALLOWED} lists, for providers the defaults or the user
+   * file already define; everything else is dropped with a warning at its key.
+   */
   private workspaceRules(source: Source, input: ConfigFile): ConfigFile {
-    let data = input;
-    // Budgets and prices guard the user's money: a cloned repository may not loosen a budget or price a model at 0.
-    for (const field of ['budget', 'pricing'] as const) {
-      if (data[field] !== undefined) {
-        const { [field]: _dropped, ...rest } = data;
-        data = rest;
-        this.ignored.push(
-          `${describeAt(source, [field])}: ${field} ignored: only your user config or settings may set ${field === 'budget' ? 'budgets' : 'prices'}`,
-        );
-      }
-    }
-    if (data.providers === undefined) return data;
+    const reject = (path: ConfigPath, message: string): void => {
+      this.diagnostics.push(diagnostic(source, path, message, 'warning', 'key'));
+    };
+    const { providers: raw, ...rest } = input;
+    const data = filterAllowed(rest, WORKSPACE_ALLOWED, [], (path) =>
+      reject(path, `${formatKeyPath(path)} ${NOT_IN_WORKSPACE}`),
+    ) as ConfigFile;
+    if (raw === undefined || !isPlainObject(raw)) return data;
     const providers: Record<string, ProviderFileEntry> = {};
-    for (const [id, entry] of Object.entries(data.providers)) {
+    for (const [id, entry] of Object.entries(raw)) {
       const existing = this.state.providers?.[id];
-      if (existing !== undefined && !this.workspaceOnly.has(id)) {
-        const kept: Record<string, unknown> = { ...entry };
-        for (const field of ['baseUrl', 'protocol'] as const) {
-          if (entry[field] !== undefined && entry[field] !== existing[field]) {
-            delete kept[field];
-            this.ignored.push(
-              `${describeAt(source, ['providers', id, field])}: providers.${id}.${field} ignored: a workspace config may not ` +
-                `change where an existing provider's key is sent (only your user config can); its other settings apply`,
-            );
-          }
+      if (existing === undefined) {
+        reject(
+          ['providers', id],
+          `providers.${id} is ignored: a workspace config may not add a provider (it would decide where your code is ` +
+            `sent); it belongs in your user config file`,
+        );
+        continue;
+      }
+      if (!isPlainObject(entry)) continue;
+      for (const field of ['baseUrl', 'protocol'] as const) {
+        // The same value as below is no change; anything else would move where the provider's key is sent.
+        if (entry[field] !== undefined && entry[field] !== existing[field]) {
+          reject(
+            ['providers', id, field],
+            `providers.${id}.${field} is ignored: a workspace config may not change where an existing provider's key is ` +
+              `sent; it belongs in your user config file (the provider's other settings apply)`,
+          );
         }
-        providers[id] = kept as ProviderFileEntry;
-      } else {
-        this.workspaceOnly.add(id);
-        const { keys, ...rest } = entry;
-        providers[id] = rest;
-        const dropped = keys !== undefined && keys.length > 0 ? ' (its keys list is dropped)' : '';
-        this.ignored.push(
-          `${describeAt(source, ['providers', id], 'key')}: providers.${id} is declared only by the workspace config, so it ` +
-            `gets no API key from your secret store or environment${dropped}; declare it in your user config to use a key with it`,
+      }
+      const kept = filterAllowed(entry, WORKSPACE_PROVIDER_ALLOWED, ['providers', id], (path) => {
+        const field = path[path.length - 1];
+        if ((field === 'baseUrl' || field === 'protocol') && entry[field] !== undefined) return; // handled above
+        reject(path, `${formatKeyPath(path)} ${NOT_IN_WORKSPACE}`);
+      }) as Record<string, unknown>;
+      if (kept.enabled === true && existing.enabled === false) {
+        delete kept.enabled;
+        reject(
+          ['providers', id, 'enabled'],
+          `providers.${id}.enabled is ignored: a workspace config may turn a provider off but not turn on one your user ` +
+            `config turns off; it belongs in your user config file`,
         );
       }
+      providers[id] = kept as ProviderFileEntry;
     }
     return { ...data, providers };
   }
@@ -340,9 +401,9 @@ class Resolver {
         }
         continue;
       }
-      const declaredKeys: readonly KeyConfig[] = this.workspaceOnly.has(id) ? [] : (entry.keys ?? []);
+      const declaredKeys: readonly KeyConfig[] = entry.keys ?? [];
       const requiresKey = entry.requiresKey ?? declaredKeys.length > 0;
-      const keys = requiresKey && declaredKeys.length === 0 && !this.workspaceOnly.has(id) ? [{ id: 'default' }] : declaredKeys;
+      const keys = requiresKey && declaredKeys.length === 0 ? [{ id: 'default' }] : declaredKeys;
       const models: Partial<Record<Tier, string>> = {};
       for (const tier of TIERS) {
         const model = entry.models?.[tier];
@@ -358,6 +419,7 @@ class Resolver {
         keys: clone(keys),
         requiresKey,
         free: entry.free ?? false,
+        ...(entry.unknownModelPrice !== undefined ? { unknownModelPrice: clone(entry.unknownModelPrice) } : {}),
         weight: entry.weight ?? 1,
         capabilities: { ...entry.capabilities },
         ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),

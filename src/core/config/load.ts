@@ -49,6 +49,20 @@ function scalarKey(node: unknown): string | undefined {
 }
 
 function makeLocate(doc: Document, lineCounter: LineCounter): Locate {
+  // Each mapping's pairs by key, built on first use: a lookup per diagnostic stays O(depth), not O(keys).
+  const indexes = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+  const pairOf = (map: { items: readonly { key: unknown; value: unknown }[] }, key: string): { key: unknown; value: unknown } | undefined => {
+    let index = indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const item of map.items) {
+        const name = scalarKey(item.key);
+        if (name !== undefined && !index.has(name)) index.set(name, item);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   const position = (node: unknown): SourcePosition | undefined => {
     const offset = isNode(node) ? node.range?.[0] : undefined;
     if (offset === undefined) return undefined;
@@ -62,7 +76,7 @@ function makeLocate(doc: Document, lineCounter: LineCounter): Locate {
       let next: unknown;
       let nextKey: unknown;
       if (isMap(node)) {
-        const pair = node.items.find((item) => scalarKey(item.key) === String(segment));
+        const pair = pairOf(node, String(segment));
         if (pair !== undefined) {
           nextKey = pair.key;
           next = pair.value;
@@ -323,8 +337,13 @@ function mapSchemaError(error: ErrorObject, data: unknown): Mapped | undefined {
   }
 }
 
-function startsWith(path: ConfigPath, prefix: ConfigPath): boolean {
-  return prefix.length <= path.length && prefix.every((segment, index) => String(path[index]) === String(segment));
+/** Whether `path` or one of its parents is in `paths` (key strings as {@link formatKeyPath} writes them). */
+function underAny(path: ConfigPath, paths: ReadonlySet<string>): boolean {
+  if (paths.size === 0) return false;
+  for (let length = 0; length <= path.length; length++) {
+    if (paths.has(formatKeyPath(path.slice(0, length)))) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -412,34 +431,124 @@ export function validateConfigValue(file: string, value: unknown, locate?: Locat
   }
 
   const errors = schemaErrors(value);
-  const badNames: ConfigPath[] = errors
-    .filter((error) => error.propertyName !== undefined)
-    .map((error) => [...decodePointer(error.instancePath, value), error.propertyName as string]);
+  // Paths (as key strings) under which other errors are not reported: a secret, a bad key name. Sets, so that a file
+  // with many of them is checked in linear time.
+  const secretPaths = new Set(secrets.map((secret) => formatKeyPath(secret.path)));
+  const badNames = new Set(
+    errors
+      .filter((error) => error.propertyName !== undefined)
+      .map((error) => formatKeyPath([...decodePointer(error.instancePath, value), error.propertyName as string])),
+  );
   for (const error of errors) {
     const mapped = mapSchemaError(error, value);
     if (mapped === undefined) continue;
     const isNameError = error.propertyName !== undefined;
-    if (secrets.some((secret) => startsWith(mapped.path, secret.path))) continue;
-    if (!isNameError && badNames.some((name) => startsWith(mapped.path, name))) continue;
+    if (underAny(mapped.path, secretPaths)) continue;
+    if (!isNameError && underAny(mapped.path, badNames)) continue;
     add(mapped);
   }
   if (errors.length === 0) {
     // A value already reported as a pasted key is not described again.
     fileChecks(value as ConfigFile)
-      .filter((finding) => !secrets.some((secret) => startsWith(finding.path, secret.path)))
+      .filter((finding) => !underAny(finding.path, secretPaths))
       .forEach(add);
   }
   return diagnostics.sort(byPosition);
 }
 
 /**
+ * The largest configuration file read, in bytes (UTF-8). A real one is a few kilobytes; the bound keeps a file from a
+ * cloned repository (or a paste gone wrong) from stalling the extension host while it is parsed and validated.
+ */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+/** At most this many diagnostics per file; the rest are summed up in one last diagnostic. */
+export const MAX_FILE_DIAGNOSTICS = 200;
+
+/** The diagnostic for a file over {@link MAX_CONFIG_FILE_BYTES}, or undefined when it is within the bound. */
+export function configFileSizeProblem(file: string, bytes: number): ConfigDiagnostic | undefined {
+  if (bytes <= MAX_CONFIG_FILE_BYTES) return undefined;
+  return {
+    file,
+    line: 1,
+    column: 1,
+    key: '',
+    message:
+      `the file is ${bytes.toLocaleString('en-US')} bytes; a configuration file may be at most ` +
+      `${MAX_CONFIG_FILE_BYTES.toLocaleString('en-US')} bytes (1 MiB), so it is not read. A Model Router config is ` +
+      `normally a few kilobytes: remove what is not configuration (a pasted log or price list, generated entries) ` +
+      `until it is under the limit.`,
+    severity: 'error',
+  };
+}
+
+/**
+ * Keys that occur twice in one mapping, in linear time (the yaml library's own `uniqueKeys` check compares every key
+ * with every other one: 53 s for an 80,000-key mapping). Only scalar keys are compared, as the library does by default.
+ */
+function duplicateKeys(doc: Document, at: (offset: number) => SourcePosition, file: string): ConfigDiagnostic[] {
+  const out: ConfigDiagnostic[] = [];
+  const stack: { node: unknown; path: ConfigPath }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const item of node.items) {
+        const name = scalarKey(item.key);
+        if (name !== undefined) {
+          const keyPath = [...path, name];
+          if (seen.has(name)) {
+            const offset = isNode(item.key) ? item.key.range?.[0] : undefined;
+            out.push({
+              file,
+              ...(offset !== undefined ? at(offset) : { line: 1, column: 1 }),
+              key: formatKeyPath(keyPath),
+              message: `${formatKeyPath(keyPath)} is set twice in the same mapping; map keys must be unique (keep one)`,
+              severity: 'error',
+            });
+          }
+          seen.add(name);
+          stack.push({ node: item.value, path: keyPath });
+        } else {
+          stack.push({ node: item.value, path });
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => stack.push({ node: item, path: [...path, index] }));
+    }
+  }
+  return out;
+}
+
+/** `diagnostics` cut to {@link MAX_FILE_DIAGNOSTICS}, with one more that says how many were left out. */
+function capped(file: string, diagnostics: ConfigDiagnostic[]): ConfigDiagnostic[] {
+  if (diagnostics.length <= MAX_FILE_DIAGNOSTICS) return diagnostics;
+  const kept = diagnostics.slice(0, MAX_FILE_DIAGNOSTICS);
+  const more = diagnostics.length - kept.length;
+  const severity = diagnostics.slice(MAX_FILE_DIAGNOSTICS).some((d) => d.severity === 'error') ? 'error' : 'warning';
+  kept.push({ file, key: '', message: `and ${more.toLocaleString('en-US')} more problems like the ones above in this file`, severity });
+  return kept;
+}
+
+/**
  * Parses and validates one configuration file. An empty file (or one with only comments) is a valid, empty layer.
- * YAML warnings come back as `warning` diagnostics on a valid result.
+ * YAML warnings come back as `warning` diagnostics on a valid result. A file over {@link MAX_CONFIG_FILE_BYTES} is not
+ * parsed (one error says its size and the limit); the work is linear in the file's size, and at most
+ * {@link MAX_FILE_DIAGNOSTICS} diagnostics (plus one summing up the rest) come back.
  */
 export function loadConfigText(file: string, text: string): LoadResult {
+  const result = loadBoundedText(file, text);
+  return result.diagnostics.length <= MAX_FILE_DIAGNOSTICS ? result : { ...result, diagnostics: capped(file, [...result.diagnostics]) };
+}
+
+function loadBoundedText(file: string, text: string): LoadResult {
+  // UTF-8 is at most 3 bytes per UTF-16 unit, so the exact count is only needed near the bound.
+  const tooLarge = text.length * 3 > MAX_CONFIG_FILE_BYTES ? configFileSizeProblem(file, Buffer.byteLength(text, 'utf8')) : undefined;
+  if (tooLarge !== undefined) return { ok: false, diagnostics: [tooLarge] };
   const lineCounter = new LineCounter();
   // logLevel error: the library's own warnings (printed to stderr) could quote the file's text.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // uniqueKeys false: the library's duplicate check is quadratic; duplicateKeys() below does it in linear time.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -456,6 +565,8 @@ export function loadConfigText(file: string, text: string): LoadResult {
       })),
     };
   }
+  const duplicates = duplicateKeys(doc, at, file);
+  if (duplicates.length > 0) return { ok: false, diagnostics: duplicates.sort(byPosition) };
   const warnings: ConfigDiagnostic[] = doc.warnings.map((warning) => ({
     file,
     ...at(warning.pos[0]),

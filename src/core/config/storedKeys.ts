@@ -3,10 +3,8 @@
  * the router asks for them. The configuration's own entry for the same (provider, id) wins (its tags and limits come
  * from the user's YAML).
  *
- * A provider whose key list is empty gets none: that is how the layering marks a provider declared by a WORKSPACE file
- * (its keys are dropped there, and no `default` entry is added), and a cloned repository must never receive a key
- * the user stored for a provider of the same name elsewhere. Providers that need no key (local servers) get none
- * either.
+ * A provider whose key list is empty, or that needs no key (local servers), gets none. (A workspace file cannot declare
+ * a provider or set its keys at all: see the allow-list in layering.ts.)
  */
 import type { Config, KeyConfig, ProviderConfig, Tier } from './types';
 

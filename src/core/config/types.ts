@@ -4,7 +4,7 @@
  * Key VALUES never appear here: a key is named by (provider id, key id) and its secret lives in SecretStorage
  * (extension) or an environment variable (CLI).
  */
-import type { PriceOverrides } from '../pricing/cost';
+import type { ModelPrice, PriceOverrides } from '../pricing/cost';
 import type { ProviderProtocol } from '../providers/types';
 
 export const TIERS = ['light', 'medium', 'heavy'] as const;
@@ -74,6 +74,11 @@ export interface ProviderConfig {
   readonly requiresKey: boolean;
   /** Every model costs 0 (local servers). */
   readonly free: boolean;
+  /**
+   * USD per million tokens to estimate and book a model without a known price; absent: the highest rates of the
+   * provider's known models (see PriceTable.charge).
+   */
+  readonly unknownModelPrice?: ModelPrice;
   /** Load-balance weight (default 1). */
   readonly weight: number;
   /** Task fit 0..1 for the capability strategy; absent tasks count 0.5. */

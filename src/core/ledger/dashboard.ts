@@ -96,7 +96,19 @@ export interface DashboardModel {
 export interface DashboardAttempt
   extends Pick<
     LedgerAttempt,
-    'seq' | 'startedAt' | 'provider' | 'model' | 'keyId' | 'status' | 'errorKind' | 'httpStatus' | 'latencyMs' | 'ttftMs' | 'inputTokens' | 'outputTokens'
+    | 'seq'
+    | 'startedAt'
+    | 'provider'
+    | 'model'
+    | 'keyId'
+    | 'status'
+    | 'errorKind'
+    | 'httpStatus'
+    | 'latencyMs'
+    | 'ttftMs'
+    | 'inputTokens'
+    | 'outputTokens'
+    | 'priceUnknown'
   > {
   readonly costUsd: number;
 }
@@ -452,6 +464,7 @@ function decisionOf(record: LedgerRecord): DashboardDecision {
       inputTokens: a.inputTokens,
       outputTokens: a.outputTokens,
       costUsd: a.costNano / NANO_PER_USD,
+      ...(a.priceUnknown === true ? { priceUnknown: true as const } : {}),
     })),
   };
 }

@@ -85,7 +85,7 @@ const REQUEST_HEADER = [
 
 function attemptSummary(attempts: readonly LedgerAttempt[]): string {
   return attempts
-    .map((a) => `${a.provider}/${a.model}:${a.status}${a.errorKind ? `(${a.errorKind})` : ''}`)
+    .map((a) => `${a.provider}/${a.model}:${a.status}${a.errorKind ? `(${a.errorKind})` : ''}${a.priceUnknown === true ? '(price unknown)' : ''}`)
     .join(' > ');
 }
 

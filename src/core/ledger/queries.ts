@@ -343,7 +343,7 @@ export const REQUEST_SELECT = `SELECT id, started_at, finished_at, agent, comman
 
 export const ATTEMPT_COLUMNS_SQL = `request_id, seq, started_at, provider, model, key_id, status, error_kind,
   http_status, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano,
-  usage_estimated`;
+  usage_estimated, price_unknown`;
 
 const nullableNum = (value: SqlValue | undefined): number | null => (value === null || value === undefined ? null : num(value));
 const nullableStr = (value: SqlValue | undefined): string | null => (value === null || value === undefined ? null : String(value));
@@ -413,6 +413,7 @@ export function attemptFromRow(row: readonly SqlValue[]): LedgerAttempt {
     cacheWriteTokens: num(row[14]),
     costNano: num(row[15]),
     usageEstimated: num(row[16]) !== 0,
+    ...(num(row[17]) !== 0 ? { priceUnknown: true as const } : {}),
   };
 }
 

@@ -28,6 +28,11 @@ export interface LedgerAttempt {
   /** Cost in whole nano-dollars (1e-9 USD), so sums are exact. */
   readonly costNano: number;
   readonly usageEstimated: boolean;
+  /**
+   * The model had no known price: `costNano` is an upper estimate (the provider's most expensive known model, or the
+   * user's `unknownModelPrice`). Absent in records written before it existed, and when false.
+   */
+  readonly priceUnknown?: true;
 }
 
 export interface LedgerRecord {
@@ -171,6 +176,7 @@ function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
       cacheWriteTokens: a.usage?.cacheWriteTokens ?? 0,
       costNano: toNano(a.costUsd),
       usageEstimated: a.usageEstimated ?? false,
+      ...(a.priceUnknown === true ? { priceUnknown: true as const } : {}),
     })),
   };
 }

@@ -324,6 +324,13 @@ CREATE TABLE ttft_hourly (
 ${ttftSelect('')}
 `,
   },
+  {
+    version: 5,
+    description: 'attempts.price_unknown: the cost of a model without a known price is an upper estimate',
+    sql: `
+ALTER TABLE attempts ADD COLUMN price_unknown INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -370,8 +377,13 @@ const REQUEST_COLUMNS = [
 const ATTEMPT_COLUMNS = [
   'request_id', 'seq', 'started_at', 'provider', 'model', 'key_id', 'status', 'error_kind', 'http_status',
   'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_nano',
-  'usage_estimated',
+  'usage_estimated', 'price_unknown',
 ] as const;
+
+/** The attempt columns a database at `version` has (price_unknown came with version 5). */
+function attemptColumns(version: number): readonly string[] {
+  return version >= 5 ? ATTEMPT_COLUMNS : ATTEMPT_COLUMNS.filter((column) => column !== 'price_unknown');
+}
 
 const UPSERT_ROLLUP = `INSERT INTO request_rollup VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (bucket, provider, model, agent) DO UPDATE SET
@@ -575,7 +587,10 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => '?')
 // ON CONFLICT DO NOTHING skips only a record already stored; OR IGNORE would also drop a row that breaks a
 // NOT NULL constraint without a word, and a lost record is worse than a failed write.
 const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${placeholders(REQUEST_COLUMNS.length)}) ON CONFLICT (id) DO NOTHING`;
-const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${placeholders(ATTEMPT_COLUMNS.length)}) ON CONFLICT (request_id, seq) DO NOTHING`;
+function insertAttemptSql(version: number): string {
+  const columns = attemptColumns(version);
+  return `INSERT INTO attempts (${columns.join(', ')}) VALUES (${placeholders(columns.length)}) ON CONFLICT (request_id, seq) DO NOTHING`;
+}
 
 /**
  * Writes records idempotently (a record id seen before is ignored, attempts included), in one transaction.
@@ -583,9 +598,9 @@ const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VAL
  */
 export function insertRecords(db: Database, records: Iterable<LedgerRecord>): number {
   const request = db.prepare(INSERT_REQUEST);
-  const attempt = db.prepare(INSERT_ATTEMPT);
   // A database at an older schema (only during a test of migrations) has no rollup to keep.
   const version = schemaVersion(db);
+  const attempt = db.prepare(insertAttemptSql(version));
   const rollup = version >= 2 ? db.prepare(UPSERT_ROLLUP) : undefined;
   const requestHourly = version >= 3 ? db.prepare(UPSERT_REQUEST_HOURLY) : undefined;
   const attemptHourly = version >= 3 ? db.prepare(UPSERT_ATTEMPT_HOURLY) : undefined;
@@ -614,7 +629,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         attempt.run([
           r.id, a.seq, a.startedAt, a.provider, a.model, a.keyId, a.status, a.errorKind, a.httpStatus, a.latencyMs,
           a.ttftMs, a.inputTokens, a.outputTokens, a.cacheReadTokens, a.cacheWriteTokens, a.costNano,
-          a.usageEstimated ? 1 : 0,
+          a.usageEstimated ? 1 : 0, ...(version >= 5 ? [a.priceUnknown === true ? 1 : 0] : []),
         ]);
         // A record's attempts share its id, so a replayed record (skipped above) never reaches here twice.
         attemptHourly?.run([

@@ -46,6 +46,11 @@ export interface PriceTableOptions {
   readonly freeProviders?: Iterable<string>;
   /** Picks the built-in prices in force on this day (UTC). Default: the current time. */
   readonly now?: Date;
+  /**
+   * Per provider, the price charged for a model the table does not know (the user's `unknownModelPrice`). Without one,
+   * an unknown model is charged at the ceiling described at {@link PriceTable.charge}.
+   */
+  readonly unknownModelPrices?: Readonly<Record<string, ModelPrice>>;
 }
 
 export type PriceSource = 'builtin' | 'override' | 'free';
@@ -57,6 +62,13 @@ export interface PriceMatch {
   readonly source: PriceSource;
 }
 
+/** The price to estimate and book a request with; `unknown` when the model has no known price (see {@link PriceTable.charge}). */
+export interface ChargedPrice {
+  readonly price: ModelPrice;
+  /** The model has no known price: `price` is an upper estimate, and everything showing the cost must say so. */
+  readonly unknown: boolean;
+}
+
 export interface PriceTable {
   /** The price of `model` at `providerId`, or `undefined` when unknown (the caller decides what that means). */
   priceOf(providerId: string, model: string): ModelPrice | undefined;
@@ -64,6 +76,13 @@ export interface PriceTable {
   lookup(providerId: string, model: string): PriceMatch | undefined;
   /** Whether every model of the provider costs 0. */
   isFree(providerId: string): boolean;
+  /**
+   * The price to estimate and book `model` at `providerId` with. Never 0 for a model without a known price at a
+   * provider that is not free (a budget must never let it through as free): the provider's configured
+   * `unknownModelPrice`, else the highest rate of each kind among the provider's known models, else among all known
+   * models.
+   */
+  charge(providerId: string, model: string): ChargedPrice;
 }
 
 const FREE_PRICE: ModelPrice = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
@@ -392,11 +411,49 @@ function bestMatch(entries: readonly Entry[], model: string): Entry | undefined 
   return best;
 }
 
+/** Field by field, the highest rate among `prices` (cache rates default to the input rate, as in {@link ratesFor}). */
+function highestRates(prices: readonly ModelPrice[]): ModelPrice | undefined {
+  if (prices.length === 0) return undefined;
+  let input = 0;
+  let output = 0;
+  let cacheRead = 0;
+  let cacheWrite = 0;
+  for (const price of prices) {
+    input = Math.max(input, price.input);
+    output = Math.max(output, price.output);
+    cacheRead = Math.max(cacheRead, price.cacheRead ?? price.input);
+    cacheWrite = Math.max(cacheWrite, price.cacheWrite ?? price.input);
+  }
+  return Object.freeze({ input, output, cacheRead, cacheWrite });
+}
+
 class MergedPriceTable implements PriceTable {
+  private readonly ceilings = new Map<string, ModelPrice>();
+
   constructor(
     private readonly entries: readonly Entry[],
     private readonly free: ReadonlySet<string>,
+    private readonly configured: ReadonlyMap<string, ModelPrice>,
   ) {}
+
+  charge(providerId: string, model: string): ChargedPrice {
+    const match = this.lookup(providerId, model);
+    if (match !== undefined) return { price: match.price, unknown: false };
+    return { price: this.ceiling(normalizeProvider(providerId)), unknown: true };
+  }
+
+  private ceiling(provider: string): ModelPrice {
+    let ceiling = this.ceilings.get(provider);
+    if (ceiling === undefined) {
+      ceiling =
+        this.configured.get(provider) ??
+        highestRates(this.entries.filter((entry) => entry.provider === provider).map((entry) => entry.price)) ??
+        highestRates(this.entries.map((entry) => entry.price)) ??
+        FREE_PRICE; // no known price at all: only with an empty built-in list
+      this.ceilings.set(provider, ceiling);
+    }
+    return ceiling;
+  }
 
   isFree(providerId: string): boolean {
     return this.free.has(normalizeProvider(providerId));
@@ -417,9 +474,24 @@ class MergedPriceTable implements PriceTable {
   }
 }
 
+/** The price-table options a configuration's providers give: which are free, and their unknown-model prices. */
+export function providerPriceOptions(
+  providers: Iterable<{ readonly id: string; readonly free: boolean; readonly unknownModelPrice?: ModelPrice }>,
+): Pick<PriceTableOptions, 'freeProviders' | 'unknownModelPrices'> {
+  const freeProviders: string[] = [];
+  const unknownModelPrices: Record<string, ModelPrice> = {};
+  for (const provider of providers) {
+    if (provider.free) freeProviders.push(provider.id);
+    if (provider.unknownModelPrice !== undefined) unknownModelPrices[provider.id] = provider.unknownModelPrice;
+  }
+  return { freeProviders, unknownModelPrices };
+}
+
 /**
  * Builds the price table from the built-in list (the entries in force on `options.now`) and `overrides`. The `local`
- * provider and `options.freeProviders` cost 0 for any model. Throws an Error naming the key and the value when an
+ * provider and `options.freeProviders` cost 0 for any model. A model without a known price at any other provider is
+ * charged at a ceiling ({@link PriceTable.charge}): `options.unknownModelPrices[provider]`, else the highest rates of
+ * the provider's known models (longContext tiers aside), else the highest of all known models. Throws an Error naming the key and the value when an
  * override is invalid: a negative or non-finite price, an unknown field, a new model without input or output, a
  * malformed long-context tier, or a price for a free provider.
  */
@@ -429,5 +501,12 @@ export function createPriceTable(overrides?: PriceOverrides, options: PriceTable
     free.add(normalizeProvider(providerId));
   }
   const builtins = builtinEntries(utcDay(options.now ?? new Date()));
-  return new MergedPriceTable([...builtins, ...overrideEntries(overrides, builtins, free)], free);
+  const configured = new Map<string, ModelPrice>();
+  for (const [providerId, price] of Object.entries(options.unknownModelPrices ?? {})) {
+    const fail: Fail = (message) => {
+      throw new Error(`Invalid unknownModelPrice of provider "${providerId}": ${message}`);
+    };
+    configured.set(normalizeProvider(providerId), completePrice(checkPartialPrice(price, fail), fail));
+  }
+  return new MergedPriceTable([...builtins, ...overrideEntries(overrides, builtins, free)], free, configured);
 }

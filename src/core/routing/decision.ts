@@ -13,8 +13,10 @@ export interface CandidateRecord {
   /** `planned`: in the order to try; `skipped`: dropped before sending, with the reason. */
   status: 'planned' | 'skipped';
   reason?: string;
-  /** Estimated cost in USD of this candidate for this request, when its price is known. */
+  /** Estimated cost in USD of this candidate for this request (undefined without a model). */
   readonly estimateUsd: number | undefined;
+  /** The model has no known price: `estimateUsd` is an upper estimate (see PriceTable.charge). */
+  readonly priceUnknown?: boolean;
 }
 
 export interface AttemptRecord {
@@ -39,6 +41,8 @@ export interface AttemptRecord {
   /** Set when the provider's usage was not believed (negative, not a number, more than was sent or received): why. */
   usageImplausible?: string;
   costUsd: number;
+  /** The model has no known price: `costUsd` is an upper estimate, booked against the budget as such. */
+  priceUnknown?: boolean;
 }
 
 /** Why a request ended without an answer, beyond the provider's own error kinds. */

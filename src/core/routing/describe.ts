@@ -5,6 +5,15 @@
 import { formatUsd } from '../util/format';
 import type { CandidateRecord, Decision } from './decision';
 
+/** What a cost or estimate of a model without a known price is followed by, wherever it is shown. */
+export const PRICE_UNKNOWN_NOTE = '(price unknown: upper estimate)';
+
+/** A decision's cost, e.g. `$0.0123`, or `$0.0450 (price unknown: upper estimate)` when an attempt's model has no known price. */
+export function describeCost(decision: Decision): string {
+  const unknown = decision.attempts.some((attempt) => attempt.priceUnknown === true);
+  return unknown ? `${formatUsd(decision.costUsd)} ${PRICE_UNKNOWN_NOTE}` : formatUsd(decision.costUsd);
+}
+
 /** `provider/model`, or the provider alone when it has no model for the tier. */
 export function candidateName(candidate: { readonly provider: string; readonly model: string | undefined }): string {
   return candidate.model ? `${candidate.provider}/${candidate.model}` : candidate.provider;
@@ -26,7 +35,7 @@ export function describePlan(decision: Decision): PlanDescription {
   if (decision.escalated) tier += ` (escalated from ${decision.requestedTier})`;
   if (decision.downgraded) tier += ' (downgraded: budget)';
   parts.push(tier);
-  if (first) parts.push(`est. ${formatUsd(decision.estimateUsd)}`);
+  if (first) parts.push(`est. ${formatUsd(decision.estimateUsd)}${first.priceUnknown === true ? ` ${PRICE_UNKNOWN_NOTE}` : ''}`);
   if (decision.complexity && decision.complexity.reasons.length > 0) parts.push(decision.complexity.reasons.join(', '));
   return { first, parts };
 }

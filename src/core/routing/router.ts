@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AgentId, Config, KeyConfig, ProviderConfig, TaskType, Tier } from '../config/types';
 import { TIERS } from '../config/types';
-import { costOf, createPriceTable, estimateCost } from '../pricing/cost';
-import { DEFAULT_MAX_OUTPUT_TOKENS } from '../providers/registry';
+import { costOf, createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
 import { ProviderError, describeRetryAfter } from '../providers/errors';
-import { createProvider } from '../providers/registry';
+import { DEFAULT_MAX_OUTPUT_TOKENS, createProvider } from '../providers/registry';
 import type { ChatProvider, ProviderSettings, Usage } from '../providers/types';
 import { ZERO_USAGE } from '../providers/types';
 import { BudgetGate, InMemorySpend } from './budget';
@@ -437,9 +436,17 @@ export class Router {
           ? this.modelFor(provider, tier)
           : undefined;
       const expectedOutput = config.routing.expectedOutputTokens[tier];
-      const price = model ? this.prices.priceOf(providerId, model) : undefined;
-      const estimateUsd = price ? estimateCost(price, promptTokens, expectedOutput) : undefined;
-      const record: CandidateRecord = { provider: providerId, model, tier, status: 'planned', estimateUsd };
+      // A model without a known price is estimated at a ceiling (never 0), so a budget cannot wave it through as free.
+      const charge = model ? this.prices.charge(providerId, model) : undefined;
+      const estimateUsd = charge ? estimateCost(charge.price, promptTokens, expectedOutput) : undefined;
+      const record: CandidateRecord = {
+        provider: providerId,
+        model,
+        tier,
+        status: 'planned',
+        estimateUsd,
+        ...(charge?.unknown ? { priceUnknown: true } : {}),
+      };
       const skip = (reason: string): void => {
         record.status = 'skipped';
         record.reason = reason;
@@ -712,8 +719,9 @@ export class Router {
         attempt.usageEstimated = true;
       }
       attempt.usage = finalUsage;
-      const price = this.prices.priceOf(provider.id, candidate.model);
-      attempt.costUsd = price ? costOf(price, finalUsage) : 0;
+      const charge = this.prices.charge(provider.id, candidate.model);
+      attempt.costUsd = costOf(charge.price, finalUsage);
+      if (charge.unknown) attempt.priceUnknown = true;
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
       this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
@@ -747,9 +755,9 @@ export class Router {
    * protocol sends one; elsewhere the same figure stands for it, and the answer-size cap stops a longer answer).
    */
   private maxCostUsd(candidate: Planned, promptTokens: number): number {
-    const price = this.prices.priceOf(candidate.provider.id, candidate.model);
+    const { price } = this.prices.charge(candidate.provider.id, candidate.model);
     const maxOutput = Math.max(this.config.routing.expectedOutputTokens.heavy, DEFAULT_MAX_OUTPUT_TOKENS);
-    return price ? estimateCost(price, promptTokens, maxOutput) : 0;
+    return estimateCost(price, promptTokens, maxOutput);
   }
 
   private finish(decision: Decision, error?: { kind: FailureKind; message: string; retryAfterMs?: number }): RouteEvent {
@@ -852,9 +860,6 @@ export class Router {
   }
 
   private priceTable(config: Config): PriceTable {
-    const free = Object.values(config.providers)
-      .filter((p) => p.free)
-      .map((p) => p.id);
-    return createPriceTable(config.pricing, { freeProviders: free, now: new Date(this.clock.now()) });
+    return createPriceTable(config.pricing, { ...providerPriceOptions(Object.values(config.providers)), now: new Date(this.clock.now()) });
   }
 }

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
 import type { TaskType } from '../../core/config/types';
 import type { Decision, RouteEvent } from '../../core/routing/decision';
-import { candidateName, describePlan } from '../../core/routing/describe';
+import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
 import { notificationText } from '../../core/util/markdown';
@@ -332,7 +332,7 @@ export class Runner extends Disposable {
   private logPlan(decision: Decision, headline: string): void {
     this.log.info(`${decision.agent} (${decision.task}): ${headline}`);
     for (const candidate of decision.candidates) {
-      this.log.debug(`  candidate ${candidateName(candidate)} [${candidate.tier}]: ${candidate.status}${candidate.reason ? ` — ${candidate.reason}` : ''}${candidate.estimateUsd !== undefined ? ` (est. ${formatUsd(candidate.estimateUsd)})` : ''}`);
+      this.log.debug(`  candidate ${candidateName(candidate)} [${candidate.tier}]: ${candidate.status}${candidate.reason ? ` — ${candidate.reason}` : ''}${candidate.estimateUsd !== undefined ? ` (est. ${formatUsd(candidate.estimateUsd)}${candidate.priceUnknown === true ? ` ${PRICE_UNKNOWN_NOTE}` : ''})` : ''}`);
     }
     for (const warning of decision.budgetWarnings) this.log.warn(warning);
   }
@@ -367,7 +367,7 @@ export function footer(decision: Decision): string {
   const parts: string[] = [];
   if (decision.chosen) parts.push(candidateName(decision.chosen));
   parts.push(`${decision.usage.inputTokens.toLocaleString('en-US')} → ${decision.usage.outputTokens.toLocaleString('en-US')} tokens`);
-  parts.push(formatUsd(decision.costUsd));
+  parts.push(describeCost(decision));
   parts.push(formatMs(decision.finishedAt - decision.startedAt));
   const fallbacks = new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`)).size - 1;
   if (fallbacks > 0) parts.push(`${fallbacks} fallback${fallbacks === 1 ? '' : 's'}`);
