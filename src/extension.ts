@@ -28,6 +28,8 @@ export interface ModelRouterApi {
   treeSnapshot(): Promise<TreeSnapshot>;
   /** What the configuration in force left out and why (e.g. an untrusted workspace's file, a workspace base URL). */
   configIgnored(): Promise<readonly string[]>;
+  /** The configuration's problems as the log shows them ("<file>:<line>:<col>: warning: <message>"). */
+  configDiagnostics(): Promise<readonly string[]>;
   /** Compacts the ledger now (what happens once a minute and on close); undefined when it cannot be opened. */
   compactLedger(): Promise<LedgerCompaction | undefined>;
 }
@@ -67,6 +69,8 @@ export function activate(context: vscode.ExtensionContext): ModelRouterApi {
       changes: { ...changes },
     }),
     configIgnored: async () => (await container.configService.get()).ignored,
+    configDiagnostics: async () =>
+      (await container.configService.get()).diagnostics.map((d) => `${d.file}${d.line !== undefined ? `:${d.line}:${d.column ?? 1}` : ''}: ${d.severity}: ${d.message}`),
     compactLedger: async () => {
       const store = await container.ledger.store();
       if (!store) return undefined;

@@ -77,10 +77,11 @@ describe('Workspace trust and the workspace config file', function () {
       'the Providers tree shows the workspace file\'s Anthropic models',
       20_000,
     );
-    const ignored = await api.configIgnored();
+    // Reported as a warning at the key of the workspace file (what a workspace may set is an allow-list).
+    const problems = await api.configDiagnostics();
     assert.ok(
-      ignored.some((sentence) => /providers\.anthropic\.baseUrl ignored: a workspace config may not change where an existing provider's key is sent/.test(sentence)),
-      `the configuration says the base URL was dropped: ${JSON.stringify(ignored)}`,
+      problems.some((line) => /\.model-router\.yaml:\d+:\d+: warning: providers\.anthropic\.baseUrl is ignored: a workspace config may not change where an existing provider's key is sent/.test(line)),
+      `the configuration says the base URL was dropped: ${JSON.stringify(problems)}`,
     );
     const sent = await reviewOnAnthropic();
     assert.equal(sent.model, WORKSPACE_ANTHROPIC_MODEL, 'the trusted file applies');
