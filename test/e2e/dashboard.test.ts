@@ -21,9 +21,9 @@ import { E2ESession, escapeRegExp, poll, squash, STEP_TIMEOUT_MS } from './harne
 
 const EXPLAIN_TAB = 'Explain — invoice.py:11-19.md';
 const REVIEW_TAB = 'Review — invoice.py:11-19.md';
-/** Scripted usage of each answer: large enough that each costs cents, and the two costs differ. */
-const EXPLAIN_USAGE = { input: 48_000, output: 6_000 };
-const REVIEW_USAGE = { input: 36_000, output: 9_000 };
+/** Scripted usage of each answer: large enough that each costs cents, and the two costs differ; plausible for the prompt (the router books a prompt far above what was sent at its own estimate). */
+const EXPLAIN_USAGE = { input: 12_000, output: 6_000 };
+const REVIEW_USAGE = { input: 9_000, output: 9_000 };
 const DAILY_BUDGET = 2;
 const MONTHLY_BUDGET = 40;
 /** The end of an answer's footer ("· $0.0081 · 174 ms*"), whatever the editor's wrapping does to it. */
