@@ -134,7 +134,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     assert.equal(row.model, `openai/${model}`);
     assert.equal(row.command, 'explain · explainer');
     assert.equal(row.cost, costText);
-    assert.equal(row.tokens, '48.0k / 6.00k');
+    assert.equal(row.tokens, '12.0k / 6.00k');
     assert.equal(row.fallbacks, '0');
     assert.match(row.outcome, /answered/);
     assert.match(row.complexity, /^\d+\s*light/, 'complexity and tier');
