@@ -11,7 +11,7 @@ export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEF
 export { testProviderConnection } from './core/providers/connection';
 export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
-export { createPriceTable } from './core/pricing/cost';
+export { createPriceTable, providerPriceOptions } from './core/pricing/cost';
 export { Router } from './core/routing/router';
 export { LedgerStore } from './core/ledger/store';
 export { PendingSpend, budgetUsage } from './core/ledger/spend';

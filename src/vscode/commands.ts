@@ -89,7 +89,7 @@ async function pickProvider(config: Config, title: string, filter: (p: ProviderC
 async function sendToModel(container: Container, task: TaskType | undefined): Promise<unknown> {
   const { config } = await container.configService.get();
   const engine = loadEngine();
-  const prices = engine.createPriceTable(config.pricing);
+  const prices = engine.createPriceTable(config.pricing, engine.providerPriceOptions(Object.values(config.providers)));
   type Item = vscode.QuickPickItem & { provider?: string; model?: string };
   const items: Item[] = [];
   for (const provider of Object.values(config.providers)) {
@@ -100,11 +100,13 @@ async function sendToModel(container: Container, task: TaskType | undefined): Pr
       const model = provider.models[tier];
       if (!model || seen.has(model)) continue;
       seen.add(model);
-      const price = prices.priceOf(provider.id, model);
+      // The router's price: a model without a known one is charged at its provider's ceiling.
+      const { price, unknown } = prices.charge(provider.id, model);
+      const rates = `$${price.input} in / $${price.output} out per million tokens`;
       items.push({
         label: `${provider.id}/${model}`,
         description: tier,
-        detail: provider.free ? 'free (local)' : price ? `$${price.input} in / $${price.output} out per million tokens` : 'price unknown',
+        detail: provider.free ? 'free (local)' : unknown ? `price unknown: estimated and booked at ${rates}` : rates,
         provider: provider.id,
         model,
       });

@@ -12,7 +12,7 @@
  * Ties keep a fixed order (cost: local, deepseek, gemini, openai, anthropic; performance: the reverse), then custom ids
  * alphabetically. Disabled providers are left out.
  */
-import { createPriceTable, estimateCost } from '../pricing/cost';
+import { createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from './types';
 import { AGENT_IDS, TIERS } from './types';
@@ -100,7 +100,7 @@ class Orders {
   constructor(config: Config, options: PresetOptions) {
     this.providers = Object.values(config.providers).filter((provider) => provider.enabled);
     const table = createPriceTable(config.pricing, {
-      freeProviders: this.providers.filter((provider) => provider.free).map((provider) => provider.id),
+      ...providerPriceOptions(this.providers),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
     for (const provider of this.providers) this.costs.set(provider.id, typicalCost(config, table, provider));

@@ -27,7 +27,7 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import type { AgentConfig, Config } from '../config/types';
-import { costNanoUsd, createPriceTable } from '../pricing/cost';
+import { costNanoUsd, createPriceTable, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
 import { NANO_PER_USD, StatementCache, percentileOfSorted, rangePieces, sqlNumber } from './queries';
 import type { TimeRange } from './queries';
@@ -180,9 +180,7 @@ export function recommendations(
   const thresholds = { ...DEFAULT_RECOMMENDATION_THRESHOLDS, ...options.thresholds };
   const prices =
     options.prices ??
-    createPriceTable(config.pricing, {
-      freeProviders: Object.values(config.providers).filter((p) => p.free).map((p) => p.id),
-    });
+    createPriceTable(config.pricing, providerPriceOptions(Object.values(config.providers)));
   const source = sourceOf(db, options.source);
   const money = cheaperTierRecommendations(db, config, range, thresholds, prices, source).sort(
     (a, b) => b.savingsUsd - a.savingsUsd,
