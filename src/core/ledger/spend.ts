@@ -129,7 +129,7 @@ export interface SpendLedger {
 
 /**
  * Budget spend while requests run: what the ledger recorded, plus what requests in flight have cost or hold and is not
- * recorded yet (the router holds each attempt's estimate before sending it and records its cost when it ends; the
+ * recorded yet (the router holds each attempt's maximum cost before sending it and records its cost when it ends; the
  * ledger gets the whole request when it ends). So a fallback after a costly attempt, the 90% / 100% alerts, and
  * concurrent requests see each other.
  *
@@ -188,13 +188,13 @@ export class PendingSpend implements SpendSource {
 
   /**
    * Runs `decide` on the spend including every hold (of every process sharing the ledger, read under its lock) and,
-   * when it returns true, holds `estimateUsd` for the request's next attempt before anyone else can decide.
+   * when it returns true, holds `holdUsd` for the request's next attempt before anyone else can decide.
    */
-  async reserve(requestId: string, estimateUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean> {
+  async reserve(requestId: string, holdUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean> {
     const local = (): void => {
       const entry = this.pending.get(requestId);
-      if (entry) entry.holdUsd = estimateUsd;
-      else this.pending.set(requestId, { at, holdUsd: estimateUsd, spentUsd: 0 });
+      if (entry) entry.holdUsd = holdUsd;
+      else this.pending.set(requestId, { at, holdUsd, spentUsd: 0 });
     };
     const holds = this.source.holds;
     if (!holds) {
@@ -212,7 +212,7 @@ export class PendingSpend implements SpendSource {
       }
       if (!ok) return { result: false };
       local();
-      return { entries: SharedBudgetHolds.hold(entries, requestId, at, estimateUsd), result: true };
+      return { entries: SharedBudgetHolds.hold(entries, requestId, at, holdUsd), result: true };
     });
   }
 

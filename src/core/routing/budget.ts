@@ -29,10 +29,10 @@ export interface SpendSource {
   record?(costUsd: number, at: number, requestId?: string): Promise<void> | void;
   /**
    * Runs `decide` while no other request (in any process sharing the source) can decide, on the spend including
-   * every request's hold; when it returns true, holds `estimateUsd` for `requestId` until {@link record} replaces it
-   * with the attempt's cost. Sources without it get an in-process hold from the gate.
+   * every request's hold; when it returns true, holds `holdUsd` for `requestId` until {@link record} replaces it
+   * with the attempt's cost. Without it, the gate holds nothing (a source that is not shared, such as a test's).
    */
-  reserve?(requestId: string, estimateUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean>;
+  reserve?(requestId: string, holdUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean>;
   /** USD held by requests in flight in the period (not spent yet: never in alerts, but no one may spend it). */
   heldUsd?(period: BudgetPeriod, now: number, timeZone?: string): Promise<number> | number;
 }
@@ -129,10 +129,10 @@ export class InMemorySpend implements SpendSource {
   private turn: Promise<unknown> = Promise.resolve();
 
   /** One decision at a time, as the shared source does across processes; the hold counts until the cost is recorded. */
-  reserve(requestId: string, estimateUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean> {
+  reserve(requestId: string, holdUsd: number, at: number, decide: () => Promise<boolean>): Promise<boolean> {
     const run = this.turn.then(async () => {
       if (!(await decide())) return false;
-      this.holds.set(requestId, { at, usd: estimateUsd });
+      this.holds.set(requestId, { at, usd: holdUsd });
       return true;
     });
     this.turn = run.catch(() => undefined);

@@ -572,8 +572,8 @@ export class Router {
         candidate.record.reason = keyPermit.reason;
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
       }
-      // The budget is checked again and the estimate held in one step, so concurrent requests (other windows, CLI
-      // runs) cannot together pass a limit the plan saw room for.
+      // The budget is checked again on the estimate and the attempt's maximum cost held, in one step, so concurrent
+      // requests (other windows, CLI runs) cannot together pass a limit the plan saw room for.
       const budget = await this.budget.hold(candidate.record.estimateUsd ?? 0, this.maxCostUsd(candidate, promptTokens), decision.id, decision.startedAt);
       if (budget.action === 'warn' && !decision.budgetWarnings.includes(budget.message)) decision.budgetWarnings.push(budget.message);
       else if (budget.action !== 'allow') {
