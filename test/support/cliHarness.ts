@@ -2,11 +2,13 @@
  * Runs the `model-router` CLI in-process through main(argv, io) with captured streams and its own environment
  * (never the test process's), for the CLI test files.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
-import type { FakeProviders } from '../fakes/fakeProviders';
+import { startFakeProviders } from '../fakes/fakeProviders';
+import type { FakeProviders, FakeProvidersOptions } from '../fakes/fakeProviders';
 
 /** Keys shaped like real ones, so any leak would be visible (and the redaction of key shapes cannot hide it). */
 export const SECRETS = {
@@ -100,4 +102,51 @@ agents:
 ${extra}`,
   );
   return file;
+}
+
+/** What {@link useCliSandbox} provides to the tests of a describe block (read inside tests and hooks). */
+export interface CliSandbox {
+  /** The simulated providers, started once for the block and reset before each test. */
+  readonly fakes: FakeProviders;
+  /** A fresh temporary folder per test, removed after it: HOME and the XDG folders of {@link fakeProviderEnv}. */
+  readonly tmp: string;
+  /** The CLI's default data directory under `tmp` (where the ledger goes without --data-dir). */
+  readonly dataDir: string;
+}
+
+/** Registers the mocha hooks of a describe block of CLI tests against the fakes (see {@link CliSandbox}). */
+export function useCliSandbox(prefix: string, options: FakeProvidersOptions = { chunkIntervalMs: 0 }): CliSandbox {
+  let fakes: FakeProviders | undefined;
+  let tmp: string | undefined;
+  before(async () => {
+    fakes = await startFakeProviders(options);
+  });
+  after(() => fakes?.close());
+  beforeEach(async () => {
+    for (const fake of [fakes!.anthropic, fakes!.openai, fakes!.gemini]) fake.reset();
+    tmp = await mkdtemp(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(() => rm(tmp!, { recursive: true, force: true }));
+  return {
+    get fakes(): FakeProviders {
+      if (!fakes) throw new Error('the fakes start in the block\'s before hook');
+      return fakes;
+    },
+    get tmp(): string {
+      if (tmp === undefined) throw new Error('the temporary folder is made in beforeEach');
+      return tmp;
+    },
+    get dataDir(): string {
+      return path.join(this.tmp, 'data', 'model-router');
+    },
+  };
+}
+
+/** Every file under `dir`, as raw text (binary files too): to look for what must never be stored. */
+export async function allBytes(dir: string): Promise<string> {
+  let text = '';
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) text += (await readFile(path.join(entry.parentPath, entry.name))).toString('latin1');
+  }
+  return text;
 }

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startFakeProviders } from '../fakes/fakeProviders';
-import type { FakeProviders } from '../fakes/fakeProviders';
-import { SECRETS, fakeProviderEnv, runCli, writeRoutingConfig } from '../support/cliHarness';
+import { SECRETS, allBytes, fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunResult } from '../support/cliHarness';
 
 /**
@@ -23,36 +20,14 @@ interface BreakdownJson {
   readonly rows: readonly { key: string; requests: number; costUsd: number; costNano: number }[];
 }
 
-/** Every file under `dir`, as raw text (binary files too). */
-async function allBytes(dir: string): Promise<string> {
-  let text = '';
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) text += (await readFile(path.join(entry.parentPath, entry.name))).toString('latin1');
-  }
-  return text;
-}
-
 describe('cli: the request ledger (ask records, costs reports)', function () {
   this.timeout(30_000);
-  let fakes: FakeProviders;
-  let tmp: string;
-  let dataDir: string;
-
-  before(async () => {
-    fakes = await startFakeProviders({ chunkIntervalMs: 0 });
-  });
-  after(() => fakes.close());
-  beforeEach(async () => {
-    for (const fake of [fakes.anthropic, fakes.openai, fakes.gemini]) fake.reset();
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'model-router-cli-ledger-'));
-    dataDir = path.join(tmp, 'data', 'model-router');
-  });
-  afterEach(() => rm(tmp, { recursive: true, force: true }));
+  const sb = useCliSandbox('model-router-cli-ledger-');
 
   function run(argv: string[], signal?: AbortController): Promise<CliRunResult> {
     return runCli(argv, {
-      env: fakeProviderEnv(tmp, fakes),
-      cwd: tmp,
+      env: fakeProviderEnv(sb.tmp, sb.fakes),
+      cwd: sb.tmp,
       ...(signal
         ? { signal: signal.signal, onStdout: (stdout: string): void => { if (stdout.includes('first')) signal.abort(); } }
         : {}),
@@ -60,7 +35,7 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
   }
 
   function config(extra = ''): Promise<string> {
-    return writeRoutingConfig(path.join(tmp, 'config.yaml'), 1, extra);
+    return writeRoutingConfig(path.join(sb.tmp, 'config.yaml'), 1, extra);
   }
 
   async function ask(configFile: string, prompt: string): Promise<CliRunResult> {
@@ -76,8 +51,8 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
   it('records two ask runs; costs --json lists both with their costs, and the table sums them', async () => {
     const file = await config();
     // claude-haiku-5-5 at $0.10 / $0.50 per million tokens.
-    fakes.anthropic.enqueue({ text: 'one', usage: { input: 1_000, output: 200 } }); // $0.0002
-    fakes.anthropic.enqueue({ text: 'two', usage: { input: 3_000, output: 400 } }); // $0.0005
+    sb.fakes.anthropic.enqueue({ text: 'one', usage: { input: 1_000, output: 200 } }); // $0.0002
+    sb.fakes.anthropic.enqueue({ text: 'two', usage: { input: 3_000, output: 400 } }); // $0.0005
     const first = await ask(file, 'first question');
     const second = await ask(file, 'second question');
     assert.equal(first.code, 0, first.stderr);
@@ -97,9 +72,9 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
 
   it('costs --csv --by provider sums to the JSON totals', async () => {
     const file = await config();
-    fakes.anthropic.enqueue({ text: 'a', usage: { input: 1_000, output: 200 } });
-    fakes.anthropic.enqueue({ error: 'unavailable' });
-    fakes.openai.enqueue({ text: 'b', usage: { input: 2_000, output: 100 } });
+    sb.fakes.anthropic.enqueue({ text: 'a', usage: { input: 1_000, output: 200 } });
+    sb.fakes.anthropic.enqueue({ error: 'unavailable' });
+    sb.fakes.openai.enqueue({ text: 'b', usage: { input: 2_000, output: 100 } });
     assert.equal((await ask(file, 'q1')).code, 0);
     const fallback = await ask(file, 'q2');
     assert.equal(fallback.code, 0, fallback.stderr);
@@ -124,16 +99,16 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
   it('a daily budget counts spend recorded by an earlier run: the second run is blocked (exit 4), nothing sent', async () => {
     // 10,000 in + 2,000 out on claude-haiku-5-5 = $0.002, the whole daily budget.
     const file = await config('budget: { daily: 0.002, onExceed: block }');
-    fakes.anthropic.enqueue({ text: 'pricey', usage: { input: 10_000, output: 2_000 } });
+    sb.fakes.anthropic.enqueue({ text: 'pricey', usage: { input: 10_000, output: 2_000 } });
     const first = await ask(file, 'hi');
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(fakes.anthropic.modelRequests.length, 1);
+    assert.equal(sb.fakes.anthropic.modelRequests.length, 1);
 
     const second = await ask(file, 'hi again');
     assert.equal(second.code, 4, second.stderr);
     assert.equal(second.stdout, '\n'.repeat(second.stdout.length));
-    assert.equal(fakes.anthropic.modelRequests.length, 1, 'nothing more was sent to anthropic');
-    assert.equal(fakes.openai.modelRequests.length, 0, 'nothing was sent to openai');
+    assert.equal(sb.fakes.anthropic.modelRequests.length, 1, 'nothing more was sent to anthropic');
+    assert.equal(sb.fakes.openai.modelRequests.length, 0, 'nothing was sent to openai');
     assert.match(second.stderr, /budget/i);
     // The blocked request is recorded too, at no cost.
     const report = await costsJson();
@@ -144,11 +119,11 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
   it('raises a budget alert once per period across runs: the next ask does not print it again', async () => {
     // $0.0019 of a $0.002 daily budget (95%) on the first run; the second run stays under 100%.
     const file = await config('budget: { daily: 0.002, onExceed: warn }');
-    fakes.anthropic.enqueue({ text: 'one', usage: { input: 9_500, output: 1_900 } });
+    sb.fakes.anthropic.enqueue({ text: 'one', usage: { input: 9_500, output: 1_900 } });
     const first = await ask(file, 'hi');
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /9\d% of today's \$0\.0020 budget used/);
-    fakes.anthropic.enqueue({ text: 'two', usage: { input: 1, output: 1 } });
+    sb.fakes.anthropic.enqueue({ text: 'two', usage: { input: 1, output: 1 } });
     const second = await ask(file, 'again');
     assert.equal(second.code, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /budget used/, 'the 90% alert of today was raised by the first run');
@@ -158,21 +133,21 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
     const plain = await config();
     assert.equal((await ask(plain, 'INSTRUCTION-MARKER-one')).code, 0);
     assert.equal((await costsJson()).requests[0]!.instruction, null);
-    assert.ok(!(await allBytes(dataDir)).includes('INSTRUCTION-MARKER-one'), 'the instruction is not in the data dir');
+    assert.ok(!(await allBytes(sb.dataDir)).includes('INSTRUCTION-MARKER-one'), 'the instruction is not in the data dir');
 
     const storing = await config('ledger: { storeInstructions: true }');
     assert.equal((await ask(storing, 'INSTRUCTION-MARKER-two')).code, 0);
     const report = await costsJson();
     assert.deepEqual(report.requests.map((r) => r.instruction), [null, 'INSTRUCTION-MARKER-two']);
 
-    const bytes = await allBytes(dataDir);
+    const bytes = await allBytes(sb.dataDir);
     for (const secret of Object.values(SECRETS)) assert.ok(!bytes.includes(secret), 'no key in the ledger files');
     assert.ok(!bytes.includes('TESTSECRET'));
   });
 
   it('records a request cancelled with Ctrl-C (exit 130)', async () => {
     const file = await config();
-    fakes.anthropic.enqueue({ chunks: ['first ', 'second ', 'third'], chunkIntervalMs: 300, usage: { input: 1_000, output: 200 } });
+    sb.fakes.anthropic.enqueue({ chunks: ['first ', 'second ', 'third'], chunkIntervalMs: 300, usage: { input: 1_000, output: 200 } });
     const result = await run(['--config', file, 'ask', '--task', 'explain', '--prompt', 'cancel me', '-q'], new AbortController());
     assert.equal(result.code, 130, result.stderr);
     const report = await costsJson();
@@ -182,7 +157,7 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
 
   it('an unusable data dir still answers, with a warning that nothing is recorded', async () => {
     const file = await config();
-    const notADir = path.join(tmp, 'a-file');
+    const notADir = path.join(sb.tmp, 'a-file');
     await writeFile(notADir, 'not a directory');
     const result = await run(['--config', file, '--data-dir', path.join(notADir, 'ledger'), 'ask', '--task', 'explain', '--prompt', 'hi', '-q']);
     assert.equal(result.code, 0, result.stderr);
@@ -210,7 +185,7 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
 
   it('negative usage from the provider: the answer is printed, the request recorded with an estimate, a warning on stderr', async () => {
     const file = await config();
-    fakes.anthropic.enqueue({ text: 'the answer', usage: { input: 1_000, output: -5 } });
+    sb.fakes.anthropic.enqueue({ text: 'the answer', usage: { input: 1_000, output: -5 } });
     const result = await ask(file, 'negative');
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'the answer\n');
@@ -223,7 +198,7 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
 
   it('9e14 output tokens are not booked as $450,000,000', async () => {
     const file = await config();
-    fakes.anthropic.enqueue({ text: 'the answer', usage: { input: 1_000, output: 9e14 } });
+    sb.fakes.anthropic.enqueue({ text: 'the answer', usage: { input: 1_000, output: 9e14 } });
     assert.equal((await ask(file, 'huge')).code, 0);
     const report = await costsJson();
     assert.ok(report.requests[0]!.costUsd < 0.01, `booked $${report.requests[0]!.costUsd}`);
@@ -231,13 +206,13 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
 
   it('an endless answer stops at maxAnswerChars: printed once, not retried, recorded as interrupted', async () => {
     const file = await config('maxAnswerChars: 3000\n');
-    fakes.anthropic.enqueue({ endless: { chunkChars: 500 } });
+    sb.fakes.anthropic.enqueue({ endless: { chunkChars: 500 } });
     const result = await run(['--config', file, 'ask', '--task', 'explain', '--prompt', 'endless']);
     assert.notEqual(result.code, 0);
     assert.equal(result.stdout.replace(/\n$/, '').length, 3_000, 'the answer up to the limit, once');
     assert.match(result.stderr, /answer exceeded 3,000 characters; stopped/);
-    assert.equal(fakes.anthropic.modelRequests.length, 1, 'not retried');
-    assert.equal(fakes.openai.modelRequests.length, 0, 'no fallback');
+    assert.equal(sb.fakes.anthropic.modelRequests.length, 1, 'not retried');
+    assert.equal(sb.fakes.openai.modelRequests.length, 0, 'no fallback');
     const report = await costsJson();
     assert.equal(report.requests.length, 1);
     assert.equal(report.requests[0]!.outcome, 'interrupted');
@@ -252,13 +227,13 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
           error ? reject(new Error(`node esbuild.js failed: ${stderr || error.message}`)) : resolve(),
         ),
       );
-      fakes.anthropic.enqueue({ text: 'one', usage: { input: 1_000, output: 200 } });
+      sb.fakes.anthropic.enqueue({ text: 'one', usage: { input: 1_000, output: 200 } });
       assert.equal((await ask(await config(), 'bundled')).code, 0);
       const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
         execFile(
           process.execPath,
-          [path.join(ROOT, 'dist', 'cli.js'), 'costs', '--json', '--data-dir', dataDir],
-          { cwd: tmp, env: { PATH: process.env.PATH ?? '', HOME: tmp }, timeout: 30_000 },
+          [path.join(ROOT, 'dist', 'cli.js'), 'costs', '--json', '--data-dir', sb.dataDir],
+          { cwd: sb.tmp, env: { PATH: process.env.PATH ?? '', HOME: sb.tmp }, timeout: 30_000 },
           (error, out, err) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
         ),
       );

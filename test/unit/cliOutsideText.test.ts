@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startFakeProviders } from '../fakes/fakeProviders';
-import type { FakeProviders } from '../fakes/fakeProviders';
-import { SECRETS, fakeProviderEnv, runCli, writeRoutingConfig } from '../support/cliHarness';
+import { SECRETS, allBytes, fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunResult } from '../support/cliHarness';
 
 /**
@@ -29,15 +26,6 @@ interface ExportedRequest {
   readonly errorMessage: string | null;
 }
 
-/** Every file under `dir`, as raw text (binary files too). */
-async function allBytes(dir: string): Promise<string> {
-  let text = '';
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) text += (await readFile(path.join(entry.parentPath, entry.name))).toString('latin1');
-  }
-  return text;
-}
-
 function assertNoControls(text: string, what: string): void {
   const match = RAW_CONTROL.exec(text);
   assert.equal(match, null, `${what} holds a raw control U+${match?.[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(text)}`);
@@ -45,27 +33,14 @@ function assertNoControls(text: string, what: string): void {
 
 describe('cli: text from outside (control characters, keys, URL passwords)', function () {
   this.timeout(30_000);
-  let fakes: FakeProviders;
-  let tmp: string;
-  let dataDir: string;
-
-  before(async () => {
-    fakes = await startFakeProviders({ chunkIntervalMs: 0 });
-  });
-  after(() => fakes.close());
-  beforeEach(async () => {
-    for (const fake of [fakes.anthropic, fakes.openai, fakes.gemini]) fake.reset();
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'model-router-cli-outside-'));
-    dataDir = path.join(tmp, 'data', 'model-router');
-  });
-  afterEach(() => rm(tmp, { recursive: true, force: true }));
+  const sb = useCliSandbox('model-router-cli-outside-');
 
   function run(argv: string[], extraEnv: Record<string, string | undefined> = {}, stdin?: string): Promise<CliRunResult> {
-    return runCli(argv, { env: fakeProviderEnv(tmp, fakes, extraEnv), cwd: tmp, ...(stdin !== undefined ? { stdin } : {}) });
+    return runCli(argv, { env: fakeProviderEnv(sb.tmp, sb.fakes, extraEnv), cwd: sb.tmp, ...(stdin !== undefined ? { stdin } : {}) });
   }
 
   function routing(): Promise<string> {
-    return writeRoutingConfig(path.join(tmp, 'routing.yaml'), 1);
+    return writeRoutingConfig(path.join(sb.tmp, 'routing.yaml'), 1);
   }
 
   async function exported(extraEnv: Record<string, string | undefined> = {}): Promise<{ text: string; requests: ExportedRequest[] }> {
@@ -77,7 +52,7 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
   describe('terminal control characters', () => {
     it('ask: escape sequences in a streamed answer, split across chunks, are shown, not obeyed; tabs and newlines stay', async () => {
       const file = await routing();
-      fakes.anthropic.enqueue({
+      sb.fakes.anthropic.enqueue({
         chunks: ['def f():\n\treturn 1\n', 'copy \x1b', ']52;c;cm0gLXJmIH4=\x07 clear \x1b[2J\x1b', '[H', '\rmodel-router: answered by anthropic/forged\r', '\nbye'],
       });
       const result = await run(['--config', file, 'ask', '--agent', 'explainer', '--prompt', 'hi']);
@@ -93,8 +68,8 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
 
     it('ask: an error body with escape sequences is shown harmless on stderr, and stored and exported without them', async () => {
       const file = await routing();
-      fakes.anthropic.enqueue({ error: 'server', errorMessage: HOSTILE_MESSAGE });
-      fakes.openai.enqueue({ error: 'server', errorMessage: HOSTILE_MESSAGE });
+      sb.fakes.anthropic.enqueue({ error: 'server', errorMessage: HOSTILE_MESSAGE });
+      sb.fakes.openai.enqueue({ error: 'server', errorMessage: HOSTILE_MESSAGE });
       const result = await run(['--config', file, 'ask', '--agent', 'explainer', '--prompt', 'hi']);
       assert.equal(result.code, 1, result.stderr);
       assertNoControls(result.stderr, 'stderr');
@@ -107,7 +82,7 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
       assert.equal(requests.length, 1);
       assert.match(requests[0]!.errorMessage ?? '', /upstream error␛\[2K/);
       // The ledger files are binary (SQLite), so look for the sequences themselves.
-      const ledger = await allBytes(dataDir);
+      const ledger = await allBytes(sb.dataDir);
       assert.ok(ledger.includes('upstream error'), 'the error is recorded');
       for (const sequence of ['\x1b[2K', '\x1b[1G', '\x1b]52;c;cm0gLXJmIH4=\x07', '\x1b]8', '\x9b2J']) {
         assert.ok(!ledger.includes(sequence), `the ledger holds ${JSON.stringify(sequence)}`);
@@ -120,7 +95,7 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
     });
 
     it('status: an error body with escape sequences in the connection test is shown harmless', async () => {
-      fakes.anthropic.enqueueAux({ error: 'auth', errorMessage: HOSTILE_MESSAGE }, { error: 'auth', errorMessage: HOSTILE_MESSAGE });
+      sb.fakes.anthropic.enqueueAux({ error: 'auth', errorMessage: HOSTILE_MESSAGE }, { error: 'auth', errorMessage: HOSTILE_MESSAGE });
       const result = await run(['status', '--timeout', '5000']);
       assertNoControls(result.stdout, 'status');
       assert.match(result.stdout, /anthropic .*FAILED.*upstream error␛\[2K/);
@@ -129,15 +104,15 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
     });
 
     it('config validate, providers and classify --jsonl: control characters from files are shown harmless', async () => {
-      const config = path.join(tmp, 'bad.yaml');
+      const config = path.join(sb.tmp, 'bad.yaml');
       await writeFile(config, 'agents:\n  "tester\\e[2J\\a": { chain: [anthropic] }\nproviders:\n  anthropic:\n    label: "Claude\\e[31m red \\rforged"\n');
       const validate = await run(['config', 'validate', config]);
       assertNoControls(validate.stdout + validate.stderr, 'config validate');
       // Quoted with JSON.stringify, which escapes controls itself.
       assert.match(validate.stdout, /unknown key "tester\\u001b\[2J\\u0007"/, validate.stdout);
 
-      await writeFile(path.join(tmp, 'labels.yaml'), 'providers:\n  anthropic:\n    label: "Claude\\e[31m red \\rforged"\n');
-      const listed = await run(['--config', path.join(tmp, 'labels.yaml'), 'providers']);
+      await writeFile(path.join(sb.tmp, 'labels.yaml'), 'providers:\n  anthropic:\n    label: "Claude\\e[31m red \\rforged"\n');
+      const listed = await run(['--config', path.join(sb.tmp, 'labels.yaml'), 'providers']);
       assert.equal(listed.code, 0, listed.stderr);
       assertNoControls(listed.stdout, 'providers');
       assert.match(listed.stdout, /anthropic \(Claude␛\[31m red ␍forged\)/);
@@ -154,14 +129,14 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
     it('an error body quoting ANOTHER provider\'s key: not on stderr, not in the ledger, not in an export made without that key', async () => {
       const file = await routing();
       const message = `gateway: key ${GATEWAY_KEY} (deepseek) is over quota`;
-      fakes.anthropic.enqueue({ error: 'server', errorMessage: message });
-      fakes.openai.enqueue({ error: 'server', errorMessage: message });
+      sb.fakes.anthropic.enqueue({ error: 'server', errorMessage: message });
+      sb.fakes.openai.enqueue({ error: 'server', errorMessage: message });
       const result = await run(['--config', file, 'ask', '--agent', 'explainer', '--prompt', 'hi'], { DEEPSEEK_API_KEY: GATEWAY_KEY });
       assert.equal(result.code, 1, result.stderr);
       assert.ok(!result.stderr.includes(GATEWAY_KEY), result.stderr);
       assert.match(result.stderr, /gateway: key \[redacted\] \(deepseek\) is over quota/);
 
-      const ledger = await allBytes(dataDir);
+      const ledger = await allBytes(sb.dataDir);
       assert.ok(ledger.length > 0);
       assert.ok(!ledger.includes(GATEWAY_KEY), 'the ledger files hold the other provider\'s key');
       // Exported from a shell where the key is not set: the export alone must not hold it.
@@ -175,7 +150,7 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
     it('ask: a key split across two stream chunks is still redacted on stdout', async () => {
       const file = await routing();
       const key = SECRETS.OPENAI_API_KEY;
-      fakes.anthropic.enqueue({ chunks: ['the key is ', key.slice(0, 9), key.slice(9, 20), `${key.slice(20)} and more`, ' s'] });
+      sb.fakes.anthropic.enqueue({ chunks: ['the key is ', key.slice(0, 9), key.slice(9, 20), `${key.slice(20)} and more`, ' s'] });
       const result = await run(['--config', file, 'ask', '--agent', 'explainer', '--prompt', 'hi']);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'the key is [redacted] and more s\n');
@@ -186,9 +161,9 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
       const file = await routing();
       const withCredentials = (url: string, credentials: string): string => url.replace('http://', `http://${credentials}@`);
       const env = {
-        ANTHROPIC_BASE_URL: withCredentials(fakes.anthropic.baseURL, 'alice:hunter2-long-password'),
+        ANTHROPIC_BASE_URL: withCredentials(sb.fakes.anthropic.baseURL, 'alice:hunter2-long-password'),
         // Too short to be scrubbed as a value: only the URL masking hides it.
-        OPENAI_BASE_URL: withCredentials(fakes.openai.baseURL, 'bob:pw4'),
+        OPENAI_BASE_URL: withCredentials(sb.fakes.openai.baseURL, 'bob:pw4'),
       };
       const leaks = (text: string): boolean => text.includes('hunter2') || text.includes('bob:pw4') || text.includes('alice');
 
@@ -203,14 +178,14 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
       assert.ok(!leaks(asked.stderr), asked.stderr);
       assert.match(asked.stderr, /could not reach http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1/);
 
-      assert.ok(!leaks(await allBytes(dataDir)), 'the ledger holds the password');
+      assert.ok(!leaks(await allBytes(sb.dataDir)), 'the ledger holds the password');
       const { text } = await exported();
       assert.ok(!leaks(text));
     });
 
     it('a password in a base URL of the config file is never printed', async () => {
-      const config = path.join(tmp, 'proxy.yaml');
-      await writeFile(config, `localFirst: false\nproviders:\n  anthropic:\n    baseUrl: ${fakes.anthropic.baseURL.replace('http://', 'http://carol:correct-horse-battery@')}\n`);
+      const config = path.join(sb.tmp, 'proxy.yaml');
+      await writeFile(config, `localFirst: false\nproviders:\n  anthropic:\n    baseUrl: ${sb.fakes.anthropic.baseURL.replace('http://', 'http://carol:correct-horse-battery@')}\n`);
       const providers = await run(['--config', config, 'providers'], { ANTHROPIC_BASE_URL: undefined });
       assert.equal(providers.code, 0, providers.stderr);
       const status = await run(['--config', config, 'status'], { ANTHROPIC_BASE_URL: undefined });
@@ -222,7 +197,7 @@ describe('cli: text from outside (control characters, keys, URL passwords)', fun
 
     it('config validate: a key with no known prefix pasted as a baseUrl, key id or chain entry is located, not echoed', async () => {
       const key = '9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc';
-      const config = path.join(tmp, 'pasted.yaml');
+      const config = path.join(sb.tmp, 'pasted.yaml');
       await writeFile(config, `providers:\n  openai:\n    baseUrl: ${key}\n    keys: [{ id: ${key} }]\nagents:\n  explainer:\n    chain: [openai, ${key}]\n`);
       const result = await run(['config', 'validate', config]);
       assert.equal(result.code, 3, result.stdout);

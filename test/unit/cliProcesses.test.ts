@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { costOf } from '../../src/core/pricing/cost';
 import { acquireLock } from '../../src/core/ledger/lock';
 import { LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
-import { startFakeProviders } from '../fakes/fakeProviders';
-import type { FakeProviders } from '../fakes/fakeProviders';
 import { makeRecord } from '../ledger/records';
-import { fakeProviderEnv } from '../support/cliHarness';
+import { fakeProviderEnv, useCliSandbox } from '../support/cliHarness';
 
 /**
  * Several `model-router` processes (the bundled dist/cli.js, each its own OS process) and an in-process store on one
@@ -43,10 +40,7 @@ function runProcess(args: readonly string[], env: Record<string, string | undefi
 
 describe('cli: several processes on one data directory', function () {
   this.timeout(240_000);
-  let fakes: FakeProviders;
-  let tmp: string;
-  let dataDir: string;
-  let env: Record<string, string | undefined>;
+  const sb = useCliSandbox('model-router-cli-procs-', { chunkIntervalMs: 2 });
 
   before(async function () {
     this.timeout(120_000);
@@ -55,19 +49,10 @@ describe('cli: several processes on one data directory', function () {
         error ? reject(new Error(`node esbuild.js failed: ${stderr || error.message}`)) : resolve(),
       ),
     );
-    fakes = await startFakeProviders({ chunkIntervalMs: 2 });
   });
-  after(() => fakes.close());
-  beforeEach(async () => {
-    for (const fake of [fakes.anthropic, fakes.openai, fakes.gemini]) fake.reset();
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'model-router-cli-procs-'));
-    dataDir = path.join(tmp, 'data');
-    env = fakeProviderEnv(tmp, fakes);
-  });
-  afterEach(() => rm(tmp, { recursive: true, force: true }));
 
   async function config(extra = ''): Promise<string> {
-    const file = path.join(tmp, 'config.yaml');
+    const file = path.join(sb.tmp, 'config.yaml');
     await writeFile(
       file,
       `localFirst: false
@@ -82,14 +67,14 @@ ${extra}`,
   }
 
   function ask(configFile: string, prompt: string): Promise<Exit> {
-    return runProcess(['--config', configFile, '--data-dir', dataDir, 'ask', '--task', 'explain', '--prompt', prompt, '-q'], env, tmp);
+    return runProcess(['--config', configFile, '--data-dir', sb.dataDir, 'ask', '--task', 'explain', '--prompt', prompt, '-q'], fakeProviderEnv(sb.tmp, sb.fakes), sb.tmp);
   }
 
   it('three CLI processes asking in a loop while a store in this process appends and compacts and the lock is held for 6 s at a time: answered == recorded', async () => {
     const file = await config();
     const PER_PROCESS = 8;
     // The in-process store compacts every 20 ms (under the lock, rewriting the file) the whole time.
-    const store = await LedgerStore.open({ dir: dataDir, compactIntervalMs: 20, refreshIntervalMs: 20, onNotice: () => undefined });
+    const store = await LedgerStore.open({ dir: sb.dataDir, compactIntervalMs: 20, refreshIntervalMs: 20, onNotice: () => undefined });
     let appending = true;
     const own: string[] = [];
     const writer = (async (): Promise<void> => {
@@ -103,7 +88,7 @@ ${extra}`,
     let holding = true;
     const holder = (async (): Promise<void> => {
       while (holding) {
-        const lock = await acquireLock(path.join(dataDir, LOCK_FILE), { timeoutMs: 60_000 });
+        const lock = await acquireLock(path.join(sb.dataDir, LOCK_FILE), { timeoutMs: 60_000 });
         await new Promise((r) => setTimeout(r, 6_000));
         await lock.release();
         await new Promise((r) => setTimeout(r, 100));
@@ -123,14 +108,14 @@ ${extra}`,
       assert.equal(exit.code, 0, exit.stderr);
       assert.doesNotMatch(exit.stderr, /NOT recorded|could not be recorded|Timed out/, exit.stderr);
     }
-    const check = await LedgerStore.open({ dir: dataDir, compactIntervalMs: 0, refreshIntervalMs: 0 });
+    const check = await LedgerStore.open({ dir: sb.dataDir, compactIntervalMs: 0, refreshIntervalMs: 0 });
     const [asked] = check.read((db) => db.exec("SELECT count(*) FROM requests WHERE command = 'cli.ask' AND outcome = 'answered'")[0]!.values[0]!).map(Number);
     const ownStored = check.read((db) => db.exec("SELECT count(*) FROM requests WHERE id LIKE 'own-%'")[0]!.values[0]![0]);
     await check.close();
     console.log(`      3 × ${PER_PROCESS} asks answered, ${asked} recorded; ${own.length} appended in-process, ${String(ownStored)} stored`);
     assert.equal(asked, 3 * PER_PROCESS, 'every answered request is in the ledger');
     assert.equal(Number(ownStored), own.length, 'every record acknowledged in-process is in the ledger');
-    assert.equal(fakes.anthropic.modelRequests.length, 3 * PER_PROCESS);
+    assert.equal(sb.fakes.anthropic.modelRequests.length, 3 * PER_PROCESS);
   });
 
   it('twelve concurrent asks against a $0.20 daily block budget at $0.08 each: spend stays within one request\'s maximum cost of the limit', async () => {
@@ -139,13 +124,13 @@ ${extra}`,
     const file = await config(`budget: { daily: 0.20, onExceed: block }
 pricing:
   anthropic/claude-haiku-5-5: { input: ${price.input}, output: ${price.output} }`);
-    fakes.anthropic.defaultStep = { text: 'word '.repeat(4_000), usage: { input: 100, output: 4_000 } };
+    sb.fakes.anthropic.defaultStep = { text: 'word '.repeat(4_000), usage: { input: 100, output: 4_000 } };
     const exits = await Promise.all(Array.from({ length: 12 }, (_, n) => ask(file, `concurrent question ${n}`)));
     const answered = exits.filter((e) => e.code === 0).length;
     const blocked = exits.filter((e) => e.code === 4);
     assert.equal(answered + blocked.length, 12, exits.map((e) => e.stderr).join('\n'));
     for (const exit of blocked) assert.match(exit.stderr, /budget would be exceeded/);
-    const check = await LedgerStore.open({ dir: dataDir, compactIntervalMs: 0, refreshIntervalMs: 0 });
+    const check = await LedgerStore.open({ dir: sb.dataDir, compactIntervalMs: 0, refreshIntervalMs: 0 });
     const [rows, spentNano] = check.read((db) => db.exec('SELECT count(*), TOTAL(cost_nano) FROM requests')[0]!.values[0]!).map(Number);
     await check.close();
     const spent = spentNano! / 1e9;
@@ -153,9 +138,9 @@ pricing:
     const maxCost = costOf({ ...price, cacheRead: 0, cacheWrite: 0 }, { inputTokens: 1_000, outputTokens: 4_096, cacheReadTokens: 0, cacheWriteTokens: 0 });
     console.log(`      12 concurrent asks: ${answered} answered, ${blocked.length} blocked; spent $${spent.toFixed(4)} of $0.20 (one request at most $${maxCost.toFixed(4)})`);
     assert.equal(rows, 12, 'blocked requests are recorded too');
-    assert.equal(fakes.anthropic.modelRequests.length, answered, 'a blocked request sends nothing');
+    assert.equal(sb.fakes.anthropic.modelRequests.length, answered, 'a blocked request sends nothing');
     assert.ok(answered >= 2, 'the budget has room for two answers and they are given');
     assert.ok(spent <= 0.2 + maxCost, `spent $${spent} > $0.20 + one request's maximum $${maxCost}`);
-    assert.deepEqual((await readdir(dataDir)).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+    assert.deepEqual((await readdir(sb.dataDir)).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
   });
 });
