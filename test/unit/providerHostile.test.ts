@@ -68,6 +68,17 @@ async function drain(stream: AsyncIterable<StreamChunk>): Promise<void> {
 }
 
 /** A config whose explainer agent tries `chain` in order, with retries on. */
+/** `inner` with its stream replaced: a bug of ours injected around a real SDK stream from the fake. */
+function withStream(inner: ChatProvider, stream: ChatProvider['stream']): ChatProvider {
+  return {
+    id: inner.id,
+    protocol: inner.protocol,
+    complete: (request, options) => inner.complete(request, options),
+    testConnection: (signal) => inner.testConnection(signal),
+    stream,
+  };
+}
+
 function configFor(chain: readonly string[], extra = ''): Config {
   const text = `
 localFirst: false
@@ -208,18 +219,13 @@ describe('hostile provider (official SDKs against the fakes)', function () {
       const openai = TARGETS[1]!;
       anthropic.fake.enqueue({ chunks: ['first ', 'second ', 'third'] });
       // A real SDK stream from the fake, with our own bug injected after the first chunk.
-      const wrap = (inner: ChatProvider): ChatProvider => ({
-        id: inner.id,
-        protocol: inner.protocol,
-        complete: (request, options) => inner.complete(request, options),
-        testConnection: (signal) => inner.testConnection(signal),
-        async *stream(request) {
+      const wrap = (inner: ChatProvider): ChatProvider =>
+        withStream(inner, async function* (request) {
           for await (const chunk of inner.stream(request)) {
             yield chunk;
             if (chunk.type === 'text') throw new TypeError('Cannot read properties of undefined (reading "x")');
           }
-        },
-      });
+        });
       const { text, decision, events } = await route(router(configFor(['anthropic', 'openai']), wrap));
       assert.equal(text, 'first ');
       assert.equal(decision.outcome, 'interrupted');
@@ -234,20 +240,15 @@ describe('hostile provider (official SDKs against the fakes)', function () {
       const anthropic = TARGETS[0]!;
       anthropic.fake.enqueue({ text: 'unused' }, { text: 'the answer' });
       let calls = 0;
-      const wrap = (inner: ChatProvider): ChatProvider => ({
-        id: inner.id,
-        protocol: inner.protocol,
-        complete: (request, options) => inner.complete(request, options),
-        testConnection: (signal) => inner.testConnection(signal),
-        async *stream(request) {
+      const wrap = (inner: ChatProvider): ChatProvider =>
+        withStream(inner, async function* (request) {
           calls++;
           if (calls === 1) {
             await drain(inner.stream(request));
             throw new Error('socket hiccup');
           }
           yield* inner.stream(request);
-        },
-      });
+        });
       const { text, decision } = await route(router(configFor(['anthropic']), wrap));
       assert.equal(text, 'the answer');
       assert.equal(decision.outcome, 'answered');
