@@ -7,6 +7,7 @@
  * at build time). esbuild.js fails the extension build if an SDK, sql.js, yaml or ajv ends up in dist/extension.js.
  */
 export { ConfigStore } from './core/config/configStore';
+export { MAX_CONFIG_FILE_BYTES } from './core/config/load';
 export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEFAULT_BASE_URLS } from './core/config/environment';
 export { testProviderConnection } from './core/providers/connection';
 export { formatDiagnostic } from './core/config/diagnostics';

@@ -2,12 +2,14 @@
  * Where the CLI's files are and the configuration they resolve to: built-in defaults < user file (`--config`) <
  * workspace file (only with `--trust-workspace`), then the base URL environment variables.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatDiagnostic } from '../core/config/diagnostics';
 import type { ConfigDiagnostic } from '../core/config/diagnostics';
 import { resolveConfig } from '../core/config/layering';
+import { readConfigFile } from '../core/config/load';
+import type { ConfigFileText } from '../core/config/load';
 import { WORKSPACE_CONFIG_FILE, defaultDataDirectory, defaultUserConfigPath } from '../core/config/paths';
 import type { ConfigFileInput } from '../core/config/layering';
 import type { Config } from '../core/config/types';
@@ -51,10 +53,13 @@ export function resolvePaths(globals: GlobalOptions, io: CliIo): CliPaths {
   };
 }
 
-/** A file's text, or undefined when it does not exist; other failures are configuration errors (exit 3). */
-export async function readOptionalFile(file: string, what: string): Promise<string | undefined> {
+/**
+ * A configuration file's text and size (a file over the size bound is not read), or undefined when it does not exist;
+ * other failures are configuration errors (exit 3).
+ */
+export async function readOptionalFile(file: string, what: string): Promise<ConfigFileText | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readConfigFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -100,12 +105,12 @@ async function workspaceInput(paths: CliPaths, err: Output, quiet: boolean): Pro
     }
     return undefined;
   }
-  const text = await readOptionalFile(paths.workspaceConfig, 'workspace config');
-  if (text === undefined) {
+  const read = await readOptionalFile(paths.workspaceConfig, 'workspace config');
+  if (read === undefined) {
     if (paths.workspaceExplicit) throw usageError(`the workspace config ${paths.workspaceConfig} does not exist.`);
     return undefined;
   }
-  return { file: paths.workspaceConfig, text };
+  return { file: paths.workspaceConfig, ...read };
 }
 
 /**
@@ -115,13 +120,13 @@ async function workspaceInput(paths: CliPaths, err: Output, quiet: boolean): Pro
 export async function loadConfiguration(globals: GlobalOptions, io: CliIo, err: Output, options: LoadOptions = {}): Promise<LoadedConfig> {
   const paths = resolvePaths(globals, io);
   const quiet = options.quiet === true;
-  const userText = await readOptionalFile(paths.userConfig, 'user config');
-  if (userText === undefined && paths.userConfigExplicit && options.noteMissingUserFile && !quiet) {
+  const userRead = await readOptionalFile(paths.userConfig, 'user config');
+  if (userRead === undefined && paths.userConfigExplicit && options.noteMissingUserFile && !quiet) {
     err.line(`model-router: note: no config file at ${paths.userConfig}; using the built-in defaults.`);
   }
   const workspace = await workspaceInput(paths, err, quiet);
   const resolution = resolveConfig({
-    ...(userText !== undefined ? { user: { file: paths.userConfig, text: userText } } : {}),
+    ...(userRead !== undefined ? { user: { file: paths.userConfig, ...userRead } } : {}),
     ...(workspace !== undefined ? { workspace } : {}),
     workspaceTrusted: workspace !== undefined,
   });
@@ -135,7 +140,7 @@ export async function loadConfiguration(globals: GlobalOptions, io: CliIo, err: 
     fileConfig: resolution.config,
     baseUrlSources: environment.baseUrlSources,
     paths,
-    userText,
+    userText: userRead?.text,
     workspaceApplied: workspace !== undefined,
   };
 }

@@ -34,9 +34,14 @@ export interface ConfigState {
   readonly diagnostics: readonly ConfigDiagnostic[];
 }
 
-async function readText(file: string): Promise<string | undefined> {
+/** The file's text and size; a file over the size bound is not read (the loader reports its size). */
+async function readText(file: string, maxBytes: number): Promise<{ text: string; bytes: number } | undefined> {
   try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
+    const uri = vscode.Uri.file(file);
+    const { size } = await vscode.workspace.fs.stat(uri);
+    if (size > maxBytes) return { text: '', bytes: size };
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    return { text: new TextDecoder().decode(bytes), bytes: bytes.byteLength };
   } catch (error) {
     if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') return undefined;
     const code = (error as NodeJS.ErrnoException).code;
@@ -119,13 +124,14 @@ export class ConfigService extends Disposable {
     const workspaceFile = folder?.uri.scheme === 'file' ? path.join(folder.uri.fsPath, WORKSPACE_CONFIG_FILE) : undefined;
     const workspaceTrusted = vscode.workspace.isTrusted;
 
-    this.store.update(userFile, await readText(userFile));
+    const user = await readText(userFile, engine.MAX_CONFIG_FILE_BYTES);
+    this.store.update(userFile, user?.text, user?.bytes);
     let workspaceExists = false;
     if (workspaceFile) {
       // An untrusted workspace's file is never parsed; only its existence is checked, to tell the user why it is ignored.
-      const text = workspaceTrusted ? await readText(workspaceFile) : undefined;
-      workspaceExists = workspaceTrusted ? text !== undefined : await exists(workspaceFile);
-      if (workspaceTrusted) this.store.update(workspaceFile, text);
+      const workspace = workspaceTrusted ? await readText(workspaceFile, engine.MAX_CONFIG_FILE_BYTES) : undefined;
+      workspaceExists = workspaceTrusted ? workspace !== undefined : await exists(workspaceFile);
+      if (workspaceTrusted) this.store.update(workspaceFile, workspace?.text, workspace?.bytes);
     }
     const store = this.store;
     const resolution = resolveWithSettings(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Decision } from '../../src/core/routing/decision';
@@ -432,6 +432,21 @@ describe('cli: model-router', function () {
       assert.equal(result.code, 3);
       assert.match(result.stderr, /broken\.yaml:3:5: error: unknown key "chian"/);
       assert.equal(await readFile(file, 'utf8'), broken);
+    });
+
+    it('a 3 GiB config file is refused by its size before it is read: the size, the limit and what to do (exit 3)', async () => {
+      // Sparse: nothing is written, yet reading it whole would take 3 GiB (Node's readFile refuses over 2 GiB).
+      const file = path.join(tmp, 'huge.yaml');
+      await writeFile(file, 'strategy: cost\n');
+      await truncate(file, 3 * 1024 ** 3);
+      for (const argv of [['config', 'validate', file], ['--config', file, 'classify', '--instruction', 'x']]) {
+        const result = await run(argv);
+        assert.equal(result.code, 3, result.stderr);
+        assert.ok(
+          `${result.stdout}${result.stderr}`.includes(`${file}:1:1: error: the file is 3,221,225,472 bytes; a configuration file may be at most 1,048,576 bytes (1 MiB), so it is not read.`),
+          `${result.stdout}${result.stderr}`,
+        );
+      }
     });
 
     it('config validate prints file:line:col for a typo (exit 3) and accepts a good file (exit 0)', async () => {

@@ -28,22 +28,22 @@ export async function runConfig({ io, out, args }: { io: CliIo; out: Output; arg
   const checked: string[] = [];
   if (file !== undefined) {
     const full = path.resolve(io.cwd, file);
-    const text = await readOptionalFile(full, 'file');
-    if (text === undefined) throw usageError(`${full} does not exist.`, 'config');
-    user = { file: full, text };
+    const read = await readOptionalFile(full, 'file');
+    if (read === undefined) throw usageError(`${full} does not exist.`, 'config');
+    user = { file: full, ...read };
     checked.push(full);
   } else {
     const paths = resolvePaths(globals, io);
-    const userText = await readOptionalFile(paths.userConfig, 'user config');
-    if (userText === undefined) out.line(`user config ${paths.userConfig}: not found (the built-in defaults apply).`);
+    const userRead = await readOptionalFile(paths.userConfig, 'user config');
+    if (userRead === undefined) out.line(`user config ${paths.userConfig}: not found (the built-in defaults apply).`);
     else {
-      user = { file: paths.userConfig, text: userText };
+      user = { file: paths.userConfig, ...userRead };
       checked.push(paths.userConfig);
     }
     if (paths.trustWorkspace) {
-      const text = await readOptionalFile(paths.workspaceConfig, 'workspace config');
-      if (text !== undefined) {
-        workspace = { file: paths.workspaceConfig, text };
+      const read = await readOptionalFile(paths.workspaceConfig, 'workspace config');
+      if (read !== undefined) {
+        workspace = { file: paths.workspaceConfig, ...read };
         checked.push(paths.workspaceConfig);
       } else if (paths.workspaceExplicit) throw usageError(`the workspace config ${paths.workspaceConfig} does not exist.`, 'config');
     } else if (await fileExists(paths.workspaceConfig)) {

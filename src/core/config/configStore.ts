@@ -34,12 +34,13 @@ export class ConfigStore {
    * Parses and validates the file's new text and remembers it; a valid text becomes the file's last good layer.
    * `undefined` means the file no longer exists: it is forgotten (no layer, no diagnostics). Returns the parse result.
    */
-  update(file: string, text: string | undefined): LoadResult {
+  /** `bytes`: the file's size when known before reading (see load.ts readConfigFile). */
+  update(file: string, text: string | undefined, bytes?: number): LoadResult {
     if (text === undefined) {
       this.files.delete(file);
       return { ok: true, layer: { file, data: {}, locate: () => undefined }, diagnostics: [] };
     }
-    const current = loadConfigText(file, text);
+    const current = loadConfigText(file, text, bytes);
     const previous = this.files.get(file);
     const lastGood = current.ok ? current.layer : previous?.lastGood;
     this.files.set(file, lastGood !== undefined ? { current, lastGood } : { current });

@@ -27,6 +27,8 @@ import { AGENT_IDS, TIERS } from './types';
 export interface ConfigFileInput {
   readonly file: string;
   readonly text: string;
+  /** The file's size when it was read with {@link readConfigFile} (a file over the bound arrives unread). */
+  readonly bytes?: number;
 }
 
 export interface ResolveConfigInput {
@@ -546,7 +548,7 @@ export function resolveLayers(input: ResolveLayersInput): ConfigResolution {
 }
 
 function loadFile(input: ConfigFileInput): FileLayerInput {
-  const result = loadConfigText(input.file, input.text);
+  const result = loadConfigText(input.file, input.text, input.bytes);
   return result.ok
     ? { file: input.file, layer: result.layer, diagnostics: result.diagnostics, invalid: false }
     : { file: input.file, diagnostics: result.diagnostics, invalid: true };

@@ -6,6 +6,8 @@
  * string shaped like a key; these are reported without their value); the JSON Schema; then the checks a schema cannot
  * express within one file (tier order, time zone, duplicate key ids).
  */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { ErrorObject } from 'ajv';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
@@ -462,6 +464,35 @@ export function validateConfigValue(file: string, value: unknown, locate?: Locat
  */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
+/** A configuration file as read: its text, and its size in bytes. */
+export interface ConfigFileText {
+  /** '' when the file is over {@link MAX_CONFIG_FILE_BYTES}: it is not read at all. */
+  readonly text: string;
+  readonly bytes: number;
+}
+
+/**
+ * Reads a configuration file from disk, checking its size first: a file over {@link MAX_CONFIG_FILE_BYTES} is not
+ * read (its size is returned, for the loader's error). Undefined when it does not exist; other errors are thrown.
+ */
+export async function readConfigFile(file: string): Promise<ConfigFileText | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_CONFIG_FILE_BYTES) return { text: '', bytes: size };
+    const bytes = await handle.readFile();
+    return { text: bytes.toString('utf8'), bytes: bytes.length };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** At most this many diagnostics per file; the rest are summed up in one last diagnostic. */
 export const MAX_FILE_DIAGNOSTICS = 200;
 
@@ -536,14 +567,16 @@ function capped(file: string, diagnostics: ConfigDiagnostic[]): ConfigDiagnostic
  * parsed (one error says its size and the limit); the work is linear in the file's size, and at most
  * {@link MAX_FILE_DIAGNOSTICS} diagnostics (plus one summing up the rest) come back.
  */
-export function loadConfigText(file: string, text: string): LoadResult {
-  const result = loadBoundedText(file, text);
+export function loadConfigText(file: string, text: string, bytes?: number): LoadResult {
+  const result = loadBoundedText(file, text, bytes);
   return result.diagnostics.length <= MAX_FILE_DIAGNOSTICS ? result : { ...result, diagnostics: capped(file, [...result.diagnostics]) };
 }
 
-function loadBoundedText(file: string, text: string): LoadResult {
-  // UTF-8 is at most 3 bytes per UTF-16 unit, so the exact count is only needed near the bound.
-  const tooLarge = text.length * 3 > MAX_CONFIG_FILE_BYTES ? configFileSizeProblem(file, Buffer.byteLength(text, 'utf8')) : undefined;
+function loadBoundedText(file: string, text: string, bytes: number | undefined): LoadResult {
+  // `bytes`: the file's size, known before reading it (a file over the bound is not read). Otherwise counted: UTF-8 is
+  // at most 3 bytes per UTF-16 unit, so the exact count is only needed near the bound.
+  const size = bytes ?? (text.length * 3 > MAX_CONFIG_FILE_BYTES ? Buffer.byteLength(text, 'utf8') : 0);
+  const tooLarge = configFileSizeProblem(file, size);
   if (tooLarge !== undefined) return { ok: false, diagnostics: [tooLarge] };
   const lineCounter = new LineCounter();
   // logLevel error: the library's own warnings (printed to stderr) could quote the file's text.
