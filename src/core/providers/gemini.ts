@@ -8,6 +8,7 @@ import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, 
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromGoogleDetails } from './errors';
 import type { ErrorKind } from './errors';
 import { boundedFetch } from './boundedFetch';
+import { withScopedFetch } from './scopedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
@@ -71,6 +72,14 @@ export class GeminiProvider extends ProviderBase {
     );
   }
 
+  /**
+   * Runs an SDK call with its fetch bounded like the other SDKs' (bodies read whole capped, error bodies cut): this
+   * SDK takes no `fetch` option, so the global one is replaced for the call only (see scopedFetch.ts).
+   */
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    return withScopedFetch((base) => boundedFetch({}, base), call);
+  }
+
   private contents(request: ChatRequest): GenerateContentRequest {
     return {
       contents: request.messages.map((m) => ({
@@ -84,11 +93,11 @@ export class GeminiProvider extends ProviderBase {
     const { signal, touch } = call;
     const model = this.model(request);
     if (transport === 'json') {
-      const result = await model.generateContent(this.contents(request), { signal });
+      const result = await this.bounded(() => model.generateContent(this.contents(request), { signal }));
       yield* this.chunksOf(result.response, true);
       return;
     }
-    const result = await model.generateContentStream(this.contents(request), { signal });
+    const result = await this.bounded(() => model.generateContentStream(this.contents(request), { signal }));
     // The SDK tees the stream into an aggregate we do not use; keep its rejection from going unhandled.
     result.response.catch(() => undefined);
     let usage: Usage | undefined;
