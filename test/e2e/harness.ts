@@ -809,7 +809,7 @@ export class E2ESession {
   /**
    * Edits item `index` of a list setting in the Settings UI: hover the row, "Edit Item", open the dropdown, click
    * `value`, OK. Returns the values the dropdown offered. Waits until the list shows the new value (the widget shows
-   * the old one for about 2 s).
+   * the old one for about 2 s); an edit lost under load (nothing written to the user settings) is made again.
    */
   async editSettingListItem(key: string, index: number, value: string, options: { screenshot?: string } = {}): Promise<string[]> {
     const setting = this.settingRow(key);
@@ -821,59 +821,76 @@ export class E2ESession {
     // The Settings editor re-renders its rows now and then (e.g. when it finishes indexing right after opening): the
     // first click on "Edit Item" can be lost to its hover, the select can be replaced while being clicked. Redo the
     // step that was lost until the dropdown is open.
-    await poll(
-      async () => {
-        if (!(await editRow.isVisible())) {
-          await row.hover();
-          await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click({ timeout: 2_000 });
-          await editRow.waitFor({ timeout: 2_000 });
-        }
-        await editRow.locator('select.monaco-select-box').click({ timeout: 3_000 });
-        await choices.first().waitFor({ timeout: 2_000 });
-        return true;
-      },
-      STEP_TIMEOUT_MS * 2,
-      () => `could not open the dropdown of ${key}[${index}]`,
-    );
-    const offered = (await choices.allInnerTexts()).map((text) => text.trim());
-    if (options.screenshot) {
-      await this.screenshot(options.screenshot);
-    }
-    const choice = choices.filter({ hasText: new RegExp(`^\\s*${escapeRegExp(value)}\\s*$`) }).first();
-    if ((await choice.count()) === 0) {
-      throw new Error(`the dropdown of ${key}[${index}] does not offer "${value}"; it offers ${JSON.stringify(offered)}`);
-    }
-    await choice.click();
-    await editRow.locator('.setting-list-ok-button').click();
-    // The Settings editor postpones re-rendering a setting while a control of it has focus (the list keeps it after
-    // OK), so the old value can stay on screen for good: after a moment, move the focus to the search box, as a
-    // person moving on would, which lets it render.
-    // Under load it can keep the old value on screen even then (the setting itself is written: the Agents tree
-    // follows), so after a few more seconds change the search text and back, which re-renders the rows from the
-    // configuration.
-    const okAt = Date.now();
-    let focusMoved = false;
-    let searchedAgain = false;
+    const openDropdown = (): Promise<void> =>
+      poll(
+        async () => {
+          if (!(await editRow.isVisible())) {
+            await row.hover();
+            await row.locator('.monaco-action-bar a.action-label[aria-label="Edit Item"]').click({ timeout: 2_000 });
+            await editRow.waitFor({ timeout: 2_000 });
+          }
+          await editRow.locator('select.monaco-select-box').click({ timeout: 3_000 });
+          await choices.first().waitFor({ timeout: 2_000 });
+          return true;
+        },
+        STEP_TIMEOUT_MS * 2,
+        () => `could not open the dropdown of ${key}[${index}]`,
+      );
+    const shown = async (): Promise<boolean> => (await this.settingListValues(key))[index] === value;
+    const written = (): boolean => {
+      const list = this.readUserSettings()[key];
+      return Array.isArray(list) && list[index] === value;
+    };
     const search = this.page.locator('.settings-editor .settings-header .suggest-input-container .monaco-editor textarea');
-    await poll(
-      async () => {
-        if ((await this.settingListValues(key))[index] === value) return true;
-        if (!focusMoved && Date.now() - okAt > 2_000) {
-          focusMoved = true;
-          await search.focus();
-        } else if (focusMoved && !searchedAgain && Date.now() - okAt > 6_000) {
-          searchedAgain = true;
-          await search.focus();
-          await this.page.keyboard.press('End');
-          await this.page.keyboard.type(' ');
-          await this.page.waitForTimeout(500);
-          await this.page.keyboard.press('Backspace');
-        }
-        return false;
-      },
-      STEP_TIMEOUT_MS,
-      async () => `${key}[${index}] does not show "${value}": ${JSON.stringify(await this.settingListValues(key))}`,
-    );
+    let offered: string[] = [];
+    // Under load a choice or the OK can also be lost (nothing written: the Agents tree keeps the old chain): then the
+    // edit is made again, as a person would, up to three times.
+    for (let edit = 1; ; edit += 1) {
+      await openDropdown();
+      offered = (await choices.allInnerTexts()).map((text) => text.trim());
+      if (options.screenshot && edit === 1) {
+        await this.screenshot(options.screenshot);
+      }
+      const choice = choices.filter({ hasText: new RegExp(`^\\s*${escapeRegExp(value)}\\s*$`) }).first();
+      if ((await choice.count()) === 0) {
+        throw new Error(`the dropdown of ${key}[${index}] does not offer "${value}"; it offers ${JSON.stringify(offered)}`);
+      }
+      await choice.click();
+      await editRow.locator('.setting-list-ok-button').click();
+      // The Settings editor postpones re-rendering a setting while a control of it has focus (the list keeps it after
+      // OK), so the old value can stay on screen for good: after a moment, move the focus to the search box, as a
+      // person moving on would, which lets it render. Under load it can keep the old value on screen even then (with
+      // the setting written), so after a few more seconds change the search text and back, which re-renders the rows.
+      const okAt = Date.now();
+      let focusMoved = false;
+      let searchedAgain = false;
+      let outcome: 'shown' | 'lost' | undefined;
+      await poll(
+        async () => {
+          if (await shown()) {
+            outcome = 'shown';
+            return true;
+          }
+          if (!focusMoved && Date.now() - okAt > 2_000) {
+            focusMoved = true;
+            await search.focus();
+          } else if (focusMoved && !searchedAgain && Date.now() - okAt > 6_000) {
+            searchedAgain = true;
+            await search.focus();
+            await this.page.keyboard.press('End');
+            await this.page.keyboard.type(' ');
+            await this.page.waitForTimeout(500);
+            await this.page.keyboard.press('Backspace');
+          } else if (searchedAgain && Date.now() - okAt > 9_000 && !written() && edit < 3) {
+            outcome = 'lost';
+          }
+          return outcome !== undefined;
+        },
+        STEP_TIMEOUT_MS,
+        async () => `${key}[${index}] does not show "${value}": ${JSON.stringify(await this.settingListValues(key))}`,
+      );
+      if (outcome === 'shown') break;
+    }
     return offered;
   }
 
