@@ -842,6 +842,7 @@ export class E2ESession {
       return Array.isArray(list) && list[index] === value;
     };
     const search = this.page.locator('.settings-editor .settings-header .suggest-input-container .monaco-editor textarea');
+    const tab = (label: string): Locator => this.page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: new RegExp(`^${label}`) }).first();
     let offered: string[] = [];
     // Under load a choice or the OK can also be lost (nothing written: the Agents tree keeps the old chain): then the
     // edit is made again, as a person would, up to three times.
@@ -859,11 +860,12 @@ export class E2ESession {
       await editRow.locator('.setting-list-ok-button').click();
       // The Settings editor postpones re-rendering a setting while a control of it has focus (the list keeps it after
       // OK), so the old value can stay on screen for good: after a moment, move the focus to the search box, as a
-      // person moving on would, which lets it render. Under load it can keep the old value on screen even then (with
-      // the setting written), so after a few more seconds change the search text and back, which re-renders the rows.
+      // person moving on would, which lets it render. Under load it can keep the old value on screen even then, with
+      // the setting written (the Agents tree follows): then it switches to the Workspace tab and back to User, which
+      // renders the rows again from the configuration.
       const okAt = Date.now();
       let focusMoved = false;
-      let searchedAgain = false;
+      let rerendered = false;
       let outcome: 'shown' | 'lost' | undefined;
       await poll(
         async () => {
@@ -871,17 +873,16 @@ export class E2ESession {
             outcome = 'shown';
             return true;
           }
-          if (!focusMoved && Date.now() - okAt > 2_000) {
+          const waited = Date.now() - okAt;
+          if (!focusMoved && waited > 2_000) {
             focusMoved = true;
             await search.focus();
-          } else if (focusMoved && !searchedAgain && Date.now() - okAt > 6_000) {
-            searchedAgain = true;
-            await search.focus();
-            await this.page.keyboard.press('End');
-            await this.page.keyboard.type(' ');
-            await this.page.waitForTimeout(500);
-            await this.page.keyboard.press('Backspace');
-          } else if (searchedAgain && Date.now() - okAt > 9_000 && !written() && edit < 3) {
+          } else if (focusMoved && !rerendered && waited > 6_000 && written()) {
+            rerendered = true;
+            await this.page.mouse.move(5, 5);
+            await tab('Workspace').click();
+            await tab('User').click();
+          } else if (waited > 9_000 && !written() && edit < 3) {
             outcome = 'lost';
           }
           return outcome !== undefined;
