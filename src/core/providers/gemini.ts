@@ -41,6 +41,32 @@ interface StreamedError {
   readonly error?: { code?: number; message?: string; status?: string; details?: unknown };
 }
 
+/**
+ * The bounded fetch for the SDK's calls. An error body over the bound is cut (see boundedFetch.ts), and this SDK
+ * parses an error body as JSON or drops its message: a cut body is given to it as a small JSON error holding what
+ * could be read of the message, so the user still sees the provider's words.
+ */
+function geminiFetch(base: typeof fetch): typeof fetch {
+  const bounded = boundedFetch({}, base);
+  return async (input, init) => {
+    const response = await bounded(input, init);
+    if (response.ok) return response;
+    const text = await response.text();
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    const rebuilt = { status: response.status, statusText: response.statusText, headers };
+    try {
+      JSON.parse(text);
+      return new Response(text, rebuilt);
+    } catch {
+      const message = /"message"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text)?.[1] ?? text;
+      headers.set('content-type', 'application/json');
+      return new Response(JSON.stringify({ error: { code: response.status, message: message.slice(0, 1_000) } }), rebuilt);
+    }
+  };
+}
+
 /** The SDK's defaults, for the calls we send ourselves. */
 const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 const GEMINI_API_VERSION = 'v1beta';
@@ -77,7 +103,7 @@ export class GeminiProvider extends ProviderBase {
    * SDK takes no `fetch` option, so the global one is replaced for the call only (see scopedFetch.ts).
    */
   private bounded<T>(call: () => Promise<T>): Promise<T> {
-    return withScopedFetch((base) => boundedFetch({}, base), call);
+    return withScopedFetch(geminiFetch, call);
   }
 
   private contents(request: ChatRequest): GenerateContentRequest {
