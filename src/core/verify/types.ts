@@ -32,6 +32,8 @@ export interface VerifyRequest {
   readonly answer: string;
   /** The user's instruction, which may carry examples or asserts ("should pass: assert f(2) == 4"). */
   readonly instruction?: string;
+  /** The file the selection is in (base name, such as `shapes.py`): generated tests import it by that name. */
+  readonly fileName?: string;
 }
 
 /** One check as planned from the request, before anything runs. */
@@ -139,8 +141,13 @@ export interface CheckRun {
 /** One language's checks: find what the request says the code must do, then run it. */
 export interface LanguageCheck {
   readonly languages: readonly VerifyLanguage[];
-  /** The checks the request carries, found without running anything (examples, asserts, calls to compare, tests). */
-  plan(request: VerifyRequest, code: string, language: VerifyLanguage): readonly PlannedCheck[];
+  /**
+   * The checks the REQUEST carries, found before any model answered and without running anything: examples and
+   * asserts in the selection and the instruction, the calls a refactor's differential check will compare, and for
+   * Write Tests one `test` entry standing for "the generated tests" (the answer's own tests are found at run time).
+   * An empty plan means nothing can be checked: the router keeps complexity routing for that request.
+   */
+  plan(request: Omit<VerifyRequest, 'answer'>, language: VerifyLanguage): readonly PlannedCheck[];
   /**
    * Runs the parse check and then the planned checks, returning one result per check (the parse check first).
    * A missing interpreter or a run that could not start throws `RuntimeMissingError`.
