@@ -2,24 +2,22 @@
  * `model-router classify`: complexity 1-10, tier and reasons, with no network. One text (a file, `-`, or piped
  * stdin), or `--jsonl IN` for many: one JSON object per line in, one per line out, streamed.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { TaskType, TierThresholds } from '../../core/config/types';
 import { TASK_TYPES } from '../../core/config/types';
 import { estimateComplexity } from '../../core/routing/complexity';
-import { SecretScrubber } from '../../core/util/secrets';
 import { tierFor } from '../../core/routing/tiers';
 import type { GlobalOptions } from '../args';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
-import { CliError, EXIT, usageError } from '../exitCodes';
+import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
 import { readFileInput } from '../input';
 import type { InputText } from '../input';
 import type { CliIo } from '../io';
-import { Output, readAll } from '../io';
+import type { Output } from '../io';
+import { readAll } from '../io';
+import type { LineResult } from '../jsonl';
+import { describeType, runJsonl } from '../jsonl';
 
 export const CLASSIFY_OPTIONS = {
   task: { type: 'string' },
@@ -60,7 +58,15 @@ export async function runClassify({ io, out, err, args }: ClassifyDeps): Promise
     if (positionals.length > 0) throw usageError('give either --jsonl IN or a FILE, not both.', 'classify');
     if (values.json) throw usageError('--jsonl already writes JSON (one object per line); drop --json.', 'classify');
     const thresholds = await thresholdsFrom(globals, io, err);
-    return classifyJsonl(values.jsonl, values.out, defaults, thresholds, io, out, err);
+    const job = {
+      command: 'classify',
+      input: values.jsonl,
+      outFile: values.out,
+      verb: 'classified',
+      concurrency: 1,
+      work: (record: Record<string, unknown>) => classifyRecord(record, defaults, thresholds),
+    };
+    return runJsonl(job, '{"id", "text", ...}', io, out, err);
   }
 
   let input: InputText;
@@ -104,25 +110,9 @@ async function thresholdsFrom(globals: GlobalOptions, io: CliIo, err: Output): P
   return (await loadConfiguration(globals, io, err, { noteMissingUserFile: true })).config.routing.tiers;
 }
 
-type LineResult = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly message: string };
-
-function describeType(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
-}
-
-/** One input line -> one output line, or why the line is bad (never quoting its text, which may be code). */
-function classifyLine(line: string, defaults: Defaults, thresholds: TierThresholds): LineResult {
-  let record: unknown;
-  try {
-    record = JSON.parse(line);
-  } catch (error) {
-    return { ok: false, message: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
-  }
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    return { ok: false, message: `expected a JSON object {"id", "text", ...}, got ${describeType(record)}` };
-  }
-  const { id, text, task, language, instruction } = record as Record<string, unknown>;
-  if (typeof id !== 'string' && typeof id !== 'number') return { ok: false, message: `"id" must be a string or a number (got ${describeType(id)})` };
+/** One input record -> one output line, or why the record is bad (never quoting its text, which may be code). */
+function classifyRecord(record: Record<string, unknown>, defaults: Defaults, thresholds: TierThresholds): LineResult {
+  const { id, text, task, language, instruction } = record;
   const which = `id ${JSON.stringify(id)}`;
   if (typeof text !== 'string') return { ok: false, message: `${which}: "text" must be a string (got ${describeType(text)})` };
   if (task !== undefined && (typeof task !== 'string' || !(TASK_TYPES as readonly string[]).includes(task))) {
@@ -142,91 +132,4 @@ function classifyLine(line: string, defaults: Defaults, thresholds: TierThreshol
     ok: true,
     json: JSON.stringify({ id, complexity: estimate.score, tier: tierFor(estimate.score, thresholds), reasons: estimate.reasons }),
   };
-}
-
-/** Output is written in blocks of about this many characters, waiting for the stream to drain between them. */
-const FLUSH_CHARS = 64 * 1024;
-
-async function classifyJsonl(
-  input: string,
-  outFile: string | undefined,
-  defaults: Defaults,
-  thresholds: TierThresholds,
-  io: CliIo,
-  stdout: Output,
-  err: Output,
-): Promise<ExitCode> {
-  const inputPath = input === '-' ? undefined : path.resolve(io.cwd, input);
-  const source = inputPath === undefined ? io.stdin : createReadStream(inputPath);
-  if (inputPath !== undefined) {
-    try {
-      await once(source, 'open');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw usageError(`cannot read ${input}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}.`, 'classify');
-    }
-  }
-  let fileStream: ReturnType<typeof createWriteStream> | undefined;
-  if (outFile !== undefined && outFile !== '-') {
-    fileStream = createWriteStream(path.resolve(io.cwd, outFile));
-    try {
-      await once(fileStream, 'open');
-    } catch (error) {
-      if (inputPath !== undefined) (source as ReturnType<typeof createReadStream>).destroy();
-      throw usageError(`cannot write ${outFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, 'classify');
-    }
-  }
-  // Results hold ids, numbers and computed reasons, never a key: the file needs no redaction (JSON escapes controls).
-  const out = fileStream === undefined ? stdout : new Output(fileStream, new SecretScrubber());
-
-  let buffer = '';
-  const flush = async (): Promise<void> => {
-    if (buffer === '') return;
-    const chunk = buffer;
-    buffer = '';
-    if (!out.write(chunk)) await out.drain();
-  };
-  const lines = createInterface({ input: source, crlfDelay: Infinity });
-  let lineNumber = 0;
-  let written = 0;
-  let bad = 0;
-  let interrupted = false;
-  try {
-    for await (const line of lines) {
-      lineNumber++;
-      if (io.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      if (line.trim() === '') continue;
-      const result = classifyLine(line, defaults, thresholds);
-      if (result.ok) {
-        buffer += `${result.json}\n`;
-        written++;
-        if (buffer.length >= FLUSH_CHARS) await flush();
-      } else {
-        bad++;
-        err.line(`model-router classify: ${input === '-' ? 'stdin' : input}:${lineNumber}: ${result.message}; line skipped.`);
-      }
-    }
-    await flush();
-  } catch (error) {
-    throw new CliError(EXIT.usage, `cannot read ${input}: ${error instanceof Error ? error.message : String(error)}.`);
-  } finally {
-    lines.close();
-    if (fileStream !== undefined) {
-      const finished = once(fileStream, 'close');
-      fileStream.end();
-      await finished;
-    }
-  }
-  if (interrupted) {
-    err.line(`model-router classify: interrupted after line ${lineNumber - 1}; ${written} line(s) written.`);
-    return EXIT.interrupted;
-  }
-  if (bad > 0) {
-    err.line(`model-router classify: ${bad} of ${written + bad} line(s) could not be classified (see above); the other ${written} were written.`);
-    return EXIT.failed;
-  }
-  return EXIT.ok;
 }
