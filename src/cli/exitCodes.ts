@@ -13,6 +13,8 @@ export const EXIT = {
   config: 3,
   /** Nothing usable: keys missing or rejected, every key rate limited, over budget; status: no provider passed. */
   unavailable: 4,
+  /** verify: nothing could be checked (no examples or asserts, no interpreter, a language without checks). */
+  unverified: 5,
   /** Interrupted by Ctrl-C (SIGINT). */
   interrupted: 130,
 } as const;

@@ -3,12 +3,13 @@
 const EXIT_CODES = `Exit codes:
   0    success
   1    the work failed: every candidate failed, or the answer broke off after it had started (ask);
-       some input lines were bad and were skipped (classify --jsonl)
+       some input lines were bad and were skipped (classify --jsonl, verify --jsonl); verify: a check failed
   2    usage error: unknown command, option, agent, task, provider or preset; a missing or bad argument;
        an input file that cannot be read
   3    a configuration file has errors (or ANTHROPIC_BASE_URL etc. is not a URL); nothing was sent or written
   4    nothing usable: no key set or every key rejected, every key rate limited, over budget (ask);
        no provider passed its connection test (status)
+  5    verify: nothing could be checked (no examples, asserts or tests; no interpreter; another language)
   130  interrupted by Ctrl-C`;
 
 const ENVIRONMENT = `Keys come only from the environment (never from a file or a flag; never printed):
@@ -46,6 +47,8 @@ Commands:
   assign AGENT P1[,P2,...]           set an agent's provider chain in the user config
   bulk cost|performance|balanced     rewrite every agent's chain from a preset in the user config
   config validate [FILE]             check configuration files; errors as file:line:col
+  verify --answer FILE [--code FILE] run what the request says the code must do (examples, asserts, tests) on a
+                                     model's answer, sandboxed: pass / fail / unknown; --jsonl IN for many
   help [COMMAND]                     this text, or a command's
 
 ${GLOBAL}
@@ -170,6 +173,40 @@ Rewrites every agent's chain and reasoning from a preset in the user config (--c
   balanced      strongest first for review, refactor and questions; cheapest first for explain and document;
                 cheapest of the capable ones for implement, tests and fix
 Prints each agent's old and new chain; creates the file when missing; writes only a valid result.
+`,
+  verify: `Usage: model-router verify [--task T] [--language L] [--code FILE] --answer FILE [--instruction S] [--json]
+       model-router verify --jsonl IN [--out OUT] [--concurrency N] [--task T] [--language L]
+
+Checks a model's answer to an edit task by running what the request says the code must do, in a sandbox (a temp
+folder, no keys in the environment, time/memory/output limits, and no network where the OS allows it):
+  - Python: doctest examples (\`>>>\`, also in Google "Example:" and NumPy "Examples" sections) in the code's
+    docstrings and the instruction; \`assert\` lines in the instruction or the code;
+  - JavaScript / TypeScript: JSDoc @example lines with an expected value (\`// => 4\`), assert / expect lines in the
+    instruction;
+  - refactor: the original and the answer give the same results on the examples' calls;
+  - tests (Write Tests): the answer's tests run against the code, one result per test;
+  - every answer: its code parses.
+Verdict: pass (every check ran and passed), fail (one failed: which, expected vs got), unknown (nothing could be
+checked).
+
+  --task T             implement (default), fix, refactor, tests (other tasks are not checked: unknown)
+  --language L         python, javascript, typescript (default: from the --code or --answer file's extension)
+  --code FILE          the code the request was about (the selection); \`-\` is stdin
+  --answer FILE        the model's raw answer: markdown and prose are fine, the code is taken from its fence
+  --instruction S      what was asked; examples and asserts in it are checked too
+  --python CMD         the Python interpreter (default python3)
+  --timeout-ms MS      wall time for one answer's checks (default 5000)
+  --memory-mb MB       memory for one answer's run (default 512)
+  --json               the verdict as one JSON object (as --jsonl writes it)
+  --jsonl IN           IN (or \`-\`) has one JSON object per line: {"id", "task", "language", "text", "completion",
+                       "instruction"?} where text is the code the request was about and completion the model's
+                       raw answer; each line gives {"id", "verdict", "checks", "passed", "failures", "ms"} in input
+                       order (also "reason" and "isolation" when known). --task/--language/--instruction apply to
+                       lines that lack them. A bad line is reported on stderr and skipped (exit 1).
+  --concurrency N      lines checked at once with --jsonl (default: the number of cores)
+  --out OUT            write the JSONL results to OUT instead of stdout
+
+Exit 0 pass, 1 fail, 5 unknown (nothing could be checked), 2 usage error. With --jsonl: 0, or 1 when a line was bad.
 `,
   config: `Usage: model-router config validate [FILE]
 

@@ -12,6 +12,7 @@ import { runConfig } from './commands/configValidate';
 import { runCosts } from './commands/costs';
 import { runAgents, runProviders } from './commands/providers';
 import { runStatus } from './commands/status';
+import { runVerify } from './commands/verify';
 import { CliError, EXIT, usageError } from './exitCodes';
 import type { ExitCode } from './exitCodes';
 import { COMMAND_HELP, MAIN_HELP } from './help';
@@ -36,6 +37,7 @@ const COMMANDS: Readonly<Record<string, (deps: CommandDeps) => Promise<ExitCode>
   assign: runAssign,
   bulk: runBulk,
   config: runConfig,
+  verify: runVerify,
 };
 
 export const VERSION: string = packageJson.version;

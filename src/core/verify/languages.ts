@@ -1,0 +1,4 @@
+/** The checks of every language that can be run. */
+import type { LanguageCheck } from './types';
+
+export const LANGUAGE_CHECKS: readonly LanguageCheck[] = [];
