@@ -69,6 +69,8 @@ export interface DevTask {
   readonly instruction: string;
   readonly tests: readonly string[];
   readonly referenceCode: string;
+  /** The 1B's raw answer (markdown and prose included): what a cascade checks. Never read its outcome with it. */
+  readonly weakCompletion: string;
   readonly weakPassed: boolean;
   readonly strongPassed: boolean;
   /** The two strong models' own outcomes (strongPassed is either). */
@@ -81,6 +83,7 @@ export interface DevTask {
 interface RawOutcome {
   readonly passed: boolean;
   readonly completion_tokens: number;
+  readonly completion: string;
 }
 
 interface RawTask {
@@ -126,6 +129,7 @@ export function loadDevSet(cwd: string = process.cwd()): DevTask[] {
       instruction: raw.instruction,
       tests: raw.tests,
       referenceCode: raw.reference_code,
+      weakCompletion: weak.completion,
       weakPassed: weak.passed,
       strongPassed: mid.passed || large.passed,
       midPassed: mid.passed,
@@ -153,8 +157,16 @@ export interface RoutingFigures {
   readonly callShareAt95: number;
 }
 
+export interface CurveOptions {
+  /**
+   * A cascade: every task is first answered by the weak model, so a task sent on to the strong one costs both calls
+   * (the cost share is still against sending everything straight to the strong model).
+   */
+  readonly cheapAlwaysPaid?: boolean;
+}
+
 /** The quality and cost curve of ranking `tasks` by `scores` (higher: harder, goes to the strong model first). */
-export function routingCurve(tasks: readonly DevTask[], scores: readonly number[]): RoutingCurve {
+export function routingCurve(tasks: readonly DevTask[], scores: readonly number[], options: CurveOptions = {}): RoutingCurve {
   const n = tasks.length;
   const order = tasks.map((_, index) => index).sort((a, b) => scores[b]! - scores[a]!);
   let weakPasses = 0;
@@ -180,7 +192,7 @@ export function routingCurve(tasks: readonly DevTask[], scores: readonly number[
     for (let i = start; i < end; i++) {
       const task = tasks[order[i]!]!;
       groupGain += (task.strongPassed ? 1 : 0) - (task.weakPassed ? 1 : 0);
-      groupCost += task.strongCost - task.weakCost;
+      groupCost += options.cheapAlwaysPaid ? task.strongCost : task.strongCost - task.weakCost;
     }
     const size = end - start;
     for (let taken = 1; taken <= size; taken++) {
@@ -194,8 +206,8 @@ export function routingCurve(tasks: readonly DevTask[], scores: readonly number[
   return { weakQuality: weakPasses / n, strongQuality: strongPasses / n, quality, costShare };
 }
 
-export function routingFigures(tasks: readonly DevTask[], scores: readonly number[]): RoutingFigures {
-  const curve = routingCurve(tasks, scores);
+export function routingFigures(tasks: readonly DevTask[], scores: readonly number[], options: CurveOptions = {}): RoutingFigures {
+  const curve = routingCurve(tasks, scores, options);
   const gap = curve.strongQuality - curve.weakQuality;
   const n = curve.quality.length - 1;
   // trapezoid rule over k/N = 0..1, as RouteLLM's np.trapz

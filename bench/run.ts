@@ -13,6 +13,7 @@ import { providerHostileBench } from './providerHostile.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
+import { verifyBench } from './verify.bench';
 
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is
@@ -28,6 +29,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'complexity', run: complexityBench },
   { name: 'config', run: configBench },
   { name: 'routing', run: routingDevBench },
+  { name: 'verify', run: verifyBench },
   { name: 'router', run: routerBench },
   { name: 'budget', run: budgetHoldsBench },
   { name: 'ledger', run: ledgerQueriesBench },

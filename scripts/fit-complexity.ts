@@ -213,6 +213,7 @@ function simulateBound(fit: RaschFit, size: number, repeats: number): { gain: nu
         instruction: '',
         tests: [],
         referenceCode: '',
+        weakCompletion: '',
         weakPassed: weak!,
         strongPassed: mid! || large!,
         midPassed: mid!,

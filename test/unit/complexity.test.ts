@@ -511,6 +511,7 @@ function devTask(id: number, weakPassed: boolean, strongPassed: boolean, instruc
     instruction,
     tests: [],
     referenceCode: '',
+    weakCompletion: '',
     weakPassed,
     strongPassed,
     midPassed: strongPassed,
