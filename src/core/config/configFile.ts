@@ -7,7 +7,7 @@
  * allowed) removes the lower layer's value.
  */
 import type { ModelPrice, PriceOverrides } from '../pricing/cost';
-import type { AgentId, BudgetAction, KeyLimits, StrategyName, TaskType, Tier } from './types';
+import type { AgentId, BudgetAction, CascadeStart, KeyLimits, StrategyName, TaskType, Tier } from './types';
 
 export interface KeyFileEntry {
   readonly id: string;
@@ -73,6 +73,16 @@ export interface ConfigFile {
   };
   readonly pricing?: PriceOverrides;
   readonly ledger?: { readonly storeInstructions?: boolean; readonly retentionDays?: number };
+  readonly verify?: {
+    readonly cascade?: boolean;
+    readonly run?: boolean;
+    readonly start?: CascadeStart;
+    readonly maxEscalations?: number;
+    readonly tellFailures?: boolean;
+    readonly python?: string;
+    readonly timeoutMs?: number;
+    readonly memoryMb?: number;
+  };
   readonly providers?: Readonly<Record<string, ProviderFileEntry>>;
   readonly agents?: Readonly<Partial<Record<AgentId, AgentFileEntry>>>;
 }

@@ -154,4 +154,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   budget: { onExceed: 'warn' },
   pricing: {},
   ledger: { storeInstructions: false, retentionDays: 90 },
+  // JUDGEMENT: two escalations reach heavy from light; 5 s covers a Python or Node start plus a few examples on a
+  // slow laptop; 512 MiB is plenty for examples and small tests, and far below what would hurt the machine.
+  verify: { cascade: true, run: false, start: 'cheapest', maxEscalations: 2, tellFailures: true, timeoutMs: 5_000, memoryMb: 512 },
 });

@@ -163,6 +163,37 @@ export interface LedgerConfig {
   readonly retentionDays: number;
 }
 
+/** Where a cascade's first answer comes from. */
+export const CASCADE_STARTS = ['cheapest', 'complexity'] as const;
+export type CascadeStart = (typeof CASCADE_STARTS)[number];
+
+/**
+ * Verify-then-escalate for edit tasks (implement, fix, refactor, tests): the first answer comes from a cheap tier, its
+ * code is checked by running what the request says it must do (in a sandbox), and only a failed check escalates.
+ * From the defaults and the user file only (never a workspace: it runs programs and spends money).
+ */
+export interface VerifyConfig {
+  /** Route edit tasks as a cascade when their request carries checks and checks may run. Default true. */
+  readonly cascade: boolean;
+  /**
+   * CLI: checks may run (`ask --verify` also allows it). The extension asks instead (`modelRouter.verify.run`:
+   * off | ask | on). Default false: running model-written code needs the user's yes.
+   */
+  readonly run: boolean;
+  /** The first answer: the cheapest tier the agent's chain allows, or the tier the complexity score gives. */
+  readonly start: CascadeStart;
+  /** Tiers a failed check may climb. Default 2 (light -> medium -> heavy). */
+  readonly maxEscalations: number;
+  /** Tell the stronger model what failed (the failing checks, expected vs got). Default true. */
+  readonly tellFailures: boolean;
+  /** The Python interpreter command; undefined: `python3` (`py -3` on Windows). */
+  readonly python?: string;
+  /** Wall time of one answer's checks. Default 5,000 ms. */
+  readonly timeoutMs: number;
+  /** Memory of one answer's run. Default 512 MiB. */
+  readonly memoryMb: number;
+}
+
 export interface Config {
   readonly providers: Readonly<Record<string, ProviderConfig>>;
   readonly agents: Readonly<Record<AgentId, AgentConfig>>;
@@ -170,4 +201,5 @@ export interface Config {
   readonly budget: BudgetConfig;
   readonly pricing: PriceOverrides;
   readonly ledger: LedgerConfig;
+  readonly verify: VerifyConfig;
 }

@@ -5,6 +5,36 @@
 import type { AgentId, TaskType, Tier } from '../config/types';
 import type { ErrorKind } from '../providers/errors';
 import type { Usage } from '../providers/types';
+import type { CheckKind, IsolationLevel, VerdictKind } from '../verify/types';
+
+/** One failed check as a decision keeps it: short (each text at most {@link VERDICT_TEXT_MAX} characters). */
+export interface CheckFailureRecord {
+  readonly kind: CheckKind;
+  readonly name: string;
+  readonly expected?: string;
+  readonly got?: string;
+  readonly detail?: string;
+}
+
+/** The verdict on one attempt's answer (verify-then-escalate). */
+export interface VerdictRecord {
+  readonly verdict: VerdictKind;
+  /** Checks that ran (the parse check and skipped ones not counted). */
+  readonly checks: number;
+  readonly passed: number;
+  /** The first few failures ({@link VERDICT_FAILURES_MAX}). */
+  readonly failures: readonly CheckFailureRecord[];
+  /** How many checks failed in all (may exceed `failures.length`). */
+  readonly failed: number;
+  readonly ms: number;
+  /** How the run was isolated; undefined when nothing ran. */
+  readonly isolation?: IsolationLevel;
+  /** Why nothing could be checked, or a note. */
+  readonly reason?: string;
+}
+
+export const VERDICT_FAILURES_MAX = 5;
+export const VERDICT_TEXT_MAX = 200;
 
 export interface CandidateRecord {
   readonly provider: string;
@@ -43,6 +73,22 @@ export interface AttemptRecord {
   costUsd: number;
   /** The model has no known price: `costUsd` is an upper estimate, booked against the budget as such. */
   priceUnknown?: boolean;
+  /** A cascade checked this attempt's answer: the verdict. */
+  verification?: VerdictRecord;
+}
+
+/** What a cascade (verify-then-escalate) did for the request. */
+export interface CascadeRecord {
+  /** The checks the request carries (planned before any answer). */
+  readonly planned: number;
+  /** The tier the first answer came from. */
+  readonly startTier: Tier;
+  /** Answers checked (one per tier tried). */
+  steps: number;
+  /** Which answer was shown: one that passed, one nothing could check, or the best of those that failed. */
+  kept?: 'pass' | 'unknown' | 'best-failing';
+  /** Why an escalation could not happen (budget, no candidate, every candidate failed): the cheaper answer is shown. */
+  blocked?: string;
 }
 
 /** Why a request ended without an answer, beyond the provider's own error kinds. */
@@ -63,6 +109,10 @@ export interface Decision {
   readonly requestedTier: Tier;
   tier: Tier;
   escalated: boolean;
+  /** Set when a failed check sent the request up a tier (verify-then-escalate). */
+  escalatedBy?: 'verification';
+  /** Set when the request was routed as a cascade. */
+  cascade?: CascadeRecord;
   downgraded: boolean;
   readonly strategy: string;
   readonly forced?: { readonly provider: string; readonly model: string };
@@ -92,4 +142,9 @@ export type RouteEvent =
   | { readonly type: 'retry'; readonly provider: string; readonly model: string; readonly delayMs: number; readonly reason: string }
   | { readonly type: 'fallback'; readonly provider: string; readonly model: string; readonly reason: string }
   | { readonly type: 'wait'; readonly delayMs: number; readonly reason: string }
+  /** A cascade checks the answer that just arrived (its text is held back until the verdict). */
+  | { readonly type: 'verify'; readonly provider: string; readonly model: string; readonly checks: number; readonly description: string }
+  | { readonly type: 'verdict'; readonly provider: string; readonly model: string; readonly verdict: VerdictRecord; readonly description: string }
+  /** A failed check sends the request one tier up. */
+  | { readonly type: 'escalate'; readonly from: Tier; readonly to: Tier; readonly reason: string }
   | { readonly type: 'done'; readonly decision: Decision };

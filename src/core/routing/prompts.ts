@@ -32,6 +32,8 @@ export interface PromptInput {
   readonly instruction?: string;
   /** Where the code comes from, e.g. `src/a.ts:10-42`; helps the model refer to lines. */
   readonly source?: string;
+  /** A cascade's escalation: what the previous (cheaper) answer failed, told to the stronger model. */
+  readonly feedback?: string;
 }
 
 export interface Prompt {
@@ -56,5 +58,6 @@ export function buildPrompt(input: PromptInput): Prompt {
   } else if (parts.length === 0) {
     parts.push('(no code selected)');
   }
+  if (input.feedback?.trim()) parts.push(input.feedback.trim());
   return { system: SYSTEM[input.task], messages: [{ role: 'user', content: parts.join('\n\n') }] };
 }

@@ -14,14 +14,18 @@ import type { BreakerPermit } from './circuitBreaker';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { estimateComplexity } from './complexity';
-import type { AttemptRecord, CandidateRecord, Decision, FailureKind, RouteEvent } from './decision';
+import type { AttemptRecord, CandidateRecord, CascadeRecord, Decision, FailureKind, RouteEvent, VerdictRecord } from './decision';
 import { KeyPool } from './keyPool';
 import { LatencyTracker } from './latency';
 import { buildPrompt } from './prompts';
 import { nextDelay } from './retryPolicy';
 import { orderCandidates } from './strategies';
-import { nearestTier, tierDown, tierFor, tierUp } from './tiers';
+import { nearestTier, tierDown, tierFor, tierRank, tierUp } from './tiers';
 import { TokenCounter, estimateTokens } from './tokenEstimate';
+import { describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered, verdictRecord } from './cascade';
+import type { Prompt } from './prompts';
+import type { Verifier } from '../verify/verifier';
+import type { CheckPlan } from '../verify/verify';
 import { boundUsage } from './usageBounds';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
@@ -49,7 +53,20 @@ export interface RouteRequest {
   readonly escalate?: boolean;
   /** Candidates (`provider/model`) not to try, e.g. after an interrupted stream. */
   readonly exclude?: readonly string[];
+  /** The file's base name (`shapes.py`): generated tests import the code under it. */
+  readonly fileName?: string;
   readonly signal?: AbortSignal;
+}
+
+/** Verify-then-escalate: the checks and whether they may run. Without it every request is routed by complexity. */
+export interface CascadeVerification {
+  /** Finds the checks a request carries and gives the verdict on an answer (src/core/verify). */
+  readonly verifier: Pick<Verifier, 'plan' | 'verify'>;
+  /**
+   * Whether checks may run for this request: a trusted workspace and the user's consent (the extension may ask
+   * now), or `verify.run` / `--verify` in the CLI. Asked only when the request carries checks.
+   */
+  mayRun(plan: CheckPlan, request: RouteRequest): Promise<boolean> | boolean;
 }
 
 export interface RouterOptions {
@@ -62,6 +79,8 @@ export interface RouterOptions {
   readonly onListenerError?: (error: unknown) => void;
   /** Where raised budget alerts are remembered (default: in memory, once per period per process). */
   readonly alertMemory?: AlertMemory;
+  /** Verify-then-escalate for edit tasks; absent: routing by complexity only. */
+  readonly verification?: CascadeVerification;
 }
 
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
@@ -82,6 +101,35 @@ interface Planned {
 
 /** Key values read during one route, by provider and key id. */
 type SecretCache = Map<string, string | undefined>;
+
+/** One route() call: what every step of planning and attempting reads, instead of positional parameters. */
+interface Run {
+  readonly request: RouteRequest;
+  readonly decision: Decision;
+  /** The prompt sent; a cascade's escalation adds what the cheaper answer failed. */
+  prompt: Prompt;
+  promptTokens: number;
+  /** Key values read during this route, by provider and key id. */
+  readonly secrets: SecretCache;
+  /** A cascade holds text back until it is checked, so a stream that breaks may still fall back. */
+  readonly holdText: boolean;
+}
+
+/** How one tier's attempts ended: answered, or the error the request ends with. */
+type TierEnd =
+  | { readonly answered: true }
+  | { readonly answered: false; readonly error: { kind: FailureKind; message: string; retryAfterMs?: number } };
+
+/** An answer a cascade checked. */
+interface CheckedAnswer {
+  readonly text: string;
+  readonly verdict: VerdictRecord;
+  readonly chosen: NonNullable<Decision['chosen']>;
+}
+
+function promptTokensOf(prompt: Prompt): number {
+  return estimateTokens(prompt.system) + prompt.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+}
 
 interface Plan {
   readonly ordered: readonly Planned[];
@@ -134,6 +182,8 @@ export class Router {
   private readonly clients = new Map<string, ChatProvider>();
   /** Failed requests in a row per agent and tier, for escalation. */
   private readonly failuresInRow = new Map<string, number>();
+  /** Verify-then-escalate (see {@link CascadeVerification}); replaceable when the user's consent changes. */
+  verification: CascadeVerification | undefined;
 
   constructor(config: Config, options: RouterOptions) {
     this.config = config;
@@ -150,6 +200,7 @@ export class Router {
       ...(options.alertMemory ? { alertMemory: options.alertMemory } : {}),
     });
     this.prices = this.priceTable(config);
+    this.verification = options.verification;
   }
 
   get currentConfig(): Config {
@@ -215,12 +266,15 @@ export class Router {
   /**
    * Routes one request. Yields a `plan` (before anything is sent), then attempts, text, retries and fallbacks, and
    * always ends with `done` carrying the decision. Never throws for provider failures: they end in the decision.
+   *
+   * An edit task whose request carries checks (examples, asserts, the original code of a refactor, code to run
+   * generated tests against) is routed as a cascade when checks may run: see {@link routeCascade}.
    */
   async *route(request: RouteRequest): AsyncGenerator<RouteEvent, void, undefined> {
     const config = this.config;
     const agentId = request.agent ?? this.agentFor(request.task);
     const prompt = buildPrompt(request);
-    const promptTokens = estimateTokens(prompt.system) + prompt.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    const promptTokens = promptTokensOf(prompt);
     const complexity = request.forced
       ? undefined
       : estimateComplexity({
@@ -232,9 +286,12 @@ export class Router {
     const requestedTier = complexity
       ? tierFor(complexity.score, config.routing.tiers)
       : this.tierOfModel(request.forced!.provider, request.forced!.model);
+    const cascade = await this.cascadePlan(request);
     let tier = requestedTier;
     let escalated = false;
-    if (!request.forced) {
+    if (cascade) {
+      if (config.verify.start === 'cheapest') tier = TIERS[0];
+    } else if (!request.forced) {
       const limit = config.routing.escalateAfterFailures;
       const failures = this.failuresInRow.get(`${agentId}/${tier}`) ?? 0;
       if (request.escalate || (limit > 0 && failures >= limit)) {
@@ -256,6 +313,7 @@ export class Router {
       requestedTier,
       tier,
       escalated,
+      ...(cascade ? { cascade: { planned: cascade.checks.length, startTier: tier, steps: 0 } } : {}),
       downgraded: false,
       strategy: config.routing.strategy,
       ...(request.forced ? { forced: request.forced } : {}),
@@ -268,12 +326,141 @@ export class Router {
       usage: ZERO_USAGE,
       costUsd: 0,
     };
-
     // Secrets read while planning, reused by the attempts (SecretStorage reads are not free); re-read on a re-plan.
-    const secrets: SecretCache = new Map();
-    let planned = await this.plan(request, decision, promptTokens, secrets);
+    const run: Run = { request, decision, prompt, promptTokens, secrets: new Map(), holdText: cascade !== undefined };
+    if (cascade) {
+      yield* this.routeCascade(run, cascade);
+      return;
+    }
+    const planned = await this.plan(run);
     yield { type: 'plan', decision };
+    const end = yield* this.attemptTier(run, planned);
+    yield this.finish(decision, end.answered ? undefined : end.error);
+  }
 
+  /**
+   * The cascade's plan: the checks the request carries, when the configuration wants a cascade, checks may run
+   * (trust and consent, asked only now that there is something to run), and the request is not forced or "retry
+   * stronger". Undefined: route by complexity.
+   */
+  private async cascadePlan(request: RouteRequest): Promise<CheckPlan | undefined> {
+    const verification = this.verification;
+    if (!verification || !this.config.verify.cascade || request.forced || request.escalate) return undefined;
+    const plan = verification.verifier.plan({
+      task: request.task,
+      language: request.language,
+      original: request.text,
+      ...(request.instruction ? { instruction: request.instruction } : {}),
+      ...(request.fileName ? { fileName: request.fileName } : {}),
+    });
+    if (plan.checks.length === 0) return undefined;
+    return (await verification.mayRun(plan, request)) ? plan : undefined;
+  }
+
+  /**
+   * Verify-then-escalate. The first answer comes from the cheapest tier (or the complexity tier); its text is held
+   * back while its code is checked. `pass` shows it; `fail` goes one tier up (at most `verify.maxEscalations`),
+   * telling the stronger model what failed; `unknown` keeps it unless the complexity asked for a higher tier. When
+   * the strongest answer fails too, or an escalation cannot happen (budget, no candidate), the answer that passed
+   * the most checks is shown with its failures. Budget, health, limits and keys apply at every step.
+   */
+  private async *routeCascade(run: Run, plan: CheckPlan): AsyncGenerator<RouteEvent, void, undefined> {
+    const { request, decision } = run;
+    const verifier = this.verification!.verifier;
+    const cascade = decision.cascade!;
+    /** The answer to show when no later one is better: the failing one that passed most checks, or an unchecked one. */
+    let best: { readonly answer: CheckedAnswer; readonly how: 'unknown' | 'best-failing' } | undefined;
+    for (let step = 0; ; step++) {
+      const planned = await this.plan(run);
+      if (step === 0) yield { type: 'plan', decision };
+      const held: string[] = [];
+      const end = yield* holdText(this.attemptTier(run, planned), held);
+      if (!end.answered) {
+        if (best && decision.outcome === 'failed') {
+          // The stronger tier could not answer (over budget, nothing available, every candidate failed): the cheaper
+          // answer is shown with its failures, and why it was not escalated.
+          cascade.blocked = end.error.message;
+          yield* this.keep(run, best.answer, best.how);
+          return;
+        }
+        yield this.finish(decision, end.error);
+        return;
+      }
+      const answer = held.join('');
+      const chosen = decision.chosen!;
+      const attempt = lastAnswered(decision);
+      cascade.steps += 1;
+      yield { type: 'verify', provider: chosen.provider, model: chosen.model, checks: plan.checks.length, description: describePlanned(plan) };
+      const verdict = verdictRecord(
+        await verifier.verify(
+          {
+            task: request.task,
+            language: request.language,
+            original: request.text,
+            answer,
+            ...(request.instruction ? { instruction: request.instruction } : {}),
+            ...(request.fileName ? { fileName: request.fileName } : {}),
+          },
+          request.signal,
+        ),
+      );
+      if (attempt) attempt.verification = verdict;
+      yield { type: 'verdict', provider: chosen.provider, model: chosen.model, verdict, description: describeVerdictRecord(verdict) };
+      if (request.signal?.aborted) {
+        decision.outcome = 'aborted';
+        yield this.finish(decision, { kind: 'aborted', message: 'The request was cancelled.' });
+        return;
+      }
+      const current = { text: answer, verdict, chosen };
+      if (verdict.verdict === 'pass') {
+        yield* this.keep(run, current, 'pass');
+        return;
+      }
+      if (verdict.verdict === 'unknown') {
+        // Nothing could be checked after all: today's complexity routing decides whether this tier is enough.
+        if (tierRank(decision.requestedTier) <= tierRank(decision.tier)) {
+          yield* this.keep(run, current, 'unknown');
+          return;
+        }
+        best = { answer: current, how: 'unknown' };
+        yield { type: 'escalate', from: decision.tier, to: decision.requestedTier, reason: `not checked (${verdict.reason ?? 'nothing to check'}); the complexity asks for the ${decision.requestedTier} tier` };
+        decision.tier = decision.requestedTier;
+        continue;
+      }
+      // An answer nothing could check beats one known to fail; among failing ones, the most checks passed (the
+      // stronger model's on a tie).
+      if (!best || (best.how === 'best-failing' && verdict.passed >= best.answer.verdict.passed)) best = { answer: current, how: 'best-failing' };
+      const up = tierUp(decision.tier);
+      if (!up || step >= this.config.verify.maxEscalations) {
+        yield* this.keep(run, best.answer, best.how);
+        return;
+      }
+      yield { type: 'escalate', from: decision.tier, to: up, reason: describeVerdictRecord(verdict) };
+      decision.tier = up;
+      decision.escalatedBy = 'verification';
+      if (this.config.verify.tellFailures) {
+        run.prompt = buildPrompt({ ...request, feedback: feedbackFor(verdict) });
+        run.promptTokens = promptTokensOf(run.prompt);
+      }
+    }
+  }
+
+  /** Ends a cascade showing `kept`: its text (held back until now) and the decision naming its model. */
+  private *keep(run: Run, kept: CheckedAnswer, how: NonNullable<CascadeRecord['kept']>): Generator<RouteEvent, void, undefined> {
+    run.decision.cascade!.kept = how;
+    run.decision.chosen = kept.chosen;
+    if (kept.text !== '') yield { type: 'text', text: kept.text };
+    yield this.finish(run.decision);
+  }
+
+  /**
+   * Tries the planned candidates of the decision's tier in order (retries, key rotation, fallbacks), waiting once for
+   * a rate limit that frees up soon and re-planning after it. Sets the decision's outcome on a stop.
+   */
+  private async *attemptTier(run: Run, first: Plan): AsyncGenerator<RouteEvent, TierEnd, undefined> {
+    const { request, decision } = run;
+    const agentId = decision.agent;
+    let planned = first;
     let lastError: ProviderError | undefined;
     let waited = false;
     for (;;) {
@@ -282,11 +469,10 @@ export class Router {
       let attemptedAny = false;
       for (let index = 0; index < planned.ordered.length; index++) {
         const candidate = planned.ordered[index]!;
-        const result = yield* this.tryCandidate(request, decision, candidate, prompt, promptTokens, secrets);
+        const result = yield* this.tryCandidate(run, candidate);
         if (result.kind === 'answered') {
           this.failuresInRow.delete(`${agentId}/${decision.tier}`);
-          yield this.finish(decision);
-          return;
+          return { answered: true };
         }
         if (result.kind === 'stop') {
           if (result.error.kind === 'aborted') {
@@ -300,8 +486,7 @@ export class Router {
             };
             this.countFailure(agentId, decision.tier);
           }
-          yield this.finish(decision, { kind: result.error.kind, message: result.error.message });
-          return;
+          return { answered: false, error: { kind: result.error.kind, message: result.error.message } };
         }
         if (result.kind === 'unavailable') {
           if (result.waitMs !== undefined) shortestWait = Math.min(shortestWait ?? Infinity, result.waitMs);
@@ -328,41 +513,42 @@ export class Router {
           try {
             await this.clock.sleep(shortestWait, request.signal);
           } catch {
-            yield this.finish(decision, { kind: 'aborted', message: 'The request was cancelled while waiting for a rate limit.' });
-            return;
+            return { answered: false, error: { kind: 'aborted', message: 'The request was cancelled while waiting for a rate limit.' } };
           }
-          planned = await this.plan(request, decision, promptTokens, secrets);
+          planned = await this.plan(run);
           continue;
         }
         const seconds = Math.ceil(shortestWait / 1000);
-        yield this.finish(decision, {
-          kind: 'exhausted',
-          message: planned.onlyLimits
-            ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s.`
-            : `Every candidate is rate limited or cooling down after failures; retry after ${seconds} s. ${this.skipSummary(decision)}`,
-          retryAfterMs: shortestWait,
-        });
-        return;
+        return {
+          answered: false,
+          error: {
+            kind: 'exhausted',
+            message: planned.onlyLimits
+              ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s.`
+              : `Every candidate is rate limited or cooling down after failures; retry after ${seconds} s. ${this.skipSummary(decision)}`,
+            retryAfterMs: shortestWait,
+          },
+        };
       }
       if (attemptedAny) this.countFailure(agentId, decision.tier);
-      yield this.finish(
-        decision,
-        lastError
+      return {
+        answered: false,
+        error: lastError
           ? {
               kind: lastError.kind,
               message: `Every candidate failed. Last: ${lastError.message}`,
               ...(lastError.retryAfterMs !== undefined ? { retryAfterMs: lastError.retryAfterMs } : {}),
             }
           : this.unavailable(decision),
-      );
-      return;
+      };
     }
   }
 
   // ---- Planning ----------------------------------------------------------------------------------------------
 
   /** Builds the candidate list (with skip reasons), applies the budget gate (downgrading tiers if configured). */
-  private async plan(request: RouteRequest, decision: Decision, promptTokens: number, secrets: SecretCache): Promise<Plan> {
+  private async plan(run: Run): Promise<Plan> {
+    const { request, decision, promptTokens, secrets } = run;
     const excluded = new Set(request.exclude ?? []);
     for (;;) {
       const candidates = await this.candidates(request, decision.agent, decision.tier, promptTokens, excluded, secrets);
@@ -509,12 +695,8 @@ export class Router {
   // ---- Calling -----------------------------------------------------------------------------------------------
 
   private async *tryCandidate(
-    request: RouteRequest,
-    decision: Decision,
+    run: Run,
     candidate: Planned,
-    prompt: ReturnType<typeof buildPrompt>,
-    promptTokens: number,
-    secrets: SecretCache,
   ): AsyncGenerator<
     RouteEvent,
     | { kind: 'answered' }
@@ -523,6 +705,7 @@ export class Router {
     | { kind: 'unavailable'; waitMs?: number },
     undefined
   > {
+    const { request, decision, promptTokens, secrets } = run;
     const provider = candidate.provider;
     const tier = decision.tier;
     const tokens = promptTokens + this.config.routing.expectedOutputTokens[tier];
@@ -590,10 +773,7 @@ export class Router {
       pool.take(pick.keyId, tokens, now);
       attempt += 1;
       yield { type: 'attempt', provider: provider.id, model: candidate.model, keyId: pick.keyId, attempt };
-      const outcome = yield* this.call(request, decision, candidate, pick.keyId, secret, prompt, promptTokens, tokens, [
-        providerPermit.permit,
-        keyPermit.permit,
-      ]);
+      const outcome = yield* this.call(run, candidate, pick.keyId, secret, tokens, [providerPermit.permit, keyPermit.permit]);
       if (outcome === undefined) {
         decision.chosen = { provider: provider.id, model: candidate.model };
         return { kind: 'answered' };
@@ -626,16 +806,14 @@ export class Router {
 
   /** One attempt: streams text out, records the attempt; returns undefined on success, else the error. */
   private async *call(
-    request: RouteRequest,
-    decision: Decision,
+    run: Run,
     candidate: Planned,
     keyId: string,
     secret: string | undefined,
-    prompt: ReturnType<typeof buildPrompt>,
-    promptTokens: number,
     estimatedTokens: number,
     permits: readonly BreakerPermit[],
   ): AsyncGenerator<RouteEvent, ProviderError | undefined, undefined> {
+    const { request, decision, prompt, promptTokens } = run;
     const provider = candidate.provider;
     const started = this.clock.now();
     const startedPerf = performance.now();
@@ -692,7 +870,8 @@ export class Router {
           });
       // Whatever failed once text was shown (the provider, the size limit, this process), the answer on screen is this
       // attempt's: the router must not retry or fall back, or the caller would get a second answer after the first.
-      if (outputChars > 0 && !error.partialOutput) error = error.withPartialOutput();
+      // A cascade holds the text back until it is checked: nothing was shown, so the next candidate may answer.
+      if (outputChars > 0 && !error.partialOutput && !run.holdText) error = error.withPartialOutput();
       attempt.errorKind = error.kind;
       if (error.status !== undefined) attempt.httpStatus = error.status;
       attempt.message = error.message;
