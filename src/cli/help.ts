@@ -106,6 +106,13 @@ Routes one request through the agent's provider chain and streams the answer to 
                        JSON. stdout is then: the answer, a line break, the JSON line; \`tail -n 1\` gets the record.
                        The record is printed on failure too.
   -q, --quiet          no progress on stderr (errors are still reported)
+  --verify             let checks run (verify-then-escalate, for implement, fix, refactor and tests): when the
+                       request carries examples, asserts, an original to compare a refactor with, or code to run
+                       generated tests against, the cheapest tier answers first, its code is run in a sandbox
+                       (see \`model-router verify --help\`) and only a failed check escalates one tier, telling the
+                       stronger model what failed. The answer is printed once it is checked. Same as
+                       \`verify: { run: true }\` in the config.
+  --cascade            --verify, and the cascade even when the config turns it off (verify: { cascade: false })
 
 stderr shows the plan (model · complexity · tier · estimated cost · reasons, then the fallbacks and the candidates
 skipped with why), retries, fallbacks, waits, and the result (model, latency, tokens, cost). An answer that breaks off

@@ -1,5 +1,6 @@
 /** The CLI's {@link Verifier}: this machine's sandbox and interpreters (node = the CLI's own runtime). */
 import { ProcessSandbox } from '../core/verify/sandbox';
+import type { VerifyConfig } from '../core/config/types';
 import type { VerifyLimits } from '../core/verify/types';
 import { Verifier } from '../core/verify/verifier';
 import { LANGUAGE_CHECKS } from '../core/verify/languages';
@@ -8,6 +9,11 @@ export interface CliVerifierOptions {
   /** The Python command (`--python`, `verify.python` of the user config), default python3. */
   readonly python?: string;
   readonly limits?: Partial<VerifyLimits>;
+}
+
+/** The options from the configuration's `verify` section. */
+export function verifierOptionsOf(verify: VerifyConfig): CliVerifierOptions {
+  return { ...(verify.python ? { python: verify.python } : {}), limits: { timeoutMs: verify.timeoutMs, memoryMb: verify.memoryMb } };
 }
 
 export async function createCliVerifier(options: CliVerifierOptions): Promise<Verifier> {

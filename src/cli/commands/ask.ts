@@ -3,6 +3,7 @@
  * plan, retries, fallbacks, waits and the outcome go to stderr; `--json` adds the decision record as the last line of
  * stdout.
  */
+import path from 'node:path';
 import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
@@ -12,8 +13,11 @@ import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
 import { candidateName, describeCost, describePlan } from '../../core/routing/describe';
+import { describeFailureRecord, describeVerdictRecord } from '../../core/routing/cascade';
 import { Router } from '../../core/routing/router';
-import type { RouteRequest } from '../../core/routing/router';
+import type { CascadeVerification, RouteRequest } from '../../core/routing/router';
+import { CHECKED_TASKS } from '../../core/verify/verify';
+import { createCliVerifier, verifierOptionsOf } from '../verifier';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
 import { describeKeyVariables, environmentKeySource, keyFromEnv, missingKeys } from '../environment';
@@ -38,6 +42,8 @@ export const ASK_OPTIONS = {
   exclude: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  cascade: { type: 'boolean' },
+  verify: { type: 'boolean' },
 } as const;
 
 export interface AskDeps {
@@ -111,6 +117,38 @@ function planLines(decision: Decision, config: Config, env: Env): string[] {
   return lines;
 }
 
+/**
+ * Verify-then-escalate for this run: when the configuration wants a cascade and the task is one whose answer can be
+ * checked. Checks run only with consent (`verify: { run: true }`, --verify or --cascade); without it a request that
+ * carries checks gets one note saying how to turn them on.
+ */
+async function cascadeVerification(config: Config, allowed: boolean, request: RouteRequest, quiet: boolean, err: Output): Promise<CascadeVerification | undefined> {
+  if (!config.verify.cascade || !(CHECKED_TASKS as readonly string[]).includes(request.task)) return undefined;
+  const mayRun = allowed || config.verify.run;
+  const verifier = await createCliVerifier(verifierOptionsOf(config.verify));
+  return {
+    verifier,
+    mayRun: () => {
+      if (!mayRun && !quiet) {
+        err.line('model-router: note: this request carries checks (examples, asserts or tests); pass --verify (or set verify: { run: true } in the config) to let a cheap model answer first, check its code in a sandbox, and escalate only when a check fails.');
+      }
+      return mayRun;
+    },
+  };
+}
+
+/** When the answer shown failed its checks (the strongest one failed too, or an escalation was blocked): what failed. */
+function cascadeWarnings(decision: Decision): string[] {
+  const cascade = decision.cascade;
+  if (cascade?.kept !== 'best-failing') return [];
+  const attempt = [...decision.attempts].reverse().find((a) => a.verification && a.provider === decision.chosen?.provider && a.model === decision.chosen?.model);
+  const verdict = attempt?.verification;
+  const lines = [`model-router: warning: the answer above FAILED its checks${cascade.blocked ? ` (no stronger model could take it: ${cascade.blocked})` : ' (no stronger tier did better)'}:`];
+  for (const failure of verdict?.failures ?? []) lines.push(`  - ${describeFailureRecord(failure)}`);
+  if (verdict && verdict.failed > verdict.failures.length) lines.push(`  - and ${verdict.failed - verdict.failures.length} more`);
+  return lines;
+}
+
 function usageLine(decision: Decision): string {
   const chosen = decision.chosen ? `${decision.chosen.provider}/${decision.chosen.model}` : 'unknown';
   const last = decision.attempts[decision.attempts.length - 1];
@@ -120,6 +158,8 @@ function usageLine(decision: Decision): string {
   const estimated = decision.attempts.some((a) => a.usageEstimated) ? ' (estimated)' : '';
   parts.push(`${decision.usage.inputTokens} in + ${decision.usage.outputTokens} out tokens${estimated}`);
   parts.push(describeCost(decision));
+  const verdict = [...decision.attempts].reverse().find((a) => a.verification)?.verification;
+  if (decision.cascade && verdict && decision.cascade.kept !== 'best-failing') parts.push(describeVerdictRecord(verdict));
   return `model-router: ${parts.join(' · ')}`;
 }
 
@@ -198,6 +238,12 @@ function eventLine(event: RouteEvent): string | undefined {
       return `model-router: falling back to ${event.provider}/${event.model}; ${event.reason}`;
     case 'wait':
       return `model-router: waiting ${formatMs(event.delayMs)}: ${event.reason}`;
+    case 'verify':
+      return `model-router: ${event.provider}/${event.model} answered · ${event.description}`;
+    case 'verdict':
+      return `model-router: ${event.description}${event.verdict.isolation === 'none' ? ' (NOT isolated: see model-router verify --help)' : ''}`;
+    case 'escalate':
+      return `model-router: escalating to the ${event.to} tier: ${event.reason}`;
     default:
       return undefined;
   }
@@ -244,7 +290,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     text: input.text,
     ...(language ? { language } : {}),
     ...(values.prompt ? { instruction: values.prompt } : {}),
-    ...(input.source ? { source: input.source } : {}),
+    ...(input.source ? { source: input.source, fileName: path.basename(input.source.replace(/:\d+(?:-\d+)?$/, '')) } : {}),
     command: 'cli.ask',
     ...(forced ? { forced } : {}),
     ...(values.stronger ? { escalate: true } : {}),
@@ -266,8 +312,11 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     store === undefined
       ? undefined
       : new PendingSpend({ db: () => store.db, recover: (error) => store.recover(error), holds: new SharedBudgetHolds(paths.dataDir) });
-  const router = new Router(config, {
+  const cascadeConfig = values.cascade && !config.verify.cascade ? { ...config, verify: { ...config.verify, cascade: true } } : config;
+  const verification = await cascadeVerification(cascadeConfig, values.cascade === true || values.verify === true, request, quiet, err);
+  const router = new Router(cascadeConfig, {
     keys: environmentKeySource(io.env),
+    ...(verification ? { verification } : {}),
     ...(spend ? { spend } : {}),
     ...(store !== undefined ? { alertMemory: fileAlertMemory(paths.dataDir) } : {}),
   });
@@ -330,6 +379,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
   out.endLine();
   if (decision.outcome === 'answered') {
     if (!quiet) err.line(usageLine(decision));
+    // About the answer's correctness: shown even with --quiet.
+    for (const line of cascadeWarnings(decision)) err.line(line);
     // About money: shown even with --quiet, like budget alerts.
     for (const a of decision.attempts) if (a.usageImplausible) err.line(`model-router: warning: ${a.provider}/${a.model}: ${a.usageImplausible}.`);
   } else {

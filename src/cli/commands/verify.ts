@@ -9,7 +9,7 @@ import type { TaskType } from '../../core/config/types';
 import { TASK_TYPES } from '../../core/config/types';
 import type { CheckResult, VerifyRequest } from '../../core/verify/types';
 import type { Verifier, VerifierVerdict } from '../../core/verify/verifier';
-import { describeFailure, describeVerdict } from '../../core/verify/verify';
+import { describeFailureRecord, describeVerdictRecord, verdictRecord } from '../../core/routing/cascade';
 import { integerOption, oneOf, parseCommand } from '../args';
 import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
@@ -112,9 +112,9 @@ const MARK: Readonly<Record<CheckResult['status'], string>> = { passed: 'pass', 
 
 function printVerdict(verdict: VerifierVerdict, out: Output): void {
   const isolation = verdict.isolation ? ` · ${verdict.isolation.level === 'none' ? 'NOT isolated' : `isolated (${verdict.isolation.method})`}` : '';
-  out.line(`${verdict.verdict} · ${describeVerdict(verdict)} · ${verdict.ms} ms${isolation}`);
+  out.line(`${verdict.verdict} · ${describeVerdictRecord(verdictRecord(verdict))} · ${Math.round(verdict.ms)} ms${isolation}`);
   for (const result of verdict.results) {
-    const what = result.status === 'failed' ? describeFailure(result) : result.status === 'skipped' && result.detail ? `${result.name}: ${result.detail}` : result.name;
+    const what = result.status === 'failed' ? describeFailureRecord(result) : result.status === 'skipped' && result.detail ? `${result.name}: ${result.detail}` : result.name;
     out.line(`  ${MARK[result.status]}  ${result.kind}  ${what}`);
   }
   if (verdict.isolation?.level === 'none') out.line(`note: ${verdict.isolation.description}`);
@@ -128,7 +128,7 @@ function verdictJson(id: unknown, verdict: VerifierVerdict): Record<string, unkn
     checks: verdict.checks,
     passed: verdict.passed,
     failures: verdict.failures.map((f) => ({ kind: f.kind, name: f.name, ...(f.expected !== undefined ? { expected: f.expected } : {}), ...(f.got !== undefined ? { got: f.got } : {}), ...(f.detail !== undefined ? { detail: f.detail } : {}) })),
-    ms: verdict.ms,
+    ms: Math.round(verdict.ms),
     ...(verdict.reason ? { reason: verdict.reason } : {}),
     ...(verdict.isolation ? { isolation: verdict.isolation.level } : {}),
   };

@@ -53,6 +53,7 @@ export function verdictRecord(verdict: Verdict): VerdictRecord {
     verdict: verdict.verdict,
     checks: verdict.checks,
     passed: verdict.passed,
+    kinds: [...new Set(verdict.results.filter((r) => r.kind !== 'parse' && r.status !== 'skipped').map((r) => r.kind))],
     failed: verdict.failures.length,
     failures: verdict.failures.slice(0, VERDICT_FAILURES_MAX).map(failureRecord),
     ms: Math.round(verdict.ms),
@@ -84,15 +85,14 @@ export function describePlanned(plan: CheckPlan): string {
   return `checking ${plan.checks.length} ${nounFor(kinds, plan.checks.length)}`;
 }
 
-/** "checked: 2/2 examples pass", "1 of 3 asserts failed: f(2): expected 4, got 5", "not checked: ...". */
+/** "checked: 2/2 examples pass", "checked: 1 of 3 asserts failed (f(2): expected 4, got 5)", "not checked: ...". */
 export function describeVerdictRecord(verdict: VerdictRecord): string {
   if (verdict.verdict === 'unknown') return `not checked: ${verdict.reason ?? 'nothing to check'}`;
-  const kinds = new Set(verdict.failures.map((f) => f.kind).filter((k) => k !== 'parse'));
-  const noun = kinds.size <= 1 && verdict.verdict === 'pass' ? 'checks' : nounFor(kinds, verdict.checks);
-  if (verdict.verdict === 'pass') return `checked: ${verdict.passed}/${verdict.checks} ${noun === 'checks' ? (verdict.checks === 1 ? 'check passes' : 'checks pass') : `${noun} pass`}`;
+  const kinds = new Set(verdict.kinds);
+  if (verdict.verdict === 'pass') return `checked: ${verdict.passed}/${verdict.checks} ${nounFor(kinds, verdict.checks)} pass`;
   const first = verdict.failures[0];
   if (first?.kind === 'parse') return `check failed: the code does not parse (${first.detail ?? 'syntax error'})`;
-  return `checked: ${verdict.failed} of ${verdict.checks} ${verdict.checks === 1 ? 'check' : 'checks'} failed${first ? ` (${describeFailureRecord(first)})` : ''}`;
+  return `checked: ${verdict.failed} of ${verdict.checks} ${nounFor(kinds, verdict.checks)} failed${first ? ` (${describeFailureRecord(first)})` : ''}`;
 }
 
 export function describeFailureRecord(failure: CheckFailureRecord): string {

@@ -22,6 +22,8 @@ export interface VerdictRecord {
   /** Checks that ran (the parse check and skipped ones not counted). */
   readonly checks: number;
   readonly passed: number;
+  /** The kinds of the checks that ran (examples, asserts...), each once. */
+  readonly kinds: readonly CheckKind[];
   /** The first few failures ({@link VERDICT_FAILURES_MAX}). */
   readonly failures: readonly CheckFailureRecord[];
   /** How many checks failed in all (may exceed `failures.length`). */

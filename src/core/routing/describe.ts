@@ -34,6 +34,7 @@ export function describePlan(decision: Decision): PlanDescription {
   let tier = `${decision.tier} tier`;
   if (decision.escalated) tier += ` (escalated from ${decision.requestedTier})`;
   if (decision.downgraded) tier += ' (downgraded: budget)';
+  if (decision.cascade) tier += ` first, checked by ${decision.cascade.planned} ${decision.cascade.planned === 1 ? 'check' : 'checks'}, escalated only if one fails`;
   parts.push(tier);
   if (first) parts.push(`est. ${formatUsd(decision.estimateUsd)}${first.priceUnknown === true ? ` ${PRICE_UNKNOWN_NOTE}` : ''}`);
   if (decision.complexity && decision.complexity.reasons.length > 0) parts.push(decision.complexity.reasons.join(', '));

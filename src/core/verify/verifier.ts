@@ -33,8 +33,15 @@ export class Verifier {
     return this.deps.runtimes;
   }
 
+  /** The checks a request carries; none (with the reason) when its language's interpreter is missing. */
   plan(request: Omit<VerifyRequest, 'answer'>): CheckPlan {
-    return planChecks(request, this.deps.checks);
+    const plan = planChecks(request, this.deps.checks);
+    if (plan.checks.length === 0 || plan.language === undefined) return plan;
+    const runtime = plan.language === 'python' ? 'python' : 'node';
+    if (this.deps.runtimes[runtime] === undefined) {
+      return { language: plan.language, checks: [], reason: `${runtime === 'python' ? 'no Python interpreter found (set verify.python)' : 'no Node.js runtime found'}`, runtimeMissing: runtime };
+    }
+    return plan;
   }
 
   verify(request: VerifyRequest, signal?: AbortSignal): Promise<VerifierVerdict> {

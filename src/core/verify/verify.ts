@@ -59,6 +59,8 @@ export interface CheckPlan {
   readonly checks: readonly PlannedCheck[];
   /** Why nothing can be checked (empty `checks`). */
   readonly reason?: string;
+  /** The interpreter the checks would need is missing (the user gets one notice). */
+  readonly runtimeMissing?: keyof Runtimes;
 }
 
 function checkFor(checks: readonly LanguageCheck[], language: VerifyLanguage): LanguageCheck | undefined {
@@ -156,28 +158,4 @@ export function verdictOf(results: readonly CheckResult[], ms: number, sandbox: 
 
 function unknown(reason: string, ms: number): Verdict {
   return { verdict: 'unknown', checks: 0, passed: 0, failures: [], results: [], ms, reason };
-}
-
-/** One line for progress, the answer footer and the log: "checked: 2/2 examples pass", "1 of 3 checks failed". */
-export function describeVerdict(verdict: Verdict): string {
-  if (verdict.verdict === 'unknown') return `not checked: ${verdict.reason ?? 'nothing to check'}`;
-  const kinds = new Set(verdict.results.filter((r) => r.kind !== 'parse' && r.status !== 'skipped').map((r) => r.kind));
-  const noun = kinds.size === 1 ? nounOf([...kinds][0]!, verdict.checks) : verdict.checks === 1 ? 'check' : 'checks';
-  if (verdict.verdict === 'pass') return `checked: ${verdict.passed}/${verdict.checks} ${noun} pass`;
-  const first = verdict.failures[0]!;
-  if (first.kind === 'parse') return `check failed: the code does not parse (${first.detail ?? 'syntax error'})`;
-  return `checked: ${verdict.failures.length} of ${verdict.checks} ${noun} failed (${describeFailure(first)})`;
-}
-
-function nounOf(kind: string, count: number): string {
-  const one = kind === 'example' ? 'example' : kind === 'assert' ? 'assert' : kind === 'test' ? 'test' : kind === 'differential' ? 'unchanged-behaviour check' : 'check';
-  return count === 1 ? one : `${one}s`;
-}
-
-/** "add(2, 3): expected 5, got 6" or "test_adds: AssertionError ...". */
-export function describeFailure(failure: CheckResult): string {
-  if (failure.expected !== undefined || failure.got !== undefined) {
-    return `${failure.name}: expected ${failure.expected ?? '?'}, got ${failure.got ?? '?'}`;
-  }
-  return failure.detail ? `${failure.name}: ${failure.detail}` : failure.name;
 }
