@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import { toLedgerRecord } from '../../src/core/ledger/record';
+import { latestDecisions } from '../../src/core/ledger/queries';
 import { MIGRATIONS, SCHEMA_VERSION, insertRecords, migrate, schemaVersion } from '../../src/core/ledger/schema';
 import type { Decision } from '../../src/core/routing/decision';
 
@@ -66,6 +67,39 @@ describe('ledger: schema and records', () => {
     insertRecords(db, [record]);
     const rows = db.exec('SELECT seq, price_unknown FROM attempts ORDER BY seq')[0]!.values;
     assert.deepEqual(rows, [[0, 0], [1, 1]]);
+  });
+
+  it('keeps a cascade and each checked attempt\'s verdict through the database (schema 6); failing excerpts only when instructions may be stored', async () => {
+    const cascaded = decision('d3', {
+      task: 'implement',
+      escalatedBy: 'verification',
+      cascade: { planned: 2, startTier: 'light', steps: 2, kept: 'pass', strongEstimateUsd: 0.02 },
+    });
+    cascaded.attempts[0] = { ...cascaded.attempts[1]!, status: 'ok', verification: { verdict: 'fail', checks: 2, passed: 1, failed: 1, kinds: ['example'], failures: [{ kind: 'example', name: 'add(2, 3)', expected: '5', got: '6' }], ms: 41, isolation: 'full' } };
+    cascaded.attempts[1]!.verification = { verdict: 'pass', checks: 2, passed: 2, failed: 0, kinds: ['example'], failures: [], ms: 38, isolation: 'full' };
+    const db = await freshDb();
+    migrate(db);
+    insertRecords(db, [toLedgerRecord(cascaded), toLedgerRecord({ ...cascaded, id: 'd4' }, { storeInstruction: true })]);
+    const [stored, withExcerpts] = latestDecisions(db, 10).sort((a, b) => a.id.localeCompare(b.id));
+    assert.equal(stored!.escalatedBy, 'verification');
+    assert.deepEqual(stored!.cascade, { kept: 'pass', steps: 2, startTier: 'light', strongEstimateNano: 20_000_000 });
+    assert.deepEqual(stored!.attempts.map((a) => a.verification), [
+      { verdict: 'fail', checks: 2, passed: 1, failed: 1, ms: 41, isolation: 'full' },
+      { verdict: 'pass', checks: 2, passed: 2, failed: 0, ms: 38, isolation: 'full' },
+    ]);
+    assert.deepEqual(withExcerpts!.attempts[0]!.verification?.failures, [{ kind: 'example', name: 'add(2, 3)', expected: '5', got: '6' }]);
+  });
+
+  it('opens a schema-5 ledger written before verification: old rows read back without a verdict, new rows get one', async () => {
+    const db = await freshDb();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 5));
+    insertRecords(db, [toLedgerRecord(decision('before'))]);
+    assert.equal(migrate(db), SCHEMA_VERSION);
+    insertRecords(db, [toLedgerRecord(decision('after', { cascade: { planned: 1, startTier: 'light', steps: 1, kept: 'pass' } }))]);
+    const byId = new Map(latestDecisions(db, 10).map((r) => [r.id, r]));
+    assert.equal(byId.get('before')!.cascade, undefined);
+    assert.ok(byId.get('before')!.attempts.every((a) => a.verification === undefined));
+    assert.deepEqual(byId.get('after')!.cascade, { kept: 'pass', steps: 1, startTier: 'light', strongEstimateNano: null });
   });
 
   it('migrates an empty database to the current version and refuses one from a newer version', async () => {

@@ -11,7 +11,7 @@
  */
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { PeriodCalendar } from '../routing/budget';
-import type { LedgerAttempt, LedgerRecord } from './record';
+import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
 import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, schemaVersion } from './schema';
 
@@ -339,11 +339,12 @@ export function modelStats(db: Database, range: TimeRange): ModelStats[] {
 export const REQUEST_SELECT = `SELECT id, started_at, finished_at, agent, command, task, complexity, reasons,
   requested_tier, tier, escalated, downgraded, forced, strategy, provider, model, outcome, error_kind, error_message,
   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano, estimate_nano, latency_ms, ttft_ms,
-  fallbacks, instruction FROM requests`;
+  fallbacks, instruction, escalated_by, cascade_kept, cascade_steps, cascade_start_tier, strong_estimate_nano
+  FROM requests`;
 
 export const ATTEMPT_COLUMNS_SQL = `request_id, seq, started_at, provider, model, key_id, status, error_kind,
   http_status, latency_ms, ttft_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano,
-  usage_estimated, price_unknown`;
+  usage_estimated, price_unknown, verdict, checks, checks_passed, checks_failed, verify_ms, isolation, verify_failures`;
 
 const nullableNum = (value: SqlValue | undefined): number | null => (value === null || value === undefined ? null : num(value));
 const nullableStr = (value: SqlValue | undefined): string | null => (value === null || value === undefined ? null : String(value));
@@ -390,6 +391,17 @@ export function requestFromRow(row: readonly SqlValue[], attempts: readonly Ledg
     ttftMs: nullableNum(row[26]),
     fallbacks: num(row[27]),
     instruction: nullableStr(row[28]),
+    ...(row[29] === 'verification' ? { escalatedBy: 'verification' as const } : {}),
+    ...(row[31] !== null && row[31] !== undefined
+      ? {
+          cascade: {
+            kept: nullableStr(row[30]),
+            steps: num(row[31]),
+            startTier: String(row[32] ?? ''),
+            strongEstimateNano: nullableNum(row[33]),
+          },
+        }
+      : {}),
     attempts,
   };
 }
@@ -414,7 +426,38 @@ export function attemptFromRow(row: readonly SqlValue[]): LedgerAttempt {
     costNano: num(row[15]),
     usageEstimated: num(row[16]) !== 0,
     ...(num(row[17]) !== 0 ? { priceUnknown: true as const } : {}),
+    ...(row[18] === 'pass' || row[18] === 'fail' || row[18] === 'unknown'
+      ? {
+          verification: {
+            verdict: row[18],
+            checks: num(row[19]),
+            passed: num(row[20]),
+            failed: num(row[21]),
+            ms: num(row[22]),
+            isolation: nullableStr(row[23]),
+            ...(row[24] !== null && row[24] !== undefined ? { failures: parseFailures(row[24]) } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+function parseFailures(value: SqlValue): NonNullable<LedgerVerification['failures']> {
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    if (!Array.isArray(parsed)) return [];
+    return parsed
+      .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null)
+      .map((f) => ({
+        kind: String(f.kind ?? ''),
+        name: String(f.name ?? ''),
+        ...(typeof f.expected === 'string' ? { expected: f.expected } : {}),
+        ...(typeof f.got === 'string' ? { got: f.got } : {}),
+        ...(typeof f.detail === 'string' ? { detail: f.detail } : {}),
+      }));
+  } catch {
+    return [];
+  }
 }
 
 export interface DecisionCursor {

@@ -33,6 +33,34 @@ export interface LedgerAttempt {
    * user's `unknownModelPrice`). Absent in records written before it existed, and when false.
    */
   readonly priceUnknown?: true;
+  /** A cascade checked this attempt's answer (absent otherwise, and in records written before schema 6). */
+  readonly verification?: LedgerVerification;
+}
+
+/**
+ * A verdict as the ledger keeps it. The failing checks' names and values are excerpts of code, so they are kept
+ * only when the user allowed storing instructions (`ledger.storeInstructions`); counts always.
+ */
+export interface LedgerVerification {
+  readonly verdict: 'pass' | 'fail' | 'unknown';
+  readonly checks: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly ms: number;
+  readonly isolation: string | null;
+  readonly failures?: readonly { readonly kind: string; readonly name: string; readonly expected?: string; readonly got?: string; readonly detail?: string }[];
+}
+
+/** What a cascade did for the request. */
+export interface LedgerCascade {
+  /** pass | unknown | best-failing (absent when the request ended without an answer). */
+  readonly kept: string | null;
+  /** Answers checked. */
+  readonly steps: number;
+  /** The tier the first answer came from. */
+  readonly startTier: string;
+  /** What the request would have cost on the strongest tier (prompt + its expected output), for "saved". */
+  readonly strongEstimateNano: number | null;
 }
 
 export interface LedgerRecord {
@@ -70,6 +98,10 @@ export interface LedgerRecord {
   readonly fallbacks: number;
   /** Only when the user allowed storing instructions. */
   readonly instruction: string | null;
+  /** Set when a failed check escalated the request (verify-then-escalate). */
+  readonly escalatedBy?: 'verification';
+  /** Set when the request was routed as a cascade. */
+  readonly cascade?: LedgerCascade;
   readonly attempts: readonly LedgerAttempt[];
 }
 
@@ -115,6 +147,24 @@ function cleanRecord(record: LedgerRecord, secrets: SecretScrubber): LedgerRecor
       model: clean(attempt.model),
       keyId: clean(attempt.keyId),
       errorKind: name(attempt.errorKind),
+      ...(attempt.verification
+        ? {
+            verification: {
+              ...attempt.verification,
+              ...(attempt.verification.failures
+                ? {
+                    failures: attempt.verification.failures.map((f) => ({
+                      kind: clean(f.kind),
+                      name: free(f.name) ?? '',
+                      ...(f.expected !== undefined ? { expected: free(f.expected) ?? '' } : {}),
+                      ...(f.got !== undefined ? { got: free(f.got) ?? '' } : {}),
+                      ...(f.detail !== undefined ? { detail: free(f.detail) ?? '' } : {}),
+                    })),
+                  }
+                : {}),
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -159,6 +209,17 @@ function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
     ttftMs: answering?.ttftMs ?? null,
     fallbacks: Math.max(0, providersTried.size - 1),
     instruction: options.storeInstruction && options.instruction ? options.instruction : null,
+    ...(decision.escalatedBy ? { escalatedBy: decision.escalatedBy } : {}),
+    ...(decision.cascade
+      ? {
+          cascade: {
+            kept: decision.cascade.kept ?? null,
+            steps: decision.cascade.steps,
+            startTier: decision.cascade.startTier,
+            strongEstimateNano: decision.cascade.strongEstimateUsd === undefined ? null : toNano(decision.cascade.strongEstimateUsd),
+          },
+        }
+      : {}),
     attempts: decision.attempts.map((a, seq) => ({
       seq,
       startedAt: a.startedAt,
@@ -177,6 +238,19 @@ function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
       costNano: toNano(a.costUsd),
       usageEstimated: a.usageEstimated ?? false,
       ...(a.priceUnknown === true ? { priceUnknown: true as const } : {}),
+      ...(a.verification
+        ? {
+            verification: {
+              verdict: a.verification.verdict,
+              checks: a.verification.checks,
+              passed: a.verification.passed,
+              failed: a.verification.failed,
+              ms: a.verification.ms,
+              isolation: a.verification.isolation ?? null,
+              ...(options.storeInstruction ? { failures: a.verification.failures } : {}),
+            },
+          }
+        : {}),
     })),
   };
 }

@@ -331,6 +331,24 @@ ${ttftSelect('')}
 ALTER TABLE attempts ADD COLUMN price_unknown INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 6,
+    description: 'verify-then-escalate: the cascade of a request and the verdict of each checked attempt',
+    sql: `
+ALTER TABLE requests ADD COLUMN escalated_by TEXT;
+ALTER TABLE requests ADD COLUMN cascade_kept TEXT;
+ALTER TABLE requests ADD COLUMN cascade_steps INTEGER;
+ALTER TABLE requests ADD COLUMN cascade_start_tier TEXT;
+ALTER TABLE requests ADD COLUMN strong_estimate_nano INTEGER;
+ALTER TABLE attempts ADD COLUMN verdict TEXT;
+ALTER TABLE attempts ADD COLUMN checks INTEGER;
+ALTER TABLE attempts ADD COLUMN checks_passed INTEGER;
+ALTER TABLE attempts ADD COLUMN checks_failed INTEGER;
+ALTER TABLE attempts ADD COLUMN verify_ms REAL;
+ALTER TABLE attempts ADD COLUMN isolation TEXT;
+ALTER TABLE attempts ADD COLUMN verify_failures TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -371,18 +389,28 @@ const REQUEST_COLUMNS = [
   'id', 'started_at', 'finished_at', 'agent', 'command', 'task', 'complexity', 'reasons', 'requested_tier', 'tier',
   'escalated', 'downgraded', 'forced', 'strategy', 'provider', 'model', 'outcome', 'error_kind', 'error_message',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_nano', 'estimate_nano',
-  'latency_ms', 'ttft_ms', 'fallbacks', 'instruction',
+  'latency_ms', 'ttft_ms', 'fallbacks', 'instruction', 'escalated_by', 'cascade_kept', 'cascade_steps',
+  'cascade_start_tier', 'strong_estimate_nano',
 ] as const;
+
+/** Columns that came with schema 6 (verify-then-escalate). */
+const VERIFY_REQUEST_COLUMNS: ReadonlySet<string> = new Set(['escalated_by', 'cascade_kept', 'cascade_steps', 'cascade_start_tier', 'strong_estimate_nano']);
+const VERIFY_ATTEMPT_COLUMNS: ReadonlySet<string> = new Set(['verdict', 'checks', 'checks_passed', 'checks_failed', 'verify_ms', 'isolation', 'verify_failures']);
+
+function requestColumns(version: number): readonly string[] {
+  return version >= 6 ? REQUEST_COLUMNS : REQUEST_COLUMNS.filter((column) => !VERIFY_REQUEST_COLUMNS.has(column));
+}
 
 const ATTEMPT_COLUMNS = [
   'request_id', 'seq', 'started_at', 'provider', 'model', 'key_id', 'status', 'error_kind', 'http_status',
   'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_nano',
-  'usage_estimated', 'price_unknown',
+  'usage_estimated', 'price_unknown', 'verdict', 'checks', 'checks_passed', 'checks_failed', 'verify_ms', 'isolation',
+  'verify_failures',
 ] as const;
 
-/** The attempt columns a database at `version` has (price_unknown came with version 5). */
+/** The attempt columns a database at `version` has (price_unknown came with version 5, the verdict with 6). */
 function attemptColumns(version: number): readonly string[] {
-  return version >= 5 ? ATTEMPT_COLUMNS : ATTEMPT_COLUMNS.filter((column) => column !== 'price_unknown');
+  return ATTEMPT_COLUMNS.filter((column) => (column !== 'price_unknown' || version >= 5) && (!VERIFY_ATTEMPT_COLUMNS.has(column) || version >= 6));
 }
 
 const UPSERT_ROLLUP = `INSERT INTO request_rollup VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
@@ -582,11 +610,20 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
   return deleted;
 }
 
+function verificationColumns(a: LedgerRecord['attempts'][number]): (string | number | null)[] {
+  const v = a.verification;
+  if (!v) return [null, null, null, null, null, null, null];
+  return [v.verdict, v.checks, v.passed, v.failed, v.ms, v.isolation, v.failures ? JSON.stringify(v.failures) : null];
+}
+
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
 // ON CONFLICT DO NOTHING skips only a record already stored; OR IGNORE would also drop a row that breaks a
 // NOT NULL constraint without a word, and a lost record is worse than a failed write.
-const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${placeholders(REQUEST_COLUMNS.length)}) ON CONFLICT (id) DO NOTHING`;
+function insertRequestSql(version: number): string {
+  const columns = requestColumns(version);
+  return `INSERT INTO requests (${columns.join(', ')}) VALUES (${placeholders(columns.length)}) ON CONFLICT (id) DO NOTHING`;
+}
 function insertAttemptSql(version: number): string {
   const columns = attemptColumns(version);
   return `INSERT INTO attempts (${columns.join(', ')}) VALUES (${placeholders(columns.length)}) ON CONFLICT (request_id, seq) DO NOTHING`;
@@ -597,9 +634,9 @@ function insertAttemptSql(version: number): string {
  * Returns how many were new.
  */
 export function insertRecords(db: Database, records: Iterable<LedgerRecord>): number {
-  const request = db.prepare(INSERT_REQUEST);
   // A database at an older schema (only during a test of migrations) has no rollup to keep.
   const version = schemaVersion(db);
+  const request = db.prepare(insertRequestSql(version));
   const attempt = db.prepare(insertAttemptSql(version));
   const rollup = version >= 2 ? db.prepare(UPSERT_ROLLUP) : undefined;
   const requestHourly = version >= 3 ? db.prepare(UPSERT_REQUEST_HOURLY) : undefined;
@@ -616,6 +653,9 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         r.provider, r.model, r.outcome, r.errorKind, r.errorMessage, r.inputTokens, r.outputTokens,
         r.cacheReadTokens, r.cacheWriteTokens, r.costNano, r.estimateNano, r.latencyMs, r.ttftMs, r.fallbacks,
         r.instruction,
+        ...(version >= 6
+          ? [r.escalatedBy ?? null, r.cascade?.kept ?? null, r.cascade?.steps ?? null, r.cascade?.startTier ?? null, r.cascade?.strongEstimateNano ?? null]
+          : []),
       ]);
       if (db.getRowsModified() === 0) continue;
       inserted += 1;
@@ -630,6 +670,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
           r.id, a.seq, a.startedAt, a.provider, a.model, a.keyId, a.status, a.errorKind, a.httpStatus, a.latencyMs,
           a.ttftMs, a.inputTokens, a.outputTokens, a.cacheReadTokens, a.cacheWriteTokens, a.costNano,
           a.usageEstimated ? 1 : 0, ...(version >= 5 ? [a.priceUnknown === true ? 1 : 0] : []),
+          ...(version >= 6 ? verificationColumns(a) : []),
         ]);
         // A record's attempts share its id, so a replayed record (skipped above) never reaches here twice.
         attemptHourly?.run([

@@ -91,6 +91,8 @@ export interface CascadeRecord {
   kept?: 'pass' | 'unknown' | 'best-failing';
   /** Why an escalation could not happen (budget, no candidate, every candidate failed): the cheaper answer is shown. */
   blocked?: string;
+  /** What the request would cost on the strongest tier (prompt + its expected output): what a kept answer saved. */
+  readonly strongEstimateUsd?: number;
 }
 
 /** Why a request ended without an answer, beyond the provider's own error kinds. */

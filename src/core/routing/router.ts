@@ -313,7 +313,7 @@ export class Router {
       requestedTier,
       tier,
       escalated,
-      ...(cascade ? { cascade: { planned: cascade.checks.length, startTier: tier, steps: 0 } } : {}),
+      ...(cascade ? { cascade: this.cascadeRecord(agentId, cascade, tier, promptTokens) } : {}),
       downgraded: false,
       strategy: config.routing.strategy,
       ...(request.forced ? { forced: request.forced } : {}),
@@ -443,6 +443,20 @@ export class Router {
         run.promptTokens = promptTokensOf(run.prompt);
       }
     }
+  }
+
+  /** A new cascade's record, with what the request would cost on the strongest tier (the first chain provider with a model for it). */
+  private cascadeRecord(agentId: AgentId, plan: CheckPlan, startTier: Tier, promptTokens: number): CascadeRecord {
+    const strongest = TIERS[TIERS.length - 1]!;
+    let strongEstimateUsd: number | undefined;
+    for (const id of this.config.agents[agentId]?.chain ?? []) {
+      const provider = this.config.providers[id];
+      const model = provider?.enabled ? this.modelFor(provider, strongest) : undefined;
+      if (!model) continue;
+      strongEstimateUsd = estimateCost(this.prices.charge(id, model).price, promptTokens, this.config.routing.expectedOutputTokens[strongest]);
+      break;
+    }
+    return { planned: plan.checks.length, startTier, steps: 0, ...(strongEstimateUsd !== undefined ? { strongEstimateUsd } : {}) };
   }
 
   /** Ends a cascade showing `kept`: its text (held back until now) and the decision naming its model. */
