@@ -84,6 +84,8 @@ export interface ExtensionSettings {
   /** The local server's OpenAI-compatible endpoint (user settings only; http or https); undefined: built-in default. */
   readonly localBaseUrl?: string;
   readonly logLevel: LogLevel;
+  /** May checks run model-written code: never, after asking once (default), or always (trusted workspaces only). */
+  readonly verifyRun: VerifyRun;
   /** One sentence per invalid or ignored setting: which setting, what was wrong, what is used instead, what to do. */
   readonly problems: readonly string[];
 }
@@ -108,7 +110,15 @@ export const SettingKey = {
   logLevel: 'log.level',
   ledgerStoreInstructions: 'ledger.storeInstructions',
   ledgerRetentionDays: 'ledger.retentionDays',
+  verifyRun: 'verify.run',
+  verifyCascade: 'verify.cascade',
+  verifyMaxEscalations: 'verify.maxEscalations',
+  verifyPython: 'verify.python',
 } as const;
+
+/** `modelRouter.verify.run`: whether model-written code may run to check it (verify-then-escalate). */
+export const VERIFY_RUN_VALUES = ['off', 'ask', 'on'] as const;
+export type VerifyRun = (typeof VERIFY_RUN_VALUES)[number];
 
 /** `agents.implementer`: the chain setting of one agent (relative to `modelRouter`). */
 export function agentChainSettingKey(agent: AgentId): `agents.${AgentId}` {
@@ -344,6 +354,10 @@ function httpUrl(value: unknown): Check<string | undefined> {
 
 const isNull = (value: unknown): boolean => value === null;
 
+function nonEmptyString(what: string): (value: unknown) => Check<string> {
+  return (value) => (typeof value === 'string' && value.trim() !== '' ? ok(value.trim()) : bad(`is ${show(value)}, not ${what}`));
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Entry points
 // ---------------------------------------------------------------------------------------------------------------------
@@ -431,6 +445,21 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     fallback: "the YAML config's or the built-in endpoint",
     fix: 'Use the server\'s OpenAI-compatible URL, e.g. http://localhost:11434/v1 (Ollama) or http://localhost:1234/v1 (LM Studio).',
   });
+  // Verify-then-escalate (user settings only: a workspace must not make your machine run code, or choose the program).
+  const verifyRun = r.pick<VerifyRun>(SettingKey.verifyRun, oneOf(VERIFY_RUN_VALUES, 'a choice'), {
+    fallback: 'ask',
+    fix: 'Pick off, ask or on in your user settings.',
+  });
+  const verifyCascade = r.pick(SettingKey.verifyCascade, boolean, { fallback: CONFIG_VALUE, fix: 'Tick or untick it in your user settings.' });
+  const maxEscalations = r.pick(SettingKey.verifyMaxEscalations, integer(0, 2), {
+    fallback: CONFIG_VALUE,
+    fix: 'Use 0, 1 or 2 (the tiers a failed check may climb) in your user settings.',
+  });
+  const python = r.pick(SettingKey.verifyPython, nonEmptyString('an interpreter command such as python3'), {
+    absent: (value) => value === '',
+    fallback: "the YAML config's, the Python extension's interpreter or python3",
+    fix: 'Give the command that starts Python, e.g. python3, /usr/bin/python3 or py -3.',
+  });
   const logLevel = r.pick<LogLevel>(SettingKey.logLevel, oneOf(LOG_LEVELS, 'a log level'), {
     fallback: 'info',
     fix: 'Pick trace, debug, info, warn or error.',
@@ -446,6 +475,11 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     ...(storeInstructions !== undefined ? { storeInstructions } : {}),
     ...(retentionDays !== undefined ? { retentionDays } : {}),
   };
+  const verify = {
+    ...(verifyCascade !== undefined ? { cascade: verifyCascade } : {}),
+    ...(maxEscalations !== undefined ? { maxEscalations } : {}),
+    ...(python !== undefined ? { python } : {}),
+  };
   const tiers = { ...(lightMax !== undefined ? { light: lightMax } : {}), ...(mediumMax !== undefined ? { medium: mediumMax } : {}) };
   const config: PartialConfigFromSettings = {
     ...(strategy !== undefined ? { strategy } : {}),
@@ -454,6 +488,7 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     ...(escalateAfterFailures !== undefined ? { escalateAfterFailures } : {}),
     ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(Object.keys(ledger).length > 0 ? { ledger } : {}),
+    ...(Object.keys(verify).length > 0 ? { verify } : {}),
     ...(Object.keys(providers).length > 0 ? { providers } : {}),
     ...(Object.keys(agents).length > 0 ? { agents } : {}),
   };
@@ -463,6 +498,7 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     ...(configFile !== undefined ? { configFile } : {}),
     ...(localBaseUrl !== undefined ? { localBaseUrl } : {}),
     logLevel: logLevel ?? 'info',
+    verifyRun: verifyRun ?? 'ask',
     problems: r.problems,
   };
 }

@@ -129,6 +129,11 @@ describe('settings bridge (readSettings)', () => {
       'ledger.retentionDays': 1,
       configFile: '/tmp/evil.yaml',
       'localServer.baseUrl': 'http://attacker.example/v1',
+      // A repository must not make your machine run model-written code, nor choose the program that runs it.
+      'verify.run': 'on',
+      'verify.cascade': true,
+      'verify.maxEscalations': 2,
+      'verify.python': './tools/evil-python',
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
     };
     assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
@@ -137,6 +142,7 @@ describe('settings bridge (readSettings)', () => {
       assert.deepEqual(settings.config, {}, scope);
       assert.equal(settings.configFile, undefined);
       assert.equal(settings.localBaseUrl, undefined);
+      assert.equal(settings.verifyRun, 'ask', 'checks still need the user\'s yes');
       for (const key of USER_ONLY_SETTING_KEYS) assert.match(problemAbout(settings.problems, key), /is ignored: only your user settings may set it/);
     }
     // The same values in the user settings apply.
