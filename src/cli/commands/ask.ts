@@ -13,7 +13,7 @@ import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
 import { candidateName, describeCost, describePlan } from '../../core/routing/describe';
-import { describeFailureRecord, describeVerdictRecord } from '../../core/routing/cascade';
+import { describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import { Router } from '../../core/routing/router';
 import type { CascadeVerification, RouteRequest } from '../../core/routing/router';
 import { CHECKED_TASKS } from '../../core/verify/verify';
@@ -137,18 +137,6 @@ async function cascadeVerification(config: Config, allowed: boolean, request: Ro
   };
 }
 
-/** When the answer shown failed its checks (the strongest one failed too, or an escalation was blocked): what failed. */
-function cascadeWarnings(decision: Decision): string[] {
-  const cascade = decision.cascade;
-  if (cascade?.kept !== 'best-failing') return [];
-  const attempt = [...decision.attempts].reverse().find((a) => a.verification && a.provider === decision.chosen?.provider && a.model === decision.chosen?.model);
-  const verdict = attempt?.verification;
-  const lines = [`model-router: warning: the answer above FAILED its checks${cascade.blocked ? ` (no stronger model could take it: ${cascade.blocked})` : ' (no stronger tier did better)'}:`];
-  for (const failure of verdict?.failures ?? []) lines.push(`  - ${describeFailureRecord(failure)}`);
-  if (verdict && verdict.failed > verdict.failures.length) lines.push(`  - and ${verdict.failed - verdict.failures.length} more`);
-  return lines;
-}
-
 function usageLine(decision: Decision): string {
   const chosen = decision.chosen ? `${decision.chosen.provider}/${decision.chosen.model}` : 'unknown';
   const last = decision.attempts[decision.attempts.length - 1];
@@ -158,8 +146,8 @@ function usageLine(decision: Decision): string {
   const estimated = decision.attempts.some((a) => a.usageEstimated) ? ' (estimated)' : '';
   parts.push(`${decision.usage.inputTokens} in + ${decision.usage.outputTokens} out tokens${estimated}`);
   parts.push(describeCost(decision));
-  const verdict = [...decision.attempts].reverse().find((a) => a.verification)?.verification;
-  if (decision.cascade && verdict && decision.cascade.kept !== 'best-failing') parts.push(describeVerdictRecord(verdict));
+  const verdict = shownVerdict(decision);
+  if (verdict && decision.cascade?.kept !== 'best-failing') parts.push(describeVerdictRecord(verdict));
   return `model-router: ${parts.join(' · ')}`;
 }
 
@@ -380,7 +368,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
   if (decision.outcome === 'answered') {
     if (!quiet) err.line(usageLine(decision));
     // About the answer's correctness: shown even with --quiet.
-    for (const line of cascadeWarnings(decision)) err.line(line);
+    const failed = failedCheckLines(decision);
+    if (failed.length > 0) err.line(`model-router: warning: ${failed.map((line, n) => (n === 0 ? line : `  ${line}`)).join('\n')}`);
     // About money: shown even with --quiet, like budget alerts.
     for (const a of decision.attempts) if (a.usageImplausible) err.line(`model-router: warning: ${a.provider}/${a.model}: ${a.usageImplausible}.`);
   } else {

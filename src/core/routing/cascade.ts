@@ -31,6 +31,30 @@ export function lastAnswered(decision: Decision): AttemptRecord | undefined {
   return undefined;
 }
 
+/** The verdict on the answer the decision shows (its chosen model's last checked attempt); undefined outside a cascade. */
+export function shownVerdict(decision: Decision): VerdictRecord | undefined {
+  if (!decision.cascade || !decision.chosen) return undefined;
+  for (let i = decision.attempts.length - 1; i >= 0; i--) {
+    const attempt = decision.attempts[i]!;
+    if (attempt.verification && attempt.provider === decision.chosen.provider && attempt.model === decision.chosen.model) return attempt.verification;
+  }
+  return undefined;
+}
+
+/**
+ * When the answer shown failed its checks (the strongest one failed too, or an escalation was blocked): a headline
+ * and one line per failure; empty otherwise.
+ */
+export function failedCheckLines(decision: Decision): string[] {
+  const cascade = decision.cascade;
+  if (cascade?.kept !== 'best-failing') return [];
+  const verdict = shownVerdict(decision);
+  const lines = [`this answer FAILED its checks${cascade.blocked ? ` (no stronger model could take it: ${cascade.blocked})` : ' (no stronger tier did better)'}:`];
+  for (const failure of verdict?.failures ?? []) lines.push(`- ${describeFailureRecord(failure)}`);
+  if (verdict && verdict.failed > verdict.failures.length) lines.push(`- and ${verdict.failed - verdict.failures.length} more`);
+  return lines;
+}
+
 /** `text` on one line and at most `max` characters (an ellipsis marks a cut). */
 export function shortText(text: string, max = VERDICT_TEXT_MAX): string {
   const line = text.replace(/\s+/g, ' ').trim();

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
 import type { TaskType } from '../../core/config/types';
 import type { Decision, RouteEvent } from '../../core/routing/decision';
+import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
@@ -121,7 +122,7 @@ export class Runner extends Disposable {
     const request: RouteRequest = {
       task,
       text: target?.text ?? '',
-      ...(target ? { language: target.document.languageId, source: target.source } : {}),
+      ...(target ? { language: target.document.languageId, source: target.source, fileName: target.document.uri.path.split('/').pop() ?? '' } : {}),
       ...(options.instruction !== undefined ? { instruction: options.instruction } : {}),
       command: options.command ?? commandOf(task),
       ...(options.forced ? { forced: options.forced } : {}),
@@ -186,6 +187,21 @@ export class Runner extends Disposable {
               progress.report({ message: `waiting ${formatMs(event.delayMs)}: ${event.reason}` });
               this.log.info(`Waiting ${formatMs(event.delayMs)}: ${event.reason}`);
               break;
+            case 'verify':
+              progress.report({ message: `${event.model} answered · ${event.description}` });
+              this.log.info(`${event.provider}/${event.model} answered; ${event.description}.`);
+              break;
+            case 'verdict': {
+              progress.report({ message: `${event.model}: ${event.description}` });
+              const isolation = event.verdict.isolation === 'none' ? ' (not isolated)' : event.verdict.isolation ? ` (isolated: ${event.verdict.isolation})` : '';
+              this.log.info(`${event.provider}/${event.model}: ${event.description} in ${formatMs(event.verdict.ms)}${isolation}.`);
+              for (const failure of event.verdict.failures) this.log.info(`  failed ${describeFailureRecord(failure)}`);
+              break;
+            }
+            case 'escalate':
+              progress.report({ message: `${event.reason} → ${event.to} tier` });
+              this.log.info(`Escalating to the ${event.to} tier: ${event.reason}`);
+              break;
             case 'done':
               decision = event.decision;
               break;
@@ -242,10 +258,14 @@ export class Runner extends Disposable {
     const proposed = original.slice(0, start) + replacement + original.slice(end);
     const name = document.uri.path.split('/').pop() ?? 'proposal';
     const proposal = this.documents.create(PROPOSAL_SCHEME, name, proposed);
-    const title = `${name}: ${TASK_TITLES[task]} by ${decision.chosen ? candidateName(decision.chosen) : 'the model'} (proposed)`;
+    const verdict = shownVerdict(decision);
+    const checked = verdict ? ` · ${decision.cascade?.kept === 'best-failing' ? 'FAILED ' : ''}${describeVerdictRecord(verdict)}` : '';
+    const title = `${name}: ${TASK_TITLES[task]} by ${decision.chosen ? candidateName(decision.chosen) : 'the model'} (proposed${checked})`;
+    const failed = failedCheckLines(decision);
+    if (failed.length > 0) this.log.warn(`${target.source}: ${failed.join('\n  ')}`);
     await vscode.commands.executeCommand('vscode.diff', document.uri, proposal, title, { preview: true });
     const choice = await vscode.window.showInformationMessage(
-      `Model Router: apply the ${TASK_TITLES[task].toLowerCase()} proposed by ${decision.chosen ? candidateName(decision.chosen) : 'the model'} to ${target.source}? (${footer(decision)})`,
+      `Model Router: apply the ${TASK_TITLES[task].toLowerCase()} proposed by ${decision.chosen ? candidateName(decision.chosen) : 'the model'} to ${target.source}? (${footer(decision)})${failed.length > 0 ? ` Careful: ${notificationText(this.log.clean(failed.join(' ')))}` : ''}`,
       'Accept',
       'Reject',
     );
@@ -370,6 +390,9 @@ export function footer(decision: Decision): string {
   parts.push(describeCost(decision));
   parts.push(formatMs(decision.finishedAt - decision.startedAt));
   const fallbacks = new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`)).size - 1;
-  if (fallbacks > 0) parts.push(`${fallbacks} fallback${fallbacks === 1 ? '' : 's'}`);
+  if (decision.escalatedBy === 'verification') parts.push('escalated by a failed check');
+  else if (fallbacks > 0) parts.push(`${fallbacks} fallback${fallbacks === 1 ? '' : 's'}`);
+  const verdict = shownVerdict(decision);
+  if (verdict) parts.push(`${decision.cascade?.kept === 'best-failing' ? 'FAILED: ' : ''}${describeVerdictRecord(verdict)}`);
   return parts.join(' · ');
 }
