@@ -1,9 +1,8 @@
 /** The CLI's {@link Verifier}: this machine's sandbox and interpreters (node = the CLI's own runtime). */
-import { ProcessSandbox } from '../core/verify/sandbox';
 import type { VerifyConfig } from '../core/config/types';
+import { createVerifier } from '../core/verify/create';
 import type { VerifyLimits } from '../core/verify/types';
-import { Verifier } from '../core/verify/verifier';
-import { LANGUAGE_CHECKS } from '../core/verify/languages';
+import type { Verifier } from '../core/verify/verifier';
 
 export interface CliVerifierOptions {
   /** The Python command (`--python`, `verify.python` of the user config), default python3. */
@@ -16,15 +15,6 @@ export function verifierOptionsOf(verify: VerifyConfig): CliVerifierOptions {
   return { ...(verify.python ? { python: verify.python } : {}), limits: { timeoutMs: verify.timeoutMs, memoryMb: verify.memoryMb } };
 }
 
-export async function createCliVerifier(options: CliVerifierOptions): Promise<Verifier> {
-  const python = (options.python ?? 'python3').split(/\s+/).filter(Boolean);
-  return new Verifier({
-    checks: LANGUAGE_CHECKS,
-    sandbox: new ProcessSandbox(),
-    runtimes: {
-      python: { command: python[0]!, args: python.slice(1) },
-      node: { command: process.execPath, args: [] },
-    },
-    ...(options.limits ? { limits: options.limits } : {}),
-  });
+export function createCliVerifier(options: CliVerifierOptions): Promise<Verifier> {
+  return createVerifier({ host: 'cli', ...options });
 }

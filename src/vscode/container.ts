@@ -10,6 +10,7 @@ import { Log } from './log';
 import { RouterService } from './routerService';
 import { Runner } from './run/runner';
 import { StatusBar } from './statusBar';
+import { VerifyService } from './verifyService';
 import { AgentsTree, ProvidersTree } from './tree';
 
 /** Name of the output channel; also what a person picks in the Output panel's dropdown. */
@@ -48,6 +49,7 @@ export class Container extends Disposable {
   public readonly keys: KeyStore;
   public readonly configService: ConfigService;
   public readonly ledger: LedgerService;
+  public readonly verifyService: VerifyService;
   public readonly routerService: RouterService;
   public readonly runner: Runner;
   public readonly statusBar: StatusBar;
@@ -62,7 +64,8 @@ export class Container extends Disposable {
     this.keys = this._register(new KeyStore(context.secrets, this.log));
     this.configService = this._register(new ConfigService(this.keys, this.log));
     this.ledger = this._register(new LedgerService(vscode.Uri.joinPath(context.globalStorageUri, 'ledger'), this.configService, this.log, this.keys));
-    this.routerService = this._register(new RouterService(this.configService, this.keys, this.ledger, this.log, context.globalState));
+    this.verifyService = this._register(new VerifyService(this.configService, this.log));
+    this.routerService = this._register(new RouterService(this.configService, this.keys, this.ledger, this.log, context.globalState, this.verifyService.verification));
     this.runner = this._register(new Runner(this.routerService, this.ledger, this.log));
     this.statusBar = this._register(new StatusBar(this.configService, this.ledger, this.log));
     this._register(this.runner.onDidFinish((result) => this.statusBar.setLast(result.decision)));

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { AlertMemory } from '../core/routing/budget';
 import type { KeyStatus } from '../core/routing/keyPool';
-import type { Router } from '../core/routing/router';
+import type { CascadeVerification, Router } from '../core/routing/router';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
 import type { KeyStore } from './keys';
@@ -29,6 +29,7 @@ export class RouterService extends Disposable {
     private readonly ledger: LedgerService,
     private readonly log: Log,
     private readonly memento?: vscode.Memento,
+    private readonly verification?: CascadeVerification,
   ) {
     super();
     this._register(configService.onDidChange((state) => this.built?.setConfig(state.config)));
@@ -79,6 +80,7 @@ export class RouterService extends Disposable {
     const router = new engine.Router(config, {
       keys: this.keys,
       spend: this.ledger.spend(),
+      ...(this.verification ? { verification: this.verification } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
       onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),
     });

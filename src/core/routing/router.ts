@@ -26,6 +26,7 @@ import { describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnsw
 import type { Prompt } from './prompts';
 import type { Verifier } from '../verify/verifier';
 import type { CheckPlan } from '../verify/verify';
+import { CHECKED_TASKS } from '../verify/verify';
 import { boundUsage } from './usageBounds';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
@@ -61,7 +62,10 @@ export interface RouteRequest {
 /** Verify-then-escalate: the checks and whether they may run. Without it every request is routed by complexity. */
 export interface CascadeVerification {
   /** Finds the checks a request carries and gives the verdict on an answer (src/core/verify). */
-  readonly verifier: Pick<Verifier, 'plan' | 'verify'>;
+  readonly verifier: {
+    plan(request: Parameters<Verifier['plan']>[0]): CheckPlan | Promise<CheckPlan>;
+    verify: Verifier['verify'];
+  };
   /**
    * Whether checks may run for this request: a trusted workspace and the user's consent (the extension may ask
    * now), or `verify.run` / `--verify` in the CLI. Asked only when the request carries checks.
@@ -346,7 +350,8 @@ export class Router {
   private async cascadePlan(request: RouteRequest): Promise<CheckPlan | undefined> {
     const verification = this.verification;
     if (!verification || !this.config.verify.cascade || request.forced || request.escalate) return undefined;
-    const plan = verification.verifier.plan({
+    if (!(CHECKED_TASKS as readonly string[]).includes(request.task)) return undefined;
+    const plan = await verification.verifier.plan({
       task: request.task,
       language: request.language,
       original: request.text,

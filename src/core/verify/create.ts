@@ -1,0 +1,29 @@
+/**
+ * Builds the {@link Verifier} of a process: the best sandbox this machine offers and its interpreters, detected
+ * once, with the checks of every language. The CLI (`verify`, `ask --verify`) and the extension (VerifyService) call it.
+ */
+import { LANGUAGE_CHECKS } from './languages';
+import { ProcessSandbox } from './sandbox';
+import type { VerifyLimits } from './types';
+import { Verifier } from './verifier';
+
+export interface CreateVerifierOptions {
+  /** The Python command line (`python3`, `py -3`, a path); default python3 (`py -3` on Windows). */
+  readonly python?: string;
+  /** `cli`: process.execPath is node; `extension-host`: it runs as node with ELECTRON_RUN_AS_NODE=1. */
+  readonly host: 'cli' | 'extension-host';
+  readonly limits?: Partial<VerifyLimits>;
+}
+
+export async function createVerifier(options: CreateVerifierOptions): Promise<Verifier> {
+  const python = (options.python ?? (process.platform === 'win32' ? 'py -3' : 'python3')).trim().split(/\s+/).filter(Boolean);
+  return new Verifier({
+    checks: LANGUAGE_CHECKS,
+    sandbox: new ProcessSandbox(),
+    runtimes: {
+      python: { command: python[0]!, args: python.slice(1) },
+      node: options.host === 'extension-host' ? { command: process.execPath, args: [], env: { ELECTRON_RUN_AS_NODE: '1' } } : { command: process.execPath, args: [] },
+    },
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+}
