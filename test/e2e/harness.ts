@@ -98,6 +98,8 @@ export interface E2EOptions {
   env?: Record<string, string>;
   /** Browser viewport (default 1400 x 900). */
   viewport?: { width: number; height: number };
+  /** Keep VS Code's workspace trust on: the folder opens behind the "Do you trust the authors" dialog. */
+  workspaceTrust?: boolean;
 }
 
 export class E2ESession {
@@ -145,6 +147,7 @@ export class E2ESession {
         ...(stateDir ? { stateDir } : {}),
         ...(options.workspaceFiles ? { workspaceFiles: options.workspaceFiles } : {}),
         ...(options.userSettings ? { userSettings: options.userSettings } : {}),
+        ...(options.workspaceTrust ? { workspaceTrust: true } : {}),
       });
       browser = await launchChromium(server.stateDir, options.viewport);
       session = new E2ESession(server, browser, fakes, stateDir);
