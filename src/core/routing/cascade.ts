@@ -3,7 +3,7 @@
  * checked, the verdict as the decision keeps it (bounded), the words for progress, and what the stronger model is
  * told about the failures.
  */
-import type { CheckResult, Verdict } from '../verify/types';
+import type { CheckResult, Verdict, VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import type { AttemptRecord, CheckFailureRecord, Decision, RouteEvent, VerdictRecord } from './decision';
 import { VERDICT_FAILURES_MAX, VERDICT_TEXT_MAX } from './decision';
@@ -22,6 +22,25 @@ export async function* holdText<R>(events: AsyncGenerator<RouteEvent, R, undefin
       if (event.type === 'attempt') into.length = 0;
       yield event;
     }
+  }
+}
+
+/**
+ * The verdict on an answer as the decision keeps it. A check that cannot run for a reason of this machine (the
+ * sandbox failed to start, a temp folder could not be made) is `unknown` with the reason: the answer is never lost
+ * to the checker.
+ */
+export async function checkAnswer(
+  verifier: { verify(request: VerifyRequest, signal?: AbortSignal): Promise<Verdict> },
+  request: VerifyRequest,
+  signal: AbortSignal | undefined,
+): Promise<VerdictRecord> {
+  const started = performance.now();
+  try {
+    return verdictRecord(await verifier.verify(request, signal));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { verdict: 'unknown', checks: 0, passed: 0, kinds: [], failed: 0, failures: [], ms: Math.round(performance.now() - started), reason: shortText(`the checks could not run: ${message}`) };
   }
 }
 

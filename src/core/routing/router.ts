@@ -22,7 +22,7 @@ import { nextDelay } from './retryPolicy';
 import { orderCandidates } from './strategies';
 import { nearestTier, tierDown, tierFor, tierRank, tierUp } from './tiers';
 import { TokenCounter, estimateTokens } from './tokenEstimate';
-import { describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered, verdictRecord } from './cascade';
+import { checkAnswer, describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered } from './cascade';
 import type { Prompt } from './prompts';
 import type { Verifier } from '../verify/verifier';
 import type { CheckPlan } from '../verify/verify';
@@ -396,19 +396,14 @@ export class Router {
       const attempt = lastAnswered(decision);
       cascade.steps += 1;
       yield { type: 'verify', provider: chosen.provider, model: chosen.model, checks: plan.checks.length, description: describePlanned(plan) };
-      const verdict = verdictRecord(
-        await verifier.verify(
-          {
-            task: request.task,
-            language: request.language,
-            original: request.text,
-            answer,
-            ...(request.instruction ? { instruction: request.instruction } : {}),
-            ...(request.fileName ? { fileName: request.fileName } : {}),
-          },
-          request.signal,
-        ),
-      );
+      const verdict = await checkAnswer(verifier, {
+        task: request.task,
+        language: request.language,
+        original: request.text,
+        answer,
+        ...(request.instruction ? { instruction: request.instruction } : {}),
+        ...(request.fileName ? { fileName: request.fileName } : {}),
+      }, request.signal);
       if (attempt) attempt.verification = verdict;
       yield { type: 'verdict', provider: chosen.provider, model: chosen.model, verdict, description: describeVerdictRecord(verdict) };
       if (request.signal?.aborted) {
