@@ -2,12 +2,17 @@
  * Running model-written code: a child process per run in a fresh temporary folder, a minimal environment (no keys,
  * HOME in the temp folder), a wall-time limit, capped output, and the whole process group killed at the end.
  *
- * (First version: process-level limits only. Namespaces/bubblewrap/sandbox-exec and memory limits come next.)
+ * The memory limit is RLIMIT_DATA (`ulimit -d`, set by a `/bin/sh` wrapper on POSIX): it bounds what Python and
+ * Node allocate (anonymous writable mappings, heap and buffers) without counting the large address-space reservations
+ * V8 makes, which is why RLIMIT_AS (`ulimit -v`, `prlimit --as`) is not used: it stops `node` from starting at 512 MiB.
+ *
+ * This file holds the plain process sandbox (isolation `none`); `isolation.ts` wraps the same run in bubblewrap,
+ * unshare or sandbox-exec and detects which of them the machine offers.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Isolation } from './types';
 
 export interface SandboxSpec {
@@ -35,6 +40,8 @@ export interface SandboxResult {
   readonly outputCapped: boolean;
   /** The run could not start (interpreter missing): the message. */
   readonly spawnError?: string;
+  /** The caller's signal aborted the run (the process tree was killed). */
+  readonly aborted?: boolean;
   readonly ms: number;
 }
 
@@ -64,25 +71,65 @@ export function sandboxEnv(parent: NodeJS.ProcessEnv, home: string, extra: Reado
   return env;
 }
 
+/** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
+export type WrapCommand = (run: {
+  readonly dir: string;
+  readonly memoryMb: number;
+  readonly command: string;
+  readonly args: readonly string[];
+}) => { readonly command: string; readonly args: readonly string[] };
+
+/**
+ * `/bin/sh -c 'ulimit -d KiB; exec "$@"'`: the memory limit as RLIMIT_DATA, then the program itself (exec, so
+ * the shell does not stay). On Windows nothing is wrapped (no rlimits there).
+ */
+export function withMemoryLimit(memoryMb: number, command: string, args: readonly string[]): { command: string; args: string[] } {
+  if (process.platform === 'win32') return { command, args: [...args] };
+  return {
+    command: '/bin/sh',
+    args: ['-c', 'ulimit -d "$0" || exit 125; exec "$@"', String(Math.max(1, Math.floor(memoryMb)) * 1024), command, ...args],
+  };
+}
+
+/** Writes the spec's files into the run's temp folder (names that would leave it are refused). */
+async function writeRunFiles(dir: string, spec: SandboxSpec): Promise<void> {
+  for (const [name, content] of Object.entries(spec.files ?? {})) {
+    const path = resolve(dir, name);
+    if (!path.startsWith(dir + sep)) throw new Error(`The file name "${name}" leaves the run's temporary folder; use a relative path inside it.`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+}
+
+/**
+ * Runs a spec in a fresh temp folder (its real path: bind mounts and profiles need it) with `wrap` deciding the
+ * command line; the folder is removed afterwards, whatever happened.
+ */
+export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<SandboxResult> {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'model-router-verify-')));
+  try {
+    await writeRunFiles(dir, spec);
+    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args });
+    return await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
+  } finally {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}
+
+/**
+ * A plain child process: temp folder, minimal environment, time, memory and output limits, the process group killed
+ * at the end. It can reach the network and write where the user can, and a process that leaves its group (setsid)
+ * survives the run: the UI says "not isolated".
+ */
 export class ProcessSandbox implements Sandbox {
   readonly isolation: Isolation = {
     level: 'none',
     method: 'process',
-    description: 'not isolated: a plain child process in a temporary folder with time and output limits',
+    description: 'not isolated: a plain child process in a temporary folder with time, memory and output limits (it can reach the network and write your files)',
   };
 
-  async run(spec: SandboxSpec): Promise<SandboxResult> {
-    const dir = await mkdtemp(join(tmpdir(), 'model-router-verify-'));
-    try {
-      for (const [name, content] of Object.entries(spec.files ?? {})) {
-        const path = join(dir, name);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, content);
-      }
-      return await runChild(spec, spec.command, spec.args, dir, sandboxEnv(process.env, dir, spec.env));
-    } finally {
-      await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
-    }
+  run(spec: SandboxSpec): Promise<SandboxResult> {
+    return runWrapped(spec, ({ memoryMb, command, args }) => withMemoryLimit(memoryMb, command, args));
   }
 }
 
@@ -102,6 +149,7 @@ export function runChild(
     let capped = false;
     let timedOut = false;
     let settled = false;
+    let aborted = false;
     const child = spawn(command, [...args], {
       cwd,
       env,
@@ -138,12 +186,17 @@ export function runChild(
       timedOut = true;
       killGroup();
     }, spec.timeoutMs);
-    const onAbort = (): void => killGroup();
+    const onAbort = (): void => {
+      aborted = true;
+      killGroup();
+    };
     spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.signal?.aborted) onAbort();
     const finish = (result: Omit<SandboxResult, 'ms' | 'stdout' | 'stderr' | 'timedOut' | 'outputCapped'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(drain);
       spec.signal?.removeEventListener('abort', onAbort);
       killGroup();
       resolve({
@@ -152,9 +205,21 @@ export function runChild(
         stderr: Buffer.concat(err).toString('utf8'),
         timedOut,
         outputCapped: capped,
+        ...(aborted ? { aborted: true } : {}),
         ms: performance.now() - started,
       });
     };
+    // When the program exits, its group goes with it; a process that left the group (setsid) and keeps the pipes
+    // open would hold 'close' back forever, so the pipes are dropped shortly after the exit.
+    let drain: NodeJS.Timeout | undefined;
+    child.on('exit', (code, signal) => {
+      killGroup();
+      drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish({ exitCode: code, signal });
+      }, 250);
+    });
     child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error.message }));
     child.on('close', (code, signal) => finish({ exitCode: code, signal }));
     if (spec.stdin !== undefined) child.stdin.end(spec.stdin);
