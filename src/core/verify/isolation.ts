@@ -18,7 +18,7 @@
  */
 import { ProcessSandbox, runWrapped, withMemoryLimit } from './sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec, WrapCommand } from './sandbox';
-import type { Isolation } from './types';
+import type { Isolation, IsolationLevel } from './types';
 
 export type SandboxMethod = Isolation['method'];
 
@@ -28,6 +28,8 @@ export interface DetectSandboxOptions {
    * falls back to the best one that does, and the returned `isolation.method` says which.
    */
   readonly prefer?: SandboxMethod;
+  /** With `prefer`: use that method at this level (`unshare` at `network`: without the read-only mounts). */
+  readonly level?: IsolationLevel;
   /** Probe again instead of using the cached answer. */
   readonly refresh?: boolean;
 }
@@ -171,9 +173,10 @@ async function works(candidate: Candidate): Promise<boolean> {
   return result !== undefined && result.exitCode === 0 && result.stdout.trim() === 'ok';
 }
 
-async function detect(prefer: SandboxMethod | undefined): Promise<Sandbox> {
+async function detect({ prefer, level }: DetectSandboxOptions): Promise<Sandbox> {
   if (prefer === 'process') return new ProcessSandbox();
-  const ordered = prefer ? [...CANDIDATES.filter((c) => c.isolation.method === prefer), ...CANDIDATES.filter((c) => c.isolation.method !== prefer)] : CANDIDATES;
+  const preferred = (c: Candidate): boolean => c.isolation.method === prefer && (level === undefined || c.isolation.level === level);
+  const ordered = prefer ? [...CANDIDATES.filter(preferred), ...CANDIDATES.filter((c) => !preferred(c))] : CANDIDATES;
   for (const candidate of ordered) {
     if (await works(candidate)) return new WrappedSandbox(candidate.isolation, candidate.wrap);
   }
@@ -185,10 +188,10 @@ const detected = new Map<string, Promise<Sandbox>>();
 
 /** The best sandbox this machine offers (or the preferred one when it works here), probed once and cached. */
 export function detectSandbox(options: DetectSandboxOptions = {}): Promise<Sandbox> {
-  const key = options.prefer ?? 'best';
+  const key = `${options.prefer ?? 'best'}:${options.level ?? ''}`;
   const cached = detected.get(key);
   if (cached && !options.refresh) return cached;
-  const pending = detect(options.prefer);
+  const pending = detect(options);
   detected.set(key, pending);
   return pending;
 }
