@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSandbox } from '../../src/core/verify/isolation';
 import { detectRuntimes } from '../../src/core/verify/runtimes';
+import { runWrapped, withMemoryLimit } from '../../src/core/verify/sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec } from '../../src/core/verify/sandbox';
 import type { IsolationLevel, Runtime } from '../../src/core/verify/types';
 import { DEFAULT_VERIFY_LIMITS } from '../../src/core/verify/types';
@@ -297,6 +298,31 @@ describe('verify sandbox: detection', () => {
     if (bwrapHere) assert.deepEqual([best.isolation.method, best.isolation.level], ['bwrap', 'full']);
     else if (unshareHere) assert.equal(best.isolation.method, 'unshare');
     else if (process.platform !== 'darwin') assert.equal(best.isolation.level, 'none');
+  });
+});
+
+describe('verify sandbox: a wrapper that cannot set up', () => {
+  const limits = { ...DEFAULT_VERIFY_LIMITS, timeoutMs: 5_000 };
+
+  it('reports its own set-up failure as spawnError, not as the program failing', async function () {
+    if (process.platform === 'win32') this.skip();
+    // The step that fails stands in for a mount the kernel refuses: it prints the run's set-up line and exits 125.
+    const result = await runWrapped({ command: '/bin/true', args: [], ...limits }, (run) => ({
+      command: '/bin/sh',
+      args: ['-c', 'echo "mount: /: permission denied" >&2; printf "%s\\n" "$0" >&2; exit 125', run.setupFailed],
+    }));
+    assert.match(result.spawnError ?? '', /^The sandbox could not be set up for this run: mount: \/: permission denied\.$/);
+    assert.doesNotMatch(result.stderr, /model-router-sandbox-setup-failed/);
+  });
+
+  it('keeps a program that exits 125 on its own a normal result', async function () {
+    if (process.platform === 'win32') this.skip();
+    const result = await runWrapped(
+      { command: '/bin/sh', args: ['-c', 'echo model-router-sandbox-setup-failed-guess >&2; exit 125'], ...limits },
+      withMemoryLimit,
+    );
+    assert.equal(result.exitCode, 125);
+    assert.equal(result.spawnError, undefined);
   });
 });
 

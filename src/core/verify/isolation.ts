@@ -16,7 +16,7 @@
  * `--die-with-parent`: killing the wrapper's process group at the end of the run kills pid 1, and the kernel then
  * kills every process left in the namespace, background and double-forked ones included.
  */
-import { ProcessSandbox, runWrapped, withMemoryLimit } from './sandbox';
+import { memoryKiB, ProcessSandbox, runWrapped, withMemoryLimit } from './sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec, WrapCommand } from './sandbox';
 import type { Isolation, IsolationLevel } from './types';
 
@@ -36,40 +36,41 @@ export interface DetectSandboxOptions {
 
 /**
  * The script the unshare sandbox runs as pid 1 of its namespaces (as root of the new user namespace), before it
- * execs the program: `$0` is the temp folder, `$1` the memory limit in KiB, the rest the program and its arguments.
+ * execs the program: `$0` is the set-up failure line (see WrapInput), `$1` the temp folder, `$2` the memory limit in
+ * KiB, the rest the program and its arguments.
  * Mount points with escapes (spaces) are decoded with printf. `cd` again after the bind: the cwd inherited from the
  * spawn still points into the now read-only mount under it. `setpriv` drops every capability, so the program cannot
  * remount anything read-write again (a user namespace it makes itself gets the mounts locked).
  */
 const UNSHARE_FULL_SCRIPT = [
-  'D="$0"; M="$1"; shift',
-  'mount --bind "$D" "$D" || exit 125',
-  'mount -t tmpfs -o ro,nosuid,nodev,noexec,size=4k none /sys || exit 125',
+  'F="$0"; D="$1"; M="$2"; shift 2',
+  "fail() { printf '%s\\n' \"$F\" >&2; exit 125; }",
+  'mount --bind "$D" "$D" || fail',
+  'mount -t tmpfs -o ro,nosuid,nodev,noexec,size=4k none /sys || fail',
   'while read -r _ _ _ _ mp opts _; do',
   '  case "$mp" in "$D"|/sys|/sys/*) continue;; esac',
   '  case "$opts" in ro|ro,*) continue;; esac',
   "  case \"$mp\" in *\\\\*) mp=$(printf '%b' \"$mp\");; esac",
-  '  mount -o "remount,bind,ro,${opts#rw,}" "$mp" || exit 125',
+  '  mount -o "remount,bind,ro,${opts#rw,}" "$mp" || fail',
   'done < /proc/self/mountinfo',
-  'cd "$D" || exit 125',
-  'ulimit -d "$M" || exit 125',
+  'cd "$D" || fail',
+  'ulimit -d "$M" || fail',
   'exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"',
 ].join('\n');
 
-const memoryKiB = (memoryMb: number): string => String(Math.max(1, Math.floor(memoryMb)) * 1024);
-
-const wrapUnshareFull: WrapCommand = ({ dir, memoryMb, command, args }) => ({
+const wrapUnshareFull: WrapCommand = ({ dir, memoryMb, command, args, setupFailed }) => ({
   command: 'unshare',
-  args: ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '/bin/sh', '-c', UNSHARE_FULL_SCRIPT, dir, memoryKiB(memoryMb), command, ...args],
+  args: ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '/bin/sh', '-c', UNSHARE_FULL_SCRIPT, setupFailed, dir, memoryKiB(memoryMb), command, ...args],
 });
 
-const wrapUnshareNetwork: WrapCommand = ({ memoryMb, command, args }) => {
-  const limited = withMemoryLimit(memoryMb, command, args);
+const wrapUnshareNetwork: WrapCommand = (run) => {
+  const limited = withMemoryLimit(run);
   return { command: 'unshare', args: ['--user', '--map-root-user', '--net', '--pid', '--fork', '--kill-child', limited.command, ...limited.args] };
 };
 
-const wrapBwrap: WrapCommand = ({ dir, memoryMb, command, args }) => {
-  const limited = withMemoryLimit(memoryMb, command, args);
+const wrapBwrap: WrapCommand = (run) => {
+  const { dir } = run;
+  const limited = withMemoryLimit(run);
   return {
     command: 'bwrap',
     args: [
@@ -101,9 +102,9 @@ function seatbeltProfile(dir: string): string {
   ].join(' ');
 }
 
-const wrapSandboxExec: WrapCommand = ({ dir, memoryMb, command, args }) => {
-  const limited = withMemoryLimit(memoryMb, command, args);
-  return { command: '/usr/bin/sandbox-exec', args: ['-p', seatbeltProfile(dir), limited.command, ...limited.args] };
+const wrapSandboxExec: WrapCommand = (run) => {
+  const limited = withMemoryLimit(run);
+  return { command: '/usr/bin/sandbox-exec', args: ['-p', seatbeltProfile(run.dir), limited.command, ...limited.args] };
 };
 
 /** A sandbox that runs every spec through `wrap` (one of the command lines above). */

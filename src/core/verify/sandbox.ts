@@ -10,6 +10,7 @@
  * unshare or sandbox-exec and detects which of them the machine offers.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, realpath, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -71,24 +72,45 @@ export function sandboxEnv(parent: NodeJS.ProcessEnv, home: string, extra: Reado
   return env;
 }
 
-/** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
-export type WrapCommand = (run: {
+/** One run as a wrapper sees it. */
+export interface WrapInput {
   readonly dir: string;
   readonly memoryMb: number;
   readonly command: string;
   readonly args: readonly string[];
-}) => { readonly command: string; readonly args: readonly string[] };
+  /**
+   * A line unique to this run that a wrapper's own set-up step prints to stderr, with exit code 125, when it fails
+   * (a mount, the memory limit): the run then reports `spawnError` instead of passing the failure off as the
+   * program's. The program does not get it (it is an argument of the shell the program's exec replaces).
+   */
+  readonly setupFailed: string;
+}
+
+/** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
+export type WrapCommand = (run: WrapInput) => { readonly command: string; readonly args: readonly string[] };
 
 /**
  * `/bin/sh -c 'ulimit -d KiB; exec "$@"'`: the memory limit as RLIMIT_DATA, then the program itself (exec, so
  * the shell does not stay). On Windows nothing is wrapped (no rlimits there).
  */
-export function withMemoryLimit(memoryMb: number, command: string, args: readonly string[]): { command: string; args: string[] } {
-  if (process.platform === 'win32') return { command, args: [...args] };
+export function withMemoryLimit(run: WrapInput): { command: string; args: string[] } {
+  if (process.platform === 'win32') return { command: run.command, args: [...run.args] };
   return {
     command: '/bin/sh',
-    args: ['-c', 'ulimit -d "$0" || exit 125; exec "$@"', String(Math.max(1, Math.floor(memoryMb)) * 1024), command, ...args],
+    args: [
+      '-c',
+      'ulimit -d "$1" || { printf \'%s\\n\' "$0" >&2; exit 125; }; shift; exec "$@"',
+      run.setupFailed,
+      memoryKiB(run.memoryMb),
+      run.command,
+      ...run.args,
+    ],
   };
+}
+
+/** A limit in MiB as the KiB `ulimit` takes (at least 1 MiB). */
+export function memoryKiB(memoryMb: number): string {
+  return String(Math.max(1, Math.floor(memoryMb)) * 1024);
 }
 
 /** Writes the spec's files into the run's temp folder (names that would leave it are refused). */
@@ -109,8 +131,12 @@ export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<
   const dir = await realpath(await mkdtemp(join(tmpdir(), 'model-router-verify-')));
   try {
     await writeRunFiles(dir, spec);
-    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args });
-    return await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
+    const setupFailed = `model-router-sandbox-setup-failed-${randomUUID()}`;
+    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed });
+    const result = await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
+    if (result.exitCode !== 125 || !result.stderr.includes(setupFailed)) return result;
+    const why = result.stderr.replace(setupFailed, '').trim().slice(0, 500);
+    return { ...result, stderr: why, spawnError: `The sandbox could not be set up for this run${why ? `: ${why}` : ''}.` };
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
@@ -129,7 +155,7 @@ export class ProcessSandbox implements Sandbox {
   };
 
   run(spec: SandboxSpec): Promise<SandboxResult> {
-    return runWrapped(spec, ({ memoryMb, command, args }) => withMemoryLimit(memoryMb, command, args));
+    return runWrapped(spec, withMemoryLimit);
   }
 }
 
