@@ -175,6 +175,11 @@ for (const testCase of cases) {
       assert.notEqual(n.exitCode, 0);
       assert.doesNotMatch(n.stdout, /allocated/);
       assert.equal(n.timedOut, false);
+      // The JS heap: 1,250 arrays of a million numbers (10 GB) stop at the limit, long before the time limit.
+      const heap = await js('const kept = []; for (let i = 0; i < 1250; i += 1) kept.push(new Array(1e6).fill(i + 0.5)); console.log("allocated")');
+      assert.notEqual(heap.exitCode, 0);
+      assert.doesNotMatch(heap.stdout, /allocated/);
+      assert.equal(heap.timedOut, false, heap.stderr);
     });
 
     it('caps 1 GB of output at maxOutputBytes and ends the run', async () => {
@@ -238,7 +243,8 @@ for (const testCase of cases) {
     });
 
     it('keeps HOME and the working directory in a temp folder that is removed after the run', async () => {
-      const result = await py('import os\nprint(os.getcwd()); print(os.environ["HOME"])\nopen("answer.txt", "w").write("x")\nopen(os.path.join(os.environ["HOME"], ".rc"), "w").write("x")');
+      // Folders the program locks (chmod 0) must not keep the temp folder alive either.
+      const result = await py('import os\nprint(os.getcwd()); print(os.environ["HOME"])\nopen("answer.txt", "w").write("x")\nopen(os.path.join(os.environ["HOME"], ".rc"), "w").write("x")\nos.makedirs("locked/inner")\nopen("locked/inner/f", "w").write("x")\nos.chmod("locked/inner", 0)\nos.chmod("locked", 0)');
       assert.equal(result.exitCode, 0, result.stderr);
       const [cwd, home] = result.stdout.trim().split('\n');
       assert.equal(cwd, home);

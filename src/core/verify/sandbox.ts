@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, realpath, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Isolation } from './types';
@@ -138,8 +138,28 @@ export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<
     const why = result.stderr.replace(setupFailed, '').trim().slice(0, 500);
     return { ...result, stderr: why, spawnError: `The sandbox could not be set up for this run${why ? `: ${why}` : ''}.` };
   } finally {
+    await removeRunDir(dir);
+  }
+}
+
+/**
+ * Removes the temp folder. A program can leave folders without write or search permission (`chmod 0`), which `rm`
+ * cannot empty unless the user is root: then every folder is made `rwx` for the owner (symlinks are not followed)
+ * and the removal is tried again.
+ */
+export async function removeRunDir(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    await openUp(dir);
     await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
+}
+
+async function openUp(folder: string): Promise<void> {
+  await chmod(folder, 0o700).catch(() => undefined);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (entry.isDirectory()) await openUp(join(folder, entry.name));
 }
 
 /**
@@ -186,8 +206,13 @@ export function runChild(
     const killGroup = (): void => {
       if (child.pid === undefined) return;
       try {
-        if (process.platform === 'win32') child.kill('SIGKILL');
-        else process.kill(-child.pid, 'SIGKILL');
+        if (process.platform === 'win32') {
+          // No process groups: taskkill /T ends the tree while its root still runs.
+          if (child.exitCode === null && child.signalCode === null) {
+            spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
+          }
+          child.kill('SIGKILL');
+        } else process.kill(-child.pid, 'SIGKILL');
       } catch {
         // already gone
       }
