@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSandbox } from '../../src/core/verify/isolation';
 import { detectRuntimes } from '../../src/core/verify/runtimes';
-import { runWrapped, withMemoryLimit } from '../../src/core/verify/sandbox';
+import { runWrapped, withLimits } from '../../src/core/verify/sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec } from '../../src/core/verify/sandbox';
 import type { IsolationLevel, Runtime } from '../../src/core/verify/types';
 import { DEFAULT_VERIFY_LIMITS } from '../../src/core/verify/types';
@@ -23,6 +23,15 @@ const linux = process.platform === 'linux';
 const works = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore', timeout: 5_000 }).status === 0;
 const bwrapHere = linux && works('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--', '/bin/true']);
 const unshareHere = linux && works('unshare', ['-rn', 'true']);
+
+/**
+ * Where RLIMIT_NPROC (maxProcesses) holds: inside a user namespace (not `none`), on Linux 5.14+ (counted per
+ * namespace), and not for root (never enforced for the real root user).
+ */
+function processLimitEnforced(level: IsolationLevel): boolean {
+  const [major = 0, minor = 0] = release().split('.').map((part) => Number.parseInt(part, 10));
+  return linux && level !== 'none' && process.getuid?.() !== 0 && (major > 5 || (major === 5 && minor >= 14));
+}
 
 /** Process ids whose command line contains `marker` (Linux: /proc; elsewhere `pgrep -f`). */
 function processesWith(marker: string): number[] {
@@ -143,20 +152,26 @@ for (const testCase of cases) {
       const bomb = [
         'import os, sys, time',
         'for depth in range(7):',
-        '    for _ in range(2):',
-        '        if os.fork() == 0: break',
-        '    else:',
+        '    try:',
+        '        for _ in range(2):',
+        '            if os.fork() == 0: break',
+        '        else:',
+        '            break',
+        '    except OSError as error:',
+        '        print("fork refused", error, flush=True)',
         '        break',
         'print("up", flush=True)',
         'time.sleep(20)',
       ].join('\n');
       try {
-        const result = await sandbox.run(spec(python, ['-c', bomb, marker], { timeoutMs: 1_500 }));
+        const result = await sandbox.run(spec(python, ['-c', bomb, marker], { timeoutMs: 1_500, maxProcesses: 64 }));
         assert.equal(result.timedOut, true);
         const started = result.stdout.split('\n').filter((line) => line === 'up').length;
-        assert.ok(started > 100, `only ${started} processes started: the bomb did not run (${result.stderr})`);
-        assert.deepEqual(await leftBehind(marker), []);
-      } finally {
+        const refused = /fork refused/.test(result.stdout);
+        assert.ok(started > 32, `only ${started} processes started: the bomb did not run (${result.stderr})`);
+        if (processLimitEnforced(level)) assert.ok(refused && started <= 64 + 8, `RLIMIT_NPROC did not stop the bomb: ${started} started`);
+        else assert.ok(started > 100, `${started} processes started, though nothing limits their number here`);
+        assert.deepEqual(await leftBehind(marker), []);      } finally {
         killAll(processesWith(marker));
       }
     });
@@ -325,7 +340,7 @@ describe('verify sandbox: a wrapper that cannot set up', () => {
     if (process.platform === 'win32') this.skip();
     const result = await runWrapped(
       { command: '/bin/sh', args: ['-c', 'echo model-router-sandbox-setup-failed-guess >&2; exit 125'], ...limits },
-      withMemoryLimit,
+      (run) => withLimits(run),
     );
     assert.equal(result.exitCode, 125);
     assert.equal(result.spawnError, undefined);

@@ -16,7 +16,7 @@
  * `--die-with-parent`: killing the wrapper's process group at the end of the run kills pid 1, and the kernel then
  * kills every process left in the namespace, background and double-forked ones included.
  */
-import { memoryKiB, ProcessSandbox, runWrapped, withMemoryLimit } from './sandbox';
+import { limitLines, memoryKiB, ProcessSandbox, runWrapped, withLimits } from './sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec, WrapCommand } from './sandbox';
 import type { Isolation, IsolationLevel } from './types';
 
@@ -37,13 +37,13 @@ export interface DetectSandboxOptions {
 /**
  * The script the unshare sandbox runs as pid 1 of its namespaces (as root of the new user namespace), before it
  * execs the program: `$0` is the set-up failure line (see WrapInput), `$1` the temp folder, `$2` the memory limit in
- * KiB, the rest the program and its arguments.
+ * KiB, `$3` the process limit (0: none), the rest the program and its arguments.
  * Mount points with escapes (spaces) are decoded with printf. `cd` again after the bind: the cwd inherited from the
  * spawn still points into the now read-only mount under it. `setpriv` drops every capability, so the program cannot
  * remount anything read-write again (a user namespace it makes itself gets the mounts locked).
  */
 const UNSHARE_FULL_SCRIPT = [
-  'F="$0"; D="$1"; M="$2"; shift 2',
+  'F="$0"; D="$1"; M="$2"; N="$3"; shift 3',
   "fail() { printf '%s\\n' \"$F\" >&2; exit 125; }",
   'mount --bind "$D" "$D" || fail',
   'mount -t tmpfs -o ro,nosuid,nodev,noexec,size=4k none /sys || fail',
@@ -54,23 +54,23 @@ const UNSHARE_FULL_SCRIPT = [
   '  mount -o "remount,bind,ro,${opts#rw,}" "$mp" || fail',
   'done < /proc/self/mountinfo',
   'cd "$D" || fail',
-  'ulimit -d "$M" || fail',
+  limitLines('"$M"', '"$N"', 'fail'),
   'exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"',
 ].join('\n');
 
-const wrapUnshareFull: WrapCommand = ({ dir, memoryMb, command, args, setupFailed }) => ({
+const wrapUnshareFull: WrapCommand = ({ dir, memoryMb, command, args, setupFailed, maxProcesses }) => ({
   command: 'unshare',
-  args: ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '/bin/sh', '-c', UNSHARE_FULL_SCRIPT, setupFailed, dir, memoryKiB(memoryMb), command, ...args],
+  args: ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '/bin/sh', '-c', UNSHARE_FULL_SCRIPT, setupFailed, dir, memoryKiB(memoryMb), String(maxProcesses), command, ...args],
 });
 
 const wrapUnshareNetwork: WrapCommand = (run) => {
-  const limited = withMemoryLimit(run);
+  const limited = withLimits(run, true);
   return { command: 'unshare', args: ['--user', '--map-root-user', '--net', '--pid', '--fork', '--kill-child', limited.command, ...limited.args] };
 };
 
 const wrapBwrap: WrapCommand = (run) => {
   const { dir } = run;
-  const limited = withMemoryLimit(run);
+  const limited = withLimits(run, true);
   return {
     command: 'bwrap',
     args: [
@@ -103,7 +103,7 @@ function seatbeltProfile(dir: string): string {
 }
 
 const wrapSandboxExec: WrapCommand = (run) => {
-  const limited = withMemoryLimit(run);
+  const limited = withLimits(run);
   return { command: '/usr/bin/sandbox-exec', args: ['-p', seatbeltProfile(run.dir), limited.command, ...limited.args] };
 };
 

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Isolation } from './types';
 
@@ -27,6 +27,12 @@ export interface SandboxSpec {
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly memoryMb: number;
+  /**
+   * Processes and threads the run may have at once, default 256. Applied only inside a user namespace on Linux 5.14
+   * or later, where RLIMIT_NPROC counts the namespace's own processes (elsewhere it counts all of the user's, and a
+   * busy desktop would stop node from starting its threads); never enforced for root.
+   */
+  readonly maxProcesses?: number;
   /** stdout and stderr together are cut at this many bytes (the rest is read and dropped). */
   readonly maxOutputBytes: number;
   readonly signal?: AbortSignal;
@@ -84,33 +90,51 @@ export interface WrapInput {
    * program's. The program does not get it (it is an argument of the shell the program's exec replaces).
    */
   readonly setupFailed: string;
+  /** RLIMIT_NPROC for the run, 0 for none (see SandboxSpec.maxProcesses): only wrappers that make a user namespace pass it on. */
+  readonly maxProcesses: number;
 }
 
 /** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
 export type WrapCommand = (run: WrapInput) => { readonly command: string; readonly args: readonly string[] };
 
 /**
- * `/bin/sh -c 'ulimit -d KiB; exec "$@"'`: the memory limit as RLIMIT_DATA, then the program itself (exec, so
- * the shell does not stay). On Windows nothing is wrapped (no rlimits there).
+ * The rlimits as `/bin/sh` lines: memory as RLIMIT_DATA (`ulimit -d`, KiB; a failure is a set-up failure), and with
+ * `processes` > 0 RLIMIT_NPROC, best effort (`-u` in bash and busybox, `-p` in dash; the pid namespace and the kill
+ * at the end bound a fork bomb anyway). `fail` is the shell command that reports a set-up failure.
  */
-export function withMemoryLimit(run: WrapInput): { command: string; args: string[] } {
+export function limitLines(memoryKiBExpr: string, processesExpr: string, fail: string): string {
+  return [
+    `ulimit -d ${memoryKiBExpr} || ${fail}`,
+    `if [ ${processesExpr} != 0 ]; then { ulimit -u ${processesExpr} || ulimit -p ${processesExpr}; } 2>/dev/null; fi`,
+  ].join('\n');
+}
+
+/**
+ * `/bin/sh -c 'ulimit …; exec "$@"'`: the limits (see limitLines), then the program itself (exec, so the shell does
+ * not stay). `inUserNamespace`: the wrapper runs it inside a new user namespace, where RLIMIT_NPROC is the namespace's.
+ * On Windows nothing is wrapped (no rlimits there).
+ */
+export function withLimits(run: WrapInput, inUserNamespace = false): { command: string; args: string[] } {
   if (process.platform === 'win32') return { command: run.command, args: [...run.args] };
+  const script = [limitLines('"$1"', '"$2"', `{ printf '%s\\n' "$0" >&2; exit 125; }`), 'shift 2', 'exec "$@"'].join('\n');
   return {
     command: '/bin/sh',
-    args: [
-      '-c',
-      'ulimit -d "$1" || { printf \'%s\\n\' "$0" >&2; exit 125; }; shift; exec "$@"',
-      run.setupFailed,
-      memoryKiB(run.memoryMb),
-      run.command,
-      ...run.args,
-    ],
+    args: ['-c', script, run.setupFailed, memoryKiB(run.memoryMb), String(inUserNamespace ? run.maxProcesses : 0), run.command, ...run.args],
   };
 }
 
 /** A limit in MiB as the KiB `ulimit` takes (at least 1 MiB). */
 export function memoryKiB(memoryMb: number): string {
   return String(Math.max(1, Math.floor(memoryMb)) * 1024);
+}
+
+const DEFAULT_MAX_PROCESSES = 256;
+
+/** Linux 5.14 and later count RLIMIT_NPROC per user namespace ("ucounts"); earlier, per user across the machine. */
+function processLimitApplies(): boolean {
+  if (process.platform !== 'linux') return false;
+  const [major = 0, minor = 0] = release().split('.').map((part) => Number.parseInt(part, 10));
+  return major > 5 || (major === 5 && minor >= 14);
 }
 
 /** Writes the spec's files into the run's temp folder (names that would leave it are refused). */
@@ -132,7 +156,8 @@ export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<
   try {
     await writeRunFiles(dir, spec);
     const setupFailed = `model-router-sandbox-setup-failed-${randomUUID()}`;
-    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed });
+    const maxProcesses = processLimitApplies() ? Math.max(1, Math.floor(spec.maxProcesses ?? DEFAULT_MAX_PROCESSES)) : 0;
+    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses });
     const result = await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
     if (result.exitCode !== 125 || !result.stderr.includes(setupFailed)) return result;
     const why = result.stderr.replace(setupFailed, '').trim().slice(0, 500);
@@ -175,7 +200,7 @@ export class ProcessSandbox implements Sandbox {
   };
 
   run(spec: SandboxSpec): Promise<SandboxResult> {
-    return runWrapped(spec, withMemoryLimit);
+    return runWrapped(spec, (run) => withLimits(run));
   }
 }
 
