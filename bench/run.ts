@@ -14,6 +14,7 @@ import { providerOverheadBench } from './providerOverhead.bench';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
 import { verifyBench } from './verify.bench';
+import { verifySandboxBench } from './verifySandbox.bench';
 
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is
@@ -36,6 +37,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'ledger', run: ledgerStoreBench },
   { name: 'extension', run: extensionBench },
   { name: 'dashboard', run: dashboardBench },
+  { name: 'verify', run: verifySandboxBench },
 ];
 
 /** The line a child ends with: the names of the figures that missed their targets. */

@@ -2,12 +2,18 @@
  * Running model-written code: a child process per run in a fresh temporary folder, a minimal environment (no keys,
  * HOME in the temp folder), a wall-time limit, capped output, and the whole process group killed at the end.
  *
- * (First version: process-level limits only. Namespaces/bubblewrap/sandbox-exec and memory limits come next.)
+ * The memory limit is RLIMIT_DATA (`ulimit -d`, set by a `/bin/sh` wrapper on POSIX): it bounds what Python and
+ * Node allocate (anonymous writable mappings, heap and buffers) without counting the large address-space reservations
+ * V8 makes, which is why RLIMIT_AS (`ulimit -v`, `prlimit --as`) is not used: it stops `node` from starting at 512 MiB.
+ *
+ * This file holds the plain process sandbox (isolation `none`); `isolation.ts` wraps the same run in bubblewrap,
+ * unshare or sandbox-exec and detects which of them the machine offers.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { release, tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Isolation } from './types';
 
 export interface SandboxSpec {
@@ -21,6 +27,12 @@ export interface SandboxSpec {
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly memoryMb: number;
+  /**
+   * Processes and threads the run may have at once, default 256. Applied only inside a user namespace on Linux 5.14
+   * or later, where RLIMIT_NPROC counts the namespace's own processes (elsewhere it counts all of the user's, and a
+   * busy desktop would stop node from starting its threads); never enforced for root.
+   */
+  readonly maxProcesses?: number;
   /** stdout and stderr together are cut at this many bytes (the rest is read and dropped). */
   readonly maxOutputBytes: number;
   readonly signal?: AbortSignal;
@@ -35,6 +47,8 @@ export interface SandboxResult {
   readonly outputCapped: boolean;
   /** The run could not start (interpreter missing): the message. */
   readonly spawnError?: string;
+  /** The caller's signal aborted the run (the process tree was killed). */
+  readonly aborted?: boolean;
   readonly ms: number;
 }
 
@@ -64,25 +78,129 @@ export function sandboxEnv(parent: NodeJS.ProcessEnv, home: string, extra: Reado
   return env;
 }
 
+/** One run as a wrapper sees it. */
+export interface WrapInput {
+  readonly dir: string;
+  readonly memoryMb: number;
+  readonly command: string;
+  readonly args: readonly string[];
+  /**
+   * A line unique to this run that a wrapper's own set-up step prints to stderr, with exit code 125, when it fails
+   * (a mount, the memory limit): the run then reports `spawnError` instead of passing the failure off as the
+   * program's. The program does not get it (it is an argument of the shell the program's exec replaces).
+   */
+  readonly setupFailed: string;
+  /** RLIMIT_NPROC for the run, 0 for none (see SandboxSpec.maxProcesses): only wrappers that make a user namespace pass it on. */
+  readonly maxProcesses: number;
+}
+
+/** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
+export type WrapCommand = (run: WrapInput) => { readonly command: string; readonly args: readonly string[] };
+
+/**
+ * The rlimits as `/bin/sh` lines: memory as RLIMIT_DATA (`ulimit -d`, KiB; a failure is a set-up failure), and with
+ * `processes` > 0 RLIMIT_NPROC, best effort (`-u` in bash and busybox, `-p` in dash; the pid namespace and the kill
+ * at the end bound a fork bomb anyway). `fail` is the shell command that reports a set-up failure.
+ */
+export function limitLines(memoryKiBExpr: string, processesExpr: string, fail: string): string {
+  return [
+    `ulimit -d ${memoryKiBExpr} || ${fail}`,
+    `if [ ${processesExpr} != 0 ]; then { ulimit -u ${processesExpr} || ulimit -p ${processesExpr}; } 2>/dev/null; fi`,
+  ].join('\n');
+}
+
+/**
+ * `/bin/sh -c 'ulimit …; exec "$@"'`: the limits (see limitLines), then the program itself (exec, so the shell does
+ * not stay). `inUserNamespace`: the wrapper runs it inside a new user namespace, where RLIMIT_NPROC is the namespace's.
+ * On Windows nothing is wrapped (no rlimits there).
+ */
+export function withLimits(run: WrapInput, inUserNamespace = false): { command: string; args: string[] } {
+  if (process.platform === 'win32') return { command: run.command, args: [...run.args] };
+  const script = [limitLines('"$1"', '"$2"', `{ printf '%s\\n' "$0" >&2; exit 125; }`), 'shift 2', 'exec "$@"'].join('\n');
+  return {
+    command: '/bin/sh',
+    args: ['-c', script, run.setupFailed, memoryKiB(run.memoryMb), String(inUserNamespace ? run.maxProcesses : 0), run.command, ...run.args],
+  };
+}
+
+/** A limit in MiB as the KiB `ulimit` takes (at least 1 MiB). */
+export function memoryKiB(memoryMb: number): string {
+  return String(Math.max(1, Math.floor(memoryMb)) * 1024);
+}
+
+const DEFAULT_MAX_PROCESSES = 256;
+
+/** Linux 5.14 and later count RLIMIT_NPROC per user namespace ("ucounts"); earlier, per user across the machine. */
+function processLimitApplies(): boolean {
+  if (process.platform !== 'linux') return false;
+  const [major = 0, minor = 0] = release().split('.').map((part) => Number.parseInt(part, 10));
+  return major > 5 || (major === 5 && minor >= 14);
+}
+
+/** Writes the spec's files into the run's temp folder (names that would leave it are refused). */
+async function writeRunFiles(dir: string, spec: SandboxSpec): Promise<void> {
+  for (const [name, content] of Object.entries(spec.files ?? {})) {
+    const path = resolve(dir, name);
+    if (!path.startsWith(dir + sep)) throw new Error(`The file name "${name}" leaves the run's temporary folder; use a relative path inside it.`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+}
+
+/**
+ * Runs a spec in a fresh temp folder (its real path: bind mounts and profiles need it) with `wrap` deciding the
+ * command line; the folder is removed afterwards, whatever happened.
+ */
+export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<SandboxResult> {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'model-router-verify-')));
+  try {
+    await writeRunFiles(dir, spec);
+    const setupFailed = `model-router-sandbox-setup-failed-${randomUUID()}`;
+    const maxProcesses = processLimitApplies() ? Math.max(1, Math.floor(spec.maxProcesses ?? DEFAULT_MAX_PROCESSES)) : 0;
+    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses });
+    const result = await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
+    if (result.exitCode !== 125 || !result.stderr.includes(setupFailed)) return result;
+    const why = result.stderr.replace(setupFailed, '').trim().slice(0, 500);
+    return { ...result, stderr: why, spawnError: `The sandbox could not be set up for this run${why ? `: ${why}` : ''}.` };
+  } finally {
+    await removeRunDir(dir);
+  }
+}
+
+/**
+ * Removes the temp folder. A program can leave folders without write or search permission (`chmod 0`), which `rm`
+ * cannot empty unless the user is root: then every folder is made `rwx` for the owner (symlinks are not followed)
+ * and the removal is tried again.
+ */
+export async function removeRunDir(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    await openUp(dir);
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}
+
+async function openUp(folder: string): Promise<void> {
+  await chmod(folder, 0o700).catch(() => undefined);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (entry.isDirectory()) await openUp(join(folder, entry.name));
+}
+
+/**
+ * A plain child process: temp folder, minimal environment, time, memory and output limits, the process group killed
+ * at the end. It can reach the network and write where the user can, and a process that leaves its group (setsid)
+ * survives the run: the UI says "not isolated".
+ */
 export class ProcessSandbox implements Sandbox {
   readonly isolation: Isolation = {
     level: 'none',
     method: 'process',
-    description: 'not isolated: a plain child process in a temporary folder with time and output limits',
+    description: 'not isolated: a plain child process in a temporary folder with time, memory and output limits (it can reach the network and write your files)',
   };
 
-  async run(spec: SandboxSpec): Promise<SandboxResult> {
-    const dir = await mkdtemp(join(tmpdir(), 'model-router-verify-'));
-    try {
-      for (const [name, content] of Object.entries(spec.files ?? {})) {
-        const path = join(dir, name);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, content);
-      }
-      return await runChild(spec, spec.command, spec.args, dir, sandboxEnv(process.env, dir, spec.env));
-    } finally {
-      await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
-    }
+  run(spec: SandboxSpec): Promise<SandboxResult> {
+    return runWrapped(spec, (run) => withLimits(run));
   }
 }
 
@@ -102,6 +220,7 @@ export function runChild(
     let capped = false;
     let timedOut = false;
     let settled = false;
+    let aborted = false;
     const child = spawn(command, [...args], {
       cwd,
       env,
@@ -112,8 +231,13 @@ export function runChild(
     const killGroup = (): void => {
       if (child.pid === undefined) return;
       try {
-        if (process.platform === 'win32') child.kill('SIGKILL');
-        else process.kill(-child.pid, 'SIGKILL');
+        if (process.platform === 'win32') {
+          // No process groups: taskkill /T ends the tree while its root still runs.
+          if (child.exitCode === null && child.signalCode === null) {
+            spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
+          }
+          child.kill('SIGKILL');
+        } else process.kill(-child.pid, 'SIGKILL');
       } catch {
         // already gone
       }
@@ -138,12 +262,17 @@ export function runChild(
       timedOut = true;
       killGroup();
     }, spec.timeoutMs);
-    const onAbort = (): void => killGroup();
+    const onAbort = (): void => {
+      aborted = true;
+      killGroup();
+    };
     spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.signal?.aborted) onAbort();
     const finish = (result: Omit<SandboxResult, 'ms' | 'stdout' | 'stderr' | 'timedOut' | 'outputCapped'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(drain);
       spec.signal?.removeEventListener('abort', onAbort);
       killGroup();
       resolve({
@@ -152,9 +281,21 @@ export function runChild(
         stderr: Buffer.concat(err).toString('utf8'),
         timedOut,
         outputCapped: capped,
+        ...(aborted ? { aborted: true } : {}),
         ms: performance.now() - started,
       });
     };
+    // When the program exits, its group goes with it; a process that left the group (setsid) and keeps the pipes
+    // open would hold 'close' back forever, so the pipes are dropped shortly after the exit.
+    let drain: NodeJS.Timeout | undefined;
+    child.on('exit', (code, signal) => {
+      killGroup();
+      drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish({ exitCode: code, signal });
+      }, 250);
+    });
     child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error.message }));
     child.on('close', (code, signal) => finish({ exitCode: code, signal }));
     if (spec.stdin !== undefined) child.stdin.end(spec.stdin);
