@@ -149,23 +149,46 @@ export function findAsserts(text: string, topLevelOnly = false): string[] {
     const statement = readStatement(normalized, at);
     resumeAt = statement.end;
     start.lastIndex = Math.max(start.lastIndex, statement.end);
-    if (statement.text !== '' && statement.text !== 'assert') found.push(statement.text);
+    if (looksLikePython(statement.text)) found.push(statement.text);
   }
   return found;
 }
 
-/** Reads one assert statement from `at`: to the end of the line with brackets balanced, a `;`, or the next assert. */
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'lambda', 'None', 'True', 'False', 'await', 'async']);
+
+/** Prose that happens to contain the word "assert" ("do not assert anything else") is not an assert statement: two
+ * names in a row (neither a keyword) is not Python. */
+function looksLikePython(statement: string): boolean {
+  const body = statement
+    .replace(/^assert\s*/, '')
+    .replace(/("|')(?:\\.|(?!\1).)*\1/g, '0')
+    .trim();
+  if (body === '') return false;
+  const keyword = (word: string, at: number): boolean => KEYWORDS.has(word) && (word !== 'else' || /\bif\b/.test(body.slice(0, at)));
+  for (const match of body.matchAll(/([A-Za-z_]\w*)\s+(?=([A-Za-z_]\w*))/g)) {
+    const second = match.index + match[0].length;
+    if (!keyword(match[1]!, match.index) && !keyword(match[2]!, second)) return false;
+  }
+  return true;
+}
+
+/** Reads one assert statement from `at`: to the end of the line with brackets balanced, a `;`, or the next assert.
+ * Comments are dropped and the lines of a bracketed statement joined with a space. */
 function readStatement(text: string, at: number): { text: string; end: number } {
   let depth = 0;
   let position = at + 'assert'.length;
   let quote = '';
   let lines = 0;
-  let end = text.length;
+  let out = 'assert';
   for (; position < text.length; position++) {
     const char = text[position]!;
     if (quote !== '') {
-      if (char === '\\') position++;
-      else if (text.startsWith(quote, position)) {
+      out += char;
+      if (char === '\\') {
+        out += text[position + 1] ?? '';
+        position++;
+      } else if (text.startsWith(quote, position)) {
+        out += quote.slice(1);
         position += quote.length - 1;
         quote = '';
       } else if (char === '\n' && quote.length === 1) quote = '';
@@ -173,36 +196,34 @@ function readStatement(text: string, at: number): { text: string; end: number } 
     }
     if (char === '"' || char === "'") {
       quote = text.startsWith(char.repeat(3), position) ? char.repeat(3) : char;
+      out += quote;
       position += quote.length - 1;
       continue;
     }
+    if (char === '#') {
+      const newline = text.indexOf('\n', position);
+      position = (newline < 0 ? text.length : newline) - 1;
+      continue;
+    }
+    if (char === '\n') {
+      lines++;
+      if (depth === 0 || lines > 30) break;
+      out += ' ';
+      continue;
+    }
+    if ((char === ';' || char === '`') && depth === 0) break;
+    if (depth === 0 && /^assert\b/.test(text.slice(position, position + 7)) && /[\s,;]/.test(text[position - 1] ?? '')) break;
     if ('([{'.includes(char)) depth++;
     else if (')]}'.includes(char)) depth = Math.max(0, depth - 1);
-    else if (char === '#' && depth === 0) {
-      const newline = text.indexOf('\n', position);
-      end = newline < 0 ? text.length : newline;
-      break;
-    } else if (char === '\n') {
-      lines++;
-      if (depth === 0 || lines > 30) {
-        end = position;
-        break;
-      }
-    } else if ((char === ';' || char === '`') && depth === 0) {
-      end = position;
-      break;
-    } else if (depth === 0 && /^assert\b/.test(text.slice(position, position + 7)) && /[\s,;]/.test(text[position - 1] ?? '')) {
-      end = position;
-      break;
-    }
+    out += char;
   }
-  let statement = text.slice(at, end).replace(/\s+/g, (space) => (space.includes('\n') ? ' ' : space)).trim();
+  let statement = out.replace(/[ \t]+/g, ' ').trim();
   for (;;) {
     const trimmed = statement.replace(/(?:\s*(?:,|\.|:|\band)\s*)$/, '').trim();
     if (trimmed === statement) break;
     statement = trimmed;
   }
-  return { text: statement, end: Math.max(end, at + 1) };
+  return { text: statement, end: Math.max(position, at + 1) };
 }
 
 /** The left side of a top-level `==` in an assert (the call a refactor compares), else the asserted expression. */

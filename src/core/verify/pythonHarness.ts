@@ -620,7 +620,7 @@ def _pytest_shim():
             self.mark = Mark(name, args, kwargs or {})
 
         def __call__(self, *args, **kwargs):
-            if len(args) == 1 and not kwargs and (callable(args[0]) or isinstance(args[0], type)) and not self.mark.args:
+            if len(args) == 1 and not kwargs and callable(args[0]):
                 target = args[0]
                 marks = list(getattr(target, 'pytestmark', []))
                 marks.append(self.mark)
