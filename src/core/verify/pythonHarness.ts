@@ -11,10 +11,77 @@
 export const PYTHON_HARNESS = String.raw`# Model Router: runs one answer's checks in one Python process (see python.ts). Python 3.8+, stdlib only.
 # The host sends one JSON payload on stdin (read before any checked code runs) and reads result lines that start
 # with the nonce it sent; the checked code's own stdout/stderr are captured, so it cannot print a result line.
-import ast, io, json, os, signal, sys, time, traceback, types
+# Startup time matters (one process per answer): json, ast, traceback and textwrap each pull in re, enum and more,
+# so the payload is a Python literal read with _ast, results are encoded by hand, and AST helpers are local.
+import _ast as ast, io, os, signal, sys, time, types
 
 _T0 = time.monotonic()
-_PAYLOAD = json.loads(sys.stdin.read())
+
+
+def _parse_source(source, filename='<unknown>'):
+    return compile(source, filename, 'exec', ast.PyCF_ONLY_AST)
+
+
+def _walk(node):
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                todo.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+
+
+def _literal(node):
+    """The value of a literal (dict, list, str, number): the payload, which the host writes as JSON without true,
+    false or null, is also a Python literal."""
+    if isinstance(node, ast.Dict):
+        return dict((_literal(key), _literal(value)) for key, value in zip(node.keys, node.values))
+    if isinstance(node, ast.List):
+        return [_literal(item) for item in node.elts]
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_literal(node.operand)
+    raise ValueError('not a literal: %s' % type(node).__name__)
+
+
+def _json(value):
+    """JSON with ASCII only (strings, numbers, booleans, lists, dicts)."""
+    if value is True:
+        return 'true'
+    if value is False:
+        return 'false'
+    if value is None:
+        return 'null'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return '{' + ','.join(_json(str(key)) + ':' + _json(item) for key, item in value.items()) + '}'
+    if isinstance(value, (list, tuple)):
+        return '[' + ','.join(_json(item) for item in value) + ']'
+    out = ['"']
+    for char in str(value):
+        code = ord(char)
+        if char == '"':
+            out.append('\\"')
+        elif char == '\\':
+            out.append('\\\\')
+        elif 0x20 <= code < 0x7f:
+            out.append(char)
+        elif code < 0x10000:
+            out.append('\\u%04x' % code)
+        else:
+            code -= 0x10000
+            out.append('\\u%04x\\u%04x' % (0xd800 + (code >> 10), 0xdc00 + (code & 0x3ff)))
+    out.append('"')
+    return ''.join(out)
+
+
+_PAYLOAD = _literal(compile(sys.stdin.read(), '<payload>', 'eval', ast.PyCF_ONLY_AST).body)
 sys.stdin = io.StringIO('')
 _OUT_FD = os.dup(1)
 
@@ -23,7 +90,7 @@ def _make_emit(nonce):
     prefix = (nonce + ' ').encode('ascii')
 
     def emit(obj):
-        data = prefix + json.dumps(obj, ensure_ascii=True).encode('ascii') + b'\n'
+        data = prefix + _json(obj).encode('ascii') + b'\n'
         while data:
             written = os.write(_OUT_FD, data)
             data = data[written:]
@@ -146,11 +213,17 @@ class _Budget(object):
 
 
 def _exception_line(error):
+    name = type(error).__name__
+    module = getattr(type(error), '__module__', 'builtins')
+    if module not in ('builtins', '__main__') and isinstance(module, str):
+        name = module + '.' + name
     try:
-        text = ''.join(traceback.format_exception_only(type(error), error)).strip()
+        message = str(error)
     except BaseException:
-        text = type(error).__name__
-    return _line(text)
+        message = ''
+    if isinstance(error, SyntaxError) and getattr(error, 'msg', None):
+        message = '%s (line %s)' % (error.msg, error.lineno)
+    return _line(name + ': ' + message if message else name)
 
 
 def _result(kind, name, status, **extra):
@@ -164,16 +237,23 @@ def _result(kind, name, status, **extra):
 
 
 def _dedent(code):
-    import textwrap
-
-    return textwrap.dedent(code)
+    """textwrap.dedent: the common leading whitespace of the non-blank lines removed."""
+    lines = code.split('\n')
+    margins = [line[: len(line) - len(line.lstrip())] for line in lines if line.strip()]
+    if not margins:
+        return code
+    common = margins[0]
+    for margin in margins[1:]:
+        while not margin.startswith(common):
+            common = common[:-1]
+    return '\n'.join(line[len(common):] if line.strip() else line.strip(' \t') for line in lines)
 
 
 def _parse(code):
     """The module AST of the code, dedented when it is an indented fragment (a method); None when it does not parse."""
     for candidate in (code, _dedent(code)):
         try:
-            return candidate, ast.parse(candidate)
+            return candidate, _parse_source(candidate)
         except (SyntaxError, ValueError) as error:
             last = error
     return None, last
@@ -190,7 +270,7 @@ def _defined_names(tree):
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                for sub in ast.walk(target):
+                for sub in _walk(target):
                     if isinstance(sub, ast.Name):
                         names.add(sub.id)
     return names
@@ -206,7 +286,7 @@ def _needs_site(tree):
         return False
     if _STDLIB is None:
         return True
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Import):
             tops = [alias.name.split('.')[0] for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -276,17 +356,25 @@ def _outside_name(error, original_names):
 _doctest = None
 
 
+class _LazyModule(types.ModuleType):
+    """Stands in for a module doctest imports but the checks never use; any other use imports the real one."""
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        return getattr(__import__(self.__name__), name)
+
+
 def _import_doctest():
-    """doctest, without importing pdb and difflib (a third of its import time; only its debugger and diffs use them)."""
+    """doctest, without importing pdb, difflib, inspect and unittest (most of its import time): only its debugger,
+    diffs, finder and unittest integration use them, and a use imports the real module then."""
     global _doctest
     if _doctest is not None:
         return _doctest
     stubs = {}
-    for name in ('pdb', 'difflib'):
+    for name in ('pdb', 'difflib', 'inspect', 'unittest'):
         if name not in sys.modules:
-            stub = types.ModuleType(name)
-            stubs[name] = stub
-            sys.modules[name] = stub
+            stubs[name] = sys.modules[name] = _LazyModule(name)
 
     class Pdb(object):
         def __init__(self, *args, **kwargs):
@@ -298,9 +386,18 @@ def _import_doctest():
         def set_trace(self, *args, **kwargs):
             pass
 
+    class TestCase(object):
+        pass
+
+    class TestSuite(object):
+        pass
+
     if 'pdb' in stubs:
         stubs['pdb'].Pdb = Pdb
         stubs['pdb'].set_trace = Pdb().set_trace
+    if 'unittest' in stubs:
+        stubs['unittest'].TestCase = TestCase
+        stubs['unittest'].TestSuite = TestSuite
     try:
         import doctest
     finally:
@@ -420,7 +517,7 @@ def _assert_values(tree, namespace, local=None):
 def _run_assert(check, namespace, budget, original_names):
     name = check['name']
     try:
-        tree = ast.parse(check['source'])
+        tree = _parse_source(check['source'])
     except SyntaxError as error:
         return _result('assert', name, 'skipped', detail='the assert in the request is not valid Python: %s' % error.msg)
     try:
@@ -467,7 +564,7 @@ def _behaviour(tree, mode, namespace, budget):
 
 def _call_of(source):
     """The expression a differential check compares: the example's expression, an assert's left side or its test."""
-    tree = ast.parse(source)
+    tree = _parse_source(source)
     if len(tree.body) == 1:
         node = tree.body[0]
         if isinstance(node, ast.Expr):
@@ -662,7 +759,7 @@ def _pytest_shim():
 
 def _import_roots(tree):
     roots = []
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Import):
             roots.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -698,7 +795,7 @@ def _failure(error, tb_module):
                 if detail == 'AssertionError':
                     detail = 'AssertionError: ' + text
                 try:
-                    values = _assert_values(ast.parse(text), last.tb_frame.f_globals, last.tb_frame.f_locals)
+                    values = _assert_values(_parse_source(text), last.tb_frame.f_globals, last.tb_frame.f_locals)
                 except BaseException:
                     values = None
                 if values:
