@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { harnessModule } from '../../scripts/gen-python-harness';
 import { callOfAssert, findAsserts, findDoctestExamples, pythonCheck } from '../../src/core/verify/python';
+import { PYTHON_HARNESS } from '../../src/core/verify/pythonHarness';
 import { ProcessSandbox } from '../../src/core/verify/sandbox';
 import { DEFAULT_VERIFY_LIMITS, RuntimeMissingError } from '../../src/core/verify/types';
 import type { CheckResult, PlannedCheck, VerifyLimits, VerifyRequest } from '../../src/core/verify/types';
@@ -300,6 +304,27 @@ print(${JSON.stringify(forged(''))})
     assert.deepEqual(statuses(results), ['parse:passed', 'example:failed', 'example:failed', 'example:failed']);
   });
 
+  it('non-ASCII code, expected output and results survive the round trip', async () => {
+    const original = 'def greet(name):\n    """\n    >>> greet("José")\n    \'¡hola José! 🎉\'\n    """\n    return "¡hola %s! 🎉" % name\n';
+    assert.deepEqual(statuses(await check(request({ original }), original)), ['parse:passed', 'example:passed']);
+    const wrong = await check(request({ original }), original.replace('return "¡hola', 'return "hola'));
+    assert.deepEqual([wrong[1]!.expected, wrong[1]!.got], ["'¡hola José! 🎉'", "'hola José! 🎉'"]);
+  });
+
+  it('code that ends the interpreter while loading (os._exit) fails every check with the reason', async () => {
+    const results = await check(request({ original: ADD }), `import os\n${ADD}\nos._exit(0)\n`);
+    assert.deepEqual(statuses(results), ['parse:passed', 'example:failed', 'example:failed', 'example:failed']);
+    assert.match(results[1]!.detail ?? '', /while loading the code, the Python process ended \(exit code 0\)/);
+  });
+
+  it('a check that escapes its own time share (ignores SIGALRM) fails at the run limit; the checks after it are skipped', async () => {
+    const original = 'def f(n):\n    """\n    >>> f(1)\n    1\n    >>> f(0)\n    0\n    >>> f(2)\n    2\n    """\n    return n\n';
+    const code = 'import signal\ndef f(n):\n    if n == 0:\n        signal.signal(signal.SIGALRM, signal.SIG_IGN)\n        while True:\n            pass\n    return n\n';
+    const results = await check(request({ original }), code, { ...DEFAULT_VERIFY_LIMITS, timeoutMs: 1_500 });
+    assert.deepEqual(statuses(results), ['parse:passed', 'example:passed', 'example:failed', 'example:skipped']);
+    assert.match(results[2]!.detail ?? '', /the run hit its 1500 ms time limit/);
+  });
+
   it('an exception while loading fails every check with that error', async () => {
     const results = await check(request({ original: ADD }), `import nothing_like_this_module\n${ADD}`);
     assert.deepEqual(statuses(results), ['parse:passed', 'example:failed', 'example:failed', 'example:failed']);
@@ -404,6 +429,13 @@ if __name__ == "__main__":
     const results = await check(request({ task: 'tests', original }), tests);
     assert.deepEqual(statuses(results), ['parse:passed', 'test:failed']);
     assert.match(results[1]!.detail ?? '', /AssertionError: 5 != 4/);
+  });
+
+  it('the shipped harness string is python_harness.py as it is in the source tree (regenerated after every edit)', () => {
+    const folder = resolve(__dirname, '../../src/core/verify');
+    const python = readFileSync(resolve(folder, 'python_harness.py'), 'utf8');
+    assert.equal(PYTHON_HARNESS, python);
+    assert.equal(readFileSync(resolve(folder, 'pythonHarness.ts'), 'utf8'), harnessModule(python));
   });
 
   it('a missing interpreter throws RuntimeMissingError naming the setting', async () => {

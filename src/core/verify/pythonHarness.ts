@@ -1,12 +1,15 @@
 /**
+ * GENERATED from python_harness.py by scripts/gen-python-harness.ts: edit the .py and regenerate.
+ *
  * The Python side of the Python check (python.ts): one process per answer runs the parse check, loads the code as a
  * module and runs every check, each under its own share of the time budget. Shipped as a string (the extension is
  * one bundle) and run with `python -I -S -B -c`; Python 3.8+, standard library only.
  *
- * Protocol: the host writes one JSON payload to stdin ({nonce, mode, code, original, checks, budgetMs, moduleFile});
- * the harness reads it before any checked code runs and answers with lines `<nonce> <json>` on a duplicate of the
- * original stdout: {"ready"}, {"start": index or test name}, {"r": CheckResult}, {"crash"}, {"done"}. The checked
- * code's stdout and stderr go to a bounded buffer, so it cannot print a result line without the nonce.
+ * Protocol: the host writes one payload to stdin ({nonce, mode, code, original, checks, budgetMs, moduleFile} as JSON
+ * without true/false/null, which is also a Python literal); the harness reads it before any checked code runs and
+ * answers with lines `<nonce> <json>` on a duplicate of the original stdout: {"ready"}, {"start": index or test
+ * name}, {"r": CheckResult}, {"crash"}, {"done"}. The checked code's stdout and stderr go to a bounded buffer, so it
+ * cannot print a result line without the nonce.
  */
 export const PYTHON_HARNESS = String.raw`# Model Router: runs one answer's checks in one Python process (see python.ts). Python 3.8+, stdlib only.
 # The host sends one JSON payload on stdin (read before any checked code runs) and reads result lines that start
