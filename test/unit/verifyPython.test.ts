@@ -431,6 +431,14 @@ if __name__ == "__main__":
     assert.match(results[1]!.detail ?? '', /AssertionError: 5 != 4/);
   });
 
+  it('Write Tests for a method selected without its class: tests that need the class are skipped, not failed', async () => {
+    const original = '    def area(self):\n        return self.w * self.h\n';
+    const tests = 'def test_area():\n    assert Rect(2, 3).area() == 6\n\ndef test_broken():\n    assert undefined_in_tests() == 1\n';
+    const results = await check(request({ task: 'tests', original }), tests);
+    assert.deepEqual(statuses(results), ['parse:passed', 'test:skipped', 'test:skipped']);
+    assert.match(results[1]!.detail ?? '', /needs code outside the selection: name 'Rect'/);
+  });
+
   it('the shipped harness string is python_harness.py as it is in the source tree (regenerated after every edit)', () => {
     const folder = resolve(__dirname, '../../src/core/verify');
     const python = readFileSync(resolve(folder, 'python_harness.py'), 'utf8');

@@ -856,6 +856,25 @@ def _run_tests(payload, answer_code, answer_tree, original_code, budget):
         _emit({'r': _result('test', 'generated tests', 'failed', detail='loading the tests raised ' + _exception_line(error))})
         return
 
+    known = set(_defined_names(original_tree)) if original_tree is not None else set()
+    known.update(_defined_names(answer_tree))
+
+    def missing_name(error):
+        """A NameError for a name neither the selection nor the tests define: the selection is part of a bigger
+        file (a method without its class), so the test cannot run on it alone."""
+        if isinstance(error, _UnittestFailure):
+            import re
+
+            match = re.match(r"NameError: name '([^']+)' is not defined", str(error))
+            name = match.group(1) if match else None
+        elif isinstance(error, NameError):
+            name = _outside_name(error, set())
+        else:
+            name = None
+        if name and name not in known and not hasattr(__builtins__, name) and not (isinstance(__builtins__, dict) and name in __builtins__):
+            return name
+        return None
+
     cases = []  # (name, run) where run() returns (status, detail, expected, got)
     fixtures = dict((key, value) for key, value in vars(module).items() if callable(value) and hasattr(value, '_mr_fixture'))
 
@@ -921,6 +940,9 @@ def _run_tests(payload, answer_code, answer_tree, original_code, budget):
                 return ('skipped', 'skipped: ' + str(error), None, None)
             if isinstance(error, _UnittestFailure) and error.timed_out:
                 return ('failed', budget.timeout_detail(), None, None)
+            outside = missing_name(error)
+            if outside:
+                return ('skipped', "needs code outside the selection: name '%s' is not defined" % outside, None, None)
             try:
                 with _Timer(min(0.5, budget.share)):
                     detail, expected, got = _failure(error, tests_name)
