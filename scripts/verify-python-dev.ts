@@ -25,7 +25,7 @@ interface Row {
   readonly task_id: string;
   readonly instruction: string;
   readonly tests: readonly string[];
-  readonly outcomes: Record<string, { completion: string; test_results: readonly boolean[] }>;
+  readonly outcomes: Record<string, { completion: string; passed: boolean; test_results: readonly boolean[] }>;
 }
 
 /** The key's test_results are NOT in the order of `tests`: every mixed list in the file is sorted (false first), so
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     .map((line) => JSON.parse(line) as Row)
     .slice(0, limit);
   const sandbox = new ProcessSandbox();
-  const outcomes: Array<{ id: string; verdict: VerdictKind; key: boolean; uniform: boolean; results: CheckResult[]; from: string; ms: number }> = [];
+  const outcomes: Array<{ id: string; verdict: VerdictKind; key: boolean; uniform: boolean; all: boolean; results: CheckResult[]; from: string; ms: number }> = [];
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
         runtimes: { python: { command: python, args: [] } },
         limits: DEFAULT_VERIFY_LIMITS,
       });
-      outcomes.push({ id: row.task_id, verdict: verdictOf(results), key: outcome.test_results[0] === true, uniform: uniform(outcome.test_results), results, from: extracted?.from ?? 'none', ms: performance.now() - t });
+      outcomes.push({ id: row.task_id, verdict: verdictOf(results), key: outcome.test_results[0] === true, uniform: uniform(outcome.test_results), all: outcome.passed === true, results, from: extracted?.from ?? 'none', ms: performance.now() - t });
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   const sure = decided.filter((o) => o.uniform);
   const sureAgree = sure.filter((o) => (o.verdict === 'pass') === o.key).length;
   console.log(`agreement where the key is uniform (all tests pass or all fail) ${sureAgree}/${sure.length} = ${(sureAgree / sure.length).toFixed(3)}`);
+  console.log(`verdict pass and every MBPP test passes ${outcomes.filter((o) => o.verdict === 'pass' && o.all).length}/${count('pass')}; verdict fail and some test fails ${outcomes.filter((o) => o.verdict === 'fail' && !o.all).length}/${count('fail')}`);
   console.log(`false pass (verdict pass, key fail) ${decided.filter((o) => o.verdict === 'pass' && !o.key).length}`);
   console.log(`false fail (verdict fail, key pass) ${decided.filter((o) => o.verdict === 'fail' && o.key).length}`);
   console.log(`unknown with key pass ${outcomes.filter((o) => o.verdict === 'unknown' && o.key).length}`);
