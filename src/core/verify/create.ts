@@ -3,7 +3,8 @@
  * once, with the checks of every language. The CLI (`verify`, `ask --verify`) and the extension (VerifyService) call it.
  */
 import { LANGUAGE_CHECKS } from './languages';
-import { ProcessSandbox } from './sandbox';
+import { detectSandbox } from './isolation';
+import { detectRuntimes } from './runtimes';
 import type { VerifyLimits } from './types';
 import { Verifier } from './verifier';
 
@@ -16,14 +17,9 @@ export interface CreateVerifierOptions {
 }
 
 export async function createVerifier(options: CreateVerifierOptions): Promise<Verifier> {
-  const python = (options.python ?? (process.platform === 'win32' ? 'py -3' : 'python3')).trim().split(/\s+/).filter(Boolean);
-  return new Verifier({
-    checks: LANGUAGE_CHECKS,
-    sandbox: new ProcessSandbox(),
-    runtimes: {
-      python: { command: python[0]!, args: python.slice(1) },
-      node: options.host === 'extension-host' ? { command: process.execPath, args: [], env: { ELECTRON_RUN_AS_NODE: '1' } } : { command: process.execPath, args: [] },
-    },
-    ...(options.limits ? { limits: options.limits } : {}),
-  });
+  const [sandbox, runtimes] = await Promise.all([
+    detectSandbox(),
+    detectRuntimes({ host: options.host, ...(options.python ? { python: options.python } : {}) }),
+  ]);
+  return new Verifier({ checks: LANGUAGE_CHECKS, sandbox, runtimes, ...(options.limits ? { limits: options.limits } : {}) });
 }

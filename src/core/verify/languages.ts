@@ -1,4 +1,5 @@
 /** The checks of every language that can be run. */
+import { pythonCheck } from './python';
 import type { LanguageCheck } from './types';
 
-export const LANGUAGE_CHECKS: readonly LanguageCheck[] = [];
+export const LANGUAGE_CHECKS: readonly LanguageCheck[] = [pythonCheck];
