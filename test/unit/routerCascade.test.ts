@@ -178,7 +178,7 @@ ${extra}`;
     // The first stream breaks after a chunk; the retry on the same candidate answers in full.
     openai.enqueue({ chunks: ['```python\ndef add(a, b):\n', '    return a'], midStreamError: { afterChunks: 1 } }, { text: RIGHT });
     const { text, decision, events } = await run(router(config('', 2)));
-    assert.equal(text, RIGHT, 'only the complete, checked answer is shown');
+    assert.equal(text, RIGHT, `only the complete, checked answer is shown: ${JSON.stringify({ attempts: decision.attempts, error: decision.error, outcome: decision.outcome })}`);
     assert.equal(decision.outcome, 'answered');
     assert.ok(events.some((e) => e.type === 'retry'), 'the broken stream was retried, not ended as interrupted');
     assert.equal(decision.attempts[0]!.partialOutput, false);

@@ -103,8 +103,8 @@ export class ProviderError extends Error {
   }
 
   /** A copy that records that output had already streamed before the failure. */
-  withPartialOutput(): ProviderError {
-    return new ProviderError({ ...this.toJSON(), partialOutput: true });
+  withPartialOutput(partialOutput = true): ProviderError {
+    return new ProviderError({ ...this.toJSON(), partialOutput });
   }
 
   toJSON(): ProviderErrorInit & { readonly name: string; readonly retryable: boolean } {

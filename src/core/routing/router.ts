@@ -884,8 +884,11 @@ export class Router {
           });
       // Whatever failed once text was shown (the provider, the size limit, this process), the answer on screen is this
       // attempt's: the router must not retry or fall back, or the caller would get a second answer after the first.
-      // A cascade holds the text back until it is checked: nothing was shown, so the next candidate may answer.
-      if (outputChars > 0 && !error.partialOutput && !run.holdText) error = error.withPartialOutput();
+      // A cascade holds the text back until it is checked: nothing was shown, so a retry or the next candidate may
+      // answer (the adapter's own "output had started" is cleared).
+      if (run.holdText) {
+        if (error.partialOutput) error = error.withPartialOutput(false);
+      } else if (outputChars > 0 && !error.partialOutput) error = error.withPartialOutput();
       attempt.errorKind = error.kind;
       if (error.status !== undefined) attempt.httpStatus = error.status;
       attempt.message = error.message;
