@@ -12,6 +12,18 @@ describe('edit answers become code', () => {
     assert.deepEqual(extractCode(answer), { code: 'def f(x):\n    return x * 2', from: 'longest-block' });
   });
 
+  it('takes the code before a lone closing fence when the answer continues a block the prompt opened', () => {
+    const answer = '\ndef f(x):\n    return x * 2\n```\n\nExplanation:\n- `f` doubles its argument.';
+    assert.deepEqual(extractCode(answer), { code: 'def f(x):\n    return x * 2', from: 'half-fenced' });
+    const indented = '\n    def area(self):\n        return self.w * self.h\n```\nDone.';
+    assert.equal(extractCode(indented)?.code, '    def area(self):\n        return self.w * self.h', 'the first line keeps its indentation');
+  });
+
+  it('takes the code after an opening fence that was never closed (an answer cut off)', () => {
+    assert.deepEqual(extractCode('Here:\n```python\ndef f(x):\n    return x'), { code: 'def f(x):\n    return x', from: 'half-fenced' });
+    assert.deepEqual(extractCode('```\nlet x = 1;\n'), { code: 'let x = 1;', from: 'half-fenced' });
+  });
+
   it('uses the whole answer when there is no fence, and nothing for an empty answer', () => {
     assert.deepEqual(extractCode('  x = 1\n'), { code: 'x = 1', from: 'whole-answer' });
     assert.equal(extractCode('   \n'), undefined);

@@ -25,12 +25,22 @@ async function idsInFile(dir: string): Promise<string[]> {
 }
 
 /** Overwrites one page in the middle of the ledger file: SQLite still opens it and counts rows; quick_check fails. */
+/**
+ * Overwrites one leaf page of the `requests` table (header intact): the first table-leaf page (type byte 0x0d) from
+ * the middle of the file on that holds a request row (its strategy, "fallback", is stored only in `requests`).
+ */
 async function damageInnerPage(dir: string): Promise<void> {
   const file = join(dir, LEDGER_FILE);
   const bytes = await readFile(file);
-  const page = Math.floor(bytes.length / 4096 / 2);
-  bytes.fill(0xa5, page * 4096, (page + 1) * 4096);
-  await writeFile(file, bytes);
+  const pages = Math.floor(bytes.length / 4096);
+  for (let page = Math.floor(pages / 2); page < pages; page++) {
+    const content = bytes.subarray(page * 4096, (page + 1) * 4096);
+    if (content[0] !== 0x0d || !content.includes('fallback')) continue;
+    bytes.fill(0xa5, page * 4096, (page + 1) * 4096);
+    await writeFile(file, bytes);
+    return;
+  }
+  throw new Error('no leaf page of the requests table in the second half of the file');
 }
 
 const ids = (store: LedgerStore): string[] => store.read((db) => (db.exec('SELECT id FROM requests ORDER BY id')[0]?.values.flat() ?? []).map(String));

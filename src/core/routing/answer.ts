@@ -5,11 +5,17 @@
 
 export interface ExtractedCode {
   readonly code: string;
-  /** How it was found: the only block, the longest of several, or the whole answer (no fence). */
-  readonly from: 'block' | 'longest-block' | 'whole-answer';
+  /**
+   * How it was found: the only block, the longest of several, a block with one fence line only (the answer
+   * continued a fence the prompt opened, so it ends with a closing fence; or it was cut off after the opening one),
+   * or the whole answer (no fence).
+   */
+  readonly from: 'block' | 'longest-block' | 'half-fenced' | 'whole-answer';
 }
 
 const FENCE = /^([ \t]*)(`{3,}|~{3,})[^\n`]*\n([\s\S]*?)\n?[ \t]*\2[ \t]*$/gm;
+/** A line that is only a fence, with or without an info string (`python`). */
+const FENCE_LINE = /^[ \t]*(?:`{3,}|~{3,})([^\n`]*)$/gm;
 
 /** The code of the answer, or undefined when the answer is empty. */
 export function extractCode(answer: string): ExtractedCode | undefined {
@@ -17,8 +23,26 @@ export function extractCode(answer: string): ExtractedCode | undefined {
   for (const match of answer.matchAll(FENCE)) blocks.push(match[3] ?? '');
   if (blocks.length === 1) return { code: blocks[0]!, from: 'block' };
   if (blocks.length > 1) return { code: blocks.reduce((a, b) => (b.length > a.length ? b : a)), from: 'longest-block' };
+  const half = halfFenced(answer);
+  if (half !== undefined) return { code: half, from: 'half-fenced' };
   const trimmed = answer.trim();
   return trimmed === '' ? undefined : { code: trimmed, from: 'whole-answer' };
+}
+
+/**
+ * An answer with exactly one fence line: a bare fence after some text closes a block the prompt opened (the code is
+ * before it, prose may follow); a fence with an info string, or one with nothing before it, opens a block that was
+ * never closed (the code is after it). Undefined when there is not exactly one fence line or that side is empty.
+ */
+function halfFenced(answer: string): string | undefined {
+  const lines = [...answer.matchAll(FENCE_LINE)];
+  if (lines.length !== 1) return undefined;
+  const line = lines[0]!;
+  const before = answer.slice(0, line.index);
+  const after = answer.slice(line.index + line[0].length).replace(/^\r?\n/, '');
+  const opens = (line[1] ?? '').trim() !== '' || before.trim() === '';
+  const code = (opens ? after : before).replace(/^\s*\n/, '').replace(/\s+$/, '');
+  return code.trim() === '' ? undefined : code;
 }
 
 /**
