@@ -55,7 +55,7 @@ describe('Model Router: Implement checked by running the docstring examples (ver
     assert.match(squash(dialog.detail), /python3?|Python/);
     assert.match(squash(dialog.detail), /temporary folder, for at most 5 s and 512 MiB, with no API keys/);
     assert.match(squash(dialog.detail), /Isolation: |offers no isolation/);
-    assert.deepEqual(dialog.buttons.filter((b) => b !== 'Cancel'), ['Allow', "Don't Allow"]);
+    assert.deepEqual(dialog.buttons.filter((b) => b !== 'Cancel').sort(), ['Allow', "Don't Allow"]);
     await vs.clickDialogButton('Allow');
 
     const prompt = await vs.waitForNotification(/apply the implement proposed by/, 60_000);
