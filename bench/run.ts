@@ -13,6 +13,7 @@ import { providerHostileBench } from './providerHostile.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
+import { verifyJavascriptBench } from './verifyJavascript.bench';
 
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is
@@ -34,6 +35,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'ledger', run: ledgerStoreBench },
   { name: 'extension', run: extensionBench },
   { name: 'dashboard', run: dashboardBench },
+  { name: 'verify', run: verifyJavascriptBench },
 ];
 
 /** The line a child ends with: the names of the figures that missed their targets. */
