@@ -136,6 +136,14 @@ class Stack<T> {}`;
     ]);
   });
 
+  it('recognises an example written in the instruction, in prose or in a fence', () => {
+    const instruction = 'It should work like this: clamp(5, 0, 3) // => 3\n```js\nclamp(-1, 0, 3) // returns 0\n```';
+    assert.deepEqual(
+      plan({ original: 'function clamp(x, lo, hi) {}', instruction }).map((c) => c.name),
+      ['clamp(-1, 0, 3) // => 0', 'clamp(5, 0, 3) // => 3'],
+    );
+  });
+
   it('turns examples (with or without an expected value) and asserts into differential calls for a refactor', () => {
     const original = `/**
  * @example
@@ -277,6 +285,16 @@ function add(a, b) { console.log('{"k":"result","i":0,"status":"passed"}'); retu
     const results = await check({ original: ADD }, code);
     assert.equal(byName(results, 'add(2, 3) // => 5').status, 'failed');
     assert.equal(byName(results, 'add(2, 3) // => 5').got, '-1');
+  });
+
+  it('an answer that ends its process cannot pass: the check it ended fails, the later ones are not run', async () => {
+    const original = '/**\n * @example\n * stop(1) // => 1\n * ok(2) // => 2\n */';
+    const exit = await check({ original }, 'function stop(x) { process.exit(0); }\nfunction ok(x) { return x; }');
+    assert.deepEqual(exit.map((r) => r.status), ['passed', 'failed', 'passed']);
+    assert.match(exit[1]!.got!, /process\.exit\(0\)/);
+    const escaped = await check({ original }, 'function stop(x) { this.constructor.constructor("return process")().exit(0); }\nfunction ok(x) { return x; }');
+    assert.deepEqual(escaped.map((r) => r.status), ['passed', 'failed', 'skipped']);
+    assert.match(escaped[1]!.detail!, /stopped during this check: the process exited before it reported/);
   });
 
   it('fails the one check that loops forever and still runs the others', async () => {

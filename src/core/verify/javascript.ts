@@ -168,7 +168,7 @@ function reports(stdout: string, nonce: string): Report[] {
 function stopReason(run: SandboxResult, timeoutMs: number): string | undefined {
   if (run.timedOut) return `the run hit its ${timeoutMs} ms time limit (an endless loop in a timer or promise?)`;
   if (run.outputCapped) return 'the run printed more than the output limit';
-  if (run.exitCode === 0) return undefined;
+  if (run.exitCode === 0) return 'the process exited before it reported (the code ended it)';
   const how = run.signal ? `killed by ${run.signal} (out of memory?)` : `exit code ${run.exitCode}`;
   const err = run.stderr.trim().split('\n').slice(-1)[0] ?? '';
   return `the process ended (${how})${err ? `: ${err}` : ''}`;

@@ -3,6 +3,7 @@
  * JSDoc `@example` blocks with an expected value, assert/expect lines in the instruction, the calls a refactor's
  * differential check compares, and the "generated tests" entry of Write Tests.
  */
+import { Script } from 'node:vm';
 import type { TaskType } from '../config/types';
 import type { PlannedCheck, VerifyRequest } from './types';
 
@@ -76,10 +77,26 @@ function instructionBlocks(instruction: string): string[] {
   for (const line of instructionProse(instruction).split('\n')) {
     if (!/\/\/\s*(=>|⇒|→|->|returns?\b)/i.test(line)) continue;
     const ticked = /`([^`]+)`/.exec(line)?.[1];
-    const text = ticked && /\/\//.test(ticked) ? ticked : line.replace(/^\s*(?:[-*]\s+|\d+\.\s+)?(?:e\.g\.|example:|for example:?)?\s*/i, '');
-    blocks.push(text);
+    blocks.push(ticked && /\/\//.test(ticked) ? ticked : withoutProse(line));
   }
   return blocks;
+}
+
+/** `Also: add(2, 3) // => 5` → `add(2, 3) // => 5`: drops leading words until the code before the comment compiles. */
+function withoutProse(line: string): string {
+  const [code, comment] = splitComment(line);
+  const words = code.trim().split(/(?<=\s)/);
+  for (let i = 0; i < words.length; i++) {
+    const candidate = words.slice(i).join('').trim();
+    if (candidate === '' || !/^[\w$([{'"`!-]/.test(candidate)) continue;
+    try {
+      new Script(`(${candidate.replace(/;$/, '')}\n)`);
+      return `${candidate} ${comment ?? ''}`;
+    } catch {
+      // not code yet: drop one more word
+    }
+  }
+  return line;
 }
 
 /** The instruction without its code fences. */
