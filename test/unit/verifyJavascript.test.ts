@@ -136,6 +136,11 @@ class Stack<T> {}`;
     ]);
   });
 
+  it('recognises the REPL style: > call, then the value on the next line', () => {
+    const original = '/**\n * @example\n * > add(2, 3)\n * 5\n * > add(1, 1)\n * 2\n */\nfunction add(a, b) { return a + b; }';
+    assert.deepEqual(plan({ original }).map((c) => c.name), ['add(2, 3) // => 5', 'add(1, 1) // => 2']);
+  });
+
   it('recognises an example written in the instruction, in prose or in a fence', () => {
     const instruction = 'It should work like this: clamp(5, 0, 3) // => 3\n```js\nclamp(-1, 0, 3) // returns 0\n```';
     assert.deepEqual(
@@ -239,11 +244,14 @@ function fails() { throw new RangeError('no'); }`;
     assert.equal(results[1]!.status, 'skipped');
   });
 
-  it('does not fail a class method answered alone for a method selected alone, and skips parse when the selection is a fragment too', async () => {
+  it('does not fail a class method answered alone for a method selected alone (but does for a whole class), and skips parse when the selection is a fragment too', async () => {
     const selection = '  /** @example new Circle(1).area() // => 3 */\n  area(): number {\n    return 3 * this.r ** 2;\n  }';
     const method = await check({ original: selection }, 'area(): number {\n  return Math.PI * this.r ** 2;\n}', 'typescript');
     assert.deepEqual(method[0], { kind: 'parse', name: 'the code parses', status: 'passed', detail: 'parses as class members (a fragment)' });
     assert.equal(method[1]!.status, 'skipped');
+    const whole = await check({ original: `class Circle {\n${selection}\n}` }, 'area(): number {\n  return Math.PI * this.r ** 2;\n}', 'typescript');
+    assert.equal(whole[0]!.status, 'failed');
+    assert.match(whole[0]!.detail!, /only as class members .* the selection was complete code/);
     const cut = await check({ original: '  if (x > 1) {\n    return x;' }, '  if (x > 2) {\n    return x;');
     assert.equal(cut[0]!.status, 'skipped');
     assert.match(cut[0]!.detail!, /selection does not parse on its own either/);

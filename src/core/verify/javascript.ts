@@ -77,7 +77,11 @@ async function runJavascript(input: CheckRun): Promise<CheckResult[]> {
   const answer = parseJavascript(input.code, language, `answer.${ext}`);
   const original = request.original.trim() === '' ? undefined : parseJavascript(request.original, language, request.fileName ?? `original.${ext}`);
   let answerSkip: string | undefined;
-  if (answer.ok) {
+  if (answer.ok && answer.form !== 'script' && original?.ok && original.form === 'script') {
+    // The selection was complete code: a fragment in its place (a method without its class) would break the file.
+    results.push({ kind: 'parse', name: 'the code parses', status: 'failed', detail: `the answer parses only as ${answer.form} (a fragment), but the selection was complete code` });
+    answerSkip = 'not run: the answer is a fragment of the code it replaces';
+  } else if (answer.ok) {
     results.push({ kind: 'parse', name: 'the code parses', status: 'passed', ...(answer.form === 'script' ? {} : { detail: `parses as ${answer.form} (a fragment)` }) });
     if (answer.form !== 'script') answerSkip = `not run: the answer is a fragment (${answer.form}) that cannot run on its own`;
   } else if (original && !original.ok) {

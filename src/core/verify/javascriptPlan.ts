@@ -65,7 +65,27 @@ export function jsdocExamples(code: string): string[] {
     }
     if (current) out.push(current.join('\n'));
   }
-  return out.map((example) => example.replace(/^[ \t]*(```|~~~).*$/gm, '')).filter((example) => example.trim() !== '');
+  return out
+    .map((example) => fromRepl(example.replace(/^[ \t]*(```|~~~).*$/gm, '')))
+    .filter((example) => example.trim() !== '');
+}
+
+/** The REPL style `> add(2, 3)` with the value on the next line, as `add(2, 3) // => 5`. */
+function fromRepl(example: string): string {
+  const lines = example.split('\n');
+  if (!lines.some((line) => /^\s*> /.test(line))) return example;
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const prompt = /^\s*> (.*)$/.exec(lines[i]!);
+    const next = lines[i + 1];
+    if (prompt && next !== undefined && next.trim() !== '' && !/^\s*(>|\/\/)/.test(next)) {
+      out.push(`${prompt[1]!} // => ${next.trim()}`);
+      i++;
+    } else {
+      out.push(prompt ? prompt[1]! : lines[i]!);
+    }
+  }
+  return out.join('\n');
 }
 
 /** Code fences of the instruction in JS/TS (or untagged), plus prose lines that carry `// =>`. */
