@@ -400,6 +400,26 @@ describe('trim', function () {
     assert.equal(results[3]!.got, '" x "');
   });
 
+  it('Write Tests (node:test with a test context, options argument, skip)', async () => {
+    const original = 'export const double = (x) => x * 2;';
+    const tests = `import test, { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { double } from './double.js';
+describe('double', () => {
+  test('doubles', (t) => { assert.equal(double(2), 4); });
+  test('doubles negatives', { timeout: 100 }, async (t) => { assert.equal(double(-2), -3); });
+  test.skip('later', () => {});
+});`;
+    const results = await check({ task: 'tests', original }, tests);
+    assert.deepEqual(summary(results), [
+      'parse passed: the code parses',
+      'test passed: double > doubles',
+      'test failed: double > doubles negatives',
+      'test skipped: double > later',
+    ]);
+    assert.equal(results[2]!.got, '-4');
+  });
+
   it('Write Tests: a test that loops forever fails alone; chai is skipped with a reason', async () => {
     const original = 'function id(x) { return x; }';
     const looping = await check({ task: 'tests', original }, "it('loops', () => { while (true) {} });\nit('works', () => { expect(id(1)).toBe(1); });", 'javascript', { timeoutMs: 3000 });

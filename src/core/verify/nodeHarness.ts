@@ -541,9 +541,12 @@ async function runTests(job) {
       try { if (typeof fn === 'function') fn.call({ timeout: function () {} }); } finally { current = prev; }
     };
   };
-  const testFn = function (skip) {
-    return function (name, fn) {
-      current.items.push({ test: { name: String(name), fn: fn, skip: skip || current.skip || typeof fn !== 'function' } });
+  const testFn = function (skip, nodeTest) {
+    return function (name, a, b) {
+      // (name, fn), (name, fn, timeout) and node:test's (name, options, fn)
+      const fn = typeof a === 'function' ? a : b;
+      const skipped = skip || current.skip || typeof fn !== 'function' || !!(a && typeof a === 'object' && (a.skip || a.todo));
+      current.items.push({ test: { name: String(name), fn: fn, skip: skipped, nodeTest: !!nodeTest } });
     };
   };
   const format = function (title, args) {
@@ -582,9 +585,22 @@ async function runTests(job) {
     beforeEach: hook('beforeEach'), afterEach: hook('afterEach'), beforeAll: hook('before'), afterAll: hook('after'),
     before: hook('before'), after: hook('after'), expect: expect, jest: jestShim, vi: jestShim, assert: nodeAssert,
   };
+  // node:test passes a test context, not a done callback, to a one-parameter test function.
+  const nodeTest = testFn(false, true);
+  nodeTest.skip = testFn(true, true);
+  nodeTest.only = nodeTest;
+  nodeTest.todo = it.todo;
+  nodeTest.test = nodeTest;
+  nodeTest.describe = describe;
+  nodeTest.it = nodeTest;
+  nodeTest.before = api.before;
+  nodeTest.after = api.after;
+  nodeTest.beforeEach = api.beforeEach;
+  nodeTest.afterEach = api.afterEach;
+  nodeTest.mock = { fn: mockFn };
   const env = makeContext(log, api);
   const chai = unsupported("chai (expect(x).to.equal(y)); use jest/vitest expect or node:assert");
-  const shims = { vitest: api, '@jest/globals': api, mocha: api, 'node:test': api, chai: chai, 'chai/register-expect': chai, 'chai/register-should': chai };
+  const shims = { vitest: api, '@jest/globals': api, mocha: api, 'node:test': nodeTest, chai: chai, 'chai/register-expect': chai, 'chai/register-should': chai };
 
   // The current code, importable under any relative path (and under its own base name).
   let currentModule = null;
@@ -638,12 +654,19 @@ async function runTests(job) {
     }
   };
   walk(root, []);
+  if (flat.length > 500) flat.length = 500;
+  for (const entry of flat) entry.name = cut(entry.name, 200);
   if (flat.length === 0) return single('failed', 'the answer defines no tests (no it()/test() call)');
   emit({ k: 'tests', names: flat.map(function (t) { return t.name; }) });
   const per = Math.max(50, Math.floor((job.budgetMs - (now() - started)) / flat.length));
 
   const mochaThis = { timeout: function () { return mochaThis; }, slow: function () { return mochaThis; }, retries: function () { return mochaThis; }, skip: function () { throw unsupported('this.skip()'); } };
-  const runFn = async function (fn) {
+  const nodeContext = function (name) {
+    return { name: name, skip: function () { throw unsupported('t.skip()'); }, todo: function () { throw unsupported('t.todo()'); }, diagnostic: function () {}, plan: function () {},
+      test: function () { throw unsupported('subtests (t.test())'); }, assert: nodeAssert, mock: { fn: mockFn } };
+  };
+  const runFn = async function (fn, asNodeTest, name) {
+    if (asNodeTest) return settle(callIn(env.ctx, function () { return fn.call(undefined, nodeContext(name)); }, per), per);
     if (fn.length > 0) {
       let finish;
       const done = new Promise(function (resolve) { finish = resolve; });
@@ -686,7 +709,7 @@ async function runTests(job) {
       }
       if (hookError) result = { status: 'failed', detail: cut(hookError, 300) };
       else {
-        const r = await runFn(entry.test.fn);
+        const r = await runFn(entry.test.fn, entry.test.nodeTest, entry.name);
         if (r.timeout) result = { status: 'failed', detail: 'did not finish in ' + per + ' ms (an endless loop, or a done callback never called?)' };
         else if (r.error !== undefined) result = r.error && r.error.mrUnsupported ? { status: 'skipped', detail: cut(String(r.error.message), 300) } : failure(r.error);
         else result = { status: 'passed' };
