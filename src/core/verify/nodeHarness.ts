@@ -9,6 +9,10 @@
  * process.stdout/stderr are captured inside its vm context and never reach the real stdout, so an answer that prints
  * a result line cannot make itself pass (it does not know the nonce).
  *
+ * This keeps honest mistakes and printed "PASS" lines from passing; it is not a boundary against code written to
+ * attack the checker (vm contexts share the process: a host function's constructor reaches this realm). Keeping the
+ * code from the machine is the sandbox's job.
+ *
  * Each check runs with `vm` and a timeout (its share of the run's time), so a synchronous endless loop fails that
  * check only. An endless loop started later from a timer or a microtask blocks the process; the host then fails the
  * check that was running and skips the rest.
@@ -32,9 +36,28 @@ const toStr = Object.prototype.toString;
 const hasOwn = Object.prototype.hasOwnProperty;
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
+const bufferFrom = Buffer.from.bind(Buffer);
+const REPORT_KEYS = ['k', 'i', 'name', 'status', 'expected', 'got', 'detail', 'names'];
+
 let nonce = '';
+/** Writes one report line; built from own properties and primitives only, so a patched prototype cannot change it. */
 function emit(msg) {
-  let buf = Buffer.from(nonce + ' ' + stringify(msg) + '\n', 'utf8');
+  let text = '{';
+  for (let n = 0; n < REPORT_KEYS.length; n++) {
+    const key = REPORT_KEYS[n];
+    if (!hasOwn.call(msg, key)) continue;
+    const value = msg[key];
+    let json;
+    if (typeof value === 'number') json = String(value);
+    else if (typeof value === 'string') json = stringify(value);
+    else if (Array.isArray(value)) {
+      json = '[';
+      for (let j = 0; j < value.length; j++) json += (j ? ',' : '') + stringify(String(value[j]));
+      json += ']';
+    } else continue;
+    text += (text.length > 1 ? ',' : '') + stringify(key) + ':' + json;
+  }
+  let buf = bufferFrom(nonce + ' ' + text + '}\n', 'utf8');
   for (let tries = 0; buf.length > 0 && tries < 100000; tries++) {
     try { const n = writeSync(1, buf); buf = buf.subarray(n); }
     catch (e) { if (!e || e.code !== 'EAGAIN') return; }
