@@ -136,6 +136,11 @@ class Stack<T> {}`;
     ]);
   });
 
+  it('recognises the MDN style: console.log(x) with // Expected output: on the next line', () => {
+    const original = '/**\n * @example\n * const a = [1, 2, 3];\n * console.log(a.includes(2));\n * // Expected output: true\n */';
+    assert.deepEqual(plan({ original }).map((c) => [c.name, c.source]), [['a.includes(2) // => true', 'const a = [1, 2, 3];\na.includes(2)']]);
+  });
+
   it('recognises the REPL style: > call, then the value on the next line', () => {
     const original = '/**\n * @example\n * > add(2, 3)\n * 5\n * > add(1, 1)\n * 2\n */\nfunction add(a, b) { return a + b; }';
     assert.deepEqual(plan({ original }).map((c) => c.name), ['add(2, 3) // => 5', 'add(1, 1) // => 2']);
@@ -418,6 +423,25 @@ describe('double', () => {
       'test skipped: double > later',
     ]);
     assert.equal(results[2]!.got, '-4');
+  });
+
+  it('Write Tests: test.each, jest.fn() call matchers and .rejects work; jest.mock is skipped with a reason', async () => {
+    const original = 'export function each(items, fn) { items.forEach((x) => fn(x)); }\nexport async function fail() { throw new RangeError("no"); }';
+    const tests = `import { each, fail } from './util';
+test.each([[1, 2], [2, 4]])('doubles %i', (x, y) => { expect(x * 2).toBe(y); });
+test('calls back', () => { const cb = jest.fn(); each([1, 2], cb); expect(cb).toHaveBeenCalledTimes(2); expect(cb).toHaveBeenCalledWith(2); });
+test('rejects', async () => { await expect(fail()).rejects.toThrow(RangeError); });
+test('mocks', () => { jest.mock('./util'); });`;
+    const results = await check({ task: 'tests', original }, tests);
+    assert.deepEqual(summary(results), [
+      'parse passed: the code parses',
+      'test passed: doubles 1',
+      'test passed: doubles 2',
+      'test passed: calls back',
+      'test passed: rejects',
+      'test skipped: mocks',
+    ]);
+    assert.match(results[5]!.detail!, /jest\.mock\(\) .* is not supported/);
   });
 
   it('Write Tests: a test that loops forever fails alone; chai is skipped with a reason', async () => {

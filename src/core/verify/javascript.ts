@@ -109,8 +109,10 @@ async function runJavascript(input: CheckRun): Promise<CheckResult[]> {
     else if (!original.ok || original.form !== 'script') job.originalSkip = 'the current code is a fragment that cannot run on its own';
     else job.original = original.js;
   } else {
-    job.answer = answerSkip === undefined && answer.ok ? answer.js : null;
-    job.answerSkip = answerSkip;
+    if (answerSkip !== undefined || !answer.ok) {
+      return [...results, ...checks.map((c): CheckResult => ({ kind: c.kind, name: c.name, status: 'skipped', detail: answerSkip ?? 'not run' }))];
+    }
+    job.answer = answer.js;
     if (original?.ok && original.form === 'script') job.original = original.js;
     else job.originalSkip = original ? 'the original selection is a fragment that cannot run on its own' : 'there is no original code';
     job.checks = checks.map((check) => harnessCheck(check, language));

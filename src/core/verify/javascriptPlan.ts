@@ -10,8 +10,8 @@ import type { PlannedCheck, VerifyRequest } from './types';
 /** Tasks whose answer is code that replaces or adds to the selection. */
 const EDIT_TASKS: readonly TaskType[] = ['implement', 'fix', 'refactor', 'tests'];
 
-/** `// => 5`, `//=> 5`, `// → 5`, `// -> 5`, `// returns 5`, `// prints 5`, `// throws TypeError`. */
-const EXPECTATION = /^\/\/\s*(=>|⇒|→|->|returns?\b:?|prints?\b:?|logs?\b:?|outputs?\b:?|throws?\b:?)\s*(.*)$/i;
+/** `// => 5`, `//=> 5`, `// → 5`, `// -> 5`, `// returns 5`, `// prints 5`, `// Expected output: 5` (MDN), `// throws TypeError`. */
+const EXPECTATION = /^\/\/\s*(=>|⇒|→|->|returns?\b:?|prints?\b:?|logs?\b:?|outputs?\b:?|expected output\b:?|throws?\b:?)\s*(.*)$/i;
 const ASSERT_START = /(?<![\w$.])(console\.assert|assert(?:\.[A-Za-z]+)?|expect)\s*\(/g;
 const ASSERT_STATEMENT = /^(?:await\s+)?(?:console\.assert|assert(?:\.[A-Za-z]+)?|expect)\s*\(/;
 const FENCE = /^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n([\s\S]*?)^[ \t]*\1[ \t]*$/gm;
