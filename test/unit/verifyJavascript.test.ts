@@ -116,6 +116,7 @@ class Stack<T> {}`;
       'expect(() => add()).toThrow(TypeError);',
       '```',
       'I expect (this) to be easy.',
+      'It failed with: expect(received).toBe(expected) // Object.is equality',
     ].join('\n');
     const checks = plan({ original: 'function add(a, b) { return a + b; }', instruction }, 'typescript');
     assert.ok(checks.every((c) => c.kind === 'assert'));
@@ -239,6 +240,20 @@ function fails() { throw new RangeError('no'); }`;
     const results = await check({ original }, 'async function load() { return 1; }\nfunction sum(a, b) { return a + b; }');
     assert.deepEqual(results.map((r) => r.status), ['passed', 'skipped', 'skipped']);
     assert.match(results[1]!.detail!, /not a JavaScript literal.*Promise<number>/);
+  });
+
+  it('skips an assertion about a name neither the selection nor the answer defines, but fails one the answer dropped', async () => {
+    const request = { original: ADD, instruction: 'Keep assert(condition) style checks, and assert.equal(add(1, 1), 2).' };
+    assert.deepEqual(summary(await check(request, ADD)), [
+      'parse passed: the code parses',
+      'example passed: add(2, 3) // => 5',
+      'assert skipped: assert(condition)',
+      'assert passed: assert.equal(add(1, 1), 2)',
+    ]);
+    const renamed = await check(request, 'function sum(a, b) { return a + b; }');
+    assert.equal(byName(renamed, 'assert.equal(add(1, 1), 2)').status, 'failed');
+    assert.match(byName(renamed, 'assert.equal(add(1, 1), 2)').detail!, /ReferenceError: add is not defined/);
+    assert.equal(byName(renamed, 'add(2, 3) // => 5').status, 'failed');
   });
 
   it('fails the parse check on a syntax error, with the message', async () => {

@@ -113,6 +113,7 @@ async function runJavascript(input: CheckRun): Promise<CheckResult[]> {
       return [...results, ...checks.map((c): CheckResult => ({ kind: c.kind, name: c.name, status: 'skipped', detail: answerSkip ?? 'not run' }))];
     }
     job.answer = answer.js;
+    job.originalText = request.original;
     if (original?.ok && original.form === 'script') job.original = original.js;
     else job.originalSkip = original ? 'the original selection is a fragment that cannot run on its own' : 'there is no original code';
     job.checks = checks.map((check) => harnessCheck(check, language));

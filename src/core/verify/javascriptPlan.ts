@@ -250,7 +250,9 @@ export function findAssertions(text: string): string[] {
       if (!args.endsWith(')')) continue;
       end += chain[0].length - 1 + args.length;
     }
-    out.push(text.slice(start, end));
+    const source = text.slice(start, end);
+    // Jest's failure report (`expect(received).toBe(expected)`) pasted into a Fix request is not a check.
+    if (!/^expect\(\s*received\s*\)/.test(source)) out.push(source);
   }
   return out;
 }

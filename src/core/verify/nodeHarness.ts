@@ -344,6 +344,8 @@ async function runCheck(check, answer, answerError, original, originalError, lit
       if (r.error !== undefined && (check.throws === '' || errName(r.error) === check.throws)) return { status: 'passed' };
       return { status: 'failed', expected: cut('throws ' + (check.throws || 'an error'), 200), got: cut(outcome(r), 200) };
     }
+    const unknown = undefinedName(r, job);
+    if (unknown) return { status: 'skipped', detail: cut('the example uses ' + unknown + ', which neither the selection nor the answer defines', 300) };
     if (r.error !== undefined) return { status: 'failed', expected: cut(show(want), 200), got: cut(outcome(r), 200), detail: cut(errText(r.error), 300) };
     if (show(r.value, true) === show(want, true)) return { status: 'passed' };
     return { status: 'failed', expected: cut(show(want), 200), got: cut(show(r.value), 200) };
@@ -351,12 +353,27 @@ async function runCheck(check, answer, answerError, original, originalError, lit
   // assert / expect
   const r = await settle(runIn(answer.ctx, check.script, 'check.js', per), per);
   if (r.syntax) return { status: 'skipped', detail: cut('the assertion does not parse: ' + errText(r.syntax), 300) };
+  const unknown = undefinedName(r, job);
+  if (unknown) return { status: 'skipped', detail: cut('the assertion uses ' + unknown + ', which neither the selection nor the answer defines (a placeholder?)', 300) };
   if (r.timeout) return { status: 'failed', detail: 'did not finish in ' + per + ' ms (an endless loop?)' };
   if (r.error !== undefined) {
     if (r.error && r.error.mrUnsupported) return { status: 'skipped', detail: cut(String(r.error.message), 300) };
     return failure(r.error);
   }
   return { status: 'passed' };
+}
+
+/**
+ * The name a check's ReferenceError is about, when neither the selection nor the answer mentions it: the request's
+ * check uses a placeholder (assert(condition)), which is not the answer's fault. A name the selection has and the
+ * answer dropped is the answer's fault.
+ */
+function undefinedName(r, job) {
+  if (r.error === undefined || errName(r.error) !== 'ReferenceError') return undefined;
+  const name = /^([A-Za-z_$][\w$]*) is not defined/.exec(String(r.error.message));
+  if (!name) return undefined;
+  const word = new RegExp('(^|[^\w$])' + name[1].replace(/\$/g, '\$') + '($|[^\w$])');
+  return word.test(job.answer || '') || word.test(job.originalText || '') ? undefined : name[1];
 }
 
 // ---- expect, jest.fn ----
