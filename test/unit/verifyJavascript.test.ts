@@ -254,6 +254,11 @@ function fails() { throw new RangeError('no'); }`;
     assert.equal(byName(renamed, 'assert.equal(add(1, 1), 2)').status, 'failed');
     assert.match(byName(renamed, 'assert.equal(add(1, 1), 2)').detail!, /ReferenceError: add is not defined/);
     assert.equal(byName(renamed, 'add(2, 3) // => 5').status, 'failed');
+    const implement = { task: 'implement' as const, original: '', instruction: 'Write isPrime. assert(isPrime(7)) and assert(!isPrime(8)).' };
+    const misnamed = await check(implement, 'function is_prime(n) { return n > 1; }');
+    assert.deepEqual(misnamed.map((r) => r.status), ['passed', 'failed', 'failed']);
+    const placeholder = await check({ original: ADD, instruction: 'assert(ok_value)' }, 'function add(a, b) { return a + b; }\nconst w = 1;');
+    assert.equal(byName(placeholder, 'assert(ok_value)').status, 'skipped');
   });
 
   it('fails the parse check on a syntax error, with the message', async () => {

@@ -344,7 +344,7 @@ async function runCheck(check, answer, answerError, original, originalError, lit
       if (r.error !== undefined && (check.throws === '' || errName(r.error) === check.throws)) return { status: 'passed' };
       return { status: 'failed', expected: cut('throws ' + (check.throws || 'an error'), 200), got: cut(outcome(r), 200) };
     }
-    const unknown = undefinedName(r, job);
+    const unknown = undefinedName(r, job, check);
     if (unknown) return { status: 'skipped', detail: cut('the example uses ' + unknown + ', which neither the selection nor the answer defines', 300) };
     if (r.error !== undefined) return { status: 'failed', expected: cut(show(want), 200), got: cut(outcome(r), 200), detail: cut(errText(r.error), 300) };
     if (show(r.value, true) === show(want, true)) return { status: 'passed' };
@@ -353,7 +353,7 @@ async function runCheck(check, answer, answerError, original, originalError, lit
   // assert / expect
   const r = await settle(runIn(answer.ctx, check.script, 'check.js', per), per);
   if (r.syntax) return { status: 'skipped', detail: cut('the assertion does not parse: ' + errText(r.syntax), 300) };
-  const unknown = undefinedName(r, job);
+  const unknown = undefinedName(r, job, check);
   if (unknown) return { status: 'skipped', detail: cut('the assertion uses ' + unknown + ', which neither the selection nor the answer defines (a placeholder?)', 300) };
   if (r.timeout) return { status: 'failed', detail: 'did not finish in ' + per + ' ms (an endless loop?)' };
   if (r.error !== undefined) {
@@ -364,15 +364,19 @@ async function runCheck(check, answer, answerError, original, originalError, lit
 }
 
 /**
- * The name a check's ReferenceError is about, when neither the selection nor the answer mentions it: the request's
- * check uses a placeholder (assert(condition)), which is not the answer's fault. A name the selection has and the
- * answer dropped is the answer's fault.
+ * The name a check's ReferenceError is about, when neither the selection nor the answer mentions it and the check
+ * does not call it: the request's check uses a placeholder (assert(condition)), which is not the answer's fault. A
+ * name the selection has and the answer dropped, or a function the check calls, is the answer's fault.
  */
-function undefinedName(r, job) {
+function undefinedName(r, job, check) {
   if (r.error === undefined || errName(r.error) !== 'ReferenceError') return undefined;
   const name = /^([A-Za-z_$][\w$]*) is not defined/.exec(String(r.error.message));
   if (!name) return undefined;
-  const word = new RegExp('(^|[^\w$])' + name[1].replace(/\$/g, '\$') + '($|[^\w$])');
+  const escaped = name[1].replace(/\$/g, '\\$');
+  // A name the check calls or constructs is what the request asks the code to provide: missing it is a failure.
+  const called = new RegExp('(^|[^\\w$.])' + escaped + '\\s*[(<]|new\\s+' + escaped + '($|[^\\w$])');
+  if (called.test(check.script || '')) return undefined;
+  const word = new RegExp('(^|[^\\w$])' + escaped + '($|[^\\w$])');
   return word.test(job.answer || '') || word.test(job.originalText || '') ? undefined : name[1];
 }
 
