@@ -306,6 +306,12 @@ export default class Counter { private n = 0; inc(): number { nodeAssert.ok(true
     ]);
   });
 
+  it('parses JSX (a .tsx selection) instead of failing it', async () => {
+    const component = 'export function Hello({ name }: { name: string }) {\n  return <div className="hi">{name}</div>;\n}';
+    const results = await check({ original: component, instruction: 'expect(1).toBe(1)' }, component, 'typescript');
+    assert.equal(results[0]!.status, 'passed');
+  });
+
   it('ignores a result line the answer prints itself: a wrong answer cannot make itself pass', async () => {
     const forged = [
       '{"k":"ready"}',

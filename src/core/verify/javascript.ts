@@ -28,9 +28,10 @@ type Form = 'script' | 'class members' | 'statements';
 type Parsed = { ok: true; form: Form; js: string } | { ok: false; error: string };
 
 /** Strips TypeScript and turns import/export into CommonJS; throws sucrase's syntax error. */
-export function toCommonJs(code: string, language: VerifyLanguage): string {
-  const transforms: ('typescript' | 'imports')[] = [];
+export function toCommonJs(code: string, language: VerifyLanguage, jsx = false): string {
+  const transforms: ('typescript' | 'imports' | 'jsx')[] = [];
   if (language === 'typescript') transforms.push('typescript');
+  if (jsx) transforms.push('jsx');
   // Only when there is a module keyword: the imports transform adds "use strict", which changes sloppy code.
   if (/(^|[^\w$.])(import|export)\b/.test(code)) transforms.push('imports');
   if (transforms.length === 0) return code;
@@ -45,13 +46,17 @@ export function parseJavascript(code: string, language: VerifyLanguage, filename
     ['statements', (text) => `async function __fragment__() {\n${text}\n}`],
   ];
   let first: string | undefined;
-  for (const [form, wrap] of attempts) {
-    try {
-      const js = toCommonJs(wrap(code), language);
-      new Script(js, { filename });
-      return { ok: true, form, js };
-    } catch (error) {
-      first ??= syntaxMessage(error, form === 'script' ? 0 : 1);
+  // JSX (a .jsx/.tsx file) only when the code does not parse without it: its calls need React to run.
+  for (const jsx of [false, true]) {
+    if (jsx && !/<[A-Za-z>]/.test(code)) break;
+    for (const [form, wrap] of attempts) {
+      try {
+        const js = toCommonJs(wrap(code), language, jsx);
+        new Script(js, { filename });
+        return { ok: true, form, js };
+      } catch (error) {
+        first ??= syntaxMessage(error, form === 'script' ? 0 : 1);
+      }
     }
   }
   return { ok: false, error: first ?? 'does not parse' };
