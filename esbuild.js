@@ -41,7 +41,7 @@ const common = {
  * Packages that must never be in dist/extension.js: activation loads that file, and none of these may load then
  * (they live in dist/engine.js, which the extension requires on first use).
  */
-const HEAVY_PACKAGES = ['@anthropic-ai/sdk', 'openai', '@google/generative-ai', 'sql.js', 'yaml', 'ajv'];
+const HEAVY_PACKAGES = ['@anthropic-ai/sdk', 'openai', '@google/generative-ai', 'sql.js', 'yaml', 'ajv', 'sucrase'];
 
 /**
  * What ships in the package. Each target is one esbuild build; add an entry here for every new bundle.

@@ -15,6 +15,7 @@ import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
 import { verifyBench } from './verify.bench';
 import { verifySandboxBench } from './verifySandbox.bench';
+import { verifyJavascriptBench } from './verifyJavascript.bench';
 
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is
@@ -38,6 +39,7 @@ const benches: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'extension', run: extensionBench },
   { name: 'dashboard', run: dashboardBench },
   { name: 'verify', run: verifySandboxBench },
+  { name: 'verify', run: verifyJavascriptBench },
 ];
 
 /** The line a child ends with: the names of the figures that missed their targets. */
