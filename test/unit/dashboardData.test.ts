@@ -287,8 +287,9 @@ describe('dashboard: verified routing (verify-then-escalate)', () => {
   it('counts the range\'s cascades and what they saved against the strongest tier, exact in nano-dollars', async () => {
     const db = await dbWith([...generateLedgerRecords({ count: 300, from: NOW - 10 * DAY, to: NOW, seed: 4 }), ...records]);
     const snapshot = dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 7 });
+    const verified = dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 7 });
     // By hand: 5 cascades in range; kept first = pass-cheap (passed) + unknown; saved over the 4 with an estimate.
-    assert.deepEqual(snapshot.verified, {
+    assert.deepEqual(verified, {
       requests: 5, keptFirst: 2, keptFirstPassed: 1, escalated: 2, bestFailing: 1, notChecked: 1, unanswered: 1, estimated: 4,
       costNano: 1_000_007 + 20_000_011 + 45_000_000 + 0,
       strongNano: 30_000_123 + 25_000_000 + 40_000_000 + 10_000_000,
@@ -297,15 +298,15 @@ describe('dashboard: verified routing (verify-then-escalate)', () => {
     // The same from the records themselves (what the ledger stored of them).
     const inRange = records.filter((r) => r.cascade && r.startedAt >= snapshot.from && r.startedAt < snapshot.to);
     const estimated = inRange.filter((r) => r.cascade!.strongEstimateNano !== null);
-    assert.equal(snapshot.verified.savedNano, estimated.reduce((sum, r) => sum + r.cascade!.strongEstimateNano! - r.costNano, 0));
+    assert.equal(verified.savedNano, estimated.reduce((sum, r) => sum + r.cascade!.strongEstimateNano! - r.costNano, 0));
     // The 90-day range takes the old one in too; a range with no cascade gives zeros.
-    const wide = dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 90 }).verified;
+    const wide = dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 90 });
     assert.deepEqual([wide.requests, wide.keptFirst, wide.savedNano], [6, 3, 39_000_105 + 1_000_000_000 - 7]);
-    const later = dashboardSnapshot(db, budget('UTC'), { now: NOW + 60 * DAY, rangeDays: 7 }).verified;
+    const later = dashboardVerified(db, budget('UTC'), { now: NOW + 60 * DAY, rangeDays: 7 });
     assert.deepEqual(later, { requests: 0, keptFirst: 0, keptFirstPassed: 0, escalated: 0, bestFailing: 0, notChecked: 0, unanswered: 0, estimated: 0, costNano: 0, strongNano: 0, savedNano: 0 });
-    // Without any cascade (every other ledger), the section is zeros and the rest of the snapshot is unchanged.
+    // Without any cascade (every ledger before verify-then-escalate), zeros.
     const plain = await dbWith(RECORDS);
-    assert.equal(dashboardSnapshot(plain, budget('UTC'), { now: NOW, rangeDays: 30 }).verified.requests, 0);
+    assert.equal(dashboardVerified(plain, budget('UTC'), { now: NOW, rangeDays: 30 }).requests, 0);
   });
 
   it('gives each decision the verdict of the answer it showed; a decision that was no cascade has none', async () => {
@@ -333,16 +334,16 @@ describe('dashboard: verified routing (verify-then-escalate)', () => {
     const db = new SQL.Database();
     migrate(db, MIGRATIONS.filter((m) => m.version <= 5));
     insertRecords(db, records);
-    assert.equal(dashboardVerified(db, 0, NOW + DAY).requests, 0, 'schema 5 has no cascade columns');
+    assert.equal(dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 90 }).requests, 0, 'schema 5 has no cascade columns');
     migrate(db);
     const after = dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 7 });
-    assert.equal(after.verified.requests, 0, 'the old rows have no cascade columns set');
+    assert.equal(dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 7 }).requests, 0, 'the old rows have no cascade columns set');
     for (const decision of after.decisions.decisions) {
       assert.deepEqual(['cascade' in decision, 'verdict' in decision, 'escalatedBy' in decision], [false, false, false], decision.id);
       assert.ok(decision.attempts.every((a) => a.verification === undefined), decision.id);
     }
     // A request recorded after the migration counts.
     insertRecords(db, [records[0]!].map((r) => ({ ...r, id: 'new' })));
-    assert.equal(dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 7 }).verified.requests, 1);
+    assert.equal(dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 7 }).requests, 1);
   });
 });
