@@ -20,5 +20,5 @@ export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { SharedBudgetHolds } from './core/ledger/reservations';
 export { toLedgerRecord } from './core/ledger/record';
 export { latestDecisions, breakdown } from './core/ledger/queries';
-export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
+export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardVerified, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
 export { emptyLedgerDatabase } from './core/ledger/schema';

@@ -10,6 +10,8 @@ import type {
   DashboardData,
   DashboardDecision,
   DashboardRange,
+  DashboardVerdict,
+  DashboardVerified,
 } from '../../src/core/ledger/dashboard';
 import type { BreakdownRow } from '../../src/core/ledger/queries';
 import { DASHBOARD_PROTOCOL_VERSION } from '../../src/webview/protocol';
@@ -21,6 +23,7 @@ import {
   formatCount,
   formatDayKey,
   formatDuration,
+  formatFailure,
   formatLatency,
   formatMonthKey,
   formatMs,
@@ -29,6 +32,7 @@ import {
   formatTimestamp,
   formatTokens,
   formatUsd,
+  formatVerdict,
 } from './format';
 
 export interface VsCodeApi {
@@ -63,6 +67,36 @@ function outcomeBadge(outcome: string): HTMLElement {
   const [name, tone] = OUTCOME_ICONS[outcome] ?? ['info', 'muted'];
   return h('span', { class: ['outcome', `tone-${tone}`] }, icon(name), ` ${outcome}`);
 }
+
+const VERDICT_TONES: Readonly<Record<DashboardVerdict['verdict'], string>> = { pass: 'ok', fail: 'bad', unknown: 'muted' };
+
+/** What a verdict's tooltip says: the counts, then each stored failure (ledger text: an attribute, never markup). */
+function verdictTitle(verdict: DashboardVerdict): string {
+  const head =
+    verdict.verdict === 'pass'
+      ? `Its code passed ${verdict.passed} of ${verdict.checks} checks (examples, asserts or tests the request carries).`
+      : verdict.verdict === 'fail'
+        ? `Its code failed ${verdict.failed} of ${Math.max(verdict.checks, verdict.failed)} checks.`
+        : 'Nothing in the request could be run to check it.';
+  const failures = (verdict.failures ?? []).map((f) => `• ${formatFailure(f)}`);
+  const more = verdict.failed > failures.length && failures.length > 0 ? [`• and ${verdict.failed - failures.length} more`] : [];
+  return [head, ...failures, ...more].join('\n');
+}
+
+/** "✓ 3/3 checked" and friends, with the failures in the tooltip. */
+function verdictBadge(verdict: DashboardVerdict): HTMLElement {
+  return h(
+    'span',
+    { class: ['verdict', `tone-${VERDICT_TONES[verdict.verdict]}`], attrs: { title: verdictTitle(verdict), 'data-testid': 'verdict' } },
+    formatVerdict(verdict),
+  );
+}
+
+const KEPT_WORDS: Readonly<Record<string, string>> = {
+  pass: 'an answer that passed its checks',
+  unknown: 'an answer nothing could check',
+  'best-failing': 'the answer that failed fewest checks (none passed them all)',
+};
 
 function table(caption: string, headers: readonly (string | [string, string])[], testId: string): { table: HTMLTableElement; body: HTMLTableSectionElement } {
   const body = h('tbody');
@@ -106,6 +140,8 @@ export class DashboardApp {
   private olderDecisions: DashboardDecision[] = [];
   private moreDecisions = false;
   private recommendations: { rangeDays: DashboardRange; state: 'loading' | 'ready' | 'error'; items: readonly RecommendationView[]; message?: string } | undefined;
+  /** The range's verified-routing figures (they follow the snapshot: counted from the raw requests). */
+  private verified: { rangeDays: DashboardRange; data?: DashboardVerified; message?: string } | undefined;
   private nextRequestId = 1;
   private readonly pending = new Map<number, (message: HostMessage) => void>();
   private readonly applying = new Set<string>();
@@ -126,6 +162,7 @@ export class DashboardApp {
   private readonly chartCaption: HTMLElement;
   private readonly breakdowns: HTMLElement;
   private readonly models: HTMLElement;
+  private readonly verifiedEl: HTMLElement;
   private readonly recommendationsEl: HTMLElement;
   private readonly decisionsEl: HTMLElement;
   private readonly chart: SpendChart;
@@ -169,6 +206,7 @@ export class DashboardApp {
     );
     this.breakdowns = h('div', { class: 'pair' });
     this.models = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'models-title' } });
+    this.verifiedEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'verified-title', 'data-testid': 'verified' } });
     this.recommendationsEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'recommendations-title', 'data-testid': 'recommendations' } });
     this.decisionsEl = h('section', { class: 'card wide decisions', attrs: { 'aria-labelledby': 'decisions-title' } });
     this.content = h(
@@ -179,6 +217,7 @@ export class DashboardApp {
       this.chartSection,
       this.breakdowns,
       this.models,
+      this.verifiedEl,
       this.recommendationsEl,
       this.decisionsEl,
     );
@@ -251,6 +290,11 @@ export class DashboardApp {
         };
         this.renderRecommendations();
         return;
+      case 'verified':
+        if (typed.rangeDays !== this.rangeDays) return;
+        this.verified = typed.state === 'ready' ? { rangeDays: typed.rangeDays, data: typed.data } : { rangeDays: typed.rangeDays, message: typed.message };
+        if (this.data && !this.data.empty) this.renderVerified();
+        return;
       case 'decisions':
       case 'reply': {
         const handler = this.pending.get(typed.requestId);
@@ -284,6 +328,7 @@ export class DashboardApp {
     this.renderRange();
     this.subtitle.textContent = `Last ${data.rangeDays} days · ${data.timeZone} · updated ${formatTime(data.generatedAt, data.timeZone, data.generatedAt)}`;
     if (rangeChanged && this.recommendations?.rangeDays !== data.rangeDays) this.recommendations = undefined;
+    if (this.verified?.rangeDays !== data.rangeDays) this.verified = undefined;
     if (data.empty) {
       this.content.hidden = true;
       this.rangeGroup.hidden = true;
@@ -300,6 +345,7 @@ export class DashboardApp {
     this.renderChart(data);
     this.renderBreakdowns(data);
     this.renderModels(data);
+    this.renderVerified();
     this.renderRecommendations();
     this.renderDecisions();
     if (focusKey) this.root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
@@ -361,6 +407,7 @@ export class DashboardApp {
     this.expanded.clear();
     this.olderDecisions = [];
     this.recommendations = undefined;
+    this.verified = undefined;
     this.saveState();
     this.renderRange();
     this.root.setAttribute('aria-busy', 'true');
@@ -556,6 +603,61 @@ export class DashboardApp {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Verified routing (verify-then-escalate)
+  // -------------------------------------------------------------------------------------------------------------
+
+  private renderVerified(): void {
+    const title = h('h2', { attrs: { id: 'verified-title' } }, icon('verified'), ' Verified routing');
+    const state = this.verified;
+    if (!state) {
+      replaceChildren(this.verifiedEl, title, h('p', { class: 'muted', attrs: { 'data-testid': 'verified-loading' } }, icon('loading', 'codicon-modifier-spin'), ' Counting verified requests…'));
+      return;
+    }
+    if (!state.data) {
+      replaceChildren(this.verifiedEl, title, h('p', { class: 'tone-over' }, icon('error'), ` Could not count verified requests: ${state.message ?? ''}`));
+      return;
+    }
+    const v = state.data;
+    if (v.requests === 0) {
+      replaceChildren(
+        this.verifiedEl,
+        title,
+        h(
+          'p',
+          { class: 'muted', attrs: { 'data-testid': 'verified-empty' } },
+          `No verified requests in the last ${state.rangeDays} days. With `,
+          h('code', {}, 'modelRouter.verify.run'),
+          ' set to ask or on, Implement, Fix, Refactor and Write Tests are answered by a cheap model first; its code is checked by running the examples, asserts and tests the request carries, and only a failed check sends the request to a stronger model. This section then shows how many answers stayed on the cheap tier and what that saved.',
+        ),
+      );
+      return;
+    }
+    const tile = (label: string, value: string, testId: string, note?: string): HTMLElement =>
+      h('div', { class: 'tile' }, h('div', { class: 'tile-label' }, label), h('div', { class: 'tile-value', attrs: { 'data-testid': testId } }, value), note ? h('div', { class: 'muted small', attrs: { 'data-testid': `${testId}-note` } }, note) : null);
+    const share = (n: number): string => `${formatPercent(n / v.requests)} of them`;
+    const saved = v.savedNano / 1e9;
+    const savedNote =
+      v.estimated === 0
+        ? 'no request has a strongest-tier estimate'
+        : `${formatUsd(v.costNano / 1e9)} spent against ${formatUsd(v.strongNano / 1e9)} on the strongest tier` +
+          (v.estimated < v.requests ? ` (${formatCount(v.estimated)} of ${formatCount(v.requests)} requests have an estimate)` : '');
+    replaceChildren(
+      this.verifiedEl,
+      title,
+      h('p', { class: 'muted small' }, 'Edit requests answered by the cheapest tier first, its code checked by running what the request says it must do; a failed check escalates one tier.'),
+      h(
+        'div',
+        { class: 'summary' },
+        tile('Verified requests', formatCount(v.requests), 'verified-requests', v.unanswered > 0 ? `${formatCount(v.unanswered)} without an answer` : undefined),
+        tile('Kept on the first tier', formatCount(v.keptFirst), 'verified-kept', `${share(v.keptFirst)} · ${formatCount(v.keptFirstPassed)} passed their checks`),
+        tile('Escalated by a failed check', formatCount(v.escalated), 'verified-escalated', share(v.escalated)),
+        tile('Shown although failing', formatCount(v.bestFailing), 'verified-failing', v.notChecked > 0 ? `${formatCount(v.notChecked)} kept without a check` : share(v.bestFailing)),
+        tile(saved < 0 ? 'Cost more than the strongest tier' : 'Saved', formatUsd(Math.abs(saved)), 'verified-saved', savedNote),
+      ),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Recommendations
   // -------------------------------------------------------------------------------------------------------------
 
@@ -666,6 +768,7 @@ export class DashboardApp {
             decision.complexity === null ? '—' : String(decision.complexity),
             h('span', { class: 'tier' }, decision.tier),
             decision.escalated ? h('span', { class: 'tag' }, 'escalated') : null,
+            decision.escalatedBy === 'verification' ? h('span', { class: ['tag', 'by-check'], attrs: { 'data-testid': 'escalated-by' } }, '↑ by a failed check') : null,
             decision.downgraded ? h('span', { class: 'tag' }, 'downgraded') : null,
             decision.forced ? h('span', { class: 'tag' }, 'forced') : null,
           ),
@@ -677,7 +780,7 @@ export class DashboardApp {
             'cost',
           ),
           num(formatMs(decision.latencyMs), 'latency', true),
-          h('td', { attrs: { 'data-testid': 'outcome' } }, outcomeBadge(decision.outcome)),
+          h('td', { attrs: { 'data-testid': 'outcome' } }, outcomeBadge(decision.outcome), decision.verdict ? h('div', {}, verdictBadge(decision.verdict)) : null),
         ),
       );
       const details = h('tr', { class: 'attempts', attrs: { id: detailsId, hidden: !open, 'data-testid': 'attempts-row' } });
@@ -710,7 +813,12 @@ export class DashboardApp {
           h('td', { class: 'extra' }, formatTime(a.startedAt, timeZone, decision.startedAt)),
           h('td', { class: 'name' }, `${a.provider}/${a.model}`),
           h('td', {}, a.keyId),
-          h('td', {}, a.status === 'ok' ? outcomeBadge('answered') : h('span', { class: ['outcome', 'tone-bad'] }, icon('error'), ` ${a.errorKind ?? 'error'}`)),
+          h(
+            'td',
+            { attrs: { 'data-testid': 'attempt-result' } },
+            a.status === 'ok' ? outcomeBadge('answered') : h('span', { class: ['outcome', 'tone-bad'] }, icon('error'), ` ${a.errorKind ?? 'error'}`),
+            a.verification ? h('div', {}, verdictBadge(a.verification)) : null,
+          ),
           num(a.httpStatus === null ? '—' : String(a.httpStatus)),
           num(formatMs(a.latencyMs)),
           num(formatMs(a.ttftMs)),
@@ -728,10 +836,35 @@ export class DashboardApp {
       h('dd', {}, decision.reasons.length > 0 ? decision.reasons.join(', ') : '—'),
       h('dt', {}, 'Strategy'),
       h('dd', {}, decision.strategy),
+      decision.cascade ? h('dt', {}, 'Checks') : null,
+      decision.cascade
+        ? h(
+            'dd',
+            { attrs: { 'data-testid': 'cascade' } },
+            `${decision.cascade.steps === 1 ? '1 answer' : `${decision.cascade.steps} answers`} checked, from the ${decision.cascade.startTier} tier` +
+              (decision.escalatedBy === 'verification' ? `, escalated to ${decision.tier} by a failed check` : '') +
+              `; shown: ${decision.cascade.kept === null ? 'none (no answer)' : KEPT_WORDS[decision.cascade.kept]}`,
+          )
+        : null,
       decision.errorMessage ? h('dt', {}, 'Error') : null,
       decision.errorMessage ? h('dd', { class: 'tone-bad' }, decision.errorKind ? `${decision.errorKind}: ${decision.errorMessage}` : decision.errorMessage) : null,
     );
-    return h('div', { class: 'attempts-box' }, facts, decision.attempts.length > 0 ? element : h('p', { class: 'muted' }, 'No attempt was made.'));
+    const failed = decision.attempts.filter((a) => (a.verification?.failures?.length ?? 0) > 0);
+    const failures = failed.length > 0
+      ? h(
+          'div',
+          { class: 'failures', attrs: { 'data-testid': 'failures' } },
+          ...failed.map((a) =>
+            h(
+              'div',
+              {},
+              h('div', { class: 'muted small' }, `Failed checks of attempt ${a.seq + 1} (${a.provider}/${a.model}):`),
+              h('ul', {}, ...a.verification!.failures!.map((f) => h('li', { attrs: { 'data-testid': 'failure' } }, formatFailure(f)))),
+            ),
+          ),
+        )
+      : null;
+    return h('div', { class: 'attempts-box' }, facts, decision.attempts.length > 0 ? element : h('p', { class: 'muted' }, 'No attempt was made.'), failures);
   }
 
   private toggle(id: string): void {

@@ -141,3 +141,24 @@ export function commandLabel(command: string | null, task: string): string {
   if (!command) return task;
   return command.startsWith('modelRouter.') ? command.slice('modelRouter.'.length) : command;
 }
+
+/** The counts of a verdict, as the ledger keeps them. */
+export interface VerdictCounts {
+  readonly verdict: 'pass' | 'fail' | 'unknown';
+  readonly checks: number;
+  readonly passed: number;
+  readonly failed: number;
+}
+
+/** A verdict in a few characters: "✓ 3/3 checked", "✗ 1 of 3 failed", "· not checked". */
+export function formatVerdict(verdict: VerdictCounts): string {
+  if (verdict.verdict === 'pass') return `✓ ${formatCount(verdict.passed)}/${formatCount(verdict.checks)} checked`;
+  if (verdict.verdict === 'fail') return `✗ ${formatCount(verdict.failed)} of ${formatCount(Math.max(verdict.checks, verdict.failed))} failed`;
+  return '· not checked';
+}
+
+/** One failed check, as the router describes it: "f(2): expected 4, got 5", "test_add: AssertionError". */
+export function formatFailure(failure: { readonly name: string; readonly expected?: string; readonly got?: string; readonly detail?: string }): string {
+  if (failure.expected !== undefined || failure.got !== undefined) return `${failure.name}: expected ${failure.expected ?? '?'}, got ${failure.got ?? '?'}`;
+  return failure.detail ? `${failure.name}: ${failure.detail}` : failure.name;
+}

@@ -5,7 +5,7 @@
  * user has been told why).
  */
 import * as vscode from 'vscode';
-import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation } from '../core/ledger/dashboard';
+import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified } from '../core/ledger/dashboard';
 import type { Database } from 'sql.js';
 import type { DecisionCursor } from '../core/ledger/queries';
 import type { LedgerStore } from '../core/ledger/store';
@@ -55,6 +55,13 @@ export class LedgerDashboardHost extends Disposable implements DashboardHost {
     const store = await this.store();
     if (!store) return [];
     return loadEngine().dashboardRecommendations(store.db, config, { now: Date.now(), rangeDays });
+  }
+
+  async verified(rangeDays: DashboardRange): Promise<DashboardVerified> {
+    const { config } = await this.configService.get();
+    const store = await this.store();
+    const engine = loadEngine();
+    return engine.dashboardVerified(store?.db ?? (await this.emptyDb()), config.budget, { now: Date.now(), rangeDays });
   }
 
   async exportCosts(format: 'csv' | 'json', rangeDays: DashboardRange): Promise<boolean> {

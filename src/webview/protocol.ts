@@ -12,6 +12,7 @@ import type {
   DashboardDecisionPage,
   DashboardRange,
   DashboardRecommendation,
+  DashboardVerified,
 } from '../core/ledger/dashboard';
 
 export const DASHBOARD_PROTOCOL_VERSION = 1;
@@ -40,6 +41,14 @@ export type RecommendationsMessage =
     }
   | { readonly type: 'recommendations'; readonly rangeDays: DashboardRange; readonly state: 'error'; readonly message: string };
 
+/**
+ * The range's verified routing (verify-then-escalate): counted after the first paint, since it reads the range's raw
+ * requests (no rollup holds the cascade columns).
+ */
+export type VerifiedMessage =
+  | { readonly type: 'verified'; readonly rangeDays: DashboardRange; readonly state: 'ready'; readonly data: DashboardVerified }
+  | { readonly type: 'verified'; readonly rangeDays: DashboardRange; readonly state: 'error'; readonly message: string };
+
 /** The answer to {@link LoadDecisionsMessage}. */
 export interface DecisionsMessage {
   readonly type: 'decisions';
@@ -62,7 +71,7 @@ export interface ErrorMessage {
   readonly message: string;
 }
 
-export type HostMessage = UpdateMessage | RecommendationsMessage | DecisionsMessage | ReplyMessage | ErrorMessage;
+export type HostMessage = UpdateMessage | RecommendationsMessage | VerifiedMessage | DecisionsMessage | ReplyMessage | ErrorMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Webview -> host

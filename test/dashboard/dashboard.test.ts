@@ -22,8 +22,10 @@ import {
   formatCount,
   formatLatency,
   formatPercent,
+  formatFailure,
   formatTime,
   formatUsd,
+  formatVerdict,
 } from '../../media/dashboard/format';
 import { FixtureHost, openDashboardPage } from './page';
 import type { DashboardPage } from './page';
@@ -33,6 +35,51 @@ const NOW = Date.parse('2026-03-20T15:07:13Z');
 const TIME_ZONE = 'America/New_York';
 const HOSTILE_AGENT = '<img src=x onerror="window.__xss=1">';
 const HOSTILE_MODEL = 'gpt-6.2-sol<svg onload="window.__xss=3">';
+
+const HOSTILE_FAILURE = { kind: 'example', name: 'add(2, 2)<img src=x onerror="window.__xss=4">', expected: '4', got: '</li><b>5</b>' };
+const CHEAP = { provider: 'deepseek', model: 'deepseek-v4-flash' } as const;
+const STRONG = { provider: 'anthropic', model: 'claude-opus-5-5' } as const;
+const PASS_3 = { verdict: 'pass', checks: 3, passed: 3, failed: 0, ms: 120, isolation: 'full' } as const;
+
+/** Cascades (verify-then-escalate) among the latest decisions: kept cheap, escalated by a failed check, shown failing, unchecked. */
+function cascadeRecords(): LedgerRecord[] {
+  const at = (minutesAgo: number): number => NOW - minutesAgo * 60_000;
+  return [
+    ledgerRecord({
+      id: 'cascade-pass', startedAt: at(2), agent: 'implementer', task: 'implement', command: 'modelRouter.implement', tier: 'light', requestedTier: 'light',
+      ...CHEAP, costNano: 1_200_000, cascade: { kept: 'pass', steps: 1, startTier: 'light', strongEstimateNano: 31_000_000 },
+      attempts: [ledgerAttempt({ seq: 0, startedAt: at(2), ...CHEAP, costNano: 1_200_000, verification: PASS_3 })],
+    }),
+    ledgerRecord({
+      id: 'cascade-escalated', startedAt: at(3), agent: 'fixer', task: 'fix', command: 'modelRouter.fix', tier: 'heavy', requestedTier: 'light',
+      ...STRONG, costNano: 22_000_000, escalatedBy: 'verification', cascade: { kept: 'pass', steps: 2, startTier: 'light', strongEstimateNano: 27_000_000 },
+      attempts: [
+        ledgerAttempt({ seq: 0, startedAt: at(3), ...CHEAP, costNano: 1_000_000, verification: { verdict: 'fail', checks: 3, passed: 2, failed: 1, ms: 90, isolation: 'full', failures: [HOSTILE_FAILURE] } }),
+        ledgerAttempt({ seq: 1, startedAt: at(3) + 5000, ...STRONG, costNano: 21_000_000, verification: PASS_3 }),
+      ],
+    }),
+    ledgerRecord({
+      id: 'cascade-failing', startedAt: at(4), agent: 'implementer', task: 'implement', command: 'modelRouter.implement', tier: 'heavy', requestedTier: 'light',
+      ...STRONG, costNano: 44_000_000, escalatedBy: 'verification', cascade: { kept: 'best-failing', steps: 2, startTier: 'light', strongEstimateNano: 40_000_000 },
+      attempts: [
+        ledgerAttempt({ seq: 0, startedAt: at(4), ...CHEAP, costNano: 4_000_000, verification: { verdict: 'fail', checks: 3, passed: 0, failed: 3, ms: 80, isolation: 'network' } }),
+        ledgerAttempt({ seq: 1, startedAt: at(4) + 5000, ...STRONG, costNano: 40_000_000, verification: { verdict: 'fail', checks: 3, passed: 2, failed: 1, ms: 85, isolation: 'network', failures: [{ kind: 'assert', name: 'assert add(2, 2) == 4', detail: 'AssertionError' }] } }),
+      ],
+    }),
+    ledgerRecord({
+      id: 'cascade-unknown', startedAt: at(5), agent: 'refactorer', task: 'refactor', command: 'modelRouter.refactor', tier: 'light', ...CHEAP, costNano: 600_000,
+      cascade: { kept: 'unknown', steps: 1, startTier: 'light', strongEstimateNano: null },
+      attempts: [ledgerAttempt({ seq: 0, startedAt: at(5), ...CHEAP, costNano: 600_000, verification: { verdict: 'unknown', checks: 0, passed: 0, failed: 0, ms: 1, isolation: null } })],
+    }),
+  ];
+}
+
+/** The verdict of the answer a record showed: its model's last checked attempt (none outside a cascade). */
+function shownVerdict(record: LedgerRecord): string {
+  if (!record.cascade) return '';
+  const attempt = [...record.attempts].reverse().find((a) => a.verification && a.provider === record.provider && a.model === record.model);
+  return attempt ? formatVerdict(attempt.verification!) : '';
+}
 
 function fixtureRecords(): LedgerRecord[] {
   const records = [...generateLedgerRecords({ count: 3000, from: NOW - 95 * DAY, to: NOW - 5 * 60_000, seed: 21 })];
@@ -44,6 +91,7 @@ function fixtureRecords(): LedgerRecord[] {
       costNano: 10_000_000,
     }));
   }
+  records.push(...cascadeRecords());
   // The latest decision: strings that would be markup if the page ever parsed them, and a fallback that failed.
   records.push(ledgerRecord({
     id: 'hostile', startedAt: NOW - 60_000, finishedAt: NOW - 57_000, agent: HOSTILE_AGENT, task: 'ask',
@@ -94,6 +142,7 @@ describe('dashboard page in Chromium', function () {
     dashboard = await openDashboardPage({ host, theme: 'light' });
     await dashboard.rendered(1);
     await waitFor(() => dashboard.toPage.some((m) => m.type === 'recommendations' && m.state === 'ready'), 'recommendations');
+    await waitFor(async () => (await dashboard.page.locator('[data-testid=verified-requests]').count()) === 1, 'the verified-routing figures');
   });
 
   after(async () => {
@@ -157,7 +206,7 @@ describe('dashboard page in Chromium', function () {
       assert.equal(model, r.model ? `${r.provider}/${r.model}` : '—');
       assert.equal(fallbacks, String(r.fallbacks));
       assert.equal(cost, formatUsd(r.costNano / 1e9));
-      assert.equal(outcome, r.outcome);
+      assert.equal(outcome, `${r.outcome}${shownVerdict(r)}`);
     });
     assert.equal(await page.isVisible('[data-testid=load-more]'), true);
   });
@@ -170,6 +219,60 @@ describe('dashboard page in Chromium', function () {
     assert.equal(await page.locator('img, svg, iframe, object, embed').count(), 0);
     assert.equal(await page.locator('script').count(), 1);
     assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  });
+
+  it('shows each decision\'s verdict, the escalations a failed check caused, and the verified-routing figures', async () => {
+    const page = dashboard.page;
+    const verdicts = await page.$$eval('[data-testid=decision-row]', (trs) =>
+      trs.map((tr): [string | null, string | null] => [tr.getAttribute('data-id'), tr.querySelector('[data-testid=verdict]')?.textContent ?? null]),
+    );
+    const byId = new Map(verdicts);
+    assert.equal(byId.get('cascade-pass'), '✓ 3/3 checked');
+    assert.equal(byId.get('cascade-escalated'), '✓ 3/3 checked');
+    assert.equal(byId.get('cascade-failing'), '✗ 1 of 3 failed', 'the shown (strong) answer, not the cheap one');
+    assert.equal(byId.get('cascade-unknown'), '· not checked');
+    assert.equal(byId.get('hostile'), null, 'no verdict on a request that was no cascade');
+    assert.equal(verdicts.filter(([, v]) => v !== null).length, 4);
+    const tags = await page.$$eval('[data-testid=decision-row]', (trs) =>
+      trs.filter((tr) => tr.querySelector('[data-testid=escalated-by]')).map((tr) => tr.getAttribute('data-id')),
+    );
+    assert.deepEqual(tags, ['cascade-escalated', 'cascade-failing']);
+    assert.equal(await page.textContent('[data-testid=decision-row][data-id=cascade-escalated] [data-testid=escalated-by]'), '↑ by a failed check');
+
+    // The section equals the cascades of the range (all four are in the last 30 days), summed from the records.
+    const cascades = cascadeRecords();
+    const estimated = cascades.filter((r) => r.cascade!.strongEstimateNano !== null);
+    const costNano = estimated.reduce((sum, r) => sum + r.costNano, 0);
+    const strongNano = estimated.reduce((sum, r) => sum + r.cascade!.strongEstimateNano!, 0);
+    assert.equal(await page.textContent('[data-testid=verified-requests]'), formatCount(cascades.length));
+    assert.equal(await page.textContent('[data-testid=verified-kept]'), '2');
+    assert.equal(await page.textContent('[data-testid=verified-kept-note]'), `${formatPercent(2 / 4)} of them · 1 passed their checks`);
+    assert.equal(await page.textContent('[data-testid=verified-escalated]'), '2');
+    assert.equal(await page.textContent('[data-testid=verified-failing]'), '1');
+    assert.equal(await page.textContent('[data-testid=verified-saved]'), formatUsd((strongNano - costNano) / 1e9));
+    assert.equal(
+      await page.textContent('[data-testid=verified-saved-note]'),
+      `${formatUsd(costNano / 1e9)} spent against ${formatUsd(strongNano / 1e9)} on the strongest tier (3 of 4 requests have an estimate)`,
+    );
+    assert.equal(await page.isVisible('[data-testid=verified-empty]'), false);
+  });
+
+  it('shows a failed check\'s stored text as text: in the attempts and in the tooltip', async () => {
+    const page = dashboard.page;
+    const row = '[data-testid=decision-row][data-id=cascade-escalated]';
+    await page.click(`${row} [data-testid=expand]`);
+    await waitFor(async () => (await page.getAttribute(`${row} [data-testid=expand]`, 'aria-expanded')) === 'true', 'the row to expand');
+    const details = page.locator(`${row} + [data-testid=attempts-row]`);
+    assert.deepEqual(await details.locator('[data-testid=attempt-result] [data-testid=verdict]').allTextContents(), ['✗ 1 of 3 failed', '✓ 3/3 checked']);
+    assert.deepEqual(await details.locator('[data-testid=failure]').allTextContents(), [formatFailure(HOSTILE_FAILURE)]);
+    assert.match((await details.locator('[data-testid=cascade]').textContent()) ?? '', /^2 answers checked, from the light tier, escalated to heavy by a failed check; shown: an answer that passed/);
+    const title = await page.getAttribute('[data-testid=decision-row][data-id=cascade-failing] [data-testid=verdict]', 'title');
+    assert.equal(title, 'Its code failed 1 of 3 checks.\n• assert add(2, 2) == 4: AssertionError');
+    assert.ok((await details.locator('[data-testid=attempt-result] [data-testid=verdict]').first().getAttribute('title'))!.includes(HOSTILE_FAILURE.name));
+    assert.equal(await page.locator('img, svg, b, iframe, object, embed').count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    await page.click(`${row} [data-testid=expand]`);
+    await waitFor(async () => (await page.getAttribute(`${row} [data-testid=expand]`, 'aria-expanded')) === 'false', 'the row to close');
   });
 
   it('works from the keyboard: the range radio group and a decision row that expands to its attempts', async () => {
@@ -276,6 +379,9 @@ describe('dashboard page in Chromium: empty ledger and restore', function () {
       await dashboard.rendered(2);
       assert.equal(await page.isVisible('[data-testid=empty-state]'), false);
       assert.equal(await page.textContent('[data-testid=summary-requests]'), '1');
+      // No cascade yet: the section says what it is and which setting turns it on.
+      await waitFor(async () => (await page.locator('[data-testid=verified-empty]').count()) === 1, 'the verified-routing section');
+      assert.match((await page.textContent('[data-testid=verified-empty]')) ?? '', /No verified requests in the last 30 days\. With modelRouter\.verify\.run set to ask or on/);
     } finally {
       await dashboard.close();
     }

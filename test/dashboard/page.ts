@@ -17,6 +17,7 @@ import {
   dashboardExport,
   dashboardRecommendations,
   dashboardSnapshot,
+  dashboardVerified,
 } from '../../src/core/ledger/dashboard';
 import type { DashboardRecommendation } from '../../src/core/ledger/dashboard';
 import { Emitter } from '../../src/core/util/emitter';
@@ -55,6 +56,10 @@ export class FixtureHost implements DashboardHost {
 
   async recommendations(rangeDays: 7 | 30 | 90): ReturnType<DashboardHost['recommendations']> {
     return dashboardRecommendations(this.db, this.config, { now: this.now, rangeDays });
+  }
+
+  async verified(rangeDays: 7 | 30 | 90): ReturnType<DashboardHost['verified']> {
+    return dashboardVerified(this.db, this.config.budget, { now: this.now, rangeDays });
   }
 
   async exportCosts(format: 'csv' | 'json', rangeDays: 7 | 30 | 90): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   dashboardExport,
   dashboardRecommendations,
   dashboardSnapshot,
+  dashboardVerified,
   histogramPercentile,
 } from '../../src/core/ledger/dashboard';
 import { costsReport } from '../../src/core/ledger/export';
@@ -228,5 +229,121 @@ describe('dashboard: recommendations and export', () => {
       assert.equal(result.fileName, `model-router-costs-2026-03-15-to-2026-03-21.${format}`);
       assert.equal(result.content, costsReport(db, { format, since: '2026-03-15', now: NOW, timeZone: 'Asia/Tokyo' }));
     }
+  });
+});
+
+describe('dashboard: verified routing (verify-then-escalate)', () => {
+  const at = (minutesAgo: number): number => NOW - minutesAgo * 60_000;
+  const cheap = { provider: 'deepseek', model: 'deepseek-v4-flash' } as const;
+  const strong = { provider: 'anthropic', model: 'claude-opus-5-5' } as const;
+  const pass3 = { verdict: 'pass', checks: 3, passed: 3, failed: 0, ms: 120, isolation: 'full' } as const;
+  const HOSTILE_FAILURE = { kind: 'example', name: '<img src=x onerror=alert(1)>', expected: '4', got: '</td><b>5</b>' };
+  const records: LedgerRecord[] = [
+    // Kept on the cheap tier: its answer passed 3/3.
+    ledgerRecord({
+      id: 'pass-cheap', startedAt: at(10), task: 'implement', tier: 'light', requestedTier: 'light', ...cheap, costNano: 1_000_007,
+      cascade: { kept: 'pass', steps: 1, startTier: 'light', strongEstimateNano: 30_000_123 },
+      attempts: [ledgerAttempt({ seq: 0, startedAt: at(10), ...cheap, costNano: 1_000_007, verification: pass3 })],
+    }),
+    // The cheap answer failed one check; the strong one passed.
+    ledgerRecord({
+      id: 'escalated', startedAt: at(20), task: 'fix', tier: 'heavy', requestedTier: 'light', ...strong, costNano: 20_000_011,
+      escalatedBy: 'verification', cascade: { kept: 'pass', steps: 2, startTier: 'light', strongEstimateNano: 25_000_000 },
+      attempts: [
+        ledgerAttempt({ seq: 0, startedAt: at(20), ...cheap, costNano: 11, verification: { verdict: 'fail', checks: 3, passed: 2, failed: 1, ms: 90, isolation: 'full', failures: [HOSTILE_FAILURE] } }),
+        ledgerAttempt({ seq: 1, startedAt: at(19), ...strong, costNano: 20_000_000, verification: pass3 }),
+      ],
+    }),
+    // Both failed; the cheap answer failed fewer checks and is shown: its verdict, not the last attempt's.
+    ledgerRecord({
+      id: 'best-failing', startedAt: at(30), task: 'implement', tier: 'heavy', requestedTier: 'light', ...cheap, costNano: 45_000_000,
+      escalatedBy: 'verification', cascade: { kept: 'best-failing', steps: 2, startTier: 'light', strongEstimateNano: 40_000_000 },
+      attempts: [
+        ledgerAttempt({ seq: 0, startedAt: at(30), ...cheap, costNano: 5_000_000, verification: { verdict: 'fail', checks: 3, passed: 2, failed: 1, ms: 80, isolation: 'network' } }),
+        ledgerAttempt({ seq: 1, startedAt: at(29), ...strong, costNano: 40_000_000, verification: { verdict: 'fail', checks: 3, passed: 1, failed: 2, ms: 85, isolation: 'network' } }),
+      ],
+    }),
+    // Nothing could be checked: kept without a check, and no strongest-tier estimate.
+    ledgerRecord({
+      id: 'unknown', startedAt: at(40), task: 'refactor', tier: 'light', ...cheap, costNano: 500_000,
+      cascade: { kept: 'unknown', steps: 1, startTier: 'light', strongEstimateNano: null },
+      attempts: [ledgerAttempt({ seq: 0, startedAt: at(40), ...cheap, costNano: 500_000, verification: { verdict: 'unknown', checks: 0, passed: 0, failed: 0, ms: 1, isolation: null } })],
+    }),
+    // No answer at all.
+    ledgerRecord({
+      id: 'no-answer', startedAt: at(50), task: 'tests', provider: null, model: null, outcome: 'failed', errorKind: 'overloaded', costNano: 0,
+      cascade: { kept: null, steps: 0, startTier: 'light', strongEstimateNano: 10_000_000 },
+      attempts: [ledgerAttempt({ seq: 0, startedAt: at(50), ...cheap, status: 'error', errorKind: 'overloaded', costNano: 0 })],
+    }),
+    // Not a cascade (ignored by the section), and a cascade outside the 7-day range.
+    ledgerRecord({ id: 'plain', startedAt: at(60), costNano: 9_999_999 }),
+    ledgerRecord({
+      id: 'old-cascade', startedAt: NOW - 30 * DAY, task: 'implement', ...cheap, costNano: 7,
+      cascade: { kept: 'pass', steps: 1, startTier: 'light', strongEstimateNano: 1_000_000_000 },
+      attempts: [ledgerAttempt({ seq: 0, startedAt: NOW - 30 * DAY, ...cheap, costNano: 7, verification: pass3 })],
+    }),
+  ];
+
+  it('counts the range\'s cascades and what they saved against the strongest tier, exact in nano-dollars', async () => {
+    const db = await dbWith([...generateLedgerRecords({ count: 300, from: NOW - 10 * DAY, to: NOW, seed: 4 }), ...records]);
+    const snapshot = dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 7 });
+    const verified = dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 7 });
+    // By hand: 5 cascades in range; kept first = pass-cheap (passed) + unknown; saved over the 4 with an estimate.
+    assert.deepEqual(verified, {
+      requests: 5, keptFirst: 2, keptFirstPassed: 1, escalated: 2, bestFailing: 1, notChecked: 1, unanswered: 1, estimated: 4,
+      costNano: 1_000_007 + 20_000_011 + 45_000_000 + 0,
+      strongNano: 30_000_123 + 25_000_000 + 40_000_000 + 10_000_000,
+      savedNano: 39_000_105,
+    });
+    // The same from the records themselves (what the ledger stored of them).
+    const inRange = records.filter((r) => r.cascade && r.startedAt >= snapshot.from && r.startedAt < snapshot.to);
+    const estimated = inRange.filter((r) => r.cascade!.strongEstimateNano !== null);
+    assert.equal(verified.savedNano, estimated.reduce((sum, r) => sum + r.cascade!.strongEstimateNano! - r.costNano, 0));
+    // The 90-day range takes the old one in too; a range with no cascade gives zeros.
+    const wide = dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 90 });
+    assert.deepEqual([wide.requests, wide.keptFirst, wide.savedNano], [6, 3, 39_000_105 + 1_000_000_000 - 7]);
+    const later = dashboardVerified(db, budget('UTC'), { now: NOW + 60 * DAY, rangeDays: 7 });
+    assert.deepEqual(later, { requests: 0, keptFirst: 0, keptFirstPassed: 0, escalated: 0, bestFailing: 0, notChecked: 0, unanswered: 0, estimated: 0, costNano: 0, strongNano: 0, savedNano: 0 });
+    // Without any cascade (every ledger before verify-then-escalate), zeros.
+    const plain = await dbWith(RECORDS);
+    assert.equal(dashboardVerified(plain, budget('UTC'), { now: NOW, rangeDays: 30 }).requests, 0);
+  });
+
+  it('gives each decision the verdict of the answer it showed; a decision that was no cascade has none', async () => {
+    const db = await dbWith(records);
+    const byId = new Map(dashboardDecisions(db, 50).decisions.map((d) => [d.id, d]));
+    assert.deepEqual(byId.get('pass-cheap')!.verdict, { verdict: 'pass', checks: 3, passed: 3, failed: 0 });
+    assert.deepEqual(byId.get('pass-cheap')!.cascade, { kept: 'pass', steps: 1, startTier: 'light' });
+    assert.equal(byId.get('pass-cheap')!.escalatedBy, undefined);
+    const escalated = byId.get('escalated')!;
+    assert.equal(escalated.escalatedBy, 'verification');
+    assert.deepEqual(escalated.verdict, { verdict: 'pass', checks: 3, passed: 3, failed: 0 });
+    assert.deepEqual(escalated.attempts.map((a) => a.verification?.verdict), ['fail', 'pass']);
+    // The failing excerpt is passed on as data, unchanged (the page shows it as text).
+    assert.deepEqual(escalated.attempts[0]!.verification!.failures, [HOSTILE_FAILURE]);
+    assert.deepEqual(byId.get('best-failing')!.verdict, { verdict: 'fail', checks: 3, passed: 2, failed: 1 }, 'the shown (cheap) answer');
+    assert.deepEqual(byId.get('unknown')!.verdict, { verdict: 'unknown', checks: 0, passed: 0, failed: 0 });
+    assert.deepEqual(byId.get('no-answer')!.cascade, { kept: null, steps: 0, startTier: 'light' });
+    assert.equal('verdict' in byId.get('no-answer')!, false);
+    const plain = byId.get('plain')!;
+    assert.deepEqual(['cascade' in plain, 'verdict' in plain, 'escalatedBy' in plain, plain.attempts.some((a) => 'verification' in a)], [false, false, false, false]);
+  });
+
+  it('shows nothing for rows written before schema 6 (and reads no cascade column from a schema-5 ledger)', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 5));
+    insertRecords(db, records);
+    assert.equal(dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 90 }).requests, 0, 'schema 5 has no cascade columns');
+    migrate(db);
+    const after = dashboardSnapshot(db, budget('UTC'), { now: NOW, rangeDays: 7 });
+    assert.equal(dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 7 }).requests, 0, 'the old rows have no cascade columns set');
+    for (const decision of after.decisions.decisions) {
+      assert.deepEqual(['cascade' in decision, 'verdict' in decision, 'escalatedBy' in decision], [false, false, false], decision.id);
+      assert.ok(decision.attempts.every((a) => a.verification === undefined), decision.id);
+    }
+    // A request recorded after the migration counts.
+    insertRecords(db, [records[0]!].map((r) => ({ ...r, id: 'new' })));
+    assert.equal(dashboardVerified(db, budget('UTC'), { now: NOW, rangeDays: 7 }).requests, 1);
   });
 });

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation } from '../../src/core/ledger/dashboard';
-import { dashboardSnapshot } from '../../src/core/ledger/dashboard';
+import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified } from '../../src/core/ledger/dashboard';
+import { dashboardSnapshot, dashboardVerified } from '../../src/core/ledger/dashboard';
 import { Emitter } from '../../src/core/util/emitter';
 import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
 import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
 import { createNonce, dashboardCsp, dashboardHtml } from '../../src/webview/dashboardHtml';
 import { DASHBOARD_PROTOCOL_VERSION, parseWebviewMessage } from '../../src/webview/protocol';
 import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
-import { dbWith, generateLedgerRecords } from '../support/ledgerFixtures';
+import { insertRecords } from '../../src/core/ledger/schema';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 
 const READY = { type: 'ready', protocol: DASHBOARD_PROTOCOL_VERSION } as const;
@@ -87,7 +88,12 @@ interface FakeHost extends DashboardHost {
   applyAnswer: boolean;
 }
 
-function fakeHost(data: (range: DashboardRange) => DashboardData): FakeHost {
+const NO_CASCADES: DashboardVerified = {
+  requests: 0, keptFirst: 0, keptFirstPassed: 0, escalated: 0, bestFailing: 0, notChecked: 0, unanswered: 0,
+  estimated: 0, costNano: 0, strongNano: 0, savedNano: 0,
+};
+
+function fakeHost(data: (range: DashboardRange) => DashboardData, verified: (range: DashboardRange) => DashboardVerified = () => NO_CASCADES): FakeHost {
   const changes = new Emitter<DashboardChange>();
   const calls: string[] = [];
   const host: FakeHost = {
@@ -107,6 +113,10 @@ function fakeHost(data: (range: DashboardRange) => DashboardData): FakeHost {
     recommendations: async (range) => {
       calls.push(`recommendations ${range}`);
       return host.recommendationList;
+    },
+    verified: async (range) => {
+      calls.push(`verified ${range}`);
+      return verified(range);
     },
     exportCosts: async (format, range) => {
       calls.push(`export ${format} ${range}`);
@@ -159,18 +169,19 @@ describe('dashboard controller', () => {
     return { host, posted, commands, controller };
   }
 
-  it('posts nothing before ready, then a snapshot and the recommendations of the restored range', async () => {
+  it('posts nothing before ready, then a snapshot, the verified-routing figures and the recommendations of the restored range', async () => {
     const { host, posted, controller } = setup();
     host.changes.fire('ledger');
     await settle();
     assert.equal(posted.length, 0);
     controller.receive({ ...READY, rangeDays: 7 });
     await settle();
-    assert.deepEqual(posted.map((m) => [m.type, 'state' in m ? m.state : undefined]), [
-      ['update', undefined],
-      ['recommendations', 'loading'],
-      ['recommendations', 'ready'],
-    ]);
+    const shape = posted.map((m) => [m.type, 'state' in m ? m.state : undefined, 'rangeDays' in m ? m.rangeDays : undefined]);
+    // The snapshot first; the two slower counts after it, in either order (each runs on its own).
+    assert.deepEqual(shape[0], ['update', undefined, undefined]);
+    assert.deepEqual(shape.filter(([type]) => type === 'recommendations'), [['recommendations', 'loading', 7], ['recommendations', 'ready', 7]]);
+    assert.deepEqual(shape.filter(([type]) => type === 'verified'), [['verified', 'ready', 7]]);
+    assert.equal(shape.length, 4);
     assert.equal((posted[0] as { data: DashboardData }).data.rangeDays, 7);
     assert.equal(controller.range, 7);
     controller.dispose();
@@ -186,7 +197,7 @@ describe('dashboard controller', () => {
     host.changes.fire('ledger');
     host.changes.fire('ledger');
     await settle();
-    assert.deepEqual(posted.map((m) => m.type), ['update'], 'one update for a burst; recommendations wait a minute');
+    assert.deepEqual(posted.map((m) => m.type), ['update'], 'one update for a burst; recommendations wait a minute, the verified count 10 s');
     visible = false;
     posted.length = 0;
     host.changes.fire('ledger');
@@ -199,7 +210,8 @@ describe('dashboard controller', () => {
     posted.length = 0;
     host.changes.fire('config');
     await settle();
-    assert.deepEqual(posted.map((m) => m.type), ['update', 'recommendations'], 'a settings change recomputes them at once');
+    assert.deepEqual(posted.map((m) => m.type).sort(), ['recommendations', 'update', 'verified'], 'a settings change recomputes them at once');
+    assert.equal(posted[0]!.type, 'update');
     controller.dispose();
     host.changes.fire('ledger');
     await settle();
@@ -292,6 +304,56 @@ describe('dashboard controller', () => {
     await settle();
     assert.deepEqual(posted, [{ type: 'reply', requestId: 99, ok: true }]);
     controller.dispose();
+  });
+
+  it('carries the verified-routing figures and each decision\'s verdict to the page as plain data', async () => {
+    const now = Date.parse('2026-03-20T12:00:00Z');
+    const failure = { kind: 'assert', name: '<script>alert(1)</script>', expected: 'True', got: 'False' };
+    const db = await dbWith([
+      ledgerRecord({ id: 'plain', startedAt: now - 120_000 }),
+      ledgerRecord({
+        id: 'checked', startedAt: now - 60_000, task: 'fix', tier: 'heavy', provider: 'openai', model: 'gpt-6.2-sol', costNano: 3_000_000,
+        escalatedBy: 'verification', cascade: { kept: 'pass', steps: 2, startTier: 'light', strongEstimateNano: 8_000_000 },
+        attempts: [
+          ledgerAttempt({ seq: 0, startedAt: now - 60_000, provider: 'deepseek', model: 'deepseek-v4-flash', costNano: 1_000_000, verification: { verdict: 'fail', checks: 2, passed: 1, failed: 1, ms: 50, isolation: 'full', failures: [failure] } }),
+          ledgerAttempt({ seq: 1, startedAt: now - 59_000, provider: 'openai', model: 'gpt-6.2-sol', costNano: 2_000_000, verification: { verdict: 'pass', checks: 2, passed: 2, failed: 0, ms: 50, isolation: 'full' } }),
+        ],
+      }),
+    ]);
+    const budget = { onExceed: 'warn', timeZone: 'UTC' } as const;
+    const posted: HostMessage[] = [];
+    const host = fakeHost((rangeDays) => dashboardSnapshot(db, budget, { now, rangeDays }), (rangeDays) => dashboardVerified(db, budget, { now, rangeDays }));
+    const own = new DashboardController({
+      host,
+      log: quietLog,
+      // What postMessage delivers is a structured clone: data only.
+      post: (m) => posted.push(structuredClone(m)) > 0,
+      runCommand: () => undefined,
+      debounceMs: 5,
+      verifiedIntervalMs: 40,
+    });
+    own.receive(READY);
+    await settle();
+    const update = posted.find((m): m is Extract<HostMessage, { type: 'update' }> => m.type === 'update')!;
+    const verified = posted.find((m): m is Extract<HostMessage, { type: 'verified'; state: 'ready' }> => m.type === 'verified' && m.state === 'ready')!;
+    assert.ok(posted.indexOf(update) < posted.indexOf(verified), 'after the snapshot: it never holds up the first paint');
+    assert.equal(verified.rangeDays, 30);
+    assert.deepEqual(verified.data, {
+      requests: 1, keptFirst: 0, keptFirstPassed: 0, escalated: 1, bestFailing: 0, notChecked: 0, unanswered: 0, estimated: 1,
+      costNano: 3_000_000, strongNano: 8_000_000, savedNano: 5_000_000,
+    });
+    const [checked, plain] = update.data.decisions.decisions;
+    assert.deepEqual([checked!.id, checked!.escalatedBy, checked!.verdict, checked!.cascade], ['checked', 'verification', { verdict: 'pass', checks: 2, passed: 2, failed: 0 }, { kept: 'pass', steps: 2, startTier: 'light' }]);
+    assert.deepEqual(checked!.attempts[0]!.verification!.failures, [failure]);
+    assert.deepEqual([plain!.id, 'verdict' in plain!, 'cascade' in plain!], ['plain', false, false]);
+    // Another cascade is recorded: the page gets the new count (after the interval), without asking.
+    insertRecords(db, [ledgerRecord({ id: 'kept', startedAt: now - 1000, task: 'implement', costNano: 500, cascade: { kept: 'pass', steps: 1, startTier: 'light', strongEstimateNano: 1_500 } })]);
+    posted.length = 0;
+    host.changes.fire('ledger');
+    await settle(120);
+    const next = posted.filter((m): m is Extract<HostMessage, { type: 'verified'; state: 'ready' }> => m.type === 'verified' && m.state === 'ready');
+    assert.deepEqual(next.map((m) => [m.data.requests, m.data.keptFirst, m.data.savedNano]), [[2, 1, 5_000_000 + 1_000]]);
+    own.dispose();
   });
 
   it('says so in the page when the ledger cannot be read, and keeps going', async () => {

@@ -22,7 +22,7 @@ import { costsReport } from './export';
 import type { CostsFormat } from './export';
 import { NANO_PER_USD, NONE_KEY, StatementCache, latestDecisions, sqlNumber } from './queries';
 import type { BreakdownRow, DecisionCursor } from './queries';
-import type { LedgerAttempt, LedgerRecord } from './record';
+import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
 import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, latencyBinMs, schemaVersion } from './schema';
@@ -109,9 +109,23 @@ export interface DashboardAttempt
     | 'inputTokens'
     | 'outputTokens'
     | 'priceUnknown'
+    | 'verification'
   > {
   readonly costUsd: number;
 }
+
+/** What a cascade (verify-then-escalate) did for one request, as the decisions table shows it. */
+export interface DashboardCascade {
+  /** Which answer was shown: one that passed, one nothing could check, the best of those that failed; null: none. */
+  readonly kept: 'pass' | 'unknown' | 'best-failing' | null;
+  /** Answers checked. */
+  readonly steps: number;
+  /** The tier the first answer came from. */
+  readonly startTier: string;
+}
+
+/** The verdict on the answer a cascade showed (its model's last checked attempt), failures only when stored. */
+export type DashboardVerdict = Pick<LedgerVerification, 'verdict' | 'checks' | 'passed' | 'failed' | 'failures'>;
 
 /**
  * One routed request as the decisions table shows it: the ledger's record with its cost in USD, never the instruction
@@ -143,9 +157,14 @@ export interface DashboardDecision
     | 'outputTokens'
     | 'latencyMs'
     | 'ttftMs'
+    | 'escalatedBy'
   > {
   readonly costUsd: number;
   readonly attempts: readonly DashboardAttempt[];
+  /** Set when the request was routed as a cascade (absent otherwise, and for rows written before schema 6). */
+  readonly cascade?: DashboardCascade;
+  /** The shown answer's verdict; absent outside a cascade and when the cascade ended without a checked answer. */
+  readonly verdict?: DashboardVerdict;
 }
 
 export interface DashboardDecisionPage {
@@ -174,6 +193,36 @@ export interface DashboardData {
   readonly byModel: readonly BreakdownRow[];
   readonly models: readonly DashboardModel[];
   readonly decisions: DashboardDecisionPage;
+}
+
+/**
+ * Verify-then-escalate over the range: requests routed as a cascade and what became of them, and what the cascade
+ * saved against sending each of them to the strongest tier. Counts may overlap (a request escalated by a failed check
+ * can still be shown failing); every one is a subset of `requests`.
+ */
+export interface DashboardVerified {
+  /** Requests routed as a cascade. */
+  readonly requests: number;
+  /** Answered on the tier they started on (the cheap one), by an answer that passed its checks or could not be checked. */
+  readonly keptFirst: number;
+  /** Of those, the ones whose answer passed its checks. */
+  readonly keptFirstPassed: number;
+  /** Sent one tier up (or more) because an answer failed its checks. */
+  readonly escalated: number;
+  /** Shown although their answer failed its checks (no stronger tier did better, or none could take it). */
+  readonly bestFailing: number;
+  /** Kept without a check (nothing in the request could be run). */
+  readonly notChecked: number;
+  /** Ended without any answer. */
+  readonly unanswered: number;
+  /** Requests with a strongest-tier estimate: the ones `savedNano` is over (older or unpriced ones have none). */
+  readonly estimated: number;
+  /** What those cost, in nano-dollars (exact). */
+  readonly costNano: number;
+  /** What those would have cost on the strongest tier (prompt + expected output), in nano-dollars. */
+  readonly strongNano: number;
+  /** strongNano - costNano: negative when the cascade cost more than the strongest tier would have. */
+  readonly savedNano: number;
 }
 
 export interface DashboardOptions {
@@ -424,6 +473,62 @@ function modelsOf(statements: StatementCache, from: number, to: number): Dashboa
   );
 }
 
+const VERIFIED_SQL = `SELECT COUNT(*),
+  TOTAL(cascade_steps = 1 AND cascade_kept IN ('pass', 'unknown')),
+  TOTAL(cascade_steps = 1 AND cascade_kept = 'pass'),
+  TOTAL(escalated_by = 'verification'),
+  TOTAL(cascade_kept = 'best-failing'),
+  TOTAL(cascade_kept = 'unknown'),
+  TOTAL(cascade_kept IS NULL),
+  TOTAL(strong_estimate_nano IS NOT NULL),
+  TOTAL(CASE WHEN strong_estimate_nano IS NOT NULL THEN cost_nano END),
+  TOTAL(strong_estimate_nano)
+FROM requests WHERE started_at >= ? AND started_at < ? AND cascade_steps IS NOT NULL`;
+
+const NO_CASCADES: DashboardVerified = {
+  requests: 0, keptFirst: 0, keptFirstPassed: 0, escalated: 0, bestFailing: 0, notChecked: 0, unanswered: 0,
+  estimated: 0, costNano: 0, strongNano: 0, savedNano: 0,
+};
+
+/**
+ * The cascades of the dashboard's range (schema 6 columns; zeros on an older ledger). It is one range-bounded pass
+ * over the raw requests (no rollup holds the cascade columns), so it is not part of the snapshot: the panel asks for
+ * it after the first paint, as for the recommendations (bench/dashboard.bench.ts measures both).
+ */
+export function dashboardVerified(db: Database, budget: BudgetConfig, options: Pick<DashboardOptions, 'now' | 'rangeDays'>): DashboardVerified {
+  const days = dashboardDays(new PeriodCalendar(budget.timeZone), options.now, options.rangeDays);
+  return verifiedBetween(db, days[0]!.start, days[days.length - 1]!.end);
+}
+
+/** The cascades started in [from, to). */
+export function verifiedBetween(db: Database, from: number, to: number): DashboardVerified {
+  if (schemaVersion(db) < 6 || to <= from) return NO_CASCADES;
+  const statements = new StatementCache(db);
+  let result = NO_CASCADES;
+  try {
+    statements.each(VERIFIED_SQL, [from, to], (row) => {
+      const [requests, keptFirst, keptFirstPassed, escalated, bestFailing, notChecked, unanswered, estimated, costNano, strongNano] = row.map(num);
+      if (!requests) return;
+      result = {
+        requests,
+        keptFirst: keptFirst!,
+        keptFirstPassed: keptFirstPassed!,
+        escalated: escalated!,
+        bestFailing: bestFailing!,
+        notChecked: notChecked!,
+        unanswered: unanswered!,
+        estimated: estimated!,
+        costNano: costNano!,
+        strongNano: strongNano!,
+        savedNano: strongNano! - costNano!,
+      };
+    });
+  } finally {
+    statements.free();
+  }
+  return result;
+}
+
 function decisionOf(record: LedgerRecord): DashboardDecision {
   return {
     id: record.id,
@@ -450,6 +555,8 @@ function decisionOf(record: LedgerRecord): DashboardDecision {
     costUsd: record.costNano / NANO_PER_USD,
     latencyMs: record.latencyMs,
     ttftMs: record.ttftMs,
+    ...(record.escalatedBy === 'verification' ? { escalatedBy: 'verification' as const } : {}),
+    ...cascadeOf(record),
     attempts: record.attempts.map((a) => ({
       seq: a.seq,
       startedAt: a.startedAt,
@@ -465,7 +572,41 @@ function decisionOf(record: LedgerRecord): DashboardDecision {
       outputTokens: a.outputTokens,
       costUsd: a.costNano / NANO_PER_USD,
       ...(a.priceUnknown === true ? { priceUnknown: true as const } : {}),
+      ...(a.verification ? { verification: a.verification } : {}),
     })),
+  };
+}
+
+const KEPT: ReadonlySet<string> = new Set(['pass', 'unknown', 'best-failing']);
+
+/**
+ * A cascade's fields of a decision: what it kept and the verdict on the shown answer, which is the last checked
+ * attempt of the model the request names (as the router's `shownVerdict`); nothing for a request that was no cascade.
+ */
+function cascadeOf(record: LedgerRecord): Pick<DashboardDecision, 'cascade' | 'verdict'> {
+  const cascade = record.cascade;
+  if (!cascade) return {};
+  const kept = cascade.kept !== null && KEPT.has(cascade.kept) ? (cascade.kept as DashboardCascade['kept']) : null;
+  let shown: LedgerVerification | undefined;
+  if (kept !== null) {
+    for (let i = record.attempts.length - 1; i >= 0 && !shown; i -= 1) {
+      const attempt = record.attempts[i]!;
+      if (attempt.verification && attempt.provider === record.provider && attempt.model === record.model) shown = attempt.verification;
+    }
+  }
+  return {
+    cascade: { kept, steps: cascade.steps, startTier: cascade.startTier },
+    ...(shown
+      ? {
+          verdict: {
+            verdict: shown.verdict,
+            checks: shown.checks,
+            passed: shown.passed,
+            failed: shown.failed,
+            ...(shown.failures ? { failures: shown.failures } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -10,6 +10,9 @@
  *   runs one more after it.
  * - Recommendations read the range's rows: after a ledger change they are recomputed at most once a minute (a
  *   settings change, a range change or an applied recommendation recompute them at once).
+ * - The verified-routing figures (`verified`) read the range's raw requests too: they follow each snapshot, after
+ *   a ledger change at most every {@link DashboardControllerOptions.verifiedIntervalMs} (a range, settings or
+ *   refresh at once).
  * - Every message is validated ({@link parseWebviewMessage}); an invalid one is logged and ignored, and no message
  *   can throw out of {@link DashboardController.receive}.
  */
@@ -18,6 +21,7 @@ import type {
   DashboardDecisionPage,
   DashboardRange,
   DashboardRecommendation,
+  DashboardVerified,
 } from '../../core/ledger/dashboard';
 import type { DecisionCursor } from '../../core/ledger/queries';
 import type { Listen } from '../../core/util/emitter';
@@ -39,6 +43,8 @@ export interface DashboardHost {
   decisions(before: DecisionCursor): Promise<DashboardDecisionPage>;
   /** `dashboardRecommendations(store.db, config, { now: Date.now(), rangeDays })`. */
   recommendations(rangeDays: DashboardRange): Promise<readonly DashboardRecommendation[]>;
+  /** `dashboardVerified(store.db, config.budget, { now: Date.now(), rangeDays })`. */
+  verified(rangeDays: DashboardRange): Promise<DashboardVerified>;
   /** Fires after a request was recorded or a setting the dashboard shows changed. */
   readonly onDidChange: Listen<DashboardChange>;
   /**
@@ -79,7 +85,9 @@ export interface DashboardControllerOptions {
   readonly debounceMs?: number;
   /** Least time between two recommendation runs caused by ledger changes (default 60 s). */
   readonly recommendationsIntervalMs?: number;
-  /** Clock for the interval above (tests). */
+  /** Least time between two verified-routing counts caused by ledger changes (default 10 s). */
+  readonly verifiedIntervalMs?: number;
+  /** Clock for the intervals above (tests). */
   readonly now?: () => number;
 }
 
@@ -107,6 +115,10 @@ export class DashboardController implements DisposableLike {
   /** The range whose recommendations the page shows (no "loading" state when refreshing those). */
   private recommendationsShown: DashboardRange | undefined;
   private forceRecommendations = false;
+  private verifiedTimer: ReturnType<typeof setTimeout> | undefined;
+  private verifiedRunning = false;
+  private verifiedAgain = false;
+  private lastVerifiedAt = Number.NEGATIVE_INFINITY;
   private rejected = 0;
 
   constructor(private readonly options: DashboardControllerOptions) {
@@ -156,6 +168,7 @@ export class DashboardController implements DisposableLike {
     this.subscription.dispose();
     if (this.debounce) clearTimeout(this.debounce);
     if (this.recommendationsTimer) clearTimeout(this.recommendationsTimer);
+    if (this.verifiedTimer) clearTimeout(this.verifiedTimer);
   }
 
   private handle(message: WebviewMessage): void {
@@ -204,7 +217,10 @@ export class DashboardController implements DisposableLike {
     if (this.disposed || !this.ready) return;
     if (this.options.isVisible && !this.options.isVisible()) {
       this.stale = true;
-      if (change === 'config') this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+      if (change === 'config') {
+        this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+        this.lastVerifiedAt = Number.NEGATIVE_INFINITY;
+      }
       return;
     }
     this.scheduleSnapshot(this.options.debounceMs ?? 250, change === 'config');
@@ -223,7 +239,10 @@ export class DashboardController implements DisposableLike {
 
   /** A snapshot now (or right after the running one), then the recommendations when due (or `force`). */
   private async refresh(forceRecommendations: boolean): Promise<void> {
-    if (forceRecommendations) this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+    if (forceRecommendations) {
+      this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+      this.lastVerifiedAt = Number.NEGATIVE_INFINITY;
+    }
     if (this.snapshotRunning) {
       this.snapshotAgain = true;
       return this.snapshotRunning;
@@ -239,6 +258,7 @@ export class DashboardController implements DisposableLike {
     } finally {
       this.snapshotRunning = undefined;
     }
+    this.verifiedWhenDue();
     this.recommendationsWhenDue();
   }
 
@@ -302,6 +322,49 @@ export class DashboardController implements DisposableLike {
       } while (this.recommendationsAgain && !this.disposed);
     } finally {
       this.recommendationsRunning = false;
+    }
+  }
+
+  private verifiedWhenDue(): void {
+    if (this.disposed) return;
+    const now = this.options.now?.() ?? Date.now();
+    const due = this.lastVerifiedAt + (this.options.verifiedIntervalMs ?? 10_000);
+    if (now >= due) {
+      void this.postVerified();
+    } else if (!this.verifiedTimer) {
+      this.verifiedTimer = setTimeout(() => {
+        this.verifiedTimer = undefined;
+        void this.postVerified();
+      }, due - now);
+    }
+  }
+
+  private async postVerified(): Promise<void> {
+    if (this.verifiedRunning) {
+      this.verifiedAgain = true;
+      return;
+    }
+    this.verifiedRunning = true;
+    try {
+      do {
+        this.verifiedAgain = false;
+        const rangeDays = this.rangeDays;
+        this.lastVerifiedAt = this.options.now?.() ?? Date.now();
+        try {
+          const data = await this.options.host.verified(rangeDays);
+          if (this.disposed) return;
+          if (rangeDays !== this.rangeDays) {
+            this.verifiedAgain = true;
+            continue;
+          }
+          await this.post({ type: 'verified', rangeDays, state: 'ready', data });
+        } catch (error) {
+          this.options.log.error(`Dashboard: counting verified requests failed: ${errorText(error)}`);
+          await this.post({ type: 'verified', rangeDays, state: 'error', message: errorText(error) });
+        }
+      } while (this.verifiedAgain && !this.disposed);
+    } finally {
+      this.verifiedRunning = false;
     }
   }
 
