@@ -159,8 +159,11 @@ export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<
     const maxProcesses = processLimitApplies() ? Math.max(1, Math.floor(spec.maxProcesses ?? DEFAULT_MAX_PROCESSES)) : 0;
     const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses });
     const result = await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
-    if (result.exitCode !== 125 || !result.stderr.includes(setupFailed)) return result;
-    const why = result.stderr.replace(setupFailed, '').trim().slice(0, 500);
+    if (!result.stderr.includes(setupFailed)) return result;
+    // The wrapper's shell names itself by the marker: "<marker>: 4: exec: /no/python3: not found".
+    const why = result.stderr.replace(new RegExp(`${setupFailed}(?::\\s*\\d+:)?\\s*`, 'g'), '').trim().slice(0, 500);
+    if (result.exitCode === 126 || result.exitCode === 127) return { ...result, stderr: why, spawnError: `${spec.command} could not be started${why ? ` (${why})` : ''}` };
+    if (result.exitCode !== 125) return result;
     return { ...result, stderr: why, spawnError: `The sandbox could not be set up for this run${why ? `: ${why}` : ''}.` };
   } finally {
     await removeRunDir(dir);
