@@ -6,7 +6,8 @@
  * nothing runs and no modal appears.
  */
 import * as assert from 'node:assert/strict';
-import { E2ESession, squash } from './harness';
+import { DashboardView } from './dashboardView';
+import { E2ESession, poll, squash } from './harness';
 
 const CLAMP_PATH = 'geometry/clamp.py';
 const CLAMP_PY = `def clamp(value, low, high):
@@ -20,6 +21,17 @@ const CLAMP_PY = `def clamp(value, low, high):
     raise NotImplementedError
 `;
 const CLAMP_LINES = [1, 9] as const;
+const LERP_PATH = 'geometry/lerp.py';
+const LERP_PY = `def lerp(a, b, t):
+    """The point a fraction t of the way from a to b.
+
+    >>> lerp(0, 10, 0.5)
+    5.0
+    >>> lerp(2, 4, 0)
+    2
+    """
+    raise NotImplementedError
+`;
 
 const fence = (code: string): string => `\`\`\`python\n${code}\n\`\`\`\n`;
 /** Passes clamp(5, 0, 10), fails clamp(-3, 0, 10) (gives -3). */
@@ -30,7 +42,7 @@ describe('Model Router: Implement checked by running the docstring examples (ver
   let vs: E2ESession;
 
   before(async () => {
-    vs = await E2ESession.start({ env: { MODEL_ROUTER_DEMO: '1' }, workspaceFiles: { [CLAMP_PATH]: CLAMP_PY } });
+    vs = await E2ESession.start({ env: { MODEL_ROUTER_DEMO: '1' }, workspaceFiles: { [CLAMP_PATH]: CLAMP_PY, [LERP_PATH]: LERP_PY } });
     await vs.recordNotifications();
   });
 
@@ -68,8 +80,7 @@ describe('Model Router: Implement checked by running the docstring examples (ver
 
     const history = (await vs.notificationHistory()).join('\n');
     assert.match(history, /answered · checking 2 examples/);
-    assert.match(history, /checked: 1 of 2 examples failed \(clamp\(-3, 0, 10\)/);
-    assert.match(history, /→ medium tier/);
+    assert.match(history, /checked: 1 of 2 examples failed \((>>> )?clamp\(-3, 0, 10\): expected 0, got -3\)/);
 
     // The cheap model was asked once, the stronger one was told what failed.
     const requests = [fakes.openai, fakes.anthropic, fakes.gemini].flatMap((fake) => fake.modelRequests);
@@ -82,12 +93,32 @@ describe('Model Router: Implement checked by running the docstring examples (ver
     await vs.waitForEditorText(/clamp\.py/, /return max\(low, min\(value, high\)\)/);
   });
 
+  it('the cost dashboard shows the verdict of that decision and counts its escalation by a failed check', async () => {
+    const dashboard = new DashboardView(vs);
+    await dashboard.openFromPalette();
+    const section = dashboard.frame.locator('[data-testid="verified"]');
+    let shown = '';
+    await poll(
+      async () => /Escalated by a failed check\s*1\b/.test((shown = squash(await section.innerText()))),
+      60_000,
+      () => `the Verified routing section does not count the escalation: ${shown}`,
+    );
+    assert.match(shown, /Verified requests\s*1\b/);
+    const decisions = squash(await dashboard.frame.locator('.decisions').innerText());
+    assert.match(decisions, /✓ 2\/2 checked/);
+    assert.match(decisions, /↑ by a failed check/);
+    await vs.screenshot('dashboard: the verdict and the escalation by a failed check');
+    await dashboard.tab().click();
+    await vs.page.keyboard.press('Control+W');
+  });
+
   it('does not ask again: the next Implement is checked at once, and a passing cheap answer is kept', async () => {
     const fakes = vs.fakes!;
-    const before = [fakes.openai, fakes.anthropic, fakes.gemini].reduce((n, fake) => n + fake.modelRequests.length, 0);
-    await vs.openFile(CLAMP_PATH);
-    await vs.selectLines(1, 3);
-    fakes.openai.enqueue({ text: RIGHT });
+    for (const fake of [fakes.openai, fakes.anthropic, fakes.gemini]) fake.reset(); // the first test left answers queued
+    const before = 0;
+    await vs.openFile(LERP_PATH);
+    await vs.selectLines(1, 9);
+    fakes.openai.enqueue({ text: fence('def lerp(a, b, t):\n    return a + (b - a) * t') });
     const since = (await vs.notificationHistory()).length;
     await vs.runCommand('Model Router: Implement');
     const prompt = await vs.waitForNotification(/apply the implement proposed by local\//, 60_000);

@@ -259,7 +259,7 @@ export class Runner extends Disposable {
     const name = document.uri.path.split('/').pop() ?? 'proposal';
     const proposal = this.documents.create(PROPOSAL_SCHEME, name, proposed);
     const verdict = shownVerdict(decision);
-    const checked = verdict ? ` · ${decision.cascade?.kept === 'best-failing' ? 'FAILED ' : ''}${describeVerdictRecord(verdict)}` : '';
+    const checked = verdict ? ` · ${describeVerdictRecord(verdict)}` : '';
     const title = `${name}: ${TASK_TITLES[task]} by ${decision.chosen ? candidateName(decision.chosen) : 'the model'} (proposed${checked})`;
     const failed = failedCheckLines(decision);
     if (failed.length > 0) this.log.warn(`${target.source}: ${failed.join('\n  ')}`);
@@ -393,6 +393,6 @@ export function footer(decision: Decision): string {
   if (decision.escalatedBy === 'verification') parts.push('escalated by a failed check');
   else if (fallbacks > 0) parts.push(`${fallbacks} fallback${fallbacks === 1 ? '' : 's'}`);
   const verdict = shownVerdict(decision);
-  if (verdict) parts.push(`${decision.cascade?.kept === 'best-failing' ? 'FAILED: ' : ''}${describeVerdictRecord(verdict)}`);
+  if (verdict) parts.push(describeVerdictRecord(verdict));
   return parts.join(' · ');
 }
