@@ -210,7 +210,7 @@ checked).
                        raw answer; each line gives {"id", "verdict", "checks", "passed", "failures", "ms"} in input
                        order (also "reason" and "isolation" when known). --task/--language/--instruction apply to
                        lines that lack them. A bad line is reported on stderr and skipped (exit 1).
-  --concurrency N      lines checked at once with --jsonl (default: the number of cores)
+  --concurrency N      lines checked at once with --jsonl (default: the number of cores + 1)
   --out OUT            write the JSONL results to OUT instead of stdout
 
 Exit 0 pass, 1 fail, 5 unknown (nothing could be checked), 2 usage error. With --jsonl: 0, or 1 when a line was bad.

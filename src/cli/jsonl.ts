@@ -29,6 +29,9 @@ export interface JsonlJob {
   readonly work: (record: Record<string, unknown>) => LineResult | Promise<LineResult>;
 }
 
+/** Lines read ahead per worker: room for the others to go on while the oldest line is still being worked on. */
+const PENDING_PER_SLOT = 16;
+
 /** Output is written in blocks of about this many characters, waiting for the stream to drain between them. */
 const FLUSH_CHARS = 64 * 1024;
 
@@ -97,13 +100,33 @@ export async function runJsonl(job: JsonlJob, shape: string, io: CliIo, stdout: 
       err.line(`model-router ${command}: ${where}:${lineNumber}: ${result.message}; line skipped.`);
     }
   };
+  // At most `concurrency` lines are worked on at once; finished lines wait in `window` for the older ones, so one
+  // slow line (a check that runs into its time limit) does not leave the other workers idle.
+  const slots = Math.max(1, job.concurrency);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = async (): Promise<void> => {
+    if (running < slots) {
+      running++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
   const settle = async (line: string): Promise<LineResult> => {
     const parsed = parseRecord(line, shape);
     if (!parsed.ok) return parsed;
+    await acquire();
     try {
       return await job.work(parsed.record);
     } catch (error) {
       return { ok: false, message: `id ${JSON.stringify(parsed.record.id)}: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      release();
     }
   };
 
@@ -121,7 +144,7 @@ export async function runJsonl(job: JsonlJob, shape: string, io: CliIo, stdout: 
       }
       if (line.trim() === '') continue;
       window.push({ lineNumber, result: settle(line) });
-      while (window.length >= Math.max(1, job.concurrency)) {
+      while (window.length >= slots * PENDING_PER_SLOT) {
         const oldest = window.shift()!;
         await emit(oldest.lineNumber, await oldest.result);
       }

@@ -51,7 +51,8 @@ export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<Exi
   const task = values.task === undefined ? DEFAULT_VERIFY_TASK : oneOf(values.task, TASK_TYPES, 'task', 'verify');
   const timeoutMs = integerOption(values['timeout-ms'], 'timeout-ms', 100, 600_000, 'verify');
   const memoryMb = integerOption(values['memory-mb'], 'memory-mb', 32, 65_536, 'verify');
-  const concurrency = integerOption(values.concurrency, 'concurrency', 1, 256, 'verify') ?? Math.max(1, availableParallelism());
+  // One more than the cores: a run also waits (process start, pipes, the sandbox's set-up), and a spare keeps them busy.
+  const concurrency = integerOption(values.concurrency, 'concurrency', 1, 256, 'verify') ?? availableParallelism() + 1;
   if (values.out !== undefined && values.jsonl === undefined) throw usageError('--out goes with --jsonl IN.', 'verify');
   const limits = { ...(timeoutMs ? { timeoutMs } : {}), ...(memoryMb ? { memoryMb } : {}) };
 
