@@ -244,6 +244,20 @@ agents:
     assert.equal(decision.error?.kind, 'budget');
     assert.match(decision.error?.message ?? '', /over budget/);
     assert.equal(anthropic.modelRequests.length + openai.modelRequests.length + gemini.modelRequests.length, 0);
+    assert.deepEqual(decision.candidates.map((c) => c.skip), ['over-budget', 'over-budget', 'over-budget'], 'each skip carries its code');
+  });
+
+  it('gives every skipped candidate a typed code, and each key its own reason (callers never parse the words)', async () => {
+    delete keys['openai/default'];
+    const cfg = config();
+    const disabled = { ...cfg, providers: { ...cfg.providers, gemini: { ...cfg.providers.gemini!, enabled: false } } };
+    anthropic.enqueue({ text: 'again' });
+    const second = await run(router(disabled));
+    const byProvider = new Map(second.decision.candidates.map((c) => [c.provider, c]));
+    assert.equal(byProvider.get('anthropic')!.status, 'planned');
+    assert.equal(byProvider.get('openai')!.skip, 'keys');
+    assert.deepEqual(byProvider.get('openai')!.keys!.map((k) => [k.keyId, k.reason]), [['default', 'missing']]);
+    assert.equal(byProvider.get('gemini')!.skip, 'disabled');
   });
 
   it('estimates a model without a known price at its provider\'s most expensive model, so a block budget blocks it', async () => {

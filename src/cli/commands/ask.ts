@@ -20,7 +20,7 @@ import { CHECKED_TASKS } from '../../core/verify/verify';
 import { createCliVerifier, verifierOptionsOf } from '../verifier';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
-import { describeKeyVariables, environmentKeySource, keyFromEnv, missingKeys } from '../environment';
+import { describeKeyVariables, environmentKeySource, missingKeys } from '../environment';
 import type { Env } from '../environment';
 import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
@@ -91,28 +91,23 @@ function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_\-./:=@,+%]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A skip reason in the CLI's terms: a missing key names its environment variable. */
-function explainSkip(candidate: CandidateRecord, config: Config, env: Env): string {
+/** A skip reason in the CLI's terms: a key that is not stored names its environment variable. */
+function explainSkip(candidate: CandidateRecord): string {
   let reason = candidate.reason ?? 'skipped';
-  const provider = config.providers[candidate.provider];
-  if (provider?.requiresKey) {
-    for (const key of provider.keys) {
-      if (keyFromEnv(env, provider.id, key.id) === undefined) {
-        reason = reason.split(`${key.id}: no key stored`).join(`${key.id}: ${describeKeyVariables(provider.id, key.id)} not set`);
-      }
-    }
+  for (const key of candidate.keys ?? []) {
+    if (key.reason === 'missing') reason = reason.replace(key.message, `${key.keyId}: ${describeKeyVariables(candidate.provider, key.keyId)} not set`);
   }
   return reason;
 }
 
-function planLines(decision: Decision, config: Config, env: Env): string[] {
+function planLines(decision: Decision): string[] {
   const planned = decision.candidates.filter((c) => c.status === 'planned');
   const skipped = decision.candidates.filter((c) => c.status === 'skipped');
   const { first, parts: details } = describePlan(decision);
   const parts = [`${decision.agent} → ${first ? candidateName(first) : 'no usable candidate'}`, ...details];
   const lines = [`model-router: ${parts.join(' · ')}`];
   if (planned.length > 1) lines.push(`  then: ${formatChain(planned.slice(1).map(candidateName))}`);
-  for (const candidate of skipped) lines.push(`  skipped ${candidateName(candidate)}: ${explainSkip(candidate, config, env)}`);
+  for (const candidate of skipped) lines.push(`  skipped ${candidateName(candidate)}: ${explainSkip(candidate)}`);
   for (const warning of decision.budgetWarnings) lines.push(`  budget: ${warning}`);
   return lines;
 }
@@ -200,7 +195,7 @@ function failureLines(decision: Decision, { config, env, argv, stdinUsed, wroteT
     const skipped = decision.candidates.filter((c) => c.status === 'skipped');
     lines.push(`model-router: no usable provider for ${decision.agent} (${decision.tier} tier):`);
     if (skipped.length === 0) lines.push(`  ${decision.error?.message ?? 'the chain is empty'}`);
-    for (const candidate of skipped) lines.push(`  ${candidateName(candidate)}: ${explainSkip(candidate, config, env)}`);
+    for (const candidate of skipped) lines.push(`  ${candidateName(candidate)}: ${explainSkip(candidate)}`);
     const advice = keyAdvice(decision, config, env);
     if (advice) lines.push(`  ${advice}`);
     return lines;
@@ -319,7 +314,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
         out.writeStreamed(event.text);
       }
       else if (event.type === 'plan') {
-        if (!quiet) for (const line of planLines(event.decision, config, io.env)) err.line(line);
+        if (!quiet) for (const line of planLines(event.decision)) err.line(line);
       } else if (event.type === 'done') decision = event.decision;
       else if (!quiet) {
         const line = eventLine(event);

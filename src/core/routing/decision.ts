@@ -6,6 +6,7 @@ import type { AgentId, TaskType, Tier } from '../config/types';
 import type { ErrorKind } from '../providers/errors';
 import type { Usage } from '../providers/types';
 import type { CheckKind, IsolationLevel, VerdictKind } from '../verify/types';
+import type { KeyUnusable } from './keyPool';
 
 /** One failed check as a decision keeps it: short (each text at most {@link VERDICT_TEXT_MAX} characters). */
 export interface CheckFailureRecord {
@@ -38,6 +39,17 @@ export interface VerdictRecord {
 export const VERDICT_FAILURES_MAX = 5;
 export const VERDICT_TEXT_MAX = 200;
 
+/** Why a candidate was dropped before sending, as a code (the `reason` says it in words). */
+export type SkipCode =
+  | 'unknown-provider'
+  | 'disabled'
+  | 'no-model'
+  | 'excluded'
+  | 'circuit-open'
+  /** No key could take it: see `keys` for each key's reason (missing, rejected, rate limited, wrong tier...). */
+  | 'keys'
+  | 'over-budget';
+
 export interface CandidateRecord {
   readonly provider: string;
   readonly model: string | undefined;
@@ -45,6 +57,10 @@ export interface CandidateRecord {
   /** `planned`: in the order to try; `skipped`: dropped before sending, with the reason. */
   status: 'planned' | 'skipped';
   reason?: string;
+  /** Set with `skipped`: the reason as a code, for callers that act on it (never parse `reason`). */
+  skip?: SkipCode;
+  /** With `skip: 'keys'`: why each key of the provider could not take the request. */
+  keys?: readonly KeyUnusable[];
   /** Estimated cost in USD of this candidate for this request (undefined without a model). */
   readonly estimateUsd: number | undefined;
   /** The model has no known price: `estimateUsd` is an upper estimate (see PriceTable.charge). */

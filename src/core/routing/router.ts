@@ -14,8 +14,9 @@ import type { BreakerPermit } from './circuitBreaker';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { estimateComplexity } from './complexity';
-import type { AttemptRecord, CandidateRecord, CascadeRecord, Decision, FailureKind, RouteEvent, VerdictRecord } from './decision';
+import type { AttemptRecord, CandidateRecord, CascadeRecord, Decision, FailureKind, RouteEvent, SkipCode, VerdictRecord } from './decision';
 import { KeyPool } from './keyPool';
+import type { KeyUnusable } from './keyPool';
 import { LatencyTracker } from './latency';
 import { buildPrompt } from './prompts';
 import { nextDelay } from './retryPolicy';
@@ -129,6 +130,14 @@ interface CheckedAnswer {
   readonly text: string;
   readonly verdict: VerdictRecord;
   readonly chosen: NonNullable<Decision['chosen']>;
+}
+
+/** Drops a candidate before sending, with its reason in words and as a code. */
+function skipCandidate(record: CandidateRecord, code: SkipCode, reason: string, keys?: readonly KeyUnusable[]): void {
+  record.status = 'skipped';
+  record.skip = code;
+  record.reason = reason;
+  if (keys !== undefined) record.keys = keys;
 }
 
 function promptTokensOf(prompt: Prompt): number {
@@ -577,8 +586,7 @@ export class Router {
           continue;
         }
         if (verdict.action === 'downgrade') downgradeWanted = true;
-        candidate.record.status = 'skipped';
-        candidate.record.reason = `over budget: ${verdict.message}`;
+        skipCandidate(candidate.record, 'over-budget', `over budget: ${verdict.message}`);
       }
       const remaining = viable.filter((c) => c.record.status === 'planned');
       const lower = tierDown(decision.tier);
@@ -647,20 +655,17 @@ export class Router {
         estimateUsd,
         ...(charge?.unknown ? { priceUnknown: true } : {}),
       };
-      const skip = (reason: string): void => {
-        record.status = 'skipped';
-        record.reason = reason;
-      };
+      const skip = (code: SkipCode, reason: string): void => skipCandidate(record, code, reason);
       const planned: Planned = { record, provider: provider!, model: model ?? '', chainIndex };
       out.push(planned);
-      if (!provider) skip(`unknown provider "${providerId}"`);
-      else if (!provider.enabled) skip('disabled in the configuration');
-      else if (!model) skip(`no model configured for the ${tier} tier`);
-      else if (excluded.has(`${providerId}/${model}`)) skip('excluded by the caller (already tried)');
+      if (!provider) skip('unknown-provider', `unknown provider "${providerId}"`);
+      else if (!provider.enabled) skip('disabled', 'disabled in the configuration');
+      else if (!model) skip('no-model', `no model configured for the ${tier} tier`);
+      else if (excluded.has(`${providerId}/${model}`)) skip('excluded', 'excluded by the caller (already tried)');
       else {
         const circuit = this.breakers.get(providerId).check(this.clock.now());
         if (!circuit.ok) {
-          skip(circuit.reason);
+          skip('circuit-open', circuit.reason);
           if (circuit.waitMs !== undefined) {
             planned.waitMs = circuit.waitMs;
             planned.waitFor = 'circuit';
@@ -670,7 +675,7 @@ export class Router {
         await this.refreshKeys(provider, secrets);
         const pick = this.pool(providerId).pick(tier, promptTokens + expectedOutput, this.clock.now(), this.keyGate(providerId));
         if (!pick.ok) {
-          skip(pick.message);
+          skipCandidate(record, 'keys', pick.message, pick.skipped);
           if (pick.waitMs !== undefined) {
             planned.waitMs = pick.waitMs;
             planned.waitFor = 'limit';
@@ -747,8 +752,7 @@ export class Router {
       }
       if (!pick.ok) {
         if (attempt === 0) {
-          candidate.record.status = 'skipped';
-          candidate.record.reason = pick.message;
+          skipCandidate(candidate.record, 'keys', pick.message, pick.skipped);
           return { kind: 'unavailable', ...(pick.waitMs !== undefined ? { waitMs: pick.waitMs } : {}) };
         }
         candidate.record.reason = lastError?.message ?? pick.message;
@@ -758,7 +762,7 @@ export class Router {
       if (!providerPermit.ok) {
         candidate.record.reason = providerPermit.reason;
         if (attempt === 0) {
-          candidate.record.status = 'skipped';
+          skipCandidate(candidate.record, 'circuit-open', providerPermit.reason);
           return { kind: 'unavailable', ...(providerPermit.waitMs !== undefined ? { waitMs: providerPermit.waitMs } : {}) };
         }
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
@@ -778,7 +782,7 @@ export class Router {
         keyPermit.permit.release();
         candidate.record.reason = `over budget: ${budget.message}`;
         if (attempt === 0) {
-          candidate.record.status = 'skipped';
+          skipCandidate(candidate.record, 'over-budget', candidate.record.reason);
           return { kind: 'unavailable' };
         }
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
@@ -974,7 +978,7 @@ export class Router {
 
   private unavailable(decision: Decision): { kind: FailureKind; message: string } {
     const skipped = decision.candidates.filter((c) => c.status === 'skipped');
-    const overBudget = skipped.length > 0 && skipped.every((c) => c.reason?.startsWith('over budget'));
+    const overBudget = skipped.length > 0 && skipped.every((c) => c.skip === 'over-budget');
     const reasons = this.skipSummary(decision);
     if (decision.forced && skipped[0]) return { kind: overBudget ? 'budget' : 'unavailable', message: skipped[0].reason ?? 'cannot run' };
     return {

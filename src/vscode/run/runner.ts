@@ -329,7 +329,7 @@ export class Runner extends Disposable {
     }
     const kind = decision.error?.kind;
     const authFailed = decision.attempts.some((a) => a.errorKind === 'auth');
-    const noKey = kind === 'unavailable' && decision.candidates.some((c) => c.reason?.includes('no key'));
+    const noKey = kind === 'unavailable' && decision.candidates.some((c) => c.keys?.some((key) => key.reason === 'missing'));
     if (authFailed || noKey) actions.push('Set API Key');
     if (kind === 'budget') actions.push('Budget Settings');
     if (kind === 'exhausted' || kind === 'unavailable' || decision.attempts.length > 0) actions.push('Send to Model…');
