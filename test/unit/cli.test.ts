@@ -336,6 +336,8 @@ describe('cli: model-router', function () {
       assert.match(result.stdout, /^deepseek\s+yes\s+default: missing \(DEEPSEEK_API_KEY\)\s+not tested: no key: set DEEPSEEK_API_KEY/m);
       assert.match(result.stdout, /^local\s+yes\s+none needed\s+ok in/m);
       assert.match(result.stdout, /4 of 5 providers answered/);
+      // What checking answers would run on this machine, found by running it (here: a Linux sandbox and python3).
+      assert.match(result.stdout, /^Checking answers: (isolated \((bwrap|unshare), (full|network)\)|NOT isolated): .+\. Python: \/\S+; Node\.js: \/\S+; checks run only with ask --verify/m);
 
       fakes.openai.enqueueAux({ error: 'auth' });
       const json = await run(['status', '--json'], { env: fakeEnv({ DEEPSEEK_API_KEY: undefined, MODEL_ROUTER_LOCAL_BASE_URL: 'http://127.0.0.1:9/v1' }) });
@@ -345,6 +347,9 @@ describe('cli: model-router', function () {
       assert.equal(byId.openai!.errorKind, 'auth');
       assert.equal(byId.local!.result, 'failed');
       assert.equal(byId.anthropic!.result, 'ok');
+      const checks = (JSON.parse(json.stdout) as { checks: { isolation: { level: string; method: string }; python: string | null; allowed: boolean } }).checks;
+      assert.ok(['full', 'network', 'none'].includes(checks.isolation.level));
+      assert.equal(checks.allowed, false, 'checks need consent by default');
     });
 
     it('status: exit 4 when no provider passes', async () => {

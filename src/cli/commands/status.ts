@@ -10,6 +10,7 @@ import { loadConfiguration } from '../context';
 import { describeKeyVariables, displayUrl, keyFromEnv, SDK_DEFAULT_BASE_URLS } from '../environment';
 import { EXIT } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
+import { createCliVerifier, verifierOptionsOf } from '../verifier';
 import { formatMs, formatTable } from '../format';
 import type { CliIo, Output } from '../io';
 
@@ -72,8 +73,16 @@ export async function runStatus({ io, out, err, args }: { io: CliIo; out: Output
   );
   if (io.signal?.aborted) return EXIT.interrupted;
   const usable = statuses.filter((status) => status.test.result === 'ok').length;
+  // What checking answers would run here (verify, ask --verify): found once, as the extension shows it in its log.
+  const verifier = await createCliVerifier(verifierOptionsOf(config.verify));
+  const checks = {
+    isolation: verifier.sandbox.isolation,
+    python: verifier.runtimes.python?.command ?? null,
+    node: verifier.runtimes.node?.command ?? null,
+    allowed: config.verify.run,
+  };
   if (values.json) {
-    out.line(JSON.stringify({ providers: statuses, usable }));
+    out.line(JSON.stringify({ providers: statuses, usable, checks }));
   } else {
     const rows: string[][] = [['PROVIDER', 'ENABLED', 'KEYS', 'TEST']];
     for (const status of statuses) {
@@ -91,6 +100,11 @@ export async function runStatus({ io, out, err, args }: { io: CliIo; out: Output
       usable > 0
         ? `${usable} of ${statuses.length} providers answered the connection test (timeout ${formatMs(timeoutMs)}).`
         : `No provider answered the connection test (timeout ${formatMs(timeoutMs)}): set a key (model-router --help lists the variables) or check the base URLs (model-router providers).`,
+    );
+    out.line(
+      `Checking answers: ${checks.isolation.level === 'none' ? 'NOT isolated' : `isolated (${checks.isolation.method}, ${checks.isolation.level})`}: ` +
+        `${checks.isolation.description}. Python: ${checks.python ?? 'not found (set verify.python)'}; Node.js: ${checks.node ?? 'not found'}; ` +
+        `${checks.allowed ? 'checks may run (verify.run)' : 'checks run only with ask --verify (or verify: { run: true })'}.`,
     );
   }
   return usable > 0 ? EXIT.ok : EXIT.unavailable;
