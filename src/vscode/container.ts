@@ -69,6 +69,7 @@ export class Container extends Disposable {
     this.runner = this._register(new Runner(this.routerService, this.ledger, this.log));
     this.statusBar = this._register(new StatusBar(this.configService, this.ledger, this.log));
     this._register(this.runner.onDidFinish((result) => this.statusBar.setLast(result.decision)));
+    this._register(this.verifyService.onDidDetect((isolation) => this.statusBar.setChecking(isolation)));
     this.providersTree = this._register(new ProvidersTree(this.configService, this.keys, this.routerService, this.ledger));
     this.agentsTree = this._register(new AgentsTree(this.configService));
     this._register(vscode.window.createTreeView(ViewId.providers, { treeDataProvider: this.providersTree, showCollapseAll: true }));

@@ -4,6 +4,7 @@
  * activation (never during it), then follows ledger, configuration and run events.
  */
 import * as vscode from 'vscode';
+import type { Isolation } from '../core/verify/types';
 import type { PeriodUsage } from '../core/ledger/spend';
 import type { LedgerRecord } from '../core/ledger/record';
 import type { Decision } from '../core/routing/decision';
@@ -73,6 +74,7 @@ export function statusText(usage: readonly PeriodUsage[], last: LastRoute | unde
 }
 
 export class StatusBar extends Disposable {
+  private checking: Isolation | undefined;
   private readonly item = this._register(vscode.window.createStatusBarItem('modelRouter.spend', vscode.StatusBarAlignment.Right, 100));
   private last: LastRoute | undefined;
   private usage: readonly PeriodUsage[] = [];
@@ -125,6 +127,12 @@ export class StatusBar extends Disposable {
     }
   }
 
+  /** How answers are checked on this machine, once the first request that carries checks has found it. */
+  setChecking(isolation: Isolation): void {
+    this.checking = isolation;
+    this.render();
+  }
+
   private render(): void {
     const level = budgetLevel(this.usage);
     this.item.text = statusText(this.usage, this.last);
@@ -144,6 +152,12 @@ export class StatusBar extends Disposable {
         `Last route: ${escapeMarkdown(this.last.agent)} → ${escapeMarkdown(this.last.chosen ? candidateName(this.last.chosen) : this.last.outcome)}${this.last.complexity !== undefined ? ` · complexity ${this.last.complexity}/10` : ''} · ${formatUsd(this.last.costUsd)}${this.last.priceUnknown === true ? ` ${escapeMarkdown(PRICE_UNKNOWN_NOTE)}` : ''}
 
 `,
+      );
+    }
+    if (this.checking) {
+      const isolation = this.checking;
+      tooltip.appendMarkdown(
+        `Checking answers: ${isolation.level === 'none' ? '**not isolated**' : `isolated (${escapeMarkdown(isolation.method)}, ${isolation.level})`}: ${escapeMarkdown(isolation.description)}\n\n`,
       );
     }
     tooltip.appendMarkdown('Click to open the cost dashboard.');

@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { CascadeVerification, RouteRequest } from '../core/routing/router';
+import type { Isolation } from '../core/verify/types';
 import type { Verifier } from '../core/verify/verifier';
 import type { CheckPlan } from '../core/verify/verify';
 import type { ConfigService } from './configService';
@@ -25,6 +26,9 @@ export class VerifyService extends Disposable {
   private readonly missingNoted = new Set<string>();
   /** A consent question already on screen: concurrent requests wait for the same answer. */
   private asking: Promise<boolean> | undefined;
+  private readonly detected = this._register(new vscode.EventEmitter<Isolation>());
+  /** The sandbox was found (on the first request that carries checks, and again after a configuration change). */
+  readonly onDidDetect = this.detected.event;
 
   constructor(
     private readonly configService: ConfigService,
@@ -78,6 +82,7 @@ export class VerifyService extends Disposable {
         })
         .then((verifier) => {
           this.log.info(`Checking answers: ${verifier.sandbox.isolation.description}.`);
+          this.detected.fire(verifier.sandbox.isolation);
           return verifier;
         });
     }
