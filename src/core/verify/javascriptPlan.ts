@@ -259,77 +259,62 @@ export function findAssertions(text: string): string[] {
 
 // ---- a small scanner: strings, template literals and comments are skipped, brackets counted ----
 
-/** Splits a line into its code and its trailing `//` comment. */
-export function splitComment(line: string): [string, string | undefined] {
-  let quote = '';
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '/' && line[i + 1] === '/') return [line.slice(0, i).trimEnd(), line.slice(i)];
-  }
-  return [line, undefined];
-}
-
-function bracketDepth(code: string): number {
+/**
+ * Walks `text` from `from`, skipping string and template literals (with their escapes), and calls `visit` with each
+ * character outside them and the bracket depth counted up to and including it; stops where `visit` returns true.
+ * Returns that index (-1 when it ran to the end) and the depth reached.
+ */
+function scan(text: string, from: number, visit: (c: string, i: number, depth: number) => boolean | void): { readonly stop: number; readonly depth: number } {
   let depth = 0;
   let quote = '';
-  for (let i = 0; i < code.length; i++) {
-    const c = code[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-  }
-  return depth;
-}
-
-/** The text from an opening bracket to its matching closing one (or to the end when unbalanced). */
-function balancedFrom(text: string, open: number): string {
-  let depth = 0;
-  let quote = '';
-  for (let i = open; i < text.length; i++) {
+  for (let i = from; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) {
-      depth--;
-      if (depth === 0) return text.slice(open, i + 1);
-    } else if (c === '\n' && text[i + 1] === '\n') break;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      quote = c;
+      continue;
+    }
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    if (visit(c, i, depth) === true) return { stop: i, depth };
   }
-  return text.slice(open);
+  return { stop: -1, depth };
+}
+
+/** Splits a line into its code and its trailing `//` comment. */
+export function splitComment(line: string): [string, string | undefined] {
+  const { stop } = scan(line, 0, (c, i) => c === '/' && line[i + 1] === '/');
+  return stop < 0 ? [line, undefined] : [line.slice(0, stop).trimEnd(), line.slice(stop)];
+}
+
+function bracketDepth(code: string): number {
+  return scan(code, 0, () => false).depth;
+}
+
+/** The text from an opening bracket to its matching closing one (or to the end when unbalanced or a blank line comes first). */
+function balancedFrom(text: string, open: number): string {
+  const { stop } = scan(text, open, (c, i, depth) => (depth === 0 && ')]}'.includes(c)) || (c === '\n' && text[i + 1] === '\n'));
+  return stop >= 0 && text[stop] !== '\n' ? text.slice(open, stop + 1) : text.slice(open);
 }
 
 /** Splits at top-level `;` (and newlines between complete statements). */
 export function splitTopLevel(code: string): string[] {
   const parts: string[] = [];
-  let depth = 0;
-  let quote = '';
   let start = 0;
   const push = (end: number): void => {
     const part = code.slice(start, end).trim();
     if (part !== '') parts.push(part);
   };
-  for (let i = 0; i < code.length; i++) {
-    const c = code[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (depth === 0 && (c === ';' || (c === '\n' && !continues(code, i)))) {
+  scan(code, 0, (c, i, depth) => {
+    if (depth === 0 && (c === ';' || (c === '\n' && !continues(code, i)))) {
       push(c === ';' ? i + 1 : i);
       start = i + 1;
     }
-  }
+  });
   push(code.length);
   return parts.map(stripSemicolon).filter((part) => part !== '');
 }
@@ -343,22 +328,13 @@ function continues(code: string, i: number): boolean {
 
 function splitArgs(args: string): string[] {
   const out: string[] = [];
-  let depth = 0;
-  let quote = '';
   let start = 0;
-  for (let i = 0; i < args.length; i++) {
-    const c = args[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (c === ',' && depth === 0) {
+  scan(args, 0, (c, i, depth) => {
+    if (c === ',' && depth === 0) {
       out.push(args.slice(start, i).trim());
       start = i + 1;
     }
-  }
+  });
   const last = args.slice(start).trim();
   if (last !== '') out.push(last);
   return out;
