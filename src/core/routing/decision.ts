@@ -5,17 +5,11 @@
 import type { AgentId, TaskType, Tier } from '../config/types';
 import type { ErrorKind } from '../providers/errors';
 import type { Usage } from '../providers/types';
-import type { CheckKind, IsolationLevel, VerdictKind } from '../verify/types';
+import type { CheckKind, CheckResult, IsolationLevel, VerdictKind } from '../verify/types';
 import type { KeyUnusable } from './keyPool';
 
 /** One failed check as a decision keeps it: short (each text at most {@link VERDICT_TEXT_MAX} characters). */
-export interface CheckFailureRecord {
-  readonly kind: CheckKind;
-  readonly name: string;
-  readonly expected?: string;
-  readonly got?: string;
-  readonly detail?: string;
-}
+export type CheckFailureRecord = Omit<CheckResult, 'status'>;
 
 /** The verdict on one attempt's answer (verify-then-escalate). */
 export interface VerdictRecord {
