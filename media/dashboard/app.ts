@@ -645,6 +645,15 @@ export class DashboardApp {
       this.verifiedEl,
       title,
       h('p', { class: 'muted small' }, 'Edit requests answered by the cheapest tier first, its code checked by running what the request says it must do; a failed check escalates one tier.'),
+      v.isolation
+        ? h(
+            'p',
+            { class: v.isolation.level === 'none' ? 'small tone-over' : 'muted small', attrs: { 'data-testid': 'verified-isolation' } },
+            icon(v.isolation.level === 'none' ? 'warning' : 'shield'),
+            // The description is this extension's own text (isolation.ts), shown as text like everything here.
+            v.isolation.level === 'none' ? ` Checks run NOT isolated here: ${v.isolation.description}.` : ` Checks run isolated here (${v.isolation.method}): ${v.isolation.description}.`,
+          )
+        : null,
       h(
         'div',
         { class: 'summary' },

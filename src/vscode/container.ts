@@ -74,7 +74,7 @@ export class Container extends Disposable {
     this.agentsTree = this._register(new AgentsTree(this.configService));
     this._register(vscode.window.createTreeView(ViewId.providers, { treeDataProvider: this.providersTree, showCollapseAll: true }));
     this._register(vscode.window.createTreeView(ViewId.agents, { treeDataProvider: this.agentsTree, showCollapseAll: true }));
-    this.dashboardHost = this._register(new LedgerDashboardHost(this.configService, this.ledger, this.log));
+    this.dashboardHost = this._register(new LedgerDashboardHost(this.configService, this.ledger, this.log, () => this.verifyService.knownIsolation));
     this._register(registerDashboardSerializer(context.extensionUri, this.dashboardHost, this.log));
     this._register({ dispose: () => DashboardPanel.current?.dispose() });
   }

@@ -10,6 +10,7 @@ import type { Database } from 'sql.js';
 import type { DecisionCursor } from '../core/ledger/queries';
 import type { LedgerStore } from '../core/ledger/store';
 import type { AgentId } from '../core/config/types';
+import type { Isolation } from '../core/verify/types';
 import { AGENT_IDS } from '../core/config/types';
 import { writeAgentChains } from './agentChains';
 import type { ConfigService } from './configService';
@@ -27,6 +28,8 @@ export class LedgerDashboardHost extends Disposable implements DashboardHost {
     private readonly configService: ConfigService,
     private readonly ledger: LedgerService,
     private readonly log: Log,
+    /** How checks run here, once found (VerifyService): shown in the Verified routing section. */
+    private readonly isolation: () => Isolation | undefined = () => undefined,
   ) {
     super();
     this._register(ledger.onDidRecord(() => this.changed.fire('ledger')));
@@ -61,7 +64,9 @@ export class LedgerDashboardHost extends Disposable implements DashboardHost {
     const { config } = await this.configService.get();
     const store = await this.store();
     const engine = loadEngine();
-    return engine.dashboardVerified(store?.db ?? (await this.emptyDb()), config.budget, { now: Date.now(), rangeDays });
+    const data = engine.dashboardVerified(store?.db ?? (await this.emptyDb()), config.budget, { now: Date.now(), rangeDays });
+    const isolation = this.isolation();
+    return isolation ? { ...data, isolation: { level: isolation.level, method: isolation.method, description: isolation.description } } : data;
   }
 
   async exportCosts(format: 'csv' | 'json', rangeDays: DashboardRange): Promise<boolean> {

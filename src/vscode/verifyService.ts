@@ -46,6 +46,9 @@ export class VerifyService extends Disposable {
     mayRun: (plan, request) => this.mayRun(plan, request),
   };
 
+  /** The sandbox's isolation once found (undefined before the first request that carried checks). */
+  knownIsolation: Isolation | undefined;
+
   /** The sandbox's isolation, once detected (the status and the dashboard show it). */
   async isolation(): Promise<Verifier['sandbox']['isolation']> {
     return (await this.current()).sandbox.isolation;
@@ -82,6 +85,7 @@ export class VerifyService extends Disposable {
         })
         .then((verifier) => {
           this.log.info(`Checking answers: ${verifier.sandbox.isolation.description}.`);
+          this.knownIsolation = verifier.sandbox.isolation;
           this.detected.fire(verifier.sandbox.isolation);
           return verifier;
         });

@@ -104,6 +104,7 @@ describe('Model Router: Implement checked by running the docstring examples (ver
       () => `the Verified routing section does not count the escalation: ${shown}`,
     );
     assert.match(shown, /Verified requests\s*1\b/);
+    assert.match(shown, /Checks run (isolated here \((bwrap|unshare)\)|NOT isolated here)/, 'the section says how checks run on this machine');
     const decisions = squash(await dashboard.frame.locator('.decisions').innerText());
     assert.match(decisions, /✓ 2\/2 checked/);
     assert.match(decisions, /↑ by a failed check/);

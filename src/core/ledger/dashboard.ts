@@ -223,6 +223,8 @@ export interface DashboardVerified {
   readonly strongNano: number;
   /** strongNano - costNano: negative when the cascade cost more than the strongest tier would have. */
   readonly savedNano: number;
+  /** How this window runs checks, once it has found out (the first request that carried checks); the host adds it. */
+  readonly isolation?: { readonly level: 'full' | 'network' | 'none'; readonly method: string; readonly description: string };
 }
 
 export interface DashboardOptions {
