@@ -201,9 +201,9 @@ checked).
   --code FILE          the code the request was about (the selection); \`-\` is stdin
   --answer FILE        the model's raw answer: markdown and prose are fine, the code is taken from its fence
   --instruction S      what was asked; examples and asserts in it are checked too
-  --python CMD         the Python interpreter (default python3)
-  --timeout-ms MS      wall time for one answer's checks (default 5000)
-  --memory-mb MB       memory for one answer's run (default 512)
+  --python CMD         the Python interpreter (default: verify.python of the config, else python3)
+  --timeout-ms MS      wall time for one answer's checks (default: verify.timeoutMs of the config, else 5000)
+  --memory-mb MB       memory for one answer's run (default: verify.memoryMb of the config, else 512)
   --json               the verdict as one JSON object (as --jsonl writes it)
   --jsonl IN           IN (or \`-\`) has one JSON object per line: {"id", "task", "language", "text", "completion",
                        "instruction"?} where text is the code the request was about and completion the model's

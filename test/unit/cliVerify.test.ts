@@ -82,6 +82,17 @@ describe('CLI: model-router verify', function () {
     for (const o of out) assert.deepEqual(Object.keys(o).slice(0, 6), ['id', 'verdict', 'checks', 'passed', 'failures', 'ms']);
   });
 
+  it('uses the user config\'s verify.python unless --python says otherwise', async () => {
+    await files(RIGHT);
+    const config = path.join(sandbox.tmp, 'config.yaml');
+    await writeFile(config, 'verify: { python: /nonexistent/python-from-config }\n');
+    const fromConfig = await runCli(['--config', config, 'verify', '--code', 'add.py', '--answer', 'answer.md'], { env: env(), cwd: sandbox.tmp });
+    assert.equal(fromConfig.code, 5, 'the configured interpreter is not there: nothing could be checked');
+    assert.match(fromConfig.stdout + fromConfig.stderr, /Python/);
+    const flag = await runCli(['--config', config, 'verify', '--code', 'add.py', '--answer', 'answer.md', '--python', 'python3'], { env: env(), cwd: sandbox.tmp });
+    assert.equal(flag.code, 0, flag.stdout + flag.stderr);
+  });
+
   it('reports a missing interpreter as unknown with one notice naming what to set', async () => {
     await files(RIGHT);
     const result = await runCli(['verify', '--code', 'add.py', '--answer', 'answer.md', '--python', '/nonexistent/python9'], { env: env(), cwd: sandbox.tmp });

@@ -18,7 +18,8 @@ import { readAll } from '../io';
 import type { LineResult } from '../jsonl';
 import { describeType, runJsonl } from '../jsonl';
 import { languageOfFile } from '../language';
-import { createCliVerifier } from '../verifier';
+import { loadConfiguration } from '../context';
+import { createCliVerifier, verifierOptionsOf } from '../verifier';
 
 export const VERIFY_OPTIONS = {
   task: { type: 'string' },
@@ -46,7 +47,7 @@ export interface VerifyDeps {
 }
 
 export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<ExitCode> {
-  const { values, positionals } = parseCommand(args, VERIFY_OPTIONS, 'verify');
+  const { values, positionals, globals } = parseCommand(args, VERIFY_OPTIONS, 'verify');
   if (positionals.length > 0) throw usageError(`verify takes no FILE argument (got ${positionals.join(' ')}): use --code FILE and --answer FILE.`, 'verify');
   const task = values.task === undefined ? DEFAULT_VERIFY_TASK : oneOf(values.task, TASK_TYPES, 'task', 'verify');
   const timeoutMs = integerOption(values['timeout-ms'], 'timeout-ms', 100, 600_000, 'verify');
@@ -54,12 +55,18 @@ export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<Exi
   // One more than the cores: a run also waits (process start, pipes, the sandbox's set-up), and a spare keeps them busy.
   const concurrency = integerOption(values.concurrency, 'concurrency', 1, 256, 'verify') ?? availableParallelism() + 1;
   if (values.out !== undefined && values.jsonl === undefined) throw usageError('--out goes with --jsonl IN.', 'verify');
-  const limits = { ...(timeoutMs ? { timeoutMs } : {}), ...(memoryMb ? { memoryMb } : {}) };
+  // The user config's `verify:` (python, timeoutMs, memoryMb), the flags over it.
+  const configured = verifierOptionsOf((await loadConfiguration(globals, io, err, { quiet: true })).config.verify);
+  const python = values.python ?? configured.python;
+  const verifierOptions = {
+    ...(python ? { python } : {}),
+    limits: { ...configured.limits, ...(timeoutMs ? { timeoutMs } : {}), ...(memoryMb ? { memoryMb } : {}) },
+  };
 
   if (values.jsonl !== undefined) {
     if (values.code !== undefined || values.answer !== undefined) throw usageError('give either --jsonl IN or --code/--answer, not both.', 'verify');
     if (values.json) throw usageError('--jsonl already writes JSON (one object per line); drop --json.', 'verify');
-    const verifier = await createCliVerifier({ ...(values.python ? { python: values.python } : {}), limits });
+    const verifier = await createCliVerifier(verifierOptions);
     const defaults = { task, ...(values.language ? { language: values.language } : {}), ...(values.instruction ? { instruction: values.instruction } : {}) };
     return runJsonl(
       {
@@ -90,7 +97,7 @@ export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<Exi
     ...(values.instruction ? { instruction: values.instruction } : {}),
     ...(values.code ? { fileName: path.basename(values.code) } : {}),
   };
-  const verifier = await createCliVerifier({ ...(values.python ? { python: values.python } : {}), limits });
+  const verifier = await createCliVerifier(verifierOptions);
   const verdict = await verifier.verify(request, io.signal);
   if (io.signal?.aborted) return EXIT.interrupted;
   if (values.json) out.line(JSON.stringify(verdictJson(undefined, verdict)));

@@ -6,9 +6,10 @@
 import { Script } from 'node:vm';
 import type { TaskType } from '../config/types';
 import type { PlannedCheck, VerifyRequest } from './types';
+import { CHECKED_TASKS } from './verify';
 
 /** Tasks whose answer is code that replaces or adds to the selection. */
-const EDIT_TASKS: readonly TaskType[] = ['implement', 'fix', 'refactor', 'tests'];
+const EDIT_TASKS: readonly TaskType[] = CHECKED_TASKS;
 
 /** `// => 5`, `//=> 5`, `// → 5`, `// -> 5`, `// returns 5`, `// prints 5`, `// Expected output: 5` (MDN), `// throws TypeError`. */
 const EXPECTATION = /^\/\/\s*(=>|⇒|→|->|returns?\b:?|prints?\b:?|logs?\b:?|outputs?\b:?|expected output\b:?|throws?\b:?)\s*(.*)$/i;

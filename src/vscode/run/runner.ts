@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
 import type { TaskType } from '../../core/config/types';
 import type { Decision, RouteEvent } from '../../core/routing/decision';
+import { EDIT_TASKS } from '../../core/routing/prompts';
 import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
@@ -23,8 +24,6 @@ import { ANSWER_SCHEME, PROPOSAL_SCHEME, VirtualDocuments } from './answers';
 import { findTarget } from './target';
 import type { RunTarget } from './target';
 
-/** Tasks whose answer is a change to the code (a diff); the others are read as Markdown. */
-export const EDIT_TASKS: ReadonlySet<TaskType> = new Set<TaskType>(['refactor', 'fix', 'document', 'implement', 'tests']);
 
 export const TASK_TITLES: Readonly<Record<TaskType, string>> = {
   explain: 'Explain',
