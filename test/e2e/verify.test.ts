@@ -109,8 +109,10 @@ describe('Model Router: Implement checked by running the docstring examples (ver
     assert.match(decisions, /✓ 2\/2 checked/);
     assert.match(decisions, /↑ by a failed check/);
     await vs.screenshot('dashboard: the verdict and the escalation by a failed check');
-    await dashboard.tab().click();
-    await vs.page.keyboard.press('Control+W');
+    // Leave the dashboard open and give the workbench the focus back (keys pressed in the webview stay there): a click
+    // on a file of the Explorer, as a person would.
+    await vs.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'lerp.py' }).first().click();
+    await vs.editorTab('lerp.py', { active: true }).waitFor({ timeout: 20_000 });
   });
 
   it('does not ask again: the next Implement is checked at once, and a passing cheap answer is kept', async () => {
