@@ -102,27 +102,32 @@ export class DashboardController implements DisposableLike {
   private disposed = false;
   private readonly subscription: DisposableLike;
   private debounce: ReturnType<typeof setTimeout> | undefined;
-  private recommendationsTimer: ReturnType<typeof setTimeout> | undefined;
   /** A snapshot is being built; `again` asks for one more after it. */
   private snapshotRunning: Promise<void> | undefined;
   private snapshotAgain = false;
   /** Changes arrived while the panel was hidden. */
   private stale = false;
-  private recommendationsRunning = false;
-  private recommendationsAgain = false;
-  private lastRecommendationsAt = Number.NEGATIVE_INFINITY;
+  /** Recommendations and verified-routing counts: each after a snapshot, when due (see {@link ThrottledJob}). */
+  private readonly recommendationsJob: ThrottledJob;
+  private readonly verifiedJob: ThrottledJob;
   private recommendationList: readonly DashboardRecommendation[] = [];
   /** The range whose recommendations the page shows (no "loading" state when refreshing those). */
   private recommendationsShown: DashboardRange | undefined;
   private forceRecommendations = false;
-  private verifiedTimer: ReturnType<typeof setTimeout> | undefined;
-  private verifiedRunning = false;
-  private verifiedAgain = false;
-  private lastVerifiedAt = Number.NEGATIVE_INFINITY;
   private rejected = 0;
 
   constructor(private readonly options: DashboardControllerOptions) {
     this.rangeDays = options.rangeDays ?? 30;
+    const job = (intervalMs: number, run: (rangeDays: DashboardRange) => Promise<JobOutcome>): ThrottledJob =>
+      new ThrottledJob({
+        intervalMs,
+        now: () => this.options.now?.() ?? Date.now(),
+        isDisposed: () => this.disposed,
+        range: () => this.rangeDays,
+        run,
+      });
+    this.recommendationsJob = job(options.recommendationsIntervalMs ?? 60_000, (rangeDays) => this.postRecommendations(rangeDays));
+    this.verifiedJob = job(options.verifiedIntervalMs ?? 10_000, (rangeDays) => this.postVerified(rangeDays));
     this.subscription = options.host.onDidChange((change) => this.changed(change));
   }
 
@@ -167,8 +172,8 @@ export class DashboardController implements DisposableLike {
     this.disposed = true;
     this.subscription.dispose();
     if (this.debounce) clearTimeout(this.debounce);
-    if (this.recommendationsTimer) clearTimeout(this.recommendationsTimer);
-    if (this.verifiedTimer) clearTimeout(this.verifiedTimer);
+    this.recommendationsJob.dispose();
+    this.verifiedJob.dispose();
   }
 
   private handle(message: WebviewMessage): void {
@@ -218,8 +223,8 @@ export class DashboardController implements DisposableLike {
     if (this.options.isVisible && !this.options.isVisible()) {
       this.stale = true;
       if (change === 'config') {
-        this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
-        this.lastVerifiedAt = Number.NEGATIVE_INFINITY;
+        this.recommendationsJob.expire();
+        this.verifiedJob.expire();
       }
       return;
     }
@@ -240,8 +245,8 @@ export class DashboardController implements DisposableLike {
   /** A snapshot now (or right after the running one), then the recommendations when due (or `force`). */
   private async refresh(forceRecommendations: boolean): Promise<void> {
     if (forceRecommendations) {
-      this.lastRecommendationsAt = Number.NEGATIVE_INFINITY;
-      this.lastVerifiedAt = Number.NEGATIVE_INFINITY;
+      this.recommendationsJob.expire();
+      this.verifiedJob.expire();
     }
     if (this.snapshotRunning) {
       this.snapshotAgain = true;
@@ -258,8 +263,8 @@ export class DashboardController implements DisposableLike {
     } finally {
       this.snapshotRunning = undefined;
     }
-    this.verifiedWhenDue();
-    this.recommendationsWhenDue();
+    this.verifiedJob.whenDue();
+    this.recommendationsJob.whenDue();
   }
 
   private async postSnapshot(): Promise<void> {
@@ -277,95 +282,36 @@ export class DashboardController implements DisposableLike {
     }
   }
 
-  private recommendationsWhenDue(): void {
-    if (this.disposed) return;
-    const now = this.options.now?.() ?? Date.now();
-    const interval = this.options.recommendationsIntervalMs ?? 60_000;
-    const due = this.lastRecommendationsAt + interval;
-    if (now >= due) {
-      void this.postRecommendations();
-    } else if (!this.recommendationsTimer) {
-      this.recommendationsTimer = setTimeout(() => {
-        this.recommendationsTimer = undefined;
-        void this.postRecommendations();
-      }, due - now);
-    }
-  }
-
-  private async postRecommendations(): Promise<void> {
-    if (this.recommendationsRunning) {
-      this.recommendationsAgain = true;
-      return;
-    }
-    this.recommendationsRunning = true;
+  /** One computation of the recommendations for `rangeDays`, posted to the page. */
+  private async postRecommendations(rangeDays: DashboardRange): Promise<JobOutcome> {
+    if (this.recommendationsShown !== rangeDays) await this.post({ type: 'recommendations', rangeDays, state: 'loading' });
     try {
-      do {
-        this.recommendationsAgain = false;
-        const rangeDays = this.rangeDays;
-        this.lastRecommendationsAt = this.options.now?.() ?? Date.now();
-        if (this.recommendationsShown !== rangeDays) await this.post({ type: 'recommendations', rangeDays, state: 'loading' });
-        try {
-          const list = await this.options.host.recommendations(rangeDays);
-          if (this.disposed) return;
-          if (rangeDays !== this.rangeDays) {
-            this.recommendationsAgain = true;
-            continue;
-          }
-          this.recommendationList = list;
-          const items: RecommendationView[] = list.map(({ action: _action, ...view }) => view);
-          await this.post({ type: 'recommendations', rangeDays, state: 'ready', items });
-          this.recommendationsShown = rangeDays;
-        } catch (error) {
-          this.options.log.error(`Dashboard: computing recommendations failed: ${errorText(error)}`);
-          await this.post({ type: 'recommendations', rangeDays, state: 'error', message: errorText(error) });
-        }
-      } while (this.recommendationsAgain && !this.disposed);
-    } finally {
-      this.recommendationsRunning = false;
+      const list = await this.options.host.recommendations(rangeDays);
+      if (this.disposed) return 'disposed';
+      if (rangeDays !== this.rangeDays) return 'stale';
+      this.recommendationList = list;
+      const items: RecommendationView[] = list.map(({ action: _action, ...view }) => view);
+      await this.post({ type: 'recommendations', rangeDays, state: 'ready', items });
+      this.recommendationsShown = rangeDays;
+    } catch (error) {
+      this.options.log.error(`Dashboard: computing recommendations failed: ${errorText(error)}`);
+      await this.post({ type: 'recommendations', rangeDays, state: 'error', message: errorText(error) });
     }
+    return 'done';
   }
 
-  private verifiedWhenDue(): void {
-    if (this.disposed) return;
-    const now = this.options.now?.() ?? Date.now();
-    const due = this.lastVerifiedAt + (this.options.verifiedIntervalMs ?? 10_000);
-    if (now >= due) {
-      void this.postVerified();
-    } else if (!this.verifiedTimer) {
-      this.verifiedTimer = setTimeout(() => {
-        this.verifiedTimer = undefined;
-        void this.postVerified();
-      }, due - now);
-    }
-  }
-
-  private async postVerified(): Promise<void> {
-    if (this.verifiedRunning) {
-      this.verifiedAgain = true;
-      return;
-    }
-    this.verifiedRunning = true;
+  /** One count of the verified-routing figures for `rangeDays`, posted to the page. */
+  private async postVerified(rangeDays: DashboardRange): Promise<JobOutcome> {
     try {
-      do {
-        this.verifiedAgain = false;
-        const rangeDays = this.rangeDays;
-        this.lastVerifiedAt = this.options.now?.() ?? Date.now();
-        try {
-          const data = await this.options.host.verified(rangeDays);
-          if (this.disposed) return;
-          if (rangeDays !== this.rangeDays) {
-            this.verifiedAgain = true;
-            continue;
-          }
-          await this.post({ type: 'verified', rangeDays, state: 'ready', data });
-        } catch (error) {
-          this.options.log.error(`Dashboard: counting verified requests failed: ${errorText(error)}`);
-          await this.post({ type: 'verified', rangeDays, state: 'error', message: errorText(error) });
-        }
-      } while (this.verifiedAgain && !this.disposed);
-    } finally {
-      this.verifiedRunning = false;
+      const data = await this.options.host.verified(rangeDays);
+      if (this.disposed) return 'disposed';
+      if (rangeDays !== this.rangeDays) return 'stale';
+      await this.post({ type: 'verified', rangeDays, state: 'ready', data });
+    } catch (error) {
+      this.options.log.error(`Dashboard: counting verified requests failed: ${errorText(error)}`);
+      await this.post({ type: 'verified', rangeDays, state: 'error', message: errorText(error) });
     }
+    return 'done';
   }
 
   private async exportCosts(requestId: number, format: 'csv' | 'json'): Promise<void> {
@@ -415,6 +361,75 @@ export class DashboardController implements DisposableLike {
       await this.options.post(message);
     } catch (error) {
       this.options.log.debug(`Dashboard: posting ${message.type} failed: ${errorText(error)}`);
+    }
+  }
+}
+
+/** How one run of a {@link ThrottledJob} ended: `stale` when the range changed meanwhile (it runs again). */
+type JobOutcome = 'done' | 'stale' | 'disposed';
+
+/**
+ * A range-bound computation the panel runs after snapshots (recommendations, verified-routing counts): one run at a
+ * time (asked while it runs, it runs once more), at most one per `intervalMs` unless {@link expire} was called, and a
+ * run whose range changed while it ran is done again for the new range.
+ */
+class ThrottledJob {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running = false;
+  private again = false;
+  private lastAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly options: {
+      readonly intervalMs: number;
+      readonly now: () => number;
+      readonly isDisposed: () => boolean;
+      readonly range: () => DashboardRange;
+      readonly run: (rangeDays: DashboardRange) => Promise<JobOutcome>;
+    },
+  ) {}
+
+  /** The next {@link whenDue} runs at once. */
+  expire(): void {
+    this.lastAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Runs now when the interval has passed, else once when it will have (one timer at most). */
+  whenDue(): void {
+    if (this.options.isDisposed()) return;
+    const now = this.options.now();
+    const due = this.lastAt + this.options.intervalMs;
+    if (now >= due) {
+      void this.start();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.start();
+      }, due - now);
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async start(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        const rangeDays = this.options.range();
+        this.lastAt = this.options.now();
+        const outcome = await this.options.run(rangeDays);
+        if (outcome === 'disposed') return;
+        if (outcome === 'stale') this.again = true;
+      } while (this.again && !this.options.isDisposed());
+    } finally {
+      this.running = false;
     }
   }
 }
