@@ -49,12 +49,13 @@ export class VerifyService extends Disposable {
   /** The sandbox's isolation once found (undefined before the first request that carried checks). */
   knownIsolation: Isolation | undefined;
 
-  /** The sandbox's isolation, once detected (the status and the dashboard show it). */
-  async isolation(): Promise<Verifier['sandbox']['isolation']> {
-    return (await this.current()).sandbox.isolation;
-  }
-
+  /**
+   * The checks a request carries. Where checks may never run here (an untrusted workspace, `verify.run: off`) nothing
+   * is probed and the plan is empty, so the request is routed by complexity without asking.
+   */
   private async planWith(request: Parameters<Verifier['plan']>[0]): Promise<CheckPlan> {
+    const blocked = await this.neverRuns();
+    if (blocked !== undefined) return { language: undefined, checks: [], reason: blocked };
     const plan = (await this.current()).plan(request);
     if (plan.runtimeMissing && !this.missingNoted.has(plan.runtimeMissing)) {
       this.missingNoted.add(plan.runtimeMissing);
@@ -93,16 +94,22 @@ export class VerifyService extends Disposable {
     return this.verifier;
   }
 
-  private async mayRun(plan: CheckPlan, request: RouteRequest): Promise<boolean> {
+  /** Why checks can never run for now (untrusted workspace, `verify.run: off`), or undefined when they may. */
+  private async neverRuns(): Promise<string | undefined> {
     if (!vscode.workspace.isTrusted) {
       if (!this.untrustedNoted) {
         this.untrustedNoted = true;
         this.log.info('Checks do not run in an untrusted workspace: edit tasks are routed by complexity.');
       }
-      return false;
+      return 'checks do not run in an untrusted workspace';
     }
     const { settings } = await this.configService.get();
-    if (settings.verifyRun === 'off') return false;
+    return settings.verifyRun === 'off' ? 'checks are off (modelRouter.verify.run)' : undefined;
+  }
+
+  private async mayRun(plan: CheckPlan, request: RouteRequest): Promise<boolean> {
+    if ((await this.neverRuns()) !== undefined) return false;
+    const { settings } = await this.configService.get();
     if (settings.verifyRun === 'on') return true;
     this.asking ??= this.ask(plan, request).finally(() => (this.asking = undefined));
     return this.asking;

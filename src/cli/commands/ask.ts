@@ -16,7 +16,8 @@ import { candidateName, describeCost, describePlan } from '../../core/routing/de
 import { describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import { Router } from '../../core/routing/router';
 import type { CascadeVerification, RouteRequest } from '../../core/routing/router';
-import { CHECKED_TASKS } from '../../core/verify/verify';
+import { LANGUAGE_CHECKS } from '../../core/verify/languages';
+import { CHECKED_TASKS, planChecks } from '../../core/verify/verify';
 import { createCliVerifier, verifierOptionsOf } from '../verifier';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
@@ -114,20 +115,22 @@ function planLines(decision: Decision): string[] {
 
 /**
  * Verify-then-escalate for this run: when the configuration wants a cascade and the task is one whose answer can be
- * checked. Checks run only with consent (`verify: { run: true }`, --verify or --cascade); without it a request that
- * carries checks gets one note saying how to turn them on.
+ * checked. Checks run only with consent (`verify: { run: true }`, --verify or --cascade); without it nothing is
+ * probed (the plan needs no interpreter) and a request that carries checks gets one note saying how to turn them on.
  */
 async function cascadeVerification(config: Config, allowed: boolean, request: RouteRequest, quiet: boolean, err: Output): Promise<CascadeVerification | undefined> {
   if (!config.verify.cascade || !(CHECKED_TASKS as readonly string[]).includes(request.task)) return undefined;
-  const mayRun = allowed || config.verify.run;
-  const verifier = await createCliVerifier(verifierOptionsOf(config.verify));
+  if (allowed || config.verify.run) return { verifier: await createCliVerifier(verifierOptionsOf(config.verify)), mayRun: () => true };
   return {
-    verifier,
+    verifier: {
+      plan: (checked) => planChecks(checked, LANGUAGE_CHECKS),
+      verify: () => Promise.reject(new Error('checks may not run without --verify')),
+    },
     mayRun: () => {
-      if (!mayRun && !quiet) {
+      if (!quiet) {
         err.line('model-router: note: this request carries checks (examples, asserts or tests); pass --verify (or set verify: { run: true } in the config) to let a cheap model answer first, check its code in a sandbox, and escalate only when a check fails.');
       }
-      return mayRun;
+      return false;
     },
   };
 }
