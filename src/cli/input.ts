@@ -13,6 +13,8 @@ export interface InputText {
   readonly source?: string;
   /** Guessed from the file's extension. */
   readonly language?: string;
+  /** The file's base name (no folder, no line range), e.g. `a.ts`; undefined for stdin. */
+  readonly fileName?: string;
 }
 
 export interface FileSpec {
@@ -43,7 +45,8 @@ export async function readFileInput(spec: string, io: CliIo, command: string): P
     throw usageError(`cannot read ${file}: ${why}.`, command);
   }
   const language = languageOfFile(file);
-  if (start === undefined || end === undefined) return { text, source: file, ...(language ? { language } : {}) };
+  const fileName = path.basename(file);
+  if (start === undefined || end === undefined) return { text, source: file, fileName, ...(language ? { language } : {}) };
   const lines = text.split(/\r?\n/);
   const count = text.endsWith('\n') ? lines.length - 1 : lines.length;
   if (start < 1 || end < start || start > count) {
@@ -53,6 +56,7 @@ export async function readFileInput(spec: string, io: CliIo, command: string): P
   return {
     text: lines.slice(start - 1, last).join('\n') + '\n',
     source: `${file}:${start}-${last}`,
+    fileName,
     ...(language ? { language } : {}),
   };
 }

@@ -3,7 +3,6 @@
  * plan, retries, fallbacks, waits and the outcome go to stderr; `--json` adds the decision record as the last line of
  * stdout.
  */
-import path from 'node:path';
 import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
@@ -276,7 +275,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     text: input.text,
     ...(language ? { language } : {}),
     ...(values.prompt ? { instruction: values.prompt } : {}),
-    ...(input.source ? { source: input.source, fileName: path.basename(input.source.replace(/:\d+(?:-\d+)?$/, '')) } : {}),
+    ...(input.source ? { source: input.source } : {}),
+    ...(input.fileName ? { fileName: input.fileName } : {}),
     command: 'cli.ask',
     ...(forced ? { forced } : {}),
     ...(values.stronger ? { escalate: true } : {}),

@@ -3,8 +3,6 @@
  * code must do, in the sandbox; or `--jsonl IN` for many, in input order, up to one line per core at once.
  */
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { TaskType } from '../../core/config/types';
 import { TASK_TYPES } from '../../core/config/types';
 import type { CheckResult, VerifyRequest } from '../../core/verify/types';
@@ -12,12 +10,11 @@ import type { Verifier, VerifierVerdict } from '../../core/verify/verifier';
 import { describeFailureRecord, describeVerdictRecord, verdictRecord } from '../../core/routing/cascade';
 import { integerOption, oneOf, parseCommand } from '../args';
 import { EXIT, usageError } from '../exitCodes';
+import { readFileInput } from '../input';
 import type { ExitCode } from '../exitCodes';
 import type { CliIo, Output } from '../io';
-import { readAll } from '../io';
 import type { LineResult } from '../jsonl';
 import { describeType, runJsonl } from '../jsonl';
-import { languageOfFile } from '../language';
 import { loadConfiguration } from '../context';
 import { createCliVerifier, verifierOptionsOf } from '../verifier';
 
@@ -85,9 +82,11 @@ export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<Exi
   }
 
   if (values.answer === undefined) throw usageError('nothing to verify: give --answer FILE (the model\'s answer; `-` for stdin) and --code FILE, or --jsonl IN.', 'verify');
-  const answer = await readText(values.answer, io);
-  const code = values.code === undefined ? '' : await readText(values.code, io);
-  const language = values.language ?? (values.code ? languageOfFile(values.code) : undefined) ?? languageOfFile(values.answer);
+  const answerInput = await readFileInput(values.answer, io, 'verify');
+  const codeInput = values.code === undefined ? undefined : await readFileInput(values.code, io, 'verify');
+  const answer = answerInput.text;
+  const code = codeInput?.text ?? '';
+  const language = values.language ?? codeInput?.language ?? answerInput.language;
   if (language === undefined) throw usageError('cannot tell the language: give --language (python, javascript, typescript).', 'verify');
   const request: VerifyRequest = {
     task,
@@ -95,7 +94,7 @@ export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<Exi
     original: code,
     answer,
     ...(values.instruction ? { instruction: values.instruction } : {}),
-    ...(values.code ? { fileName: path.basename(values.code) } : {}),
+    ...(codeInput?.fileName ? { fileName: codeInput.fileName } : {}),
   };
   const verifier = await createCliVerifier(verifierOptions);
   const verdict = await verifier.verify(request, io.signal);
@@ -104,16 +103,6 @@ export async function runVerify({ io, out, err, args }: VerifyDeps): Promise<Exi
   else printVerdict(verdict, out);
   if (verdict.runtimeMissing) err.line(`model-router verify: ${verdict.reason ?? 'the interpreter is missing'}`);
   return verdict.verdict === 'pass' ? EXIT.ok : verdict.verdict === 'fail' ? EXIT.failed : EXIT.unverified;
-}
-
-async function readText(file: string, io: CliIo): Promise<string> {
-  if (file === '-') return readAll(io.stdin);
-  try {
-    return await readFile(path.resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error))}.`, 'verify');
-  }
 }
 
 const MARK: Readonly<Record<CheckResult['status'], string>> = { passed: 'pass', failed: 'FAIL', skipped: 'skip' };
