@@ -26,6 +26,7 @@ import { TokenCounter, estimateTokens } from './tokenEstimate';
 import { checkAnswer, describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered } from './cascade';
 import type { Prompt } from './prompts';
 import type { Verifier } from '../verify/verifier';
+import type { VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import { CHECKED_TASKS } from '../verify/verify';
 import { boundUsage } from './usageBounds';
@@ -138,6 +139,17 @@ function skipCandidate(record: CandidateRecord, code: SkipCode, reason: string, 
   record.skip = code;
   record.reason = reason;
   if (keys !== undefined) record.keys = keys;
+}
+
+/** What the checks see of a request (the answer comes later). */
+function checkedRequest(request: RouteRequest): Omit<VerifyRequest, 'answer'> {
+  return {
+    task: request.task,
+    language: request.language,
+    original: request.text,
+    ...(request.instruction ? { instruction: request.instruction } : {}),
+    ...(request.fileName ? { fileName: request.fileName } : {}),
+  };
 }
 
 function promptTokensOf(prompt: Prompt): number {
@@ -360,13 +372,7 @@ export class Router {
     const verification = this.verification;
     if (!verification || !this.config.verify.cascade || request.forced || request.escalate) return undefined;
     if (!(CHECKED_TASKS as readonly string[]).includes(request.task)) return undefined;
-    const plan = await verification.verifier.plan({
-      task: request.task,
-      language: request.language,
-      original: request.text,
-      ...(request.instruction ? { instruction: request.instruction } : {}),
-      ...(request.fileName ? { fileName: request.fileName } : {}),
-    });
+    const plan = await verification.verifier.plan(checkedRequest(request));
     if (plan.checks.length === 0) return undefined;
     return (await verification.mayRun(plan, request)) ? plan : undefined;
   }
@@ -405,14 +411,7 @@ export class Router {
       const attempt = lastAnswered(decision);
       cascade.steps += 1;
       yield { type: 'verify', provider: chosen.provider, model: chosen.model, checks: plan.checks.length, description: describePlanned(plan) };
-      const verdict = await checkAnswer(verifier, {
-        task: request.task,
-        language: request.language,
-        original: request.text,
-        answer,
-        ...(request.instruction ? { instruction: request.instruction } : {}),
-        ...(request.fileName ? { fileName: request.fileName } : {}),
-      }, request.signal);
+      const verdict = await checkAnswer(verifier, { ...checkedRequest(request), answer }, request.signal);
       if (attempt) attempt.verification = verdict;
       yield { type: 'verdict', provider: chosen.provider, model: chosen.model, verdict, description: describeVerdictRecord(verdict) };
       if (request.signal?.aborted) {
