@@ -636,12 +636,12 @@ function insertAttemptSql(version: number): string {
 export function insertRecords(db: Database, records: Iterable<LedgerRecord>): number {
   // A database at an older schema (only during a test of migrations) has no rollup to keep.
   const version = schemaVersion(db);
-  const request = db.prepare(insertRequestSql(version));
-  const attempt = db.prepare(insertAttemptSql(version));
-  const rollup = version >= 2 ? db.prepare(UPSERT_ROLLUP) : undefined;
-  const requestHourly = version >= 3 ? db.prepare(UPSERT_REQUEST_HOURLY) : undefined;
-  const attemptHourly = version >= 3 ? db.prepare(UPSERT_ATTEMPT_HOURLY) : undefined;
-  const latencyDaily = version >= 3 ? db.prepare(UPSERT_LATENCY_DAILY) : undefined;
+  const request = rollupStatement(db, insertRequestSql(version));
+  const attempt = rollupStatement(db, insertAttemptSql(version));
+  const rollup = version >= 2 ? rollupStatement(db, UPSERT_ROLLUP) : undefined;
+  const requestHourly = version >= 3 ? rollupStatement(db, UPSERT_REQUEST_HOURLY) : undefined;
+  const attemptHourly = version >= 3 ? rollupStatement(db, UPSERT_ATTEMPT_HOURLY) : undefined;
+  const latencyDaily = version >= 3 ? rollupStatement(db, UPSERT_LATENCY_DAILY) : undefined;
   const batch = version >= 4 ? new BatchRollups() : undefined;
   let inserted = 0;
   db.exec('BEGIN');
@@ -686,13 +686,6 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
   } catch (error) {
     db.exec('ROLLBACK');
     throw error;
-  } finally {
-    request.free();
-    attempt.free();
-    rollup?.free();
-    requestHourly?.free();
-    attemptHourly?.free();
-    latencyDaily?.free();
   }
   return inserted;
 }
