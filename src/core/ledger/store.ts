@@ -2,8 +2,11 @@
  * The ledger store: an in-memory sql.js database kept durable by per-process journals and compacted into
  * `ledger.sqlite`, safe with several processes (VS Code windows, the CLI) writing one directory at once.
  *
- * - `append` puts the record in the in-memory database at once (queries see it) and resolves when its journal line
- *   is fsync'd (group commit, see journal.ts). That is the acknowledgement: it survives SIGKILL.
+ * - `append` resolves when its journal line is fsync'd (group commit, see journal.ts). That is the acknowledgement: it
+ *   survives SIGKILL. Queries see the record at once: the records appended in one turn of the event loop are put in
+ *   the in-memory database together, in one transaction, right after that turn, or sooner when anything reads the
+ *   database (every read goes through {@link LedgerStore.db}, which puts them in first). One at a time they cost
+ *   the thread ~0.6 ms each at 100,000 rows (a request row, its attempts and six rollups), together a fraction.
  * - Compaction (background timer, record threshold, `close()`), under the directory lock: merges what other
  *   processes wrote, applies retention, rotates this process's journal, builds the new file in a worker thread
  *   from what is on disk (the current file plus every journal; see compaction.ts: the in-memory database is never
@@ -135,7 +138,11 @@ function stampOf(s: { size: number; mtimeMs: number; ino: number }): string {
 }
 
 export class LedgerStore {
-  private database: Database;
+  /** The in-memory database as loaded; read it through {@link database}, which puts {@link unapplied} in first. */
+  private current: Database;
+  /** Records appended but not yet in {@link current} (see the module comment). */
+  private unapplied: LedgerRecord[] = [];
+  private applyScheduled = false;
   private stamp: string | undefined;
   private readonly offsets = new Map<string, number>();
   private readonly reported = new Set<string>();
@@ -171,7 +178,7 @@ export class LedgerStore {
     this.notice = options.onNotice ?? ((message: string): void => console.warn(`Model Router ledger: ${message}`));
     this.migrations = options.migrations ?? MIGRATIONS;
     this.writer = new JournalWriter(options.dir, options.groupCommitMs ?? 0);
-    this.database = new sql.Database();
+    this.current = new sql.Database();
     this.stamp = undefined;
   }
 
@@ -182,7 +189,7 @@ export class LedgerStore {
     try {
       await store.loadConsistent(true);
     } catch (error) {
-      store.database.close();
+      store.current.close();
       throw error;
     }
     store.lastCompactionAt = store.lastRefreshAt = Date.now();
@@ -240,14 +247,33 @@ export class LedgerStore {
   appendMany(records: readonly LedgerRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The ledger is closed'));
     const durable = Promise.all(records.map((r) => this.writer.append(r))).then(() => undefined);
+    this.unapplied.push(...records);
+    if (!this.applyScheduled) {
+      this.applyScheduled = true;
+      setImmediate(() => this.applyUnapplied());
+    }
+    if (this.writer.size >= (this.options.compactEveryRecords ?? 1_000)) this.kick();
+    return durable;
+  }
+
+  /** The in-memory database with every record appended so far in it. */
+  private get database(): Database {
+    this.applyUnapplied();
+    return this.current;
+  }
+
+  /** Puts the records appended since the last time into the in-memory database, in one transaction. */
+  private applyUnapplied(): void {
+    this.applyScheduled = false;
+    if (this.unapplied.length === 0) return;
+    const records = this.unapplied;
+    this.unapplied = [];
     try {
-      insertRecords(this.database, records);
+      insertRecords(this.current, records);
     } catch (error) {
       if (isCorruption(error)) this.recover(error).catch((e: unknown) => this.backgroundError(e));
       else this.noticeOnce(`insert:${errorText(error)}`, `a request could not be added to the open ledger (${errorText(error)}); it is kept in the journal.`);
     }
-    if (this.writer.size >= (this.options.compactEveryRecords ?? 1_000)) this.kick();
-    return durable;
   }
 
   /**
@@ -313,7 +339,8 @@ export class LedgerStore {
       }
     }
     await this.writer.close();
-    this.database.close();
+    this.unapplied = [];
+    this.current.close();
   }
 
   // --- internals -----------------------------------------------------------------------------------------------
@@ -447,8 +474,10 @@ export class LedgerStore {
       throw error;
     }
     if (!atOpen) this.reloads += 1;
-    const old = this.database;
-    this.database = loaded.db;
+    const old = this.current;
+    // liveRecords() above holds every record not yet applied too.
+    this.unapplied = [];
+    this.current = loaded.db;
     this.stamp = loaded.stamp;
     this.offsets.clear();
     for (const [path, offset] of offsets) this.offsets.set(path, offset);
