@@ -8,18 +8,18 @@
  * score. The code is read in one pass over its char codes with no regular expression and no allocation per line
  * (about 0.3 microseconds per line; bench/complexity.bench.ts).
  *
- * Two kinds of weight. The instruction's length is fitted: a logistic model of where a stronger model pays off, on
- * the routing development set (complexityModel.ts, refitted by scripts/fit-complexity.ts). Everything else is a
- * prior from what makes work hard for a model (size of the context, depth, decisions, many units working together,
- * concurrency, the kind of task, demanding topics), because the development set cannot calibrate it: its selections
- * are MBPP reference solutions of 1-20 lines, on which nesting and branching do not predict where the stronger model
- * helps (the deepest solutions are the tasks no model solves). Structure therefore counts in proportion to the
- * size of the selection, fully from about 20 lines (see {@link structureWeight}). bench/routingDev.bench.ts
- * measures the whole estimate on that set, in-sample and cross-validated, beside a prompt-length baseline.
+ * Nothing here is fitted to data. The score is led by the size of the whole prompt, the selection and the
+ * instruction together (what the model has to read and keep consistent), on one log scale; the rest are priors from
+ * what makes work hard for a model (depth, decisions, many units working together, concurrency, the kind of task,
+ * demanding topics, a harder language), each bounded and named in the reasons. Why size leads: measured on code
+ * tasks the router had not seen, a plain prompt-length ranking beat every prompt-only score tried (a fitted
+ * instruction weight included), and structure read from a short selection says little (deep nesting in five lines
+ * is still five lines), so structure counts only from about 20 lines of selection, fully from about 40
+ * (see {@link structureWeight}). Where the answer can be checked by running it, the router does not rely on this
+ * score at all (verify-then-escalate, src/core/verify). bench/routingDev.bench.ts measures the score on the routing
+ * development set beside a prompt-length baseline; it is a check, never a source of weights.
  */
 import type { TaskType } from '../config/types';
-import { INSTRUCTION_MODEL, instructionLengthPoints } from './complexityModel';
-import type { InstructionModel } from './complexityModel';
 import { LONG_WORD_LENGTH, isWordCode, tokensFromCounts, estimateTokens } from './tokenEstimate';
 
 // Imported bindings copied to module constants once: under a CommonJS transform (tsx, mocha) every use of an
@@ -875,6 +875,9 @@ const SMALL_CHANGE_NEEDLES: readonly string[] = SMALL_CHANGE_STEMS.map((stem) =>
 // ---------------------------------------------------------------------------------------------------------------
 // Points
 
+/** Below this many tokens of selection its structure adds nothing; at twice as many it counts in full. */
+const STRUCTURE_FROM_TOKENS = 200;
+
 function log2p(x: number): number {
   return Math.log2(1 + x);
 }
@@ -883,22 +886,18 @@ function clamp(value: number, low: number, high: number): number {
   return value < low ? low : value > high ? high : value;
 }
 
-/** Size of the context: ~200 tokens 1 point, ~1,000 tokens 2.6, ~3,000 tokens 4 (the cap). */
+/** Size of the prompt (selection and instruction): ~200 tokens 1 point, ~1,000 tokens 2.6, ~3,000 tokens 4 (the cap). */
 function sizePoints(tokens: number): number {
   return clamp(log2p(tokens / 200), 0, 4);
 }
 
 /**
- * Structure counts in proportion to the size of the selection, fully from 200 tokens (about 20 lines): deep nesting
- * in five lines is still five lines. Growing with the tokens, it never lowers the score when code is added.
- *
- * This was a floor of 0.4 rising to 1 at 150 tokens. On the development set (MBPP solutions of 1-20 lines) the
- * nesting and branching of a short solution rank the tasks where the stronger model helps at or below chance
- * (nesting alone: AUC 0.48, APGR 0.49; branches: 0.51, 0.50; scripts/fit-complexity.ts), so short snippets now get
- * little from their structure; above 20 lines, where that set has no evidence, the priors apply in full as before.
+ * Structure counts only for a selection long enough for it to mean something: nothing under 200 tokens (about 20
+ * lines: deep nesting in ten lines is still ten lines, and the prompt's size already ranks short requests), rising
+ * to full weight at 400 tokens. Growing with the tokens, it never lowers the score when code is added.
  */
 function structureWeight(tokens: number): number {
-  return clamp(tokens / 200, 0, 1);
+  return clamp((tokens - STRUCTURE_FROM_TOKENS) / STRUCTURE_FROM_TOKENS, 0, 1);
 }
 
 /** Depth beyond 2 (a function body with one block is ordinary): 0.6 per level, at most 2.4 (depth 6). */
@@ -949,13 +948,15 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-export interface ComplexityOptions {
-  /** The fitted instruction model; the committed one unless given (cross-validation refits it per fold). */
-  readonly instructionModel?: InstructionModel;
+/** The size reason: the selection's tokens, the instruction's, or both together. */
+function sizeReason(codeTokens: number, instructionTokens: number): string {
+  if (instructionTokens === 0) return approxTokens(codeTokens);
+  if (codeTokens === 0) return `instruction ${approxTokens(instructionTokens)}`;
+  return `${approxTokens(codeTokens + instructionTokens)} with the instruction`;
 }
 
 /** Complexity 1..10 of a request, with the reasons and the features behind it. */
-export function estimateComplexity(input: ComplexityInput, options: ComplexityOptions = {}): ComplexityEstimate {
+export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
   const language = normalizeLanguage(input.language);
   const profile = (language !== undefined ? LANGUAGES[language] : undefined) ?? UNKNOWN_LANGUAGE;
   const contributions: ComplexityContribution[] = [];
@@ -971,11 +972,15 @@ export function estimateComplexity(input: ComplexityInput, options: ComplexityOp
     profile.blocks === 'braces' || (profile.blocks === 'auto' && facts.braces > 0) ? 'braces' : 'indentation';
   const nestingDepth = nestingFrom === 'braces' ? facts.braceDepth : facts.indentDepth;
 
-  if (!hasCode) {
-    add('no code selected', 0);
-  } else {
-    add(plural(facts.lines, 'line', 'lines'), 0);
-    add(approxTokens(facts.tokens), sizePoints(facts.tokens));
+  const instruction = input.instruction?.trim() ?? '';
+  const instructionTokens = instruction === '' ? 0 : estimateTokens(instruction);
+  const codeTokens = hasCode ? facts.tokens : 0;
+  // One size for the whole prompt: a long instruction about a short selection weighs like a long selection.
+  const promptPoints = sizePoints(codeTokens + instructionTokens);
+  if (!hasCode) add('no code selected', 0);
+  else add(plural(facts.lines, 'line', 'lines'), 0);
+  if (hasCode || promptPoints >= 0.25) add(sizeReason(codeTokens, instructionTokens), promptPoints);
+  if (hasCode) {
     const weight = structureWeight(facts.tokens);
     if (nestingDepth >= 2) add(`nesting depth ${nestingDepth}`, weight * nestingPoints(nestingDepth));
     if (facts.branches > 0) add(plural(facts.branches, 'branch', 'branches'), weight * branchPoints(facts.branches));
@@ -999,13 +1004,9 @@ export function estimateComplexity(input: ComplexityInput, options: ComplexityOp
 
   add(`task: ${input.task}`, TASK_POINTS[input.task]);
 
-  const instruction = input.instruction?.trim() ?? '';
-  const instructionTokens = instruction === '' ? 0 : estimateTokens(instruction);
   const instructionTopics: string[] = [];
   const smallChangeWords: string[] = [];
   if (instruction !== '') {
-    const points = instructionLengthPoints(instructionTokens, options.instructionModel ?? INSTRUCTION_MODEL);
-    if (points >= 0.25) add(`instruction ${approxTokens(instructionTokens)}`, points);
     const normalized = normalizeWords(instruction);
     let topicPoints = 0;
     for (let t = 0; t < TOPICS.length; t++) {
