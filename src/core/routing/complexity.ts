@@ -20,12 +20,22 @@
  * development set beside a prompt-length baseline; it is a check, never a source of weights.
  */
 import type { TaskType } from '../config/types';
+import { BRANCH, CONCURRENCY, CONTROL, ENDS_SIGNATURE, FUNCTION, keywordKind as keywordKindOf } from './complexityKeywords';
+import { LANGUAGES, UNKNOWN_LANGUAGE, normalizeLanguage } from './complexityLanguages';
+import type { LanguageProfile } from './complexityLanguages';
+import { readInstruction } from './complexityTopics';
 import { LONG_WORD_LENGTH, isWordCode, tokensFromCounts, estimateTokens } from './tokenEstimate';
 
 // Imported bindings copied to module constants once: under a CommonJS transform (tsx, mocha) every use of an
 // imported name is a property read through a getter, too slow for a per-character loop.
 const isWord = isWordCode;
 const LONG_WORD = LONG_WORD_LENGTH;
+const keywordKind = keywordKindOf;
+const BRANCH_KIND = BRANCH;
+const CONTROL_KIND = CONTROL;
+const FUNCTION_KIND = FUNCTION;
+const CONCURRENCY_KIND = CONCURRENCY;
+const ENDS_SIGNATURE_KIND = ENDS_SIGNATURE;
 
 export interface ComplexityInput {
   /** The selected code; empty when nothing is selected. */
@@ -100,310 +110,6 @@ const TASK_POINTS: Readonly<Record<TaskType, number>> = {
   review: 1,
   refactor: 1,
 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// Languages
-
-type CommentStyle = 'slash' | 'hash' | 'dash' | 'slashAndHash' | 'none' | 'unknown';
-
-interface LanguageProfile {
-  readonly comments: CommentStyle;
-  /** Blocks by braces, by indentation, or decided by the text (unknown languages). */
-  readonly blocks: 'braces' | 'indentation' | 'auto';
-  readonly tripleQuotes: boolean;
-  /** `=>` defines a function (JS/TS, C#, Scala, Dart...), not a hash pair (PHP, Ruby, Perl). */
-  readonly arrowIsFunction: boolean;
-  /** `'` opens a string or char literal (false where it marks lifetimes, type variables or quoting). */
-  readonly apostropheQuotes: boolean;
-  readonly points: number;
-  readonly note?: string;
-}
-
-const C_LIKE: LanguageProfile = {
-  comments: 'slash',
-  blocks: 'braces',
-  tripleQuotes: false,
-  arrowIsFunction: true,
-  apostropheQuotes: true,
-  points: 0,
-};
-const HARD = 0.5;
-const SIMPLE = -0.5;
-const HARD_NOTE = 'harder language';
-const DATA_NOTE = 'data or markup';
-
-const LANGUAGES: Readonly<Record<string, LanguageProfile>> = {
-  typescript: C_LIKE,
-  javascript: C_LIKE,
-  java: C_LIKE,
-  csharp: C_LIKE,
-  go: C_LIKE,
-  kotlin: C_LIKE,
-  swift: C_LIKE,
-  dart: C_LIKE,
-  groovy: C_LIKE,
-  php: { ...C_LIKE, comments: 'slashAndHash', arrowIsFunction: false },
-  c: { ...C_LIKE, points: HARD, note: HARD_NOTE },
-  cpp: { ...C_LIKE, points: HARD, note: HARD_NOTE },
-  cuda: { ...C_LIKE, points: HARD, note: HARD_NOTE },
-  objectivec: { ...C_LIKE, points: HARD, note: HARD_NOTE },
-  rust: { ...C_LIKE, apostropheQuotes: false, points: HARD, note: HARD_NOTE },
-  scala: { ...C_LIKE, apostropheQuotes: false, points: HARD, note: HARD_NOTE },
-  zig: { ...C_LIKE, points: HARD, note: HARD_NOTE },
-  solidity: { ...C_LIKE, points: HARD, note: HARD_NOTE },
-  python: {
-    comments: 'hash',
-    blocks: 'indentation',
-    tripleQuotes: true,
-    arrowIsFunction: false,
-    apostropheQuotes: true,
-    points: 0,
-  },
-  ruby: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
-  shell: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
-  powershell: { ...C_LIKE, comments: 'hash', arrowIsFunction: false },
-  perl: { ...C_LIKE, comments: 'hash', arrowIsFunction: false },
-  r: { ...C_LIKE, comments: 'hash', arrowIsFunction: false },
-  julia: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
-  elixir: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false, points: HARD, note: HARD_NOTE },
-  nim: { ...C_LIKE, comments: 'hash', blocks: 'indentation', arrowIsFunction: false },
-  lua: { ...C_LIKE, comments: 'dash', blocks: 'indentation', arrowIsFunction: false },
-  sql: { ...C_LIKE, comments: 'dash', blocks: 'indentation', arrowIsFunction: false },
-  haskell: {
-    ...C_LIKE,
-    comments: 'dash',
-    blocks: 'indentation',
-    arrowIsFunction: false,
-    apostropheQuotes: false,
-    points: HARD,
-    note: HARD_NOTE,
-  },
-  ocaml: { ...C_LIKE, comments: 'none', blocks: 'indentation', apostropheQuotes: false, points: HARD, note: HARD_NOTE },
-  fsharp: { ...C_LIKE, blocks: 'indentation', apostropheQuotes: false, points: HARD, note: HARD_NOTE },
-  clojure: {
-    ...C_LIKE,
-    comments: 'none',
-    blocks: 'indentation',
-    apostropheQuotes: false,
-    points: HARD,
-    note: HARD_NOTE,
-  },
-  erlang: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: HARD, note: HARD_NOTE },
-  assembly: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: HARD, note: HARD_NOTE },
-  json: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
-  jsonc: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
-  yaml: { ...C_LIKE, comments: 'hash', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
-  toml: { ...C_LIKE, comments: 'hash', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
-  ini: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
-  xml: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
-  html: { ...C_LIKE, comments: 'none', blocks: 'indentation', points: SIMPLE, note: DATA_NOTE },
-  css: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
-  scss: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
-  less: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
-  markdown: {
-    ...C_LIKE,
-    comments: 'none',
-    blocks: 'indentation',
-    apostropheQuotes: false,
-    points: SIMPLE,
-    note: DATA_NOTE,
-  },
-  plaintext: {
-    ...C_LIKE,
-    comments: 'none',
-    blocks: 'indentation',
-    apostropheQuotes: false,
-    points: SIMPLE,
-    note: DATA_NOTE,
-  },
-};
-
-const UNKNOWN_LANGUAGE: LanguageProfile = {
-  comments: 'unknown',
-  blocks: 'auto',
-  tripleQuotes: true,
-  arrowIsFunction: true,
-  apostropheQuotes: true,
-  points: 0,
-};
-
-const LANGUAGE_ALIASES: Readonly<Record<string, string>> = {
-  ts: 'typescript',
-  tsx: 'typescript',
-  typescriptreact: 'typescript',
-  js: 'javascript',
-  jsx: 'javascript',
-  mjs: 'javascript',
-  cjs: 'javascript',
-  javascriptreact: 'javascript',
-  py: 'python',
-  python3: 'python',
-  'c++': 'cpp',
-  cc: 'cpp',
-  cxx: 'cpp',
-  hpp: 'cpp',
-  h: 'c',
-  'c#': 'csharp',
-  cs: 'csharp',
-  golang: 'go',
-  rs: 'rust',
-  kt: 'kotlin',
-  rb: 'ruby',
-  sh: 'shell',
-  bash: 'shell',
-  zsh: 'shell',
-  shellscript: 'shell',
-  ps1: 'powershell',
-  yml: 'yaml',
-  md: 'markdown',
-  text: 'plaintext',
-  txt: 'plaintext',
-  'objective-c': 'objectivec',
-  'objective-cpp': 'objectivec',
-  hs: 'haskell',
-  ml: 'ocaml',
-  'f#': 'fsharp',
-  fs: 'fsharp',
-  ex: 'elixir',
-  exs: 'elixir',
-  asm: 'assembly',
-  'x86 and x86_64 assembly': 'assembly',
-  clj: 'clojure',
-  sass: 'scss',
-};
-
-function normalizeLanguage(language: string | undefined): string | undefined {
-  if (language === undefined) return undefined;
-  const id = language.trim().toLowerCase();
-  if (id === '') return undefined;
-  return LANGUAGE_ALIASES[id] ?? id;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Keywords in code, found by a rolling hash of each word so that no word is sliced out of the text
-
-const BRANCH = 1;
-/** Precedes `(` without being a function name: `if (`, `while (`, `return (`. */
-const CONTROL = 2;
-/** Defines a function: counted at the keyword. */
-const FUNCTION = 4;
-const CONCURRENCY = 8;
-/** After `foo(x)`, this word means the next `{` is not a function body: `foo(x) else {`, `return {`. */
-const ENDS_SIGNATURE = 16;
-
-const CODE_KEYWORDS: ReadonlyArray<readonly [string, number]> = [
-  ['if', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['elif', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['elsif', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['elseif', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['unless', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['case', BRANCH | ENDS_SIGNATURE],
-  ['when', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['guard', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['for', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['foreach', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['while', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['until', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['catch', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['except', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['rescue', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['and', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['or', BRANCH | CONTROL | ENDS_SIGNATURE],
-  ['switch', CONTROL | ENDS_SIGNATURE],
-  ['match', CONTROL | ENDS_SIGNATURE],
-  ['else', CONTROL | ENDS_SIGNATURE],
-  ['do', CONTROL | ENDS_SIGNATURE],
-  ['try', CONTROL | ENDS_SIGNATURE],
-  ['with', CONTROL | ENDS_SIGNATURE],
-  ['return', CONTROL | ENDS_SIGNATURE],
-  ['throw', CONTROL | ENDS_SIGNATURE],
-  ['raise', CONTROL | ENDS_SIGNATURE],
-  ['yield', CONTROL | ENDS_SIGNATURE],
-  ['typeof', CONTROL],
-  ['sizeof', CONTROL],
-  ['new', CONTROL | ENDS_SIGNATURE],
-  ['in', CONTROL],
-  ['of', CONTROL],
-  ['not', CONTROL],
-  ['assert', CONTROL],
-  ['using', CONTROL],
-  ['function', FUNCTION | CONTROL],
-  ['def', FUNCTION | CONTROL],
-  ['fn', FUNCTION | CONTROL],
-  ['func', FUNCTION | CONTROL],
-  ['fun', FUNCTION | CONTROL],
-  ['lambda', FUNCTION | CONTROL],
-  ['sub', FUNCTION | CONTROL],
-  ['proc', FUNCTION | CONTROL],
-  ['async', CONCURRENCY | CONTROL],
-  ['await', CONCURRENCY | CONTROL],
-  ['lock', CONCURRENCY | CONTROL],
-  ['synchronized', CONCURRENCY | CONTROL],
-  ['Promise', CONCURRENCY],
-  ['thread', CONCURRENCY],
-  ['threads', CONCURRENCY],
-  ['Thread', CONCURRENCY],
-  ['threading', CONCURRENCY],
-  ['Mutex', CONCURRENCY],
-  ['mutex', CONCURRENCY],
-  ['RwLock', CONCURRENCY],
-  ['RLock', CONCURRENCY],
-  ['Lock', CONCURRENCY],
-  ['ReentrantLock', CONCURRENCY],
-  ['Semaphore', CONCURRENCY],
-  ['semaphore', CONCURRENCY],
-  ['atomic', CONCURRENCY],
-  ['Atomic', CONCURRENCY],
-  ['Atomics', CONCURRENCY],
-  ['AtomicInteger', CONCURRENCY],
-  ['AtomicBoolean', CONCURRENCY],
-  ['AtomicReference', CONCURRENCY],
-  ['SharedArrayBuffer', CONCURRENCY],
-  ['volatile', CONCURRENCY],
-  ['spawn', CONCURRENCY],
-  ['chan', CONCURRENCY],
-  ['WaitGroup', CONCURRENCY],
-  ['asyncio', CONCURRENCY],
-  ['multiprocessing', CONCURRENCY],
-  ['concurrent', CONCURRENCY],
-  ['Executor', CONCURRENCY],
-  ['ExecutorService', CONCURRENCY],
-  ['CompletableFuture', CONCURRENCY],
-  ['CountDownLatch', CONCURRENCY],
-  ['Worker', CONCURRENCY],
-  ['tokio', CONCURRENCY],
-  ['rayon', CONCURRENCY],
-  ['goroutine', CONCURRENCY],
-];
-
-function wordHash(word: string): number {
-  let hash = 0;
-  for (let i = 0; i < word.length; i++) hash = (Math.imul(hash, 31) + word.charCodeAt(i)) | 0;
-  return hash;
-}
-
-/** Keyword entries by hash; a hit is confirmed by comparing the text in place. */
-const KEYWORDS_BY_HASH: ReadonlyMap<number, ReadonlyArray<readonly [string, number]>> = (() => {
-  const byHash = new Map<number, Array<readonly [string, number]>>();
-  for (const entry of CODE_KEYWORDS) {
-    const hash = wordHash(entry[0]);
-    const list = byHash.get(hash);
-    if (list) list.push(entry);
-    else byHash.set(hash, [entry]);
-  }
-  return byHash;
-})();
-const LONGEST_KEYWORD = CODE_KEYWORDS.reduce((longest, [word]) => Math.max(longest, word.length), 0);
-
-function keywordKind(text: string, start: number, length: number, hash: number): number {
-  if (length > LONGEST_KEYWORD) return 0;
-  const entries = KEYWORDS_BY_HASH.get(hash);
-  if (entries === undefined) return 0;
-  for (const [word, kind] of entries) {
-    if (word.length === length && text.startsWith(word, start)) return kind;
-  }
-  return 0;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The scanner
@@ -508,8 +214,9 @@ function scanCode(text: string, profile: LanguageProfile): CodeFacts {
   /** Open `<` of a return type after a signature (`Promise<Map<K, V>>`), so its commas do not end it. */
   let signatureAngles = 0;
 
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+  // One step past the end (c = 0, not a word char) ends a word running to the end of the text, then stops.
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 0;
 
     // words: counted in every mode, keywords only in code
     if (isWord(c)) {
@@ -537,18 +244,19 @@ function scanCode(text: string, profile: LanguageProfile): CodeFacts {
       if (mode === MODE_CODE) {
         const first = text.charCodeAt(wordStart);
         const kind = first >= 48 && first <= 57 ? 0 : keywordKind(text, wordStart, length, hash);
-        if (kind & BRANCH) branches++;
-        if (kind & CONCURRENCY) concurrency++;
-        if (kind & FUNCTION) {
+        if (kind & BRANCH_KIND) branches++;
+        if (kind & CONCURRENCY_KIND) concurrency++;
+        if (kind & FUNCTION_KIND) {
           functions++;
           functionKeywordPending = true;
         }
-        if (kind & ENDS_SIGNATURE) afterSignature = false;
+        if (kind & ENDS_SIGNATURE_KIND) afterSignature = false;
         lastWasWord = true;
         lastWordKind = kind;
       }
       wordStart = -1;
     }
+    if (i === n) break;
 
     if (c === 10) {
       newlines++;
@@ -671,7 +379,7 @@ function scanCode(text: string, profile: LanguageProfile): CodeFacts {
       case 40: // (
         afterSignature = false;
         if (groupDepth < MAX_TRACKED_DEPTH) {
-          parenIsSignature[groupDepth] = lastWasWord && (lastWordKind & CONTROL) === 0 ? 1 : 0;
+          parenIsSignature[groupDepth] = lastWasWord && (lastWordKind & CONTROL_KIND) === 0 ? 1 : 0;
         }
         groupDepth++;
         break;
@@ -744,18 +452,7 @@ function scanCode(text: string, profile: LanguageProfile): CodeFacts {
     lastWasWord = false;
   }
 
-  // a word or a line running to the end of the text
-  if (wordStart >= 0) {
-    const length = n - wordStart;
-    words++;
-    if (length > LONG_WORD) longWordExtra += length - LONG_WORD;
-    if (mode === MODE_CODE) {
-      const kind = keywordKind(text, wordStart, length, hash);
-      if (kind & BRANCH) branches++;
-      if (kind & CONCURRENCY) concurrency++;
-      if (kind & FUNCTION) functions++;
-    }
-  }
+  // a line running to the end of the text
   if (lineLength > LONG_LINE) longLines++;
   if (lineLength > maxLineLength) maxLineLength = lineLength;
   const endsWithNewline = n > 0 && text.charCodeAt(n - 1) === 10;
@@ -774,103 +471,6 @@ function scanCode(text: string, profile: LanguageProfile): CodeFacts {
     concurrency,
   };
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// The instruction
-
-export interface ComplexityTopic {
-  readonly name: string;
-  readonly points: number;
-  /** Word starts (`optimi` matches optimize, optimise, optimization) or phrases, lower case. */
-  readonly stems: readonly string[];
-}
-
-/** What the instruction may ask for that needs a stronger model, most demanding first. */
-export const TOPICS: readonly ComplexityTopic[] = [
-  {
-    name: 'concurrency',
-    points: 1.5,
-    stems: [
-      'concurren', 'thread', 'race', 'data race', 'deadlock', 'livelock', 'mutex', 'lock', 'semaphore',
-      'atomic', 'parallel', 'async', 'await', 'goroutine', 'multiprocess', 'synchroniz', 'reentran', 'lock free',
-    ],
-  },
-  {
-    name: 'security',
-    points: 1.5,
-    stems: [
-      'secur', 'vulnerab', 'exploit', 'crypto', 'encrypt', 'decrypt', 'cipher', 'authenticat', 'authoriz', 'xss', 'csrf',
-      'injection', 'saniti', 'privilege', 'secret', 'password', 'tls', 'jwt', 'oauth',
-    ],
-  },
-  {
-    name: 'distributed systems',
-    points: 1.5,
-    stems: [
-      'distributed', 'consensus', 'transaction', 'replica', 'linearizab', 'idempoten', 'eventual', 'sharding', 'quorum',
-      'migration', 'migrate', 'schema change', 'exactly once', 'at least once',
-    ],
-  },
-  {
-    name: 'performance',
-    points: 1,
-    stems: [
-      'performan', 'optimi', 'speed up', 'faster', 'slow', 'latency', 'throughput', 'memory leak', 'profiling',
-      'profiler', 'bottleneck',
-      'cache', 'caching', 'time complexity', 'big o', 'o n',
-    ],
-  },
-  {
-    name: 'algorithms',
-    points: 1,
-    stems: [
-      'algorithm', 'dynamic programming', 'recurs', 'memoiz', 'backtrack', 'graph', 'shortest path', 'subsequence',
-      'permutation', 'combinat', 'greedy', 'heap', 'binary search', 'bitwise', 'bit manipulation', 'topological',
-      'np hard', 'knapsack',
-    ],
-  },
-  {
-    name: 'parsing',
-    points: 1,
-    stems: ['regex', 'regular expression', 'pars', 'grammar', 'tokeniz', 'lexer', 'serializ', 'deserializ'],
-  },
-  {
-    name: 'architecture',
-    points: 1,
-    stems: ['architect', 'redesign', 'design pattern', 'scalab', 'across modules', 'across files', 'whole codebase'],
-  },
-  {
-    name: 'hard bugs',
-    points: 1,
-    stems: [
-      'intermittent', 'flaky', 'heisenbug', 'memory corruption', 'undefined behavio', 'segfault', 'segmentation fault',
-    ],
-  },
-  {
-    name: 'numerics',
-    points: 0.75,
-    stems: [
-      'numerical', 'floating point', 'precision', 'overflow', 'probabilit', 'statistic', 'geometr', 'proof', 'invariant',
-    ],
-  },
-];
-
-/** Points for all topics together are capped: three topics already make heavy work. */
-const TOPIC_CAP = 3;
-
-/** Instruction words that ask for a small, local change. */
-const SMALL_CHANGE_STEMS: readonly string[] = ['typo', 'rename', 'spelling', 'reformat', 'format', 'indent', 'trivial'];
-const SMALL_CHANGE_POINTS = -0.5;
-const SMALL_CHANGE_CAP = -1;
-
-/** Lower case, runs of anything but letters and digits as one space, padded: ` word word `. */
-function normalizeWords(text: string): string {
-  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `;
-}
-
-/** Stems with their leading space, built once: a stem matches at the start of a word. */
-const TOPIC_NEEDLES: readonly (readonly string[])[] = TOPICS.map((topic) => topic.stems.map((stem) => ` ${stem}`));
-const SMALL_CHANGE_NEEDLES: readonly string[] = SMALL_CHANGE_STEMS.map((stem) => ` ${stem}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Points
@@ -1004,30 +604,13 @@ export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
 
   add(`task: ${input.task}`, TASK_POINTS[input.task]);
 
-  const instructionTopics: string[] = [];
-  const smallChangeWords: string[] = [];
-  if (instruction !== '') {
-    const normalized = normalizeWords(instruction);
-    let topicPoints = 0;
-    for (let t = 0; t < TOPICS.length; t++) {
-      const topic = TOPICS[t]!;
-      if (!TOPIC_NEEDLES[t]!.some((needle) => normalized.includes(needle))) continue;
-      instructionTopics.push(topic.name);
-      const granted = Math.min(topic.points, TOPIC_CAP - topicPoints);
-      topicPoints += granted;
-      add(`instruction mentions ${topic.name}`, granted);
-    }
-    let smallPoints = 0;
-    for (let w = 0; w < SMALL_CHANGE_STEMS.length; w++) {
-      if (!normalized.includes(SMALL_CHANGE_NEEDLES[w]!)) continue;
-      smallChangeWords.push(SMALL_CHANGE_STEMS[w]!);
-      const granted = Math.max(SMALL_CHANGE_POINTS, SMALL_CHANGE_CAP - smallPoints);
-      smallPoints += granted;
-    }
-    if (smallChangeWords.length > 0) {
-      add(`instruction asks for a small change (${smallChangeWords.join(', ')})`, smallPoints);
-    }
+  const read = readInstruction(instruction);
+  for (const topic of read.topics) add(`instruction mentions ${topic.name}`, topic.points);
+  if (read.smallChangeWords.length > 0) {
+    add(`instruction asks for a small change (${read.smallChangeWords.join(', ')})`, read.smallChangePoints);
   }
+  const instructionTopics = read.topics.map((topic) => topic.name);
+  const smallChangeWords = read.smallChangeWords;
 
   const raw = 1 + total;
   const score = clamp(Math.round(raw), 1, 10);
