@@ -18,6 +18,7 @@ export { createVerifier } from './core/verify/create';
 export { LedgerStore } from './core/ledger/store';
 export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { SharedBudgetHolds } from './core/ledger/reservations';
+export { SharedKeyLimits } from './core/ledger/keyLimits';
 export { toLedgerRecord } from './core/ledger/record';
 export { latestDecisions, breakdown } from './core/ledger/queries';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardVerified, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';

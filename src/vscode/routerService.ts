@@ -80,6 +80,7 @@ export class RouterService extends Disposable {
     const router = new engine.Router(config, {
       keys: this.keys,
       spend: this.ledger.spend(),
+      sharedLimits: this.ledger.sharedLimits(),
       ...(this.verification ? { verification: this.verification } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
       onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),

@@ -8,6 +8,7 @@ import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { toLedgerRecord } from '../../core/ledger/record';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
+import { SharedKeyLimits } from '../../core/ledger/keyLimits';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
@@ -305,6 +306,8 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     ...(verification ? { verification } : {}),
     ...(spend ? { spend } : {}),
     ...(store !== undefined ? { alertMemory: fileAlertMemory(paths.dataDir) } : {}),
+    // Key limits (a daily quota) count every CLI run and window on this data directory, across restarts.
+    sharedLimits: new SharedKeyLimits(paths.dataDir),
   });
   // Budget alerts (90% and 100%, once per period) go to stderr even with --quiet: they are about money.
   const alerts = router.budget.onAlert((alert) => err.line(alert.message));

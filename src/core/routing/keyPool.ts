@@ -12,7 +12,7 @@ import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
 import { KeyLimiter } from './rateLimiter';
-import type { KeyLimiterSnapshot, LimitName } from './rateLimiter';
+import type { KeyLimiterSnapshot, LimitName, LimiterState } from './rateLimiter';
 
 /**
  * JUDGEMENT: how long a key rests after a 429 that carried no Retry-After. Long enough that the next pick rotates to
@@ -89,7 +89,7 @@ function seconds(ms: number): string {
 const LIMIT_LABELS: Readonly<Record<LimitName, string>> = {
   rpm: 'requests per minute',
   tpm: 'tokens per minute',
-  rpd: 'requests per day',
+  rpd: 'daily quota used up (requests per day)',
   minInterval: 'minimum interval',
   retryAfter: 'rate limited by the provider (429)',
 };
@@ -238,6 +238,41 @@ export class KeyPool {
       state.deadFingerprint = undefined;
     }
     if (wasUsable !== (!state.secretMissing && !isDead(state))) this.changed.fire();
+  }
+
+  /**
+   * Why the key cannot take the request now, or undefined when it can: {@link pick}'s test for one key, asked again
+   * after the limits were brought up to date with other processes.
+   */
+  recheck(keyId: string, tier: Tier, tokens: number, now: number = this.clock.now()): KeyUnusable | undefined {
+    const state = this.keys.get(keyId);
+    if (!state) return { keyId, reason: 'missing', message: `${keyId}: no such key` };
+    return this.unusable(state, tier, tokens, now);
+  }
+
+  /** Whether the key has a tokens-per-minute limit (then its actual usage is shared after each attempt). */
+  countsTokens(keyId: string): boolean {
+    return this.keys.get(keyId)?.limiter.countsTokens ?? false;
+  }
+
+  /** What each key's limits have used, by key id, to share with other processes. */
+  exportStates(now: number = this.clock.now()): Record<string, LimiterState> {
+    const out: Record<string, LimiterState> = {};
+    for (const [id, state] of this.keys) out[id] = state.limiter.exportState(now);
+    return out;
+  }
+
+  /** Takes over what every process sharing the limits used (keys the states do not name keep theirs). */
+  importStates(states: Readonly<Record<string, LimiterState>>, now: number = this.clock.now()): void {
+    let penaltiesChanged = false;
+    for (const [id, state] of this.keys) {
+      const shared = states[id];
+      if (!shared) continue;
+      const before = state.limiter.snapshot(now).penalizedUntil;
+      state.limiter.importState(shared, now);
+      if (state.limiter.snapshot(now).penalizedUntil !== before) penaltiesChanged = true;
+    }
+    if (penaltiesChanged) this.changed.fire();
   }
 
   /** Manual reset from the UI: forgets penalties (not auth failures: those need a new secret). */

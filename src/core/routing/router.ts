@@ -30,6 +30,7 @@ import type { VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import { CHECKED_TASKS } from '../verify/verify';
 import { boundUsage } from './usageBounds';
+import type { SharedLimitStore } from './sharedLimits';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -87,6 +88,11 @@ export interface RouterOptions {
   readonly alertMemory?: AlertMemory;
   /** Verify-then-escalate for edit tasks; absent: routing by complexity only. */
   readonly verification?: CascadeVerification;
+  /**
+   * Key limits shared with other processes (the ledger folder's `key-limits.json`); absent: limits count this
+   * process only.
+   */
+  readonly sharedLimits?: SharedLimitStore;
 }
 
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
@@ -94,6 +100,9 @@ const RETRY_WAKE_SLACK_MS = 250;
 
 /** Key id used for providers that need no key (local servers), so limits and breakers still apply per endpoint. */
 const KEYLESS_ID = 'none';
+
+/** How often one attempt may find its key taken by another process between the pick and the send before giving up. */
+const MAX_SHARED_REFUSALS = 4;
 
 interface Planned {
   readonly record: CandidateRecord;
@@ -209,6 +218,7 @@ export class Router {
   private readonly failuresInRow = new Map<string, number>();
   /** Verify-then-escalate (see {@link CascadeVerification}); replaceable when the user's consent changes. */
   verification: CascadeVerification | undefined;
+  private readonly sharedLimits: SharedLimitStore | undefined;
 
   constructor(config: Config, options: RouterOptions) {
     this.config = config;
@@ -226,6 +236,7 @@ export class Router {
     });
     this.prices = this.priceTable(config);
     this.verification = options.verification;
+    this.sharedLimits = options.sharedLimits;
   }
 
   get currentConfig(): Config {
@@ -272,7 +283,12 @@ export class Router {
     for (const entry of this.breakers.entries()) {
       if (providerId === undefined || entry.providerId === providerId) entry.breaker.reset();
     }
-    for (const [id, pool] of this.pools) if (providerId === undefined || id === providerId) pool.clearPenalties();
+    for (const [id, pool] of this.pools) {
+      if (providerId !== undefined && id !== providerId) continue;
+      pool.clearPenalties();
+      // Other processes must forget the penalties too, or the next read brings them back.
+      void this.shareLimits(id, (p) => p.clearPenalties()).catch(() => undefined);
+    }
     this.failuresInRow.clear();
   }
 
@@ -546,7 +562,7 @@ export class Router {
           error: {
             kind: 'exhausted',
             message: planned.onlyLimits
-              ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s.`
+              ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s. ${this.skipSummary(decision)}`
               : `Every candidate is rate limited or cooling down after failures; retry after ${seconds} s. ${this.skipSummary(decision)}`,
             retryAfterMs: shortestWait,
           },
@@ -672,6 +688,7 @@ export class Router {
           continue;
         }
         await this.refreshKeys(provider, secrets);
+        await this.readSharedLimits(providerId);
         const pick = this.pool(providerId).pick(tier, promptTokens + expectedOutput, this.clock.now(), this.keyGate(providerId));
         if (!pick.ok) {
           skipCandidate(record, 'keys', pick.message, pick.skipped);
@@ -732,10 +749,13 @@ export class Router {
     let lastError: ProviderError | undefined;
     /** Whether the wait after the last retry sleep was already topped up (at most once per retry). */
     let toppedUp = false;
+    /** Times another process took the picked key's last request between the pick and the send. */
+    let refusals = 0;
     for (;;) {
       if (request.signal?.aborted) {
         return { kind: 'stop', error: new ProviderError({ provider: provider.id, kind: 'aborted', message: 'The request was cancelled.' }) };
       }
+      if (attempt > 0 || refusals > 0) await this.readSharedLimits(provider.id);
       const now = this.clock.now();
       const pick = pool.pick(tier, tokens, now, this.keyGate(provider.id));
       if (!pick.ok && attempt > 0 && !toppedUp && pick.waitMs !== undefined && pick.waitMs <= RETRY_WAKE_SLACK_MS) {
@@ -787,7 +807,14 @@ export class Router {
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
       }
       const secret = await this.secretOf(provider, pick.keyId, secrets);
-      pool.take(pick.keyId, tokens, now);
+      if (!(await this.takeShared(provider.id, pick.keyId, tier, tokens))) {
+        // Another window or CLI run took what was left of this key meanwhile: pick again on the shared state.
+        providerPermit.permit.release();
+        keyPermit.permit.release();
+        if (++refusals < MAX_SHARED_REFUSALS) continue;
+        candidate.record.reason = 'its keys were taken by other processes while this request waited';
+        return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
+      }
       attempt += 1;
       yield { type: 'attempt', provider: provider.id, model: candidate.model, keyId: pick.keyId, attempt };
       const outcome = yield* this.call(run, candidate, pick.keyId, secret, tokens, [providerPermit.permit, keyPermit.permit]);
@@ -805,7 +832,8 @@ export class Router {
       }
       if (error.kind === 'auth') return { kind: 'failed', error };
       if (error.kind === 'rate_limit') {
-        pool.penalize(pick.keyId, error.retryAfterMs, this.clock.now());
+        // Every process sharing the limits rests the key, not only this one.
+        await this.shareLimits(provider.id, (p) => p.penalize(pick.keyId, error.retryAfterMs, this.clock.now()));
         const other = pool.pick(tier, tokens, this.clock.now(), this.keyGate(provider.id));
         if (other.ok) continue; // rotate to another key at once
       }
@@ -923,7 +951,10 @@ export class Router {
       if (charge.unknown) attempt.priceUnknown = true;
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
-      this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
+      const pool = this.pool(provider.id);
+      const actualTokens = usageTokens(finalUsage) || estimatedTokens;
+      if (pool.countsTokens(keyId)) await this.shareLimits(provider.id, (p) => p.settleTokens(keyId, estimatedTokens, actualTokens));
+      else pool.settleTokens(keyId, estimatedTokens, actualTokens);
       // Also at no cost: the attempt's hold ends either way. A failure here (the shared holds' lock kept for
       // seconds, a full disk) must not lose the answer or its record: the cost is in the decision, and an unsettled
       // hold ends with this process.
@@ -948,6 +979,61 @@ export class Router {
   }
 
   // ---- Helpers -----------------------------------------------------------------------------------------------
+
+  /** Brings the provider's key limits up to date with what every process sharing them used (no lock). */
+  private async readSharedLimits(providerId: string): Promise<void> {
+    if (!this.sharedLimits) return;
+    try {
+      this.pool(providerId).importStates(await this.sharedLimits.read(providerId), this.clock.now());
+    } catch {
+      // An unreadable file limits nothing more than this process's own counts do.
+    }
+  }
+
+  /**
+   * Takes one request (and its tokens) on the key, counted for every process sharing the limits: under the lock the
+   * shared state is read, the key checked again and taken, and the result written. False when another process took
+   * what was left since the pick. When the shared file cannot be used, counts in this process only.
+   */
+  private async takeShared(providerId: string, keyId: string, tier: Tier, tokens: number): Promise<boolean> {
+    const pool = this.pool(providerId);
+    const store = this.sharedLimits;
+    if (!store) {
+      pool.take(keyId, tokens, this.clock.now());
+      return true;
+    }
+    try {
+      return await store.update(providerId, this.clock.now(), (states) => {
+        const now = this.clock.now();
+        pool.importStates(states, now);
+        if (pool.recheck(keyId, tier, tokens, now)) return { result: false };
+        pool.take(keyId, tokens, now);
+        return { states: pool.exportStates(now), result: true };
+      });
+    } catch {
+      pool.take(keyId, tokens, this.clock.now());
+      return true;
+    }
+  }
+
+  /** Changes the provider's key limits (a penalty, a TPM correction) for every process sharing them. */
+  private async shareLimits(providerId: string, change: (pool: KeyPool) => void): Promise<void> {
+    const pool = this.pool(providerId);
+    const store = this.sharedLimits;
+    if (!store) {
+      change(pool);
+      return;
+    }
+    try {
+      await store.update(providerId, this.clock.now(), (states) => {
+        pool.importStates(states, this.clock.now());
+        change(pool);
+        return { states: pool.exportStates(this.clock.now()), result: undefined };
+      });
+    } catch {
+      change(pool);
+    }
+  }
 
   /**
    * The most an attempt on `candidate` can cost: the prompt plus the provider's output limit (`max_tokens` where the
