@@ -130,6 +130,11 @@ export function providerModelsSettingKey(provider: BuiltinProviderId): `models.$
   return `models.${provider}`;
 }
 
+/** `minIntervalMs.anthropic`: the least time between two requests to one built-in provider (relative to `modelRouter`). */
+export function providerMinIntervalSettingKey(provider: BuiltinProviderId): `minIntervalMs.${BuiltinProviderId}` {
+  return `minIntervalMs.${provider}`;
+}
+
 /**
  * The allow-list: settings a workspace (or folder) may set, because they only decide how requests are routed among
  * the providers the user set up. Nothing on it decides money, data, keys or endpoints.
@@ -150,6 +155,7 @@ export const SETTING_KEYS: readonly string[] = [
   ...Object.values(SettingKey),
   ...AGENT_IDS.map(agentChainSettingKey),
   ...SETTINGS_PROVIDER_IDS.map(providerModelsSettingKey),
+  ...SETTINGS_PROVIDER_IDS.map(providerMinIntervalSettingKey),
 ];
 
 /** Settings read from the user's settings only (manifest scope `application` or `machine`): all but the allow-list. */
@@ -409,7 +415,16 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
       fallback: "the YAML config's or the built-in models",
       fix: 'Give a model id for any of light, medium and heavy, e.g. {"heavy": "some-model"}.',
     });
-    if (models !== undefined && Object.keys(models).length > 0) providers[provider] = { models };
+    const minIntervalMs = r.pick(providerMinIntervalSettingKey(provider), integer(0, 3_600_000), {
+      absent: isNull,
+      fallback: "the YAML config's interval, if any",
+      fix: 'Use a whole number of milliseconds from 0 to 3600000, or leave it empty.',
+    });
+    const entry: SettingsProviderEntry = {
+      ...(models !== undefined && Object.keys(models).length > 0 ? { models } : {}),
+      ...(minIntervalMs !== undefined ? { minIntervalMs } : {}),
+    };
+    if (Object.keys(entry).length > 0) providers[provider] = entry;
   }
 
   // Budgets (user settings only).

@@ -33,6 +33,7 @@ export interface ProviderFileEntry {
   readonly capabilities?: Readonly<Partial<Record<TaskType, number>>>;
   readonly timeoutMs?: number;
   readonly idleTimeoutMs?: number;
+  readonly minIntervalMs?: number;
 }
 
 export interface AgentFileEntry {
@@ -93,7 +94,7 @@ export interface ConfigFile {
  * way around the workspace rule (never change where a key is sent). Provider entries only tune existing providers.
  * `undefined` means "not set" everywhere.
  */
-export type SettingsProviderEntry = Pick<ProviderFileEntry, 'enabled' | 'models' | 'weight' | 'timeoutMs' | 'idleTimeoutMs'>;
+export type SettingsProviderEntry = Pick<ProviderFileEntry, 'enabled' | 'models' | 'weight' | 'timeoutMs' | 'idleTimeoutMs' | 'minIntervalMs'>;
 
 export type PartialConfigFromSettings = Omit<ConfigFile, '$schema' | 'version' | 'providers' | 'pricing'> & {
   readonly providers?: Readonly<Record<string, SettingsProviderEntry>>;
@@ -106,4 +107,5 @@ export const SETTINGS_PROVIDER_FIELDS: readonly (keyof SettingsProviderEntry)[] 
   'weight',
   'timeoutMs',
   'idleTimeoutMs',
+  'minIntervalMs',
 ];

@@ -29,6 +29,7 @@ function providerToFile(provider: ProviderConfig): ProviderFileEntry {
     capabilities: { ...provider.capabilities },
     ...(provider.timeoutMs !== undefined ? { timeoutMs: provider.timeoutMs } : {}),
     ...(provider.idleTimeoutMs !== undefined ? { idleTimeoutMs: provider.idleTimeoutMs } : {}),
+    ...(provider.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
   };
 }
 

@@ -427,6 +427,7 @@ class Resolver {
         capabilities: { ...entry.capabilities },
         ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),
         ...(entry.idleTimeoutMs !== undefined ? { idleTimeoutMs: entry.idleTimeoutMs } : {}),
+        ...(entry.minIntervalMs !== undefined && entry.minIntervalMs > 0 ? { minIntervalMs: entry.minIntervalMs } : {}),
       };
     }
     return providers;

@@ -85,6 +85,8 @@ export interface ProviderConfig {
   readonly capabilities: Readonly<Partial<Record<TaskType, number>>>;
   readonly timeoutMs?: number;
   readonly idleTimeoutMs?: number;
+  /** Least time between two requests to this provider, whichever key they use (besides each key's own). */
+  readonly minIntervalMs?: number;
 }
 
 export interface AgentConfig {

@@ -62,6 +62,8 @@ export interface KeyStatus {
 
 export interface KeyPoolOptions {
   readonly clock?: Clock;
+  /** Least time between two requests to the provider, whichever key they use (`providers.<id>.minIntervalMs`). */
+  readonly minIntervalMs?: number;
   /** Penalty after a 429 without Retry-After. Default {@link DEFAULT_PENALTY_MS}. */
   readonly defaultPenaltyMs?: number;
 }
@@ -91,6 +93,7 @@ const LIMIT_LABELS: Readonly<Record<LimitName, string>> = {
   tpm: 'tokens per minute',
   rpd: 'daily quota used up (requests per day)',
   minInterval: 'minimum interval',
+  providerInterval: "the provider's minimum interval between calls",
   retryAfter: 'rate limited by the provider (429)',
 };
 
@@ -100,10 +103,15 @@ function sameLimits(a: KeyConfig['limits'], b: KeyConfig['limits']): boolean {
   );
 }
 
+/** The id under which the provider's own limiter is shared (no key id can be `*`). */
+export const PROVIDER_LIMITER_ID = '*';
+
 export class KeyPool {
   private readonly clock: Clock;
   private readonly defaultPenaltyMs: number;
   private keys = new Map<string, KeyState>();
+  /** The provider's minimum interval, over all its keys; undefined without one. */
+  private providerLimiter: KeyLimiter | undefined;
   private readonly changed = new Emitter<void>();
   /** Fires when a key is penalized, dies, is revived, or the keys change (not on every request). */
   readonly onDidChange: Listen<void> = this.changed.event;
@@ -115,7 +123,15 @@ export class KeyPool {
   ) {
     this.clock = options.clock ?? systemClock;
     this.defaultPenaltyMs = options.defaultPenaltyMs ?? DEFAULT_PENALTY_MS;
+    this.setMinInterval(options.minIntervalMs);
     this.setKeys(keys);
+  }
+
+  /** Sets the provider's minimum interval (0 or undefined: none); an unchanged interval keeps its state. */
+  setMinInterval(minIntervalMs: number | undefined): void {
+    const ms = minIntervalMs !== undefined && minIntervalMs > 0 ? minIntervalMs : undefined;
+    if (ms === this.providerLimiter?.limits.minIntervalMs) return;
+    this.providerLimiter = ms === undefined ? undefined : new KeyLimiter({ minIntervalMs: ms }, this.clock);
   }
 
   /** Replaces the key configuration; keys that stay keep their state (limits restart only when they changed). */
@@ -188,12 +204,16 @@ export class KeyPool {
     const state = this.keys.get(keyId);
     if (!state) return;
     state.limiter.take(tokens, now);
+    this.providerLimiter?.take(tokens, now);
     state.lastUsedAt = now;
   }
 
   /** Gives back a request that was acquired but never sent. */
   refund(keyId: string, tokens: number, now: number = this.clock.now()): void {
-    this.keys.get(keyId)?.limiter.refund(tokens, now);
+    const state = this.keys.get(keyId);
+    if (!state) return;
+    state.limiter.refund(tokens, now);
+    this.providerLimiter?.refund(tokens, now);
   }
 
   /** Corrects the TPM bucket once the actual usage is known. */
@@ -259,6 +279,7 @@ export class KeyPool {
   exportStates(now: number = this.clock.now()): Record<string, LimiterState> {
     const out: Record<string, LimiterState> = {};
     for (const [id, state] of this.keys) out[id] = state.limiter.exportState(now);
+    if (this.providerLimiter) out[PROVIDER_LIMITER_ID] = this.providerLimiter.exportState(now);
     return out;
   }
 
@@ -272,6 +293,8 @@ export class KeyPool {
       state.limiter.importState(shared, now);
       if (state.limiter.snapshot(now).penalizedUntil !== before) penaltiesChanged = true;
     }
+    const provider = states[PROVIDER_LIMITER_ID];
+    if (provider && this.providerLimiter) this.providerLimiter.importState(provider, now);
     if (penaltiesChanged) this.changed.fire();
   }
 
@@ -306,7 +329,9 @@ export class KeyPool {
     if (isDead(state)) {
       return { keyId, reason: 'auth', message: `${keyId}: authentication failed; usable again when the key changes` };
     }
-    const limit = state.limiter.check(tokens, now);
+    let limit = state.limiter.check(tokens, now);
+    const interval = this.providerLimiter?.check(tokens, now);
+    if (interval && !interval.ok && (limit.ok || interval.waitMs > limit.waitMs)) limit = { ...interval, limit: 'providerInterval' };
     if (!limit.ok) {
       return {
         keyId,

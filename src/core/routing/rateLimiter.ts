@@ -15,7 +15,8 @@ import type { Clock } from './clock';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'minInterval' | 'retryAfter';
+/** `providerInterval`: the provider's own minimum interval between two requests on any of its keys. */
+export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'minInterval' | 'providerInterval' | 'retryAfter';
 
 export type LimitCheck =
   | { readonly ok: true }
@@ -109,7 +110,7 @@ export interface BucketState {
   readonly windowMs: number;
 }
 
-export type BucketName = Exclude<LimitName, 'retryAfter'>;
+export type BucketName = Exclude<LimitName, 'retryAfter' | 'providerInterval'>;
 
 /**
  * What one key's limits have used, as every process sharing the limits file sees it: the buckets' levels and the

@@ -251,7 +251,10 @@ export class Router {
     this.budget.setConfig(config.budget);
     for (const [id, pool] of this.pools) {
       const provider = config.providers[id];
-      if (provider) pool.setKeys(this.poolKeys(provider));
+      if (provider) {
+        pool.setKeys(this.poolKeys(provider));
+        pool.setMinInterval(provider.minIntervalMs);
+      }
     }
     this.clients.clear();
   }
@@ -261,7 +264,10 @@ export class Router {
     let pool = this.pools.get(providerId);
     if (!pool) {
       const provider = this.config.providers[providerId];
-      pool = new KeyPool(providerId, provider ? this.poolKeys(provider) : [], { clock: this.clock });
+      pool = new KeyPool(providerId, provider ? this.poolKeys(provider) : [], {
+        clock: this.clock,
+        ...(provider?.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
+      });
       this.pools.set(providerId, pool);
     }
     return pool;
