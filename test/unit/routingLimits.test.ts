@@ -99,4 +99,27 @@ agents:
     assert.deepEqual(second.decision.attempts.map((a) => a.keyId), ['two']);
     assert.equal(anthropic.modelRequests.length, 2);
   });
+
+  it('tier keys first, then the provider\'s other keys, then the next candidate, then "all keys exhausted, retry after N s"', async () => {
+    const clock = new JumpClock();
+    const keys = ', keys: [{ id: heavy-only, tiers: [heavy], limits: { rpd: 1 } }, { id: light-only, tiers: [light], limits: { rpd: 1 } }]';
+    const r = router(keys, clock);
+    anthropic.enqueue({ text: 'a' }, { text: 'b' });
+    const first = await run(r);
+    const second = await run(r);
+    assert.deepEqual([first.decision.attempts.map((a) => a.keyId), second.decision.attempts.map((a) => a.keyId)], [['light-only'], ['heavy-only']]);
+    const third = await run(r);
+    assert.equal(third.decision.error?.kind, 'exhausted');
+    assert.match(third.decision.error?.message ?? '', /All keys exhausted: every candidate is rate limited; retry after \d+ s\. anthropic\/[^:]+: no usable key/);
+    assert.match(third.decision.error?.message ?? '', /daily quota used up/);
+    assert.equal(anthropic.modelRequests.length, 2);
+
+    const strict = router(`, strictTiers: true${keys}`, new JumpClock());
+    anthropic.enqueue({ text: 'c' });
+    assert.equal((await run(strict)).decision.attempts[0]?.keyId, 'light-only');
+    const refused = await run(strict);
+    assert.equal(refused.decision.outcome, 'failed');
+    assert.match(refused.decision.error?.message ?? '', /heavy-only: serves heavy only/);
+    assert.equal(anthropic.modelRequests.length, 3, 'strictTiers: the heavy key never took light work');
+  });
 });

@@ -34,6 +34,7 @@ export interface ProviderFileEntry {
   readonly timeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly minIntervalMs?: number;
+  readonly strictTiers?: boolean;
 }
 
 export interface AgentFileEntry {

@@ -30,6 +30,7 @@ function providerToFile(provider: ProviderConfig): ProviderFileEntry {
     ...(provider.timeoutMs !== undefined ? { timeoutMs: provider.timeoutMs } : {}),
     ...(provider.idleTimeoutMs !== undefined ? { idleTimeoutMs: provider.idleTimeoutMs } : {}),
     ...(provider.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
+    strictTiers: provider.strictTiers,
   };
 }
 

@@ -428,6 +428,7 @@ class Resolver {
         ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),
         ...(entry.idleTimeoutMs !== undefined ? { idleTimeoutMs: entry.idleTimeoutMs } : {}),
         ...(entry.minIntervalMs !== undefined && entry.minIntervalMs > 0 ? { minIntervalMs: entry.minIntervalMs } : {}),
+        strictTiers: entry.strictTiers ?? false,
       };
     }
     return providers;

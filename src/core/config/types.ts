@@ -87,6 +87,11 @@ export interface ProviderConfig {
   readonly idleTimeoutMs?: number;
   /** Least time between two requests to this provider, whichever key they use (besides each key's own). */
   readonly minIntervalMs?: number;
+  /**
+   * Keys tagged for other tiers never take a request. Default false: keys tagged for the request's tier go first,
+   * then untagged keys, then the others, before the next candidate.
+   */
+  readonly strictTiers: boolean;
 }
 
 export interface AgentConfig {

@@ -64,6 +64,8 @@ export interface KeyPoolOptions {
   readonly clock?: Clock;
   /** Least time between two requests to the provider, whichever key they use (`providers.<id>.minIntervalMs`). */
   readonly minIntervalMs?: number;
+  /** Keys tagged for other tiers never serve a request (default false: they serve after the tier's own keys). */
+  readonly strictTiers?: boolean;
   /** Penalty after a 429 without Retry-After. Default {@link DEFAULT_PENALTY_MS}. */
   readonly defaultPenaltyMs?: number;
 }
@@ -80,8 +82,13 @@ interface KeyState {
   secretMissing: boolean;
 }
 
-function servesTier(config: KeyConfig, tier: Tier): boolean {
-  return !config.tiers || config.tiers.length === 0 || config.tiers.includes(tier);
+/**
+ * How a key fits a tier, tried in this order: 0 tagged for it, 1 untagged (serves every tier), 2 tagged for other
+ * tiers only (used after the others unless the provider has `strictTiers`).
+ */
+function tierRankOf(config: KeyConfig, tier: Tier): 0 | 1 | 2 {
+  if (!config.tiers || config.tiers.length === 0) return 1;
+  return config.tiers.includes(tier) ? 0 : 2;
 }
 
 function seconds(ms: number): string {
@@ -112,6 +119,8 @@ export class KeyPool {
   private keys = new Map<string, KeyState>();
   /** The provider's minimum interval, over all its keys; undefined without one. */
   private providerLimiter: KeyLimiter | undefined;
+  /** Whether keys tagged for other tiers are left out (see {@link KeyPoolOptions.strictTiers}). */
+  strictTiers: boolean;
   private readonly changed = new Emitter<void>();
   /** Fires when a key is penalized, dies, is revived, or the keys change (not on every request). */
   readonly onDidChange: Listen<void> = this.changed.event;
@@ -123,6 +132,7 @@ export class KeyPool {
   ) {
     this.clock = options.clock ?? systemClock;
     this.defaultPenaltyMs = options.defaultPenaltyMs ?? DEFAULT_PENALTY_MS;
+    this.strictTiers = options.strictTiers ?? false;
     this.setMinInterval(options.minIntervalMs);
     this.setKeys(keys);
   }
@@ -166,7 +176,8 @@ export class KeyPool {
 
   /**
    * The best key for a request of `tokens` estimated tokens in `tier`, without consuming anything: among usable keys
-   * (serves the tier, secret present, not auth-dead, not penalized, limits allow, gate allows) the lowest priority
+   * (secret present, not auth-dead, not penalized, limits allow, gate allows) first the keys tagged for the tier, then
+   * untagged keys, then (unless {@link strictTiers}) keys tagged for other tiers; within each the lowest priority
    * value, then the least recently used, then configuration order. Otherwise the shortest wait and why each key was
    * unusable.
    */
@@ -179,7 +190,7 @@ export class KeyPool {
         skipped.push(unusable);
         continue;
       }
-      if (!best || better(state, best)) best = state;
+      if (!best || better(state, best, tier)) best = state;
     }
     if (best) return { ok: true, keyId: best.config.id, skipped };
     let waitMs: number | undefined;
@@ -322,7 +333,7 @@ export class KeyPool {
 
   private unusable(state: KeyState, tier: Tier, tokens: number, now: number, gate?: KeyGate): KeyUnusable | undefined {
     const keyId = state.config.id;
-    if (!servesTier(state.config, tier)) {
+    if (this.strictTiers && tierRankOf(state.config, tier) === 2) {
       return { keyId, reason: 'tier', message: `${keyId}: serves ${state.config.tiers!.join(', ')} only` };
     }
     if (state.secretMissing) return { keyId, reason: 'missing', message: `${keyId}: no key stored` };
@@ -371,7 +382,10 @@ function isDead(state: KeyState): boolean {
   return dead !== undefined && (state.currentFingerprint ?? dead) === dead;
 }
 
-function better(a: KeyState, b: KeyState): boolean {
+function better(a: KeyState, b: KeyState, tier: Tier): boolean {
+  const rankA = tierRankOf(a.config, tier);
+  const rankB = tierRankOf(b.config, tier);
+  if (rankA !== rankB) return rankA < rankB;
   const priorityA = a.config.priority ?? 0;
   const priorityB = b.config.priority ?? 0;
   if (priorityA !== priorityB) return priorityA < priorityB;

@@ -254,6 +254,7 @@ export class Router {
       if (provider) {
         pool.setKeys(this.poolKeys(provider));
         pool.setMinInterval(provider.minIntervalMs);
+        pool.strictTiers = provider.strictTiers;
       }
     }
     this.clients.clear();
@@ -267,6 +268,7 @@ export class Router {
       pool = new KeyPool(providerId, provider ? this.poolKeys(provider) : [], {
         clock: this.clock,
         ...(provider?.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
+        strictTiers: provider?.strictTiers ?? false,
       });
       this.pools.set(providerId, pool);
     }
