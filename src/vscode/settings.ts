@@ -114,7 +114,11 @@ export const SettingKey = {
   verifyCascade: 'verify.cascade',
   verifyMaxEscalations: 'verify.maxEscalations',
   verifyPython: 'verify.python',
+  geminiSafety: 'safety.gemini',
 } as const;
+
+/** `modelRouter.safety.gemini`: `auto` leaves it to the YAML config or the built-in rule (off for code). */
+export const SAFETY_SETTING_VALUES = ['auto', 'block_none', 'block_only_high', 'default'] as const;
 
 /** `modelRouter.verify.run`: whether model-written code may run to check it (verify-then-escalate). */
 export const VERIFY_RUN_VALUES = ['off', 'ask', 'on'] as const;
@@ -426,6 +430,12 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     };
     if (Object.keys(entry).length > 0) providers[provider] = entry;
   }
+  const geminiSafety = r.pick(SettingKey.geminiSafety, oneOf(SAFETY_SETTING_VALUES, 'a safety level'), {
+    absent: (value) => value === 'auto',
+    fallback: "the YAML config's providers.gemini.safety, else off for requests about code",
+    fix: 'Pick auto, block_none, block_only_high or default in your user settings.',
+  });
+  if (geminiSafety !== undefined && geminiSafety !== 'auto') providers['gemini'] = { ...providers['gemini'], safety: geminiSafety };
 
   // Budgets (user settings only).
   const budgetFix = 'Set an amount in USD greater than 0 in your user settings, or leave it empty for no limit.';

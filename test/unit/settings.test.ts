@@ -137,6 +137,8 @@ describe('settings bridge (readSettings)', () => {
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
       // A repository must not throttle (or un-throttle) how fast your account is called.
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`minIntervalMs.${id}`, 60_000])),
+      // Nor loosen (or tighten) what Gemini's safety filter blocks.
+      'safety.gemini': 'block_none',
     };
     assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
     for (const scope of ['workspaceValue', 'workspaceFolderValue'] as const) {
@@ -154,6 +156,9 @@ describe('settings bridge (readSettings)', () => {
     assert.deepEqual(both.config.providers, { openai: { models: { light: 'gpt-6-luna' } } });
     const interval = readSettings(reader({ 'minIntervalMs.gemini': user(1500), 'minIntervalMs.openai': user(null) }));
     assert.deepEqual(interval.config.providers, { gemini: { minIntervalMs: 1500 } });
+    const safety = readSettings(reader({ 'safety.gemini': user('default'), 'minIntervalMs.gemini': user(1500) }));
+    assert.deepEqual(safety.config.providers, { gemini: { minIntervalMs: 1500, safety: 'default' } });
+    assert.equal(readSettings(reader({ 'safety.gemini': user('auto') })).config.providers, undefined, 'auto sets nothing');
     const wrong = readSettings(reader({ 'minIntervalMs.gemini': user(-5) }));
     assert.equal(wrong.config.providers, undefined);
     assert.match(problemAbout(wrong.problems, 'minIntervalMs.gemini'), /whole number from 0 to 3600000/);

@@ -31,6 +31,7 @@ function providerToFile(provider: ProviderConfig): ProviderFileEntry {
     ...(provider.idleTimeoutMs !== undefined ? { idleTimeoutMs: provider.idleTimeoutMs } : {}),
     ...(provider.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
     strictTiers: provider.strictTiers,
+    ...(provider.safety !== undefined ? { safety: provider.safety } : {}),
   };
 }
 

@@ -429,6 +429,7 @@ class Resolver {
         ...(entry.idleTimeoutMs !== undefined ? { idleTimeoutMs: entry.idleTimeoutMs } : {}),
         ...(entry.minIntervalMs !== undefined && entry.minIntervalMs > 0 ? { minIntervalMs: entry.minIntervalMs } : {}),
         strictTiers: entry.strictTiers ?? false,
+        ...(entry.safety !== undefined ? { safety: entry.safety } : {}),
       };
     }
     return providers;

@@ -5,7 +5,7 @@
  * (extension) or an environment variable (CLI).
  */
 import type { ModelPrice, PriceOverrides } from '../pricing/cost';
-import type { ProviderProtocol } from '../providers/types';
+import type { ProviderProtocol, SafetyLevel } from '../providers/types';
 
 export const TIERS = ['light', 'medium', 'heavy'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -92,6 +92,12 @@ export interface ProviderConfig {
    * then untagged keys, then the others, before the next candidate.
    */
   readonly strictTiers: boolean;
+  /**
+   * Gemini's safety filter for the four harm categories: `block_none`, `block_only_high`, or `default` (the API's own
+   * thresholds). Absent: `block_none` for requests about code (every task but a free question without a selection),
+   * the API's defaults otherwise. Ignored by providers without such a filter.
+   */
+  readonly safety?: SafetyLevel;
 }
 
 export interface AgentConfig {

@@ -161,6 +161,15 @@ function checkedRequest(request: RouteRequest): Omit<VerifyRequest, 'answer'> {
   };
 }
 
+/**
+ * Whether a request is about code, so Gemini's safety filter (which blocks harmless code as a false positive: a
+ * `kill` of a process, an exploit test, a parser of hostile input) is off for it unless the provider says otherwise:
+ * every task on a selection, and a free question with one.
+ */
+function isAboutCode(request: RouteRequest): boolean {
+  return request.task !== 'ask' || request.text.trim() !== '';
+}
+
 function promptTokensOf(prompt: Prompt): number {
   return estimateTokens(prompt.system) + prompt.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
 }
@@ -888,10 +897,12 @@ export class Router {
     const maxChars = this.config.routing.maxAnswerChars;
     try {
       const client = this.client(provider, keyId, secret);
+      const safety = provider.safety ?? (isAboutCode(request) ? 'block_none' : undefined);
       const stream = client.stream({
         model: candidate.model,
         system: prompt.system,
         messages: prompt.messages,
+        ...(safety !== undefined ? { safety } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       for await (const chunk of stream) {
