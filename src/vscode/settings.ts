@@ -139,6 +139,11 @@ export function providerMinIntervalSettingKey(provider: BuiltinProviderId): `min
   return `minIntervalMs.${provider}`;
 }
 
+/** `weights.anthropic`: the load-balance weight of one built-in provider (relative to `modelRouter`). */
+export function providerWeightSettingKey(provider: BuiltinProviderId): `weights.${BuiltinProviderId}` {
+  return `weights.${provider}`;
+}
+
 /**
  * The allow-list: settings a workspace (or folder) may set, because they only decide how requests are routed among
  * the providers the user set up. Nothing on it decides money, data, keys or endpoints.
@@ -160,6 +165,7 @@ export const SETTING_KEYS: readonly string[] = [
   ...AGENT_IDS.map(agentChainSettingKey),
   ...SETTINGS_PROVIDER_IDS.map(providerModelsSettingKey),
   ...SETTINGS_PROVIDER_IDS.map(providerMinIntervalSettingKey),
+  ...SETTINGS_PROVIDER_IDS.map(providerWeightSettingKey),
 ];
 
 /** Settings read from the user's settings only (manifest scope `application` or `machine`): all but the allow-list. */
@@ -285,6 +291,13 @@ function integer(min: number, max: number): (value: unknown) => Check<number> {
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
       ? ok(value)
       : bad(`is ${show(value)}, but must be a whole number from ${min} to ${max === Infinity ? 'up' : max}`);
+}
+
+function numberIn(min: number, max: number): (value: unknown) => Check<number> {
+  return (value) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max
+      ? ok(value)
+      : bad(`is ${show(value)}, but must be a number from ${min} to ${max}`);
 }
 
 function positiveUsd(value: unknown): Check<number> {
@@ -424,9 +437,15 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
       fallback: "the YAML config's interval, if any",
       fix: 'Use a whole number of milliseconds from 0 to 3600000, or leave it empty.',
     });
+    const weight = r.pick(providerWeightSettingKey(provider), numberIn(0, 1000), {
+      absent: isNull,
+      fallback: "the YAML config's weight, else 1",
+      fix: 'Use a number from 0 to 1000 (0: never first), or leave it empty.',
+    });
     const entry: SettingsProviderEntry = {
       ...(models !== undefined && Object.keys(models).length > 0 ? { models } : {}),
       ...(minIntervalMs !== undefined ? { minIntervalMs } : {}),
+      ...(weight !== undefined ? { weight } : {}),
     };
     if (Object.keys(entry).length > 0) providers[provider] = entry;
   }

@@ -139,6 +139,8 @@ describe('settings bridge (readSettings)', () => {
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`minIntervalMs.${id}`, 60_000])),
       // Nor loosen (or tighten) what Gemini's safety filter blocks.
       'safety.gemini': 'block_none',
+      // Nor send your traffic (and money) elsewhere by weight.
+      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`weights.${id}`, 1000])),
     };
     assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
     for (const scope of ['workspaceValue', 'workspaceFolderValue'] as const) {
@@ -159,6 +161,9 @@ describe('settings bridge (readSettings)', () => {
     const safety = readSettings(reader({ 'safety.gemini': user('default'), 'minIntervalMs.gemini': user(1500) }));
     assert.deepEqual(safety.config.providers, { gemini: { minIntervalMs: 1500, safety: 'default' } });
     assert.equal(readSettings(reader({ 'safety.gemini': user('auto') })).config.providers, undefined, 'auto sets nothing');
+    const weights = readSettings(reader({ 'weights.openai': user(2.5), 'weights.local': user(null), 'weights.gemini': user(-1) }));
+    assert.deepEqual(weights.config.providers, { openai: { weight: 2.5 } });
+    assert.match(problemAbout(weights.problems, 'weights.gemini'), /must be a number from 0 to 1000/);
     const wrong = readSettings(reader({ 'minIntervalMs.gemini': user(-5) }));
     assert.equal(wrong.config.providers, undefined);
     assert.match(problemAbout(wrong.problems, 'minIntervalMs.gemini'), /whole number from 0 to 3600000/);

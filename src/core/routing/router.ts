@@ -31,6 +31,9 @@ import type { CheckPlan } from '../verify/verify';
 import { CHECKED_TASKS } from '../verify/verify';
 import { boundUsage } from './usageBounds';
 import type { SharedLimitStore } from './sharedLimits';
+import { PerformanceTracker, effectiveWeight } from './performance';
+import type { ProviderPerformance } from './performance';
+import { counts } from './circuitBreaker';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -219,6 +222,8 @@ export class Router {
   private readonly makeProvider: (settings: ProviderSettings) => ChatProvider;
   readonly breakers: BreakerRegistry;
   readonly latency: LatencyTracker;
+  /** Error rate and latency per provider, decayed, for the load-balance weights (see performance.ts). */
+  readonly performance = new PerformanceTracker();
   readonly budget: BudgetGate;
   private readonly pools = new Map<string, KeyPool>();
   /** Adapters by provider, key id and secret fingerprint, so SDK clients (and their connections) are reused. */
@@ -293,6 +298,19 @@ export class Router {
       const provider = this.config.providers[id];
       if (provider) await this.refreshKeys(provider, new Map());
     }
+  }
+
+  /**
+   * Each enabled provider's configured load-balance weight and the effective one (weight × (1 − 0.5 × error rate) ×
+   * 1 / (1 + p50 / 10 s)), with the figures behind it, for the tree, the dashboard and "Rebalance...".
+   */
+  effectiveWeights(now: number = this.clock.now()): { readonly provider: string; readonly weight: number; readonly effective: number; readonly performance: ProviderPerformance }[] {
+    return Object.values(this.config.providers)
+      .filter((p) => p.enabled)
+      .map((p) => {
+        const performance = this.performance.get(p.id, now);
+        return { provider: p.id, weight: p.weight, effective: effectiveWeight(p.weight, performance), performance };
+      });
   }
 
   /** Manual "Reset Provider Health": closes the provider's breakers and forgets 429 penalties. */
@@ -730,7 +748,8 @@ export class Router {
       chainIndex: c.chainIndex,
       estimateUsd: c.record.estimateUsd,
       capability: c.provider.capabilities[task] ?? 0.5,
-      weight: c.provider.weight > 0 ? c.provider.weight : 1,
+      // The configured weight adjusted by how the provider has performed lately (performance.ts).
+      weight: effectiveWeight(c.provider.weight > 0 ? c.provider.weight : 1, this.performance.get(c.provider.id, this.clock.now())),
       p50Ms: this.latency.p50(c.provider.id, c.model),
     }));
     const ordered = orderCandidates(strategyView, this.config.routing.strategy, { task, random: this.random }).map(
@@ -951,6 +970,15 @@ export class Router {
       return error;
     } finally {
       attempt.latencyMs = performance.now() - startedPerf;
+      if (attempt.status === 'ok' || (attempt.errorKind !== undefined && counts({ kind: attempt.errorKind }))) {
+        this.performance.record({
+          provider: provider.id,
+          at: started,
+          ok: attempt.status === 'ok',
+          ...(attempt.errorKind !== undefined ? { errorKind: attempt.errorKind } : {}),
+          latencyMs: attempt.latencyMs,
+        });
+      }
       let finalUsage: Usage = ZERO_USAGE;
       if (usage !== undefined) {
         const promptChars = prompt.system.length + prompt.messages.reduce((n, m) => n + m.content.length, 0);
