@@ -281,6 +281,11 @@ export class KeyPool {
     return this.unusable(state, tier, tokens, now);
   }
 
+  /** Whether taking a request on the key counts against any limit (its own or the provider's interval). */
+  hasLimits(keyId: string): boolean {
+    return (this.keys.get(keyId)?.limiter.hasLimits ?? false) || this.providerLimiter !== undefined;
+  }
+
   /** Whether the key has a tokens-per-minute limit (then its actual usage is shared after each attempt). */
   countsTokens(keyId: string): boolean {
     return this.keys.get(keyId)?.limiter.countsTokens ?? false;

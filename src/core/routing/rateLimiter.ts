@@ -216,6 +216,11 @@ export class KeyLimiter {
     this.penalizedUntil = Math.max(this.penalizedUntil, now + Math.max(0, retryAfterMs));
   }
 
+  /** Whether any limit is configured (RPM, TPM, RPD or a minimum interval). */
+  get hasLimits(): boolean {
+    return this.buckets.length > 0;
+  }
+
   /** Whether a limit counts tokens (TPM): only then does the actual usage change what is shared. */
   get countsTokens(): boolean {
     return this.buckets.some((b) => b.perToken);

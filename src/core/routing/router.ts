@@ -1045,7 +1045,8 @@ export class Router {
   private async takeShared(providerId: string, keyId: string, tier: Tier, tokens: number): Promise<boolean> {
     const pool = this.pool(providerId);
     const store = this.sharedLimits;
-    if (!store) {
+    // Without any limit there is nothing to count (a 429's penalty is shared when it happens).
+    if (!store || !pool.hasLimits(keyId)) {
       pool.take(keyId, tokens, this.clock.now());
       return true;
     }
