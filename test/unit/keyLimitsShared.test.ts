@@ -49,6 +49,28 @@ describe('shared key limits (key-limits.json)', () => {
     assert.equal(await take(store, windowB, clock.now()), true);
   });
 
+  it('the provider\'s minIntervalMs is shared too: another process\'s call on another key makes this one wait', async () => {
+    const clock = new FakeClock(0);
+    const store = new SharedKeyLimits(dir);
+    const windowA = new KeyPool('gemini', [{ id: 'a' }], { clock, minIntervalMs: 4_000 });
+    const windowB = new KeyPool('gemini', [{ id: 'b' }], { clock, minIntervalMs: 4_000 });
+    const takeOn = (pool: KeyPool, keyId: string): Promise<boolean> =>
+      store.update('gemini', clock.now(), (states) => {
+        pool.importStates(states, clock.now());
+        if (pool.recheck(keyId, 'light', 10, clock.now())) return { result: false };
+        pool.take(keyId, 10, clock.now());
+        return { states: pool.exportStates(clock.now()), result: true };
+      });
+    assert.equal(await takeOn(windowA, 'a'), true);
+    clock.advance(1_000);
+    assert.equal(await takeOn(windowB, 'b'), false, 'B saw A\'s call 1 s ago');
+    const pick = windowB.pick('light', 10);
+    assert.ok(!pick.ok);
+    assert.equal(pick.waitMs, 3_000);
+    clock.advance(3_000);
+    assert.equal(await takeOn(windowB, 'b'), true);
+  });
+
   it('a 429 penalty rests the key in every process; limits changed in the config keep what was used', async () => {
     const clock = new FakeClock(0);
     const store = new SharedKeyLimits(dir);
