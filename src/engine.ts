@@ -12,13 +12,16 @@ export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEF
 export { testProviderConnection } from './core/providers/connection';
 export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
+export { setProviderWeightsInYaml } from './core/config/yamlEdit';
 export { createPriceTable, providerPriceOptions } from './core/pricing/cost';
 export { Router } from './core/routing/router';
 export { createVerifier } from './core/verify/create';
 export { LedgerStore } from './core/ledger/store';
 export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { SharedBudgetHolds } from './core/ledger/reservations';
+export { SharedKeyLimits } from './core/ledger/keyLimits';
 export { toLedgerRecord } from './core/ledger/record';
-export { latestDecisions, breakdown } from './core/ledger/queries';
+export { latestDecisions, breakdown, recentAttempts } from './core/ledger/queries';
+export { PERFORMANCE_LOOKBACK_MS } from './core/routing/performance';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardVerified, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
 export { emptyLedgerDatabase } from './core/ledger/schema';

@@ -18,6 +18,7 @@ import { DASHBOARD_PROTOCOL_VERSION } from '../../src/webview/protocol';
 import type { DashboardCommand, HostMessage, RecommendationView, WebviewMessage } from '../../src/webview/protocol';
 import { SpendChart, providerColorVar } from './chart';
 import { h, icon, replaceChildren } from './dom';
+import { formatWeight } from '../../src/core/util/format';
 import {
   commandLabel,
   formatCount,
@@ -599,7 +600,41 @@ export class DashboardApp {
       h('h2', { attrs: { id: 'models-title' } }, 'Models'),
       h('p', { class: 'muted small' }, 'Every request sent to a model, retries and fallbacks included; latency of the successful ones (median and 95th percentile).'),
       data.models.length === 0 ? h('p', { class: 'muted' }, `No requests in the last ${data.rangeDays} days.`) : h('div', { class: 'scroll' }, element),
+      ...this.weightsTable(data),
     );
+  }
+
+  /** Load-balance weights: configured and effective (weight × (1 − 0.5 × error rate) × 1 / (1 + p50 / 10 s)). */
+  private weightsTable(data: DashboardData): HTMLElement[] {
+    const weights = data.weights ?? [];
+    if (weights.length === 0) return [];
+    const { table: element, body } = table(
+      'Load-balance weight per provider: configured, and adjusted by its recent error rate and median latency',
+      ['Provider', ['Weight', 'num'], ['Effective', 'num'], ['Errors', 'num'], ['p50', 'num']],
+      'weights-table',
+    );
+    for (const w of weights) {
+      body.appendChild(
+        h(
+          'tr',
+          { attrs: { 'data-testid': 'weights-row', 'data-key': w.provider } },
+          h('td', { class: 'name' }, w.provider),
+          num(formatWeight(w.weight), 'weight'),
+          num(formatWeight(w.effective), 'effective'),
+          num(w.measured ? formatPercent(w.errorRate) : '—', 'errors'),
+          num(formatLatency(w.p50Ms), 'p50'),
+        ),
+      );
+    }
+    return [
+      h('h3', { attrs: { id: 'weights-title' } }, 'Load-balance weights'),
+      h(
+        'p',
+        { class: 'muted small' },
+        'Effective weight = weight × (1 − 0.5 × error rate) × 1 / (1 + p50 / 10 s), over the attempts of the last hours (half-life 30 minutes). Used by the load-balance strategy; "Model Router: Rebalance..." edits the weights.',
+      ),
+      h('div', { class: 'scroll' }, element),
+    ];
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ export const CommandId = {
   // Agents.
   reassignAgent: 'modelRouter.reassignAgent',
   applyPreset: 'modelRouter.applyPreset',
+  rebalance: 'modelRouter.rebalance',
   openAgentSettings: 'modelRouter.openAgentSettings',
   // Views.
   showLog: 'modelRouter.showLog',

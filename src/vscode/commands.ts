@@ -15,6 +15,7 @@ import { KEY_ID_PATTERN, keyValueProblem } from './keys';
 import { TASK_TITLES } from './run/runner';
 import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
 import { chainRole } from './tree';
+import { rebalance } from './rebalance';
 
 export { CommandId };
 
@@ -51,6 +52,7 @@ export function registerCommands(container: Container): vscode.Disposable[] {
     register(CommandId.importKeysFromEnv, () => importKeys(container)),
     register(CommandId.reassignAgent, (arg?: unknown) => reassignAgent(container, agentIdOf(arg))),
     register(CommandId.applyPreset, (preset?: unknown) => applyPresetCommand(container, typeof preset === 'string' ? (preset as PresetName) : undefined)),
+    register(CommandId.rebalance, () => rebalance(container)),
     register(CommandId.openAgentSettings, (arg?: unknown) =>
       vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.${agentChainSettingKey(agentIdOf(arg) ?? 'implementer')}`),
     ),

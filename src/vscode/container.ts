@@ -74,7 +74,16 @@ export class Container extends Disposable {
     this.agentsTree = this._register(new AgentsTree(this.configService));
     this._register(vscode.window.createTreeView(ViewId.providers, { treeDataProvider: this.providersTree, showCollapseAll: true }));
     this._register(vscode.window.createTreeView(ViewId.agents, { treeDataProvider: this.agentsTree, showCollapseAll: true }));
-    this.dashboardHost = this._register(new LedgerDashboardHost(this.configService, this.ledger, this.log, () => this.verifyService.knownIsolation));
+    this.dashboardHost = this._register(new LedgerDashboardHost(this.configService, this.ledger, this.log, () => this.verifyService.knownIsolation, () =>
+        this.routerService.effectiveWeights().map((w) => ({
+          provider: w.provider,
+          weight: w.weight,
+          effective: w.effective,
+          errorRate: w.performance.errorRate,
+          p50Ms: w.performance.p50Ms ?? null,
+          measured: w.performance.evidence >= 1,
+        })),
+      ));
     this._register(registerDashboardSerializer(context.extensionUri, this.dashboardHost, this.log));
     this._register({ dispose: () => DashboardPanel.current?.dispose() });
   }

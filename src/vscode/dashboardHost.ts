@@ -5,7 +5,7 @@
  * user has been told why).
  */
 import * as vscode from 'vscode';
-import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified } from '../core/ledger/dashboard';
+import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified, DashboardWeight } from '../core/ledger/dashboard';
 import type { Database } from 'sql.js';
 import type { DecisionCursor } from '../core/ledger/queries';
 import type { LedgerStore } from '../core/ledger/store';
@@ -30,6 +30,8 @@ export class LedgerDashboardHost extends Disposable implements DashboardHost {
     private readonly log: Log,
     /** How checks run here, once found (VerifyService): shown in the Verified routing section. */
     private readonly isolation: () => Isolation | undefined = () => undefined,
+    /** The router's load-balance weights (RouterService.effectiveWeights); none before it is built. */
+    private readonly weights: () => readonly DashboardWeight[] = () => [],
   ) {
     super();
     this._register(ledger.onDidRecord(() => this.changed.fire('ledger')));
@@ -44,7 +46,9 @@ export class LedgerDashboardHost extends Disposable implements DashboardHost {
       // An empty in-memory ledger gives the empty state with the budgets in force.
       return engine.dashboardSnapshot(await this.emptyDb(), config.budget, { now: Date.now(), rangeDays });
     }
-    return engine.dashboardSnapshot(store.db, config.budget, { now: Date.now(), rangeDays });
+    const data = engine.dashboardSnapshot(store.db, config.budget, { now: Date.now(), rangeDays });
+    const weights = this.weights();
+    return weights.length > 0 ? { ...data, weights } : data;
   }
 
   async decisions(before: DecisionCursor): Promise<DashboardDecisionPage> {

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { LedgerRecord } from '../core/ledger/record';
 import type { PendingSpend } from '../core/ledger/spend';
+import type { SharedKeyLimits } from '../core/ledger/keyLimits';
 import type { LedgerStore } from '../core/ledger/store';
 import type { Decision } from '../core/routing/decision';
 import type { ConfigService } from './configService';
@@ -20,6 +21,7 @@ export class LedgerService extends Disposable {
   private opened: LedgerStore | undefined;
   private failureShown = false;
   private spendSource: PendingSpend | undefined;
+  private limits: SharedKeyLimits | undefined;
   private readonly recorded = this._register(new vscode.EventEmitter<LedgerRecord | undefined>());
   /** A request was recorded (the record), or other windows' records were merged (undefined). */
   readonly onDidRecord = this.recorded.event;
@@ -64,6 +66,16 @@ export class LedgerService extends Disposable {
       holds: new engine.SharedBudgetHolds(this.directory.fsPath),
     });
     return this.spendSource;
+  }
+
+  /**
+   * Key limits (RPM, TPM, RPD, minimum intervals, 429 penalties) shared with every other window and CLI run using the
+   * same ledger folder, so a daily quota holds across them and across restarts.
+   */
+  sharedLimits(): SharedKeyLimits {
+    const engine = loadEngine();
+    this.limits ??= new engine.SharedKeyLimits(this.directory.fsPath);
+    return this.limits;
   }
 
   /** Appends the request's record (durable when this resolves); returns false when it could not be recorded. */

@@ -80,6 +80,7 @@ export class RouterService extends Disposable {
     const router = new engine.Router(config, {
       keys: this.keys,
       spend: this.ledger.spend(),
+      sharedLimits: this.ledger.sharedLimits(),
       ...(this.verification ? { verification: this.verification } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
       onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -103,7 +104,22 @@ export class RouterService extends Disposable {
       });
     });
     this.built = router;
+    // Load-balance weights start from how providers performed lately in every window and CLI run (the ledger).
+    void this.ledger
+      .store()
+      .then((store) => {
+        if (!store) return;
+        const now = Date.now();
+        router.performance.seed(store.read((db) => engine.recentAttempts(db, { from: now - engine.PERFORMANCE_LOOKBACK_MS, to: now + 1 })));
+        this.healthChanged.fire();
+      })
+      .catch((error: unknown) => this.log.warn(`Provider performance could not be read from the ledger: ${error instanceof Error ? error.message : String(error)}`));
     return router;
+  }
+
+  /** Each enabled provider's configured and effective load-balance weight (none before the router is built). */
+  effectiveWeights(): ReturnType<Router['effectiveWeights']> {
+    return this.built?.effectiveWeights() ?? [];
   }
 }
 

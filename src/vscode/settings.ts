@@ -114,7 +114,11 @@ export const SettingKey = {
   verifyCascade: 'verify.cascade',
   verifyMaxEscalations: 'verify.maxEscalations',
   verifyPython: 'verify.python',
+  geminiSafety: 'safety.gemini',
 } as const;
+
+/** `modelRouter.safety.gemini`: `auto` leaves it to the YAML config or the built-in rule (off for code). */
+export const SAFETY_SETTING_VALUES = ['auto', 'block_none', 'block_only_high', 'default'] as const;
 
 /** `modelRouter.verify.run`: whether model-written code may run to check it (verify-then-escalate). */
 export const VERIFY_RUN_VALUES = ['off', 'ask', 'on'] as const;
@@ -128,6 +132,16 @@ export function agentChainSettingKey(agent: AgentId): `agents.${AgentId}` {
 /** `models.anthropic`: the per-tier models setting of one built-in provider (relative to `modelRouter`). */
 export function providerModelsSettingKey(provider: BuiltinProviderId): `models.${BuiltinProviderId}` {
   return `models.${provider}`;
+}
+
+/** `minIntervalMs.anthropic`: the least time between two requests to one built-in provider (relative to `modelRouter`). */
+export function providerMinIntervalSettingKey(provider: BuiltinProviderId): `minIntervalMs.${BuiltinProviderId}` {
+  return `minIntervalMs.${provider}`;
+}
+
+/** `weights.anthropic`: the load-balance weight of one built-in provider (relative to `modelRouter`). */
+export function providerWeightSettingKey(provider: BuiltinProviderId): `weights.${BuiltinProviderId}` {
+  return `weights.${provider}`;
 }
 
 /**
@@ -150,6 +164,8 @@ export const SETTING_KEYS: readonly string[] = [
   ...Object.values(SettingKey),
   ...AGENT_IDS.map(agentChainSettingKey),
   ...SETTINGS_PROVIDER_IDS.map(providerModelsSettingKey),
+  ...SETTINGS_PROVIDER_IDS.map(providerMinIntervalSettingKey),
+  ...SETTINGS_PROVIDER_IDS.map(providerWeightSettingKey),
 ];
 
 /** Settings read from the user's settings only (manifest scope `application` or `machine`): all but the allow-list. */
@@ -275,6 +291,13 @@ function integer(min: number, max: number): (value: unknown) => Check<number> {
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
       ? ok(value)
       : bad(`is ${show(value)}, but must be a whole number from ${min} to ${max === Infinity ? 'up' : max}`);
+}
+
+function numberIn(min: number, max: number): (value: unknown) => Check<number> {
+  return (value) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max
+      ? ok(value)
+      : bad(`is ${show(value)}, but must be a number from ${min} to ${max}`);
 }
 
 function positiveUsd(value: unknown): Check<number> {
@@ -409,8 +432,29 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
       fallback: "the YAML config's or the built-in models",
       fix: 'Give a model id for any of light, medium and heavy, e.g. {"heavy": "some-model"}.',
     });
-    if (models !== undefined && Object.keys(models).length > 0) providers[provider] = { models };
+    const minIntervalMs = r.pick(providerMinIntervalSettingKey(provider), integer(0, 3_600_000), {
+      absent: isNull,
+      fallback: "the YAML config's interval, if any",
+      fix: 'Use a whole number of milliseconds from 0 to 3600000, or leave it empty.',
+    });
+    const weight = r.pick(providerWeightSettingKey(provider), numberIn(0, 1000), {
+      absent: isNull,
+      fallback: "the YAML config's weight, else 1",
+      fix: 'Use a number from 0 to 1000 (0: never first), or leave it empty.',
+    });
+    const entry: SettingsProviderEntry = {
+      ...(models !== undefined && Object.keys(models).length > 0 ? { models } : {}),
+      ...(minIntervalMs !== undefined ? { minIntervalMs } : {}),
+      ...(weight !== undefined ? { weight } : {}),
+    };
+    if (Object.keys(entry).length > 0) providers[provider] = entry;
   }
+  const geminiSafety = r.pick(SettingKey.geminiSafety, oneOf(SAFETY_SETTING_VALUES, 'a safety level'), {
+    absent: (value) => value === 'auto',
+    fallback: "the YAML config's providers.gemini.safety, else off for requests about code",
+    fix: 'Pick auto, block_none, block_only_high or default in your user settings.',
+  });
+  if (geminiSafety !== undefined && geminiSafety !== 'auto') providers['gemini'] = { ...providers['gemini'], safety: geminiSafety };
 
   // Budgets (user settings only).
   const budgetFix = 'Set an amount in USD greater than 0 in your user settings, or leave it empty for no limit.';

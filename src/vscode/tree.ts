@@ -10,7 +10,7 @@ import { TIERS } from '../core/config/types';
 import { PeriodCalendar } from '../core/routing/budget';
 import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
 import type { KeyStatus } from '../core/routing/keyPool';
-import { formatUsd } from '../core/util/format';
+import { formatUsd, formatWeight } from '../core/util/format';
 import { escapeMarkdown, markdownCode } from '../core/util/markdown';
 import { displayUrl } from '../core/util/secrets';
 import { ContextKey } from './commandIds';
@@ -19,6 +19,7 @@ import { loadEngine } from './engine';
 import type { KeyStore } from './keys';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
+import { describeWeight } from '../core/routing/performance';
 import type { RouterService } from './routerService';
 
 export const CHAIN_ROLES = ['primary', 'secondary', 'tertiary'] as const;
@@ -78,7 +79,15 @@ export function describeKeys(statuses: readonly KeyStatus[], keysSet: readonly s
 }
 
 type ProviderNode =
-  | { readonly kind: 'provider'; readonly provider: ProviderConfig; readonly keysSet: readonly string[]; readonly health: ProviderHealth; readonly todayUsd: number | undefined }
+  | {
+      readonly kind: 'provider';
+      readonly provider: ProviderConfig;
+      readonly keysSet: readonly string[];
+      readonly health: ProviderHealth;
+      readonly todayUsd: number | undefined;
+      /** "weight 1 → 0.62 (errors 20%, p50 3.1 s)"; shown in the description under the load-balance strategy. */
+      readonly weight?: { readonly text: string; readonly effective: number; readonly shown: boolean };
+    }
   | { readonly kind: 'models'; readonly provider: ProviderConfig }
   | { readonly kind: 'model'; readonly provider: ProviderConfig; readonly tier: Tier; readonly model: string }
   | { readonly kind: 'key'; readonly provider: ProviderConfig; readonly keyId: string; readonly set: boolean; readonly health: ProviderHealth; readonly tiers: readonly Tier[] };
@@ -145,7 +154,17 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
       if ((health.state === 'healthy' || health.state === 'unknown') && provider.requiresKey) {
         health = describeKeys(this.routerService.keyStatuses(provider.id), keysSet, Date.now()) ?? health;
       }
-      nodes.push({ kind: 'provider', provider, keysSet, health, todayUsd: spend?.get(provider.id) });
+      const weight = this.routerService.effectiveWeights().find((w) => w.provider === provider.id);
+      nodes.push({
+        kind: 'provider',
+        provider,
+        keysSet,
+        health,
+        todayUsd: spend?.get(provider.id),
+        ...(weight
+          ? { weight: { text: describeWeight(weight.weight, weight.performance), effective: weight.effective, shown: config.routing.strategy === 'load-balance' } }
+          : {}),
+      });
     }
     await vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
     // VS Code shows a view's welcome content ("Set API Key", "Import Keys from Environment") only while its tree is
@@ -190,6 +209,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         const keyText = !provider.requiresKey ? 'no key needed' : keysSet.length > 0 ? (provider.keys.length > 1 ? `${keysSet.length}/${provider.keys.length} keys set` : 'key set') : 'key missing';
         const parts = [keyText, health.label];
         if (node.todayUsd !== undefined && node.todayUsd > 0) parts.push(`${formatUsd(node.todayUsd)} today`);
+        if (node.weight?.shown) parts.push(`weight ${formatWeight(node.weight.effective)}`);
         if (!provider.enabled) parts.unshift('disabled');
         item.description = parts.join(' · ');
         item.iconPath = healthIcon(health, provider.requiresKey && keysSet.length === 0, provider.enabled);
@@ -205,6 +225,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         tooltip.appendMarkdown(`Keys: ${escapeMarkdown(keyText)} · Health: ${escapeMarkdown(health.label)}${health.detail ? ` (${escapeMarkdown(health.detail)})` : ''}\n\n`);
         tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: ${markdownCode(provider.models[tier] ?? '—')}`).join(' · '));
         if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
+        if (node.weight) tooltip.appendMarkdown(`\n\nLoad-balance ${escapeMarkdown(node.weight.text)}`);
         item.tooltip = tooltip;
         item.accessibilityInformation = { label: `${provider.label}: ${parts.join(', ')}` };
         return item;

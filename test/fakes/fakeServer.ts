@@ -108,6 +108,17 @@ export interface FakeStep {
    *  in 64 KiB pieces as fast as the client reads (never built in memory). An error's padding is its `error.message`,
    *  any other answer's a `pad` field. */
   hugeBodyBytes?: number;
+  /** Gemini: the prompt (or the answer) rates `probability` in a harm category; Gemini blocks it when the request's
+   *  `safetySettings` threshold for that category blocks that probability (none set: BLOCK_MEDIUM_AND_ABOVE), with
+   *  its real wire format (promptFeedback.blockReason, or finishReason SAFETY). Other fakes ignore it. */
+  harm?: FakeHarm;
+}
+
+export interface FakeHarm {
+  readonly category: string;
+  readonly probability: 'NEGLIGIBLE' | 'LOW' | 'MEDIUM' | 'HIGH';
+  /** Default `answer`. */
+  readonly in?: 'prompt' | 'answer';
 }
 
 export type FakeEndpoint = 'model' | 'models' | 'countTokens';
@@ -206,6 +217,8 @@ export interface TurnContext {
   readonly finishReason: string | undefined;
   /** The answer is refused / blocked (`error: 'content_filter'` or a `content_filter` mid-stream error). */
   readonly contentFilter: boolean;
+  /** Set when the protocol's safety filter blocked the turn (see {@link FakeStep.harm}). */
+  readonly safetyBlock?: { readonly in: 'prompt' | 'answer'; readonly harm: FakeHarm };
   /** Estimated prompt tokens of the request. */
   readonly inputTokens: number;
 }
@@ -256,6 +269,8 @@ export interface FakeProtocol {
   streamError(kind: FakeErrorKind, ctx: TurnContext): StreamEvent;
   auxReply(ctx: AuxContext): FakeReply;
   newRequestId(): string;
+  /** Whether the provider's safety filter blocks this turn, given the request's safety settings. */
+  safetyBlock?(request: RecordedRequest, harm: FakeHarm): boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -775,13 +790,16 @@ export class FakeProviderServer {
     requestId: string,
     inputTokens: number,
   ): TurnContext {
-    const contentFilter = step.error === 'content_filter' || step.midStreamError?.kind === 'content_filter';
+    const safetyBlock =
+      step.harm && this.protocol.safetyBlock?.(request, step.harm) ? { in: step.harm.in ?? 'answer', harm: step.harm } : undefined;
+    const contentFilter = step.error === 'content_filter' || step.midStreamError?.kind === 'content_filter' || safetyBlock !== undefined;
     let chunks: string[];
     if (step.chunks) chunks = [...step.chunks];
     else if (step.text !== undefined) chunks = splitText(step.text);
     else if (step.error === 'content_filter') chunks = [];
     else chunks = splitText(`Hello from fake ${this.protocol.label}`);
     if (step.midStreamError?.kind === 'content_filter') chunks = chunks.slice(0, step.midStreamError.afterChunks);
+    if (safetyBlock) chunks = [];
     const text = chunks.join('');
     const usage: ResolvedUsage = {
       input: step.usage?.input ?? inputTokens,
@@ -799,6 +817,7 @@ export class FakeProviderServer {
       usage,
       finishReason: step.finishReason,
       contentFilter,
+      ...(safetyBlock ? { safetyBlock } : {}),
       inputTokens,
     };
   }

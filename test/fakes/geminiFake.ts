@@ -6,6 +6,7 @@
 import { FakeProviderServer, randomId, retrySeconds, wireJson } from './fakeServer';
 import type {
   AuxContext,
+  FakeHarm,
   ErrorContext,
   FakeErrorKind,
   FakeOptions,
@@ -135,9 +136,29 @@ const HARM_CATEGORIES = [
   'HARM_CATEGORY_SEXUALLY_EXPLICIT',
 ];
 
-function safetyRatings(blocked: boolean): unknown[] {
-  return HARM_CATEGORIES.map((category, i) =>
-    blocked && i === 1 ? { category, probability: 'HIGH', blocked: true } : { category, probability: 'NEGLIGIBLE' },
+/** Thresholds of the API's HarmBlockThreshold and the lowest probability each blocks (none: never blocks). */
+const THRESHOLDS: Readonly<Record<string, string | undefined>> = {
+  HARM_BLOCK_THRESHOLD_UNSPECIFIED: 'MEDIUM',
+  BLOCK_LOW_AND_ABOVE: 'LOW',
+  BLOCK_MEDIUM_AND_ABOVE: 'MEDIUM',
+  BLOCK_ONLY_HIGH: 'HIGH',
+  BLOCK_NONE: undefined,
+  OFF: undefined,
+};
+const PROBABILITIES = ['NEGLIGIBLE', 'LOW', 'MEDIUM', 'HIGH'];
+const CATEGORIES = [...HARM_CATEGORIES, 'HARM_CATEGORY_CIVIC_INTEGRITY'];
+
+/** The request's `safetySettings` (as the SDK sends them), or undefined when it sent none. */
+function safetySettingsOf(body: unknown): readonly { category?: unknown; threshold?: unknown }[] | undefined {
+  const settings = (body as { safetySettings?: unknown } | undefined)?.safetySettings;
+  return Array.isArray(settings) ? (settings as { category?: unknown; threshold?: unknown }[]) : undefined;
+}
+
+function safetyRatings(blocked: boolean, harm: FakeHarm = { category: HARM_CATEGORIES[1]!, probability: 'HIGH' }): unknown[] {
+  return HARM_CATEGORIES.map((category) =>
+    category === harm.category
+      ? { category, probability: harm.probability, ...(blocked ? { blocked: true } : {}) }
+      : { category, probability: 'NEGLIGIBLE' },
   );
 }
 
@@ -194,6 +215,20 @@ export class GeminiProtocol implements FakeProtocol {
     if (!request.body || typeof request.body !== 'object' || Array.isArray(request.body)) {
       return reply({ code: 400, status: 'INVALID_ARGUMENT', message: 'Invalid JSON payload received. Unexpected token.' });
     }
+    // The API rejects an unknown category or threshold, and a category given twice.
+    const seen = new Set<unknown>();
+    for (const [i, setting] of (safetySettingsOf(request.body) ?? []).entries()) {
+      if (!CATEGORIES.includes(String(setting.category))) {
+        return reply({ code: 400, status: 'INVALID_ARGUMENT', message: `Invalid value at 'safety_settings[${i}].category' (type.googleapis.com/google.ai.generativelanguage.v1beta.HarmCategory), "${String(setting.category)}"` });
+      }
+      if (!(String(setting.threshold) in THRESHOLDS)) {
+        return reply({ code: 400, status: 'INVALID_ARGUMENT', message: `Invalid value at 'safety_settings[${i}].threshold' (type.googleapis.com/google.ai.generativelanguage.v1beta.SafetySetting.HarmBlockThreshold), "${String(setting.threshold)}"` });
+      }
+      if (seen.has(setting.category)) {
+        return reply({ code: 400, status: 'INVALID_ARGUMENT', message: `Duplicate category in safety_settings: ${String(setting.category)}` });
+      }
+      seen.add(setting.category);
+    }
     if (route.endpoint === 'model') {
       const contents = (request.body as { contents?: unknown }).contents;
       if (!Array.isArray(contents) || contents.length === 0) {
@@ -247,6 +282,13 @@ export class GeminiProtocol implements FakeProtocol {
     return meta;
   }
 
+  /** Blocked when the request's threshold for the category (none set: BLOCK_MEDIUM_AND_ABOVE) covers the probability. */
+  safetyBlock(request: RecordedRequest, harm: FakeHarm): boolean {
+    const setting = safetySettingsOf(request.body)?.find((s) => s.category === harm.category);
+    const lowest = THRESHOLDS[String(setting?.threshold ?? 'HARM_BLOCK_THRESHOLD_UNSPECIFIED')];
+    return lowest !== undefined && PROBABILITIES.indexOf(harm.probability) >= PROBABILITIES.indexOf(lowest);
+  }
+
   private finish(ctx: TurnContext): string {
     return ctx.contentFilter ? 'SAFETY' : (ctx.finishReason ?? 'STOP');
   }
@@ -255,13 +297,26 @@ export class GeminiProtocol implements FakeProtocol {
   private frames(ctx: TurnContext): { body: Record<string, unknown>; content: boolean }[] {
     const responseId = ctx.requestId;
     const tail = { modelVersion: ctx.model, responseId };
+    if (ctx.safetyBlock?.in === 'answer') {
+      // The answer was blocked before any text: one candidate with finishReason SAFETY, its ratings, and no content.
+      return [
+        {
+          body: {
+            candidates: [{ finishReason: 'SAFETY', index: 0, safetyRatings: safetyRatings(true, ctx.safetyBlock.harm) }],
+            usageMetadata: { promptTokenCount: ctx.usage.input, totalTokenCount: ctx.usage.input },
+            ...tail,
+          },
+          content: false,
+        },
+      ];
+    }
     const blockedPrompt = ctx.contentFilter && ctx.chunks.length === 0;
     if (blockedPrompt) {
       // The prompt itself was blocked: no candidates at all.
       return [
         {
           body: {
-            promptFeedback: { blockReason: 'SAFETY', safetyRatings: safetyRatings(true) },
+            promptFeedback: { blockReason: 'SAFETY', safetyRatings: safetyRatings(true, ctx.safetyBlock?.harm) },
             usageMetadata: { promptTokenCount: ctx.usage.input, totalTokenCount: ctx.usage.input },
             ...tail,
           },
@@ -303,7 +358,7 @@ export class GeminiProtocol implements FakeProtocol {
     const frames = this.frames(ctx);
     if (ctx.route.variant === 'json-array') return frames.map((f) => f.body);
     const first = frames[0]!.body;
-    if (!first.candidates) return first;
+    if (!first.candidates || ctx.safetyBlock) return first;
     const lastFrame = frames[frames.length - 1]!.body;
     const finish = this.finish(ctx);
     return {

@@ -143,4 +143,17 @@ pricing:
     assert.ok(spent <= 0.2 + maxCost, `spent $${spent} > $0.20 + one request's maximum $${maxCost}`);
     assert.deepEqual((await readdir(sb.dataDir)).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
   });
+
+  it('six concurrent asks against a key with rpd 3: exactly three are sent, the others refused with the quota and its wait', async () => {
+    const file = await config(`providers:
+  anthropic: { keys: [{ id: default, limits: { rpd: 3 } }] }`);
+    const exits = await Promise.all(Array.from({ length: 6 }, (_, n) => ask(file, `quota question ${n}`)));
+    const answered = exits.filter((e) => e.code === 0).length;
+    const refused = exits.filter((e) => e.code === 4);
+    console.log(`      6 concurrent asks on rpd 3: ${answered} answered, ${refused.length} refused`);
+    assert.equal(answered, 3, exits.map((e) => e.stderr).join('\n'));
+    assert.equal(refused.length, 3, exits.map((e) => e.stderr).join('\n'));
+    for (const exit of refused) assert.match(exit.stderr, /daily quota used up[^\n]*retry after \d+ s|retry after \d+ s[^\n]*daily quota used up/);
+    assert.equal(sb.fakes.anthropic.modelRequests.length, 3, 'nothing sent over the quota');
+  });
 });

@@ -26,6 +26,8 @@ interface Case {
   /** Whether the API reports prompt-cache writes (Anthropic and OpenAI do; Gemini and DeepSeek do not). */
   readonly reportsCacheWrite: boolean;
   readonly lengthReason: string;
+  /** What a refusal becomes: Gemini's is its safety filter (`safety_block`), the others' a content filter. */
+  readonly refusalKind?: ErrorKind;
 }
 
 const CASES: readonly Case[] = [
@@ -66,6 +68,7 @@ const CASES: readonly Case[] = [
     authHeader: 'x-goog-api-key',
     reportsCacheWrite: false,
     lengthReason: 'MAX_TOKENS',
+    refusalKind: 'safety_block',
   },
 ];
 
@@ -228,7 +231,8 @@ for (const c of CASES) {
 
     describe('faults', () => {
       for (const transport of ['json', 'stream'] as const) {
-        for (const f of FAULTS) {
+        for (const fault of FAULTS) {
+          const f = fault.kind === 'content_filter' && c.refusalKind ? { ...fault, kind: c.refusalKind } : fault;
           it(`${f.fault} -> ${f.kind} (${transport})`, async () => {
             fake.enqueue({ error: f.fault });
             const error = await failure(provider, request(c.model), transport);

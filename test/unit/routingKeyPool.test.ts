@@ -11,6 +11,29 @@ function picked(pool: KeyPool, ...args: Parameters<KeyPool['acquire']>): string 
 }
 
 describe('routing: key pool', () => {
+  it('key order: tagged for the tier first, then untagged, then tagged for other tiers (not with strictTiers)', () => {
+    const clock = new FakeClock(0);
+    const keys: KeyConfig[] = [
+      { id: 'premium', tiers: ['heavy'], limits: { rpm: 1 } },
+      { id: 'general', limits: { rpm: 1 } },
+      { id: 'cheap', tiers: ['light'], limits: { rpm: 1 }, priority: -5 },
+    ];
+    const pool = new KeyPool('anthropic', keys, { clock });
+    // The light key goes first for light work, whatever the priorities; priority orders keys within one rank only.
+    assert.deepEqual([picked(pool, 'heavy', 10), picked(pool, 'heavy', 10), picked(pool, 'heavy', 10)], ['premium', 'general', 'cheap']);
+    const exhausted = pool.pick('heavy', 10);
+    assert.ok(!exhausted.ok);
+    assert.equal(exhausted.waitMs, 60_000);
+    assert.match(exhausted.message, /no usable key of anthropic for heavy work, retry after 60 s/);
+
+    const strict = new KeyPool('anthropic', keys, { clock, strictTiers: true });
+    assert.deepEqual([picked(strict, 'heavy', 10), picked(strict, 'heavy', 10)], ['premium', 'general']);
+    const none = strict.pick('heavy', 10);
+    assert.ok(!none.ok);
+    assert.deepEqual(none.skipped.map((k) => [k.keyId, k.reason]), [['premium', 'limit'], ['general', 'limit'], ['cheap', 'tier']]);
+    assert.match(none.message, /cheap: serves light only/);
+  });
+
   it('lowest priority value first, then least recently used', () => {
     const clock = new FakeClock(0);
     const keys: KeyConfig[] = [{ id: 'backup', priority: 1 }, { id: 'a' }, { id: 'b' }];
@@ -36,7 +59,7 @@ describe('routing: key pool', () => {
     );
   });
 
-  it('tier-tagged keys serve only their tiers; untagged keys serve all', () => {
+  it('with strictTiers, tier-tagged keys serve only their tiers; untagged keys serve all', () => {
     const clock = new FakeClock(0);
     const pool = new KeyPool(
       'anthropic',
@@ -48,7 +71,7 @@ describe('routing: key pool', () => {
     );
     assert.equal(picked(pool, 'light', 10), 'cheap');
     assert.equal(picked(pool, 'heavy', 10), 'premium');
-    const onlyLight = new KeyPool('anthropic', [{ id: 'cheap', tiers: ['light'] }], { clock });
+    const onlyLight = new KeyPool('anthropic', [{ id: 'cheap', tiers: ['light'] }], { clock, strictTiers: true });
     const none = onlyLight.pick('heavy', 10);
     assert.equal(none.ok, false);
     assert.ok(!none.ok);

@@ -135,6 +135,12 @@ describe('settings bridge (readSettings)', () => {
       'verify.maxEscalations': 2,
       'verify.python': './tools/evil-python',
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
+      // A repository must not throttle (or un-throttle) how fast your account is called.
+      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`minIntervalMs.${id}`, 60_000])),
+      // Nor loosen (or tighten) what Gemini's safety filter blocks.
+      'safety.gemini': 'block_none',
+      // Nor send your traffic (and money) elsewhere by weight.
+      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`weights.${id}`, 1000])),
     };
     assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
     for (const scope of ['workspaceValue', 'workspaceFolderValue'] as const) {
@@ -150,6 +156,17 @@ describe('settings bridge (readSettings)', () => {
     assert.deepEqual(mine.config.providers, { anthropic: { models: { heavy: 'claude-opus-5' } } });
     const both = readSettings(reader({ 'models.openai': { globalValue: { light: 'gpt-6-luna' }, workspaceValue: { light: 'gpt-99' } } }));
     assert.deepEqual(both.config.providers, { openai: { models: { light: 'gpt-6-luna' } } });
+    const interval = readSettings(reader({ 'minIntervalMs.gemini': user(1500), 'minIntervalMs.openai': user(null) }));
+    assert.deepEqual(interval.config.providers, { gemini: { minIntervalMs: 1500 } });
+    const safety = readSettings(reader({ 'safety.gemini': user('default'), 'minIntervalMs.gemini': user(1500) }));
+    assert.deepEqual(safety.config.providers, { gemini: { minIntervalMs: 1500, safety: 'default' } });
+    assert.equal(readSettings(reader({ 'safety.gemini': user('auto') })).config.providers, undefined, 'auto sets nothing');
+    const weights = readSettings(reader({ 'weights.openai': user(2.5), 'weights.local': user(null), 'weights.gemini': user(-1) }));
+    assert.deepEqual(weights.config.providers, { openai: { weight: 2.5 } });
+    assert.match(problemAbout(weights.problems, 'weights.gemini'), /must be a number from 0 to 1000/);
+    const wrong = readSettings(reader({ 'minIntervalMs.gemini': user(-5) }));
+    assert.equal(wrong.config.providers, undefined);
+    assert.match(problemAbout(wrong.problems, 'minIntervalMs.gemini'), /whole number from 0 to 3600000/);
   });
 
   it('treats a null budget or time zone as "not set"', () => {

@@ -8,6 +8,9 @@ import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { toLedgerRecord } from '../../core/ledger/record';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
+import { SharedKeyLimits } from '../../core/ledger/keyLimits';
+import { recentAttempts } from '../../core/ledger/queries';
+import { PERFORMANCE_LOOKBACK_MS } from '../../core/routing/performance';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
@@ -305,7 +308,11 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     ...(verification ? { verification } : {}),
     ...(spend ? { spend } : {}),
     ...(store !== undefined ? { alertMemory: fileAlertMemory(paths.dataDir) } : {}),
+    // Key limits (a daily quota) count every CLI run and window on this data directory, across restarts.
+    sharedLimits: new SharedKeyLimits(paths.dataDir),
   });
+  // Load-balance weights follow how providers performed in earlier runs too (the ledger's last two hours).
+  if (store !== undefined) seedPerformance(router, store);
   // Budget alerts (90% and 100%, once per period) go to stderr even with --quiet: they are about money.
   const alerts = router.budget.onAlert((alert) => err.line(alert.message));
   let decision: Decision | undefined;
@@ -375,4 +382,14 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
   }
   if (values.json) out.line(JSON.stringify(decision));
   return exitCodeOf(decision);
+}
+
+/** Feeds the ledger's recent attempts to the router's performance tracker; a failing read only leaves it empty. */
+function seedPerformance(router: Router, store: LedgerStore): void {
+  try {
+    const now = Date.now();
+    router.performance.seed(store.read((db) => recentAttempts(db, { from: now - PERFORMANCE_LOOKBACK_MS, to: now + 1 })));
+  } catch {
+    // The weights then start from this run's own attempts.
+  }
 }

@@ -7,6 +7,7 @@
  * allowed) removes the lower layer's value.
  */
 import type { ModelPrice, PriceOverrides } from '../pricing/cost';
+import type { SafetyLevel } from '../providers/types';
 import type { AgentId, BudgetAction, CascadeStart, KeyLimits, StrategyName, TaskType, Tier } from './types';
 
 export interface KeyFileEntry {
@@ -33,6 +34,9 @@ export interface ProviderFileEntry {
   readonly capabilities?: Readonly<Partial<Record<TaskType, number>>>;
   readonly timeoutMs?: number;
   readonly idleTimeoutMs?: number;
+  readonly minIntervalMs?: number;
+  readonly strictTiers?: boolean;
+  readonly safety?: SafetyLevel;
 }
 
 export interface AgentFileEntry {
@@ -93,7 +97,7 @@ export interface ConfigFile {
  * way around the workspace rule (never change where a key is sent). Provider entries only tune existing providers.
  * `undefined` means "not set" everywhere.
  */
-export type SettingsProviderEntry = Pick<ProviderFileEntry, 'enabled' | 'models' | 'weight' | 'timeoutMs' | 'idleTimeoutMs'>;
+export type SettingsProviderEntry = Pick<ProviderFileEntry, 'enabled' | 'models' | 'weight' | 'timeoutMs' | 'idleTimeoutMs' | 'minIntervalMs' | 'safety'>;
 
 export type PartialConfigFromSettings = Omit<ConfigFile, '$schema' | 'version' | 'providers' | 'pricing'> & {
   readonly providers?: Readonly<Record<string, SettingsProviderEntry>>;
@@ -106,4 +110,6 @@ export const SETTINGS_PROVIDER_FIELDS: readonly (keyof SettingsProviderEntry)[] 
   'weight',
   'timeoutMs',
   'idleTimeoutMs',
+  'minIntervalMs',
+  'safety',
 ];

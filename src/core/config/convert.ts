@@ -29,6 +29,9 @@ function providerToFile(provider: ProviderConfig): ProviderFileEntry {
     capabilities: { ...provider.capabilities },
     ...(provider.timeoutMs !== undefined ? { timeoutMs: provider.timeoutMs } : {}),
     ...(provider.idleTimeoutMs !== undefined ? { idleTimeoutMs: provider.idleTimeoutMs } : {}),
+    ...(provider.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
+    strictTiers: provider.strictTiers,
+    ...(provider.safety !== undefined ? { safety: provider.safety } : {}),
   };
 }
 

@@ -53,6 +53,7 @@ function builtinProvider(id: BuiltinProviderId): ProviderConfig {
     // Load-balance weight: neutral. Nothing measured says one provider should take more traffic than another.
     weight: 1,
     capabilities: { ...BUILTIN_CAPABILITIES[id] },
+    strictTiers: false,
   };
   return builtin.baseUrl === undefined ? provider : { ...provider, baseUrl: builtin.baseUrl };
 }

@@ -427,6 +427,9 @@ class Resolver {
         capabilities: { ...entry.capabilities },
         ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),
         ...(entry.idleTimeoutMs !== undefined ? { idleTimeoutMs: entry.idleTimeoutMs } : {}),
+        ...(entry.minIntervalMs !== undefined && entry.minIntervalMs > 0 ? { minIntervalMs: entry.minIntervalMs } : {}),
+        strictTiers: entry.strictTiers ?? false,
+        ...(entry.safety !== undefined ? { safety: entry.safety } : {}),
       };
     }
     return providers;

@@ -5,7 +5,7 @@
  * (extension) or an environment variable (CLI).
  */
 import type { ModelPrice, PriceOverrides } from '../pricing/cost';
-import type { ProviderProtocol } from '../providers/types';
+import type { ProviderProtocol, SafetyLevel } from '../providers/types';
 
 export const TIERS = ['light', 'medium', 'heavy'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -85,6 +85,19 @@ export interface ProviderConfig {
   readonly capabilities: Readonly<Partial<Record<TaskType, number>>>;
   readonly timeoutMs?: number;
   readonly idleTimeoutMs?: number;
+  /** Least time between two requests to this provider, whichever key they use (besides each key's own). */
+  readonly minIntervalMs?: number;
+  /**
+   * Keys tagged for other tiers never take a request. Default false: keys tagged for the request's tier go first,
+   * then untagged keys, then the others, before the next candidate.
+   */
+  readonly strictTiers: boolean;
+  /**
+   * Gemini's safety filter for the four harm categories: `block_none`, `block_only_high`, or `default` (the API's own
+   * thresholds). Absent: `block_none` for requests about code (every task but a free question without a selection),
+   * the API's defaults otherwise. Ignored by providers without such a filter.
+   */
+  readonly safety?: SafetyLevel;
 }
 
 export interface AgentConfig {

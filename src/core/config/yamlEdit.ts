@@ -333,3 +333,47 @@ export function applyPresetInYaml(
     knownProviders: options.knownProviders ?? Object.keys(config.providers),
   });
 }
+
+/**
+ * "Model Router: Rebalance...": sets `providers.<id>.weight` for each given provider in the YAML text (creating the file
+ * content when `text` is undefined or blank), through the yaml Document API (comments kept). A weight that is not a
+ * finite number from 0 to 1000, an unknown provider, a syntax error or a file that does not validate stops the edit.
+ */
+export function setProviderWeightsInYaml(
+  file: string,
+  text: string | undefined,
+  weights: Readonly<Record<string, number>>,
+  options: YamlEditOptions = {},
+): YamlEditResult {
+  const blank = text === undefined || text.trim() === '';
+  const doc = blank ? new Document({ version: 1 }) : parseDocument(text, { logLevel: 'error' });
+  if (blank) doc.commentBefore = NEW_FILE_HEADER;
+  else {
+    if (doc.errors.length > 0) return fail(text, loadConfigText(file, text).diagnostics);
+    if (doc.contents !== null && !isMap(doc.contents)) {
+      return fail(text, [error(file, '', 'the file must be a mapping (key: value lines) to set weights in it')]);
+    }
+  }
+  const known = new Set<string>(options.knownProviders ?? [...BUILTIN_PROVIDER_IDS, ...declaredProviders(doc)]);
+  const diagnostics: ConfigDiagnostic[] = [];
+  for (const [provider, weight] of Object.entries(weights)) {
+    const key = `providers.${provider}.weight`;
+    if (!known.has(provider)) {
+      const guess = didYouMean(provider, known);
+      diagnostics.push(error(file, key, `unknown provider "${provider}"${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; known: ${[...known].join(', ')}`));
+    } else if (!Number.isFinite(weight) || weight < 0 || weight > 1000) {
+      diagnostics.push(error(file, key, `the weight must be a number from 0 to 1000, not ${String(weight)}`));
+    }
+  }
+  if (diagnostics.length > 0) return fail(text, diagnostics);
+  for (const [provider, weight] of Object.entries(weights)) {
+    for (const path of [['providers'], ['providers', provider]]) {
+      if (!isMap(doc.getIn(path, true))) doc.setIn(path, doc.createNode({}));
+    }
+    doc.setIn(['providers', provider, 'weight'], weight);
+  }
+  const edited = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  const check = loadConfigText(file, edited);
+  if (!check.ok) return fail(text, check.diagnostics);
+  return { ok: true, text: edited, diagnostics: check.diagnostics };
+}

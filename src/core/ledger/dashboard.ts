@@ -193,6 +193,21 @@ export interface DashboardData {
   readonly byModel: readonly BreakdownRow[];
   readonly models: readonly DashboardModel[];
   readonly decisions: DashboardDecisionPage;
+  /** Load-balance weight per enabled provider, as the window's router sees it now (absent before it is built). */
+  readonly weights?: readonly DashboardWeight[];
+}
+
+/** A provider's configured and effective load-balance weight (routing/performance.ts) and the figures behind it. */
+export interface DashboardWeight {
+  readonly provider: string;
+  readonly weight: number;
+  readonly effective: number;
+  /** Decayed share of failed attempts (0..1); 0 when unmeasured. */
+  readonly errorRate: number;
+  /** Decayed median time of successful attempts; null when unknown. */
+  readonly p50Ms: number | null;
+  /** False while the provider has no recent attempts (its weight is the configured one). */
+  readonly measured: boolean;
 }
 
 /**

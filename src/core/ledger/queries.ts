@@ -545,3 +545,26 @@ export function spendByDay(db: Database, days: number, timeZone: string | undefi
     return { day: key, start, end, totalUsd: totalNano / NANO_PER_USD, byProvider };
   });
 }
+
+/**
+ * The attempts started in `range`, newest first, at most `limit` (default 5,000), as the performance tracker reads them
+ * (routing/performance.ts): provider, time, whether it answered, its error kind and latency.
+ */
+export function recentAttempts(
+  db: Database,
+  range: TimeRange,
+  limit = 5_000,
+): { provider: string; at: number; ok: boolean; errorKind?: string; latencyMs: number }[] {
+  const rows =
+    db.exec(
+      'SELECT provider, started_at, status, error_kind, latency_ms FROM attempts WHERE started_at >= ? AND started_at < ? ORDER BY started_at DESC LIMIT ?',
+      [range.from, range.to, limit],
+    )[0]?.values ?? [];
+  return rows.map((row) => ({
+    provider: String(row[0]),
+    at: Number(row[1]),
+    ok: row[2] === 'ok',
+    ...(row[3] !== null && row[3] !== undefined ? { errorKind: String(row[3]) } : {}),
+    latencyMs: Number(row[4]),
+  }));
+}

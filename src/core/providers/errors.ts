@@ -15,6 +15,8 @@ export type ErrorKind =
   | 'bad_request'
   | 'context_length'
   | 'content_filter'
+  /** Gemini's safety filter blocked the prompt or the answer (promptFeedback.blockReason, finishReason SAFETY). */
+  | 'safety_block'
   | 'aborted';
 
 export const ERROR_KINDS: readonly ErrorKind[] = [
@@ -27,6 +29,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   'bad_request',
   'context_length',
   'content_filter',
+  'safety_block',
   'aborted',
 ];
 

@@ -4,14 +4,43 @@ import {
   GoogleGenerativeAIError,
   GoogleGenerativeAIFetchError,
 } from '@google/generative-ai';
-import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, UsageMetadata } from '@google/generative-ai';
+import { HarmBlockThreshold, HarmCategory } from '@google/generative-ai';
+import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, SafetySetting, UsageMetadata } from '@google/generative-ai';
 import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromGoogleDetails } from './errors';
 import type { ErrorKind } from './errors';
 import { boundedFetch } from './boundedFetch';
 import { withScopedFetch } from './scopedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
-import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
+import type { ChatRequest, FinishReason, SafetyLevel, StreamChunk, Usage } from './types';
+
+/** The four harm categories the API filters by default (civic integrity is left at the API's default). */
+const HARM_CATEGORIES: readonly HarmCategory[] = [
+  HarmCategory.HARM_CATEGORY_HARASSMENT,
+  HarmCategory.HARM_CATEGORY_HATE_SPEECH,
+  HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+  HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
+];
+
+/** `safetySettings` for a level; none for `default` (the API's own thresholds). */
+export function safetySettingsFor(level: SafetyLevel | undefined): SafetySetting[] | undefined {
+  if (level === undefined || level === 'default') return undefined;
+  const threshold = level === 'block_none' ? HarmBlockThreshold.BLOCK_NONE : HarmBlockThreshold.BLOCK_ONLY_HIGH;
+  return HARM_CATEGORIES.map((category) => ({ category, threshold }));
+}
+
+/** Finish and block reasons of Gemini's safety filter (not RECITATION: that is about copied text, not harm). */
+const SAFETY_REASONS = new Set(['SAFETY', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
+
+/** "dangerous content: HIGH" for the ratings the API marked `blocked` (or rated HIGH/MEDIUM when none is marked). */
+function blockedCategories(ratings: readonly { category?: string; probability?: string; blocked?: boolean }[] | undefined): string {
+  const list = ratings ?? [];
+  const marked = list.filter((r) => r.blocked);
+  const shown = (marked.length > 0 ? marked : list.filter((r) => r.probability === 'HIGH' || r.probability === 'MEDIUM')).slice(0, 4);
+  return shown
+    .map((r) => `${String(r.category ?? '').replace(/^HARM_CATEGORY_/, '').replace(/_/g, ' ').toLowerCase().slice(0, 40)}: ${String(r.probability ?? '?').slice(0, 20)}`)
+    .join(', ');
+}
 
 const BLOCKED_FINISH = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
 
@@ -83,7 +112,8 @@ export class GeminiProvider extends ProviderBase {
     this.client = new GoogleGenerativeAI(settings.apiKey ?? '');
   }
 
-  private model(request: Pick<ChatRequest, 'model' | 'system' | 'maxOutputTokens' | 'temperature'>): GenerativeModel {
+  private model(request: Pick<ChatRequest, 'model' | 'system' | 'maxOutputTokens' | 'temperature' | 'safety'>): GenerativeModel {
+    const safety = safetySettingsFor(request.safety);
     return this.client.getGenerativeModel(
       {
         model: request.model,
@@ -92,6 +122,7 @@ export class GeminiProvider extends ProviderBase {
           ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         },
+        ...(safety ? { safetySettings: safety } : {}),
       },
       // No SDK `timeout`: the SDK never clears that timer, which would hold a CLI process open. Our guard times out.
       this.settings.baseUrl ? { baseUrl: this.settings.baseUrl } : {},
@@ -120,7 +151,7 @@ export class GeminiProvider extends ProviderBase {
     const model = this.model(request);
     if (transport === 'json') {
       const result = await this.bounded(() => model.generateContent(this.contents(request), { signal }));
-      yield* this.chunksOf(result.response, true);
+      yield* this.chunksOf(result.response, true, false);
       return;
     }
     const result = await this.bounded(() => model.generateContentStream(this.contents(request), { signal }));
@@ -128,25 +159,42 @@ export class GeminiProvider extends ProviderBase {
     result.response.catch(() => undefined);
     let usage: Usage | undefined;
     let reason: string | undefined;
+    let emitted = false;
     for await (const response of result.stream) {
       touch();
-      for (const chunk of this.chunksOf(response, false)) {
+      for (const chunk of this.chunksOf(response, false, emitted)) {
         if (chunk.type === 'usage') usage = chunk.usage;
         else if (chunk.type === 'finish') reason = chunk.providerReason;
-        else yield chunk;
+        else {
+          emitted ||= chunk.text !== '';
+          yield chunk;
+        }
       }
     }
     if (usage) yield { type: 'usage', usage };
     if (reason !== undefined) yield { type: 'finish', reason: finishReason(reason), providerReason: reason };
   }
 
-  /** Chunks in one response; `final` makes a response without a finish reason still finish (JSON answers). */
-  private *chunksOf(response: GenerateContentResponse, final: boolean): Iterable<StreamChunk> {
+  /**
+   * Chunks in one response; `final` makes a response without a finish reason still finish (JSON answers). A prompt or
+   * an answer the safety filter blocked before any text (`emitted`: text came in earlier frames) is a `safety_block`
+   * error; blocked after text, the answer so far ends with a content-filter finish like any refusal mid-answer.
+   */
+  private *chunksOf(response: GenerateContentResponse, final: boolean, emitted: boolean): Iterable<StreamChunk> {
     const streamedError = (response as StreamedError).error;
     if (streamedError) throw this.fromGoogleError(streamedError.code, streamedError.message, streamedError.details);
     if (typeof response !== 'object' || response === null) throw this.malformed(String(response));
     const candidate = response.candidates?.[0];
     const text = candidate?.content?.parts?.map((part) => part.text ?? '').join('') ?? '';
+    const promptBlock = !candidate ? response.promptFeedback?.blockReason : undefined;
+    if (!emitted && !text) {
+      if (promptBlock !== undefined && SAFETY_REASONS.has(String(promptBlock))) {
+        throw this.safetyBlocked('the prompt', String(promptBlock), blockedCategories(response.promptFeedback?.safetyRatings));
+      }
+      if (candidate?.finishReason !== undefined && SAFETY_REASONS.has(candidate.finishReason)) {
+        throw this.safetyBlocked('the answer', candidate.finishReason, blockedCategories(candidate.safetyRatings));
+      }
+    }
     if (text) yield { type: 'text', text };
     if (response.usageMetadata) yield { type: 'usage', usage: toUsage(response.usageMetadata) };
     const blockReason = response.promptFeedback?.blockReason;
@@ -188,6 +236,18 @@ export class GeminiProvider extends ProviderBase {
       throw this.malformed(`${error instanceof Error ? error.message : String(error)}: ${text}`);
     }
     return [this.testModel];
+  }
+
+  /** "blocked by Gemini's safety filter": not retryable (the same request is blocked again); the router falls back. */
+  private safetyBlocked(what: string, reason: string, categories: string): ProviderError {
+    return new ProviderError({
+      provider: this.id,
+      kind: 'safety_block',
+      providerCode: reason,
+      message:
+        `${this.settings.label}: ${what} was blocked by Gemini's safety filter (${reason}${categories ? `; ${categories}` : ''}). ` +
+        `Code is often a false positive: set \`safety: block_none\` for this provider in your user config, or the setting modelRouter.safety.gemini.`,
+    });
   }
 
   protected normalizeSdkError(error: unknown): ProviderError | undefined {

@@ -28,7 +28,16 @@ export interface ChatRequest {
   readonly signal?: AbortSignal;
   /** Overrides the provider's configured timeout for this request (whole request, in milliseconds). */
   readonly timeoutMs?: number;
+  /**
+   * How strictly the provider's own safety filter may block (Gemini's `safetySettings` for the four harm categories:
+   * harassment, hate speech, sexually explicit, dangerous content). `default` (or absent) sends none: the API's
+   * defaults. Other providers have no such setting and ignore it.
+   */
+  readonly safety?: SafetyLevel;
 }
+
+export const SAFETY_LEVELS = ['block_none', 'block_only_high', 'default'] as const;
+export type SafetyLevel = (typeof SAFETY_LEVELS)[number];
 
 /** Token usage as the provider reported it, normalized. Tokens the API does not report are 0. */
 export interface Usage {

@@ -12,7 +12,7 @@ import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
 import { KeyLimiter } from './rateLimiter';
-import type { KeyLimiterSnapshot, LimitName } from './rateLimiter';
+import type { KeyLimiterSnapshot, LimitName, LimiterState } from './rateLimiter';
 
 /**
  * JUDGEMENT: how long a key rests after a 429 that carried no Retry-After. Long enough that the next pick rotates to
@@ -62,6 +62,10 @@ export interface KeyStatus {
 
 export interface KeyPoolOptions {
   readonly clock?: Clock;
+  /** Least time between two requests to the provider, whichever key they use (`providers.<id>.minIntervalMs`). */
+  readonly minIntervalMs?: number;
+  /** Keys tagged for other tiers never serve a request (default false: they serve after the tier's own keys). */
+  readonly strictTiers?: boolean;
   /** Penalty after a 429 without Retry-After. Default {@link DEFAULT_PENALTY_MS}. */
   readonly defaultPenaltyMs?: number;
 }
@@ -78,8 +82,13 @@ interface KeyState {
   secretMissing: boolean;
 }
 
-function servesTier(config: KeyConfig, tier: Tier): boolean {
-  return !config.tiers || config.tiers.length === 0 || config.tiers.includes(tier);
+/**
+ * How a key fits a tier, tried in this order: 0 tagged for it, 1 untagged (serves every tier), 2 tagged for other
+ * tiers only (used after the others unless the provider has `strictTiers`).
+ */
+function tierRankOf(config: KeyConfig, tier: Tier): 0 | 1 | 2 {
+  if (!config.tiers || config.tiers.length === 0) return 1;
+  return config.tiers.includes(tier) ? 0 : 2;
 }
 
 function seconds(ms: number): string {
@@ -89,8 +98,9 @@ function seconds(ms: number): string {
 const LIMIT_LABELS: Readonly<Record<LimitName, string>> = {
   rpm: 'requests per minute',
   tpm: 'tokens per minute',
-  rpd: 'requests per day',
+  rpd: 'daily quota used up (requests per day)',
   minInterval: 'minimum interval',
+  providerInterval: "the provider's minimum interval between calls",
   retryAfter: 'rate limited by the provider (429)',
 };
 
@@ -100,10 +110,17 @@ function sameLimits(a: KeyConfig['limits'], b: KeyConfig['limits']): boolean {
   );
 }
 
+/** The id under which the provider's own limiter is shared (no key id can be `*`). */
+export const PROVIDER_LIMITER_ID = '*';
+
 export class KeyPool {
   private readonly clock: Clock;
   private readonly defaultPenaltyMs: number;
   private keys = new Map<string, KeyState>();
+  /** The provider's minimum interval, over all its keys; undefined without one. */
+  private providerLimiter: KeyLimiter | undefined;
+  /** Whether keys tagged for other tiers are left out (see {@link KeyPoolOptions.strictTiers}). */
+  strictTiers: boolean;
   private readonly changed = new Emitter<void>();
   /** Fires when a key is penalized, dies, is revived, or the keys change (not on every request). */
   readonly onDidChange: Listen<void> = this.changed.event;
@@ -115,7 +132,16 @@ export class KeyPool {
   ) {
     this.clock = options.clock ?? systemClock;
     this.defaultPenaltyMs = options.defaultPenaltyMs ?? DEFAULT_PENALTY_MS;
+    this.strictTiers = options.strictTiers ?? false;
+    this.setMinInterval(options.minIntervalMs);
     this.setKeys(keys);
+  }
+
+  /** Sets the provider's minimum interval (0 or undefined: none); an unchanged interval keeps its state. */
+  setMinInterval(minIntervalMs: number | undefined): void {
+    const ms = minIntervalMs !== undefined && minIntervalMs > 0 ? minIntervalMs : undefined;
+    if (ms === this.providerLimiter?.limits.minIntervalMs) return;
+    this.providerLimiter = ms === undefined ? undefined : new KeyLimiter({ minIntervalMs: ms }, this.clock);
   }
 
   /** Replaces the key configuration; keys that stay keep their state (limits restart only when they changed). */
@@ -150,7 +176,8 @@ export class KeyPool {
 
   /**
    * The best key for a request of `tokens` estimated tokens in `tier`, without consuming anything: among usable keys
-   * (serves the tier, secret present, not auth-dead, not penalized, limits allow, gate allows) the lowest priority
+   * (secret present, not auth-dead, not penalized, limits allow, gate allows) first the keys tagged for the tier, then
+   * untagged keys, then (unless {@link strictTiers}) keys tagged for other tiers; within each the lowest priority
    * value, then the least recently used, then configuration order. Otherwise the shortest wait and why each key was
    * unusable.
    */
@@ -163,7 +190,7 @@ export class KeyPool {
         skipped.push(unusable);
         continue;
       }
-      if (!best || better(state, best)) best = state;
+      if (!best || better(state, best, tier)) best = state;
     }
     if (best) return { ok: true, keyId: best.config.id, skipped };
     let waitMs: number | undefined;
@@ -188,12 +215,16 @@ export class KeyPool {
     const state = this.keys.get(keyId);
     if (!state) return;
     state.limiter.take(tokens, now);
+    this.providerLimiter?.take(tokens, now);
     state.lastUsedAt = now;
   }
 
   /** Gives back a request that was acquired but never sent. */
   refund(keyId: string, tokens: number, now: number = this.clock.now()): void {
-    this.keys.get(keyId)?.limiter.refund(tokens, now);
+    const state = this.keys.get(keyId);
+    if (!state) return;
+    state.limiter.refund(tokens, now);
+    this.providerLimiter?.refund(tokens, now);
   }
 
   /** Corrects the TPM bucket once the actual usage is known. */
@@ -240,6 +271,49 @@ export class KeyPool {
     if (wasUsable !== (!state.secretMissing && !isDead(state))) this.changed.fire();
   }
 
+  /**
+   * Why the key cannot take the request now, or undefined when it can: {@link pick}'s test for one key, asked again
+   * after the limits were brought up to date with other processes.
+   */
+  recheck(keyId: string, tier: Tier, tokens: number, now: number = this.clock.now()): KeyUnusable | undefined {
+    const state = this.keys.get(keyId);
+    if (!state) return { keyId, reason: 'missing', message: `${keyId}: no such key` };
+    return this.unusable(state, tier, tokens, now);
+  }
+
+  /** Whether taking a request on the key counts against any limit (its own or the provider's interval). */
+  hasLimits(keyId: string): boolean {
+    return (this.keys.get(keyId)?.limiter.hasLimits ?? false) || this.providerLimiter !== undefined;
+  }
+
+  /** Whether the key has a tokens-per-minute limit (then its actual usage is shared after each attempt). */
+  countsTokens(keyId: string): boolean {
+    return this.keys.get(keyId)?.limiter.countsTokens ?? false;
+  }
+
+  /** What each key's limits have used, by key id, to share with other processes. */
+  exportStates(now: number = this.clock.now()): Record<string, LimiterState> {
+    const out: Record<string, LimiterState> = {};
+    for (const [id, state] of this.keys) out[id] = state.limiter.exportState(now);
+    if (this.providerLimiter) out[PROVIDER_LIMITER_ID] = this.providerLimiter.exportState(now);
+    return out;
+  }
+
+  /** Takes over what every process sharing the limits used (keys the states do not name keep theirs). */
+  importStates(states: Readonly<Record<string, LimiterState>>, now: number = this.clock.now()): void {
+    let penaltiesChanged = false;
+    for (const [id, state] of this.keys) {
+      const shared = states[id];
+      if (!shared) continue;
+      const before = state.limiter.snapshot(now).penalizedUntil;
+      state.limiter.importState(shared, now);
+      if (state.limiter.snapshot(now).penalizedUntil !== before) penaltiesChanged = true;
+    }
+    const provider = states[PROVIDER_LIMITER_ID];
+    if (provider && this.providerLimiter) this.providerLimiter.importState(provider, now);
+    if (penaltiesChanged) this.changed.fire();
+  }
+
   /** Manual reset from the UI: forgets penalties (not auth failures: those need a new secret). */
   clearPenalties(): void {
     for (const state of this.keys.values()) state.limiter.clearPenalty();
@@ -264,14 +338,16 @@ export class KeyPool {
 
   private unusable(state: KeyState, tier: Tier, tokens: number, now: number, gate?: KeyGate): KeyUnusable | undefined {
     const keyId = state.config.id;
-    if (!servesTier(state.config, tier)) {
+    if (this.strictTiers && tierRankOf(state.config, tier) === 2) {
       return { keyId, reason: 'tier', message: `${keyId}: serves ${state.config.tiers!.join(', ')} only` };
     }
     if (state.secretMissing) return { keyId, reason: 'missing', message: `${keyId}: no key stored` };
     if (isDead(state)) {
       return { keyId, reason: 'auth', message: `${keyId}: authentication failed; usable again when the key changes` };
     }
-    const limit = state.limiter.check(tokens, now);
+    let limit = state.limiter.check(tokens, now);
+    const interval = this.providerLimiter?.check(tokens, now);
+    if (interval && !interval.ok && (limit.ok || interval.waitMs > limit.waitMs)) limit = { ...interval, limit: 'providerInterval' };
     if (!limit.ok) {
       return {
         keyId,
@@ -311,7 +387,10 @@ function isDead(state: KeyState): boolean {
   return dead !== undefined && (state.currentFingerprint ?? dead) === dead;
 }
 
-function better(a: KeyState, b: KeyState): boolean {
+function better(a: KeyState, b: KeyState, tier: Tier): boolean {
+  const rankA = tierRankOf(a.config, tier);
+  const rankB = tierRankOf(b.config, tier);
+  if (rankA !== rankB) return rankA < rankB;
   const priorityA = a.config.priority ?? 0;
   const priorityB = b.config.priority ?? 0;
   if (priorityA !== priorityB) return priorityA < priorityB;

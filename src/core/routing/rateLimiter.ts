@@ -15,7 +15,8 @@ import type { Clock } from './clock';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'minInterval' | 'retryAfter';
+/** `providerInterval`: the provider's own minimum interval between two requests on any of its keys. */
+export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'minInterval' | 'providerInterval' | 'retryAfter';
 
 export type LimitCheck =
   | { readonly ok: true }
@@ -76,12 +77,57 @@ export class TokenBucket {
     this.level = Math.min(this.capacity, this.level - delta);
   }
 
+  /** The level at `now`, for sharing with other processes (see {@link LimiterState}). */
+  state(now: number): BucketState {
+    this.refill(now);
+    return { level: this.level, at: this.updatedAt, capacity: this.capacity, windowMs: this.windowMs };
+  }
+
+  /**
+   * Takes over a level another process wrote. A state written under other limits keeps what was used: the same
+   * number of tokens missing from the new capacity. A time after `now` (another machine's clock) counts as `now`.
+   */
+  restore(state: BucketState, now: number): void {
+    const used = state.capacity - state.level;
+    const level = state.capacity === this.capacity && state.windowMs === this.windowMs ? state.level : this.capacity - used;
+    this.level = Math.min(this.capacity, level);
+    this.updatedAt = Math.min(state.at, now);
+  }
+
   private refill(now: number): void {
     if (now > this.updatedAt) {
       this.level = Math.min(this.capacity, this.level + (now - this.updatedAt) * this.ratePerMs);
       this.updatedAt = now;
     }
   }
+}
+
+/** A bucket's level at a time, with the limits it was counted under. */
+export interface BucketState {
+  readonly level: number;
+  readonly at: number;
+  readonly capacity: number;
+  readonly windowMs: number;
+}
+
+export type BucketName = Exclude<LimitName, 'retryAfter' | 'providerInterval'>;
+
+/**
+ * What one key's limits have used, as every process sharing the limits file sees it: the buckets' levels and the
+ * end of a 429 penalty.
+ */
+export interface LimiterState {
+  readonly buckets: Readonly<Partial<Record<BucketName, BucketState>>>;
+  readonly penalizedUntil?: number;
+}
+
+/** Whether a state says nothing a fresh limiter would not (every bucket full by `now`, no penalty left). */
+export function isIdle(state: LimiterState, now: number): boolean {
+  if (state.penalizedUntil !== undefined && state.penalizedUntil > now) return false;
+  for (const bucket of Object.values(state.buckets)) {
+    if (bucket && bucket.level + Math.max(0, now - bucket.at) * (bucket.capacity / bucket.windowMs) < bucket.capacity - 1e-9) return false;
+  }
+  return true;
 }
 
 export interface KeyLimiterSnapshot {
@@ -92,7 +138,7 @@ export interface KeyLimiterSnapshot {
 }
 
 interface NamedBucket {
-  readonly limit: Exclude<LimitName, 'retryAfter'>;
+  readonly limit: BucketName;
   readonly bucket: TokenBucket;
   /** Requests count 1 per request; the TPM bucket counts the request's estimated tokens. */
   readonly perToken: boolean;
@@ -168,6 +214,35 @@ export class KeyLimiter {
   /** After a 429: the key is unusable for `retryAfterMs` (never shortens an earlier, longer penalty). */
   penalize(retryAfterMs: number, now: number = this.clock.now()): void {
     this.penalizedUntil = Math.max(this.penalizedUntil, now + Math.max(0, retryAfterMs));
+  }
+
+  /** Whether any limit is configured (RPM, TPM, RPD or a minimum interval). */
+  get hasLimits(): boolean {
+    return this.buckets.length > 0;
+  }
+
+  /** Whether a limit counts tokens (TPM): only then does the actual usage change what is shared. */
+  get countsTokens(): boolean {
+    return this.buckets.some((b) => b.perToken);
+  }
+
+  /** The limiter's use at `now`, to share with other processes. */
+  exportState(now: number = this.clock.now()): LimiterState {
+    const buckets: Partial<Record<BucketName, BucketState>> = {};
+    for (const { limit, bucket } of this.buckets) buckets[limit] = bucket.state(now);
+    return this.penalizedUntil > now ? { buckets, penalizedUntil: this.penalizedUntil } : { buckets };
+  }
+
+  /**
+   * Takes over what other processes used (the shared state is the whole truth: it includes this process's own use,
+   * written when it took). Limits the state does not mention keep their level.
+   */
+  importState(state: LimiterState, now: number = this.clock.now()): void {
+    for (const { limit, bucket } of this.buckets) {
+      const shared = state.buckets[limit];
+      if (shared) bucket.restore(shared, now);
+    }
+    this.penalizedUntil = state.penalizedUntil ?? 0;
   }
 
   /** Forgets a penalty (manual reset from the UI). */

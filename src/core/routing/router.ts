@@ -30,6 +30,10 @@ import type { VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import { CHECKED_TASKS } from '../verify/verify';
 import { boundUsage } from './usageBounds';
+import type { SharedLimitStore } from './sharedLimits';
+import { PerformanceTracker, effectiveWeight } from './performance';
+import type { ProviderPerformance } from './performance';
+import { counts } from './circuitBreaker';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -87,6 +91,11 @@ export interface RouterOptions {
   readonly alertMemory?: AlertMemory;
   /** Verify-then-escalate for edit tasks; absent: routing by complexity only. */
   readonly verification?: CascadeVerification;
+  /**
+   * Key limits shared with other processes (the ledger folder's `key-limits.json`); absent: limits count this
+   * process only.
+   */
+  readonly sharedLimits?: SharedLimitStore;
 }
 
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
@@ -94,6 +103,9 @@ const RETRY_WAKE_SLACK_MS = 250;
 
 /** Key id used for providers that need no key (local servers), so limits and breakers still apply per endpoint. */
 const KEYLESS_ID = 'none';
+
+/** How often one attempt may find its key taken by another process between the pick and the send before giving up. */
+const MAX_SHARED_REFUSALS = 4;
 
 interface Planned {
   readonly record: CandidateRecord;
@@ -152,6 +164,15 @@ function checkedRequest(request: RouteRequest): Omit<VerifyRequest, 'answer'> {
   };
 }
 
+/**
+ * Whether a request is about code, so Gemini's safety filter (which blocks harmless code as a false positive: a
+ * `kill` of a process, an exploit test, a parser of hostile input) is off for it unless the provider says otherwise:
+ * every task on a selection, and a free question with one.
+ */
+function isAboutCode(request: RouteRequest): boolean {
+  return request.task !== 'ask' || request.text.trim() !== '';
+}
+
 function promptTokensOf(prompt: Prompt): number {
   return estimateTokens(prompt.system) + prompt.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
 }
@@ -201,6 +222,8 @@ export class Router {
   private readonly makeProvider: (settings: ProviderSettings) => ChatProvider;
   readonly breakers: BreakerRegistry;
   readonly latency: LatencyTracker;
+  /** Error rate and latency per provider, decayed, for the load-balance weights (see performance.ts). */
+  readonly performance = new PerformanceTracker();
   readonly budget: BudgetGate;
   private readonly pools = new Map<string, KeyPool>();
   /** Adapters by provider, key id and secret fingerprint, so SDK clients (and their connections) are reused. */
@@ -209,6 +232,7 @@ export class Router {
   private readonly failuresInRow = new Map<string, number>();
   /** Verify-then-escalate (see {@link CascadeVerification}); replaceable when the user's consent changes. */
   verification: CascadeVerification | undefined;
+  private readonly sharedLimits: SharedLimitStore | undefined;
 
   constructor(config: Config, options: RouterOptions) {
     this.config = config;
@@ -226,6 +250,7 @@ export class Router {
     });
     this.prices = this.priceTable(config);
     this.verification = options.verification;
+    this.sharedLimits = options.sharedLimits;
   }
 
   get currentConfig(): Config {
@@ -240,7 +265,11 @@ export class Router {
     this.budget.setConfig(config.budget);
     for (const [id, pool] of this.pools) {
       const provider = config.providers[id];
-      if (provider) pool.setKeys(this.poolKeys(provider));
+      if (provider) {
+        pool.setKeys(this.poolKeys(provider));
+        pool.setMinInterval(provider.minIntervalMs);
+        pool.strictTiers = provider.strictTiers;
+      }
     }
     this.clients.clear();
   }
@@ -250,7 +279,11 @@ export class Router {
     let pool = this.pools.get(providerId);
     if (!pool) {
       const provider = this.config.providers[providerId];
-      pool = new KeyPool(providerId, provider ? this.poolKeys(provider) : [], { clock: this.clock });
+      pool = new KeyPool(providerId, provider ? this.poolKeys(provider) : [], {
+        clock: this.clock,
+        ...(provider?.minIntervalMs !== undefined ? { minIntervalMs: provider.minIntervalMs } : {}),
+        strictTiers: provider?.strictTiers ?? false,
+      });
       this.pools.set(providerId, pool);
     }
     return pool;
@@ -267,12 +300,30 @@ export class Router {
     }
   }
 
+  /**
+   * Each enabled provider's configured load-balance weight and the effective one (weight × (1 − 0.5 × error rate) ×
+   * 1 / (1 + p50 / 10 s)), with the figures behind it, for the tree, the dashboard and "Rebalance...".
+   */
+  effectiveWeights(now: number = this.clock.now()): { readonly provider: string; readonly weight: number; readonly effective: number; readonly performance: ProviderPerformance }[] {
+    return Object.values(this.config.providers)
+      .filter((p) => p.enabled)
+      .map((p) => {
+        const performance = this.performance.get(p.id, now);
+        return { provider: p.id, weight: p.weight, effective: effectiveWeight(p.weight, performance), performance };
+      });
+  }
+
   /** Manual "Reset Provider Health": closes the provider's breakers and forgets 429 penalties. */
   resetHealth(providerId?: string): void {
     for (const entry of this.breakers.entries()) {
       if (providerId === undefined || entry.providerId === providerId) entry.breaker.reset();
     }
-    for (const [id, pool] of this.pools) if (providerId === undefined || id === providerId) pool.clearPenalties();
+    for (const [id, pool] of this.pools) {
+      if (providerId !== undefined && id !== providerId) continue;
+      pool.clearPenalties();
+      // Other processes must forget the penalties too, or the next read brings them back.
+      void this.shareLimits(id, (p) => p.clearPenalties()).catch(() => undefined);
+    }
     this.failuresInRow.clear();
   }
 
@@ -546,7 +597,7 @@ export class Router {
           error: {
             kind: 'exhausted',
             message: planned.onlyLimits
-              ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s.`
+              ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s. ${this.skipSummary(decision)}`
               : `Every candidate is rate limited or cooling down after failures; retry after ${seconds} s. ${this.skipSummary(decision)}`,
             retryAfterMs: shortestWait,
           },
@@ -672,6 +723,7 @@ export class Router {
           continue;
         }
         await this.refreshKeys(provider, secrets);
+        await this.readSharedLimits(providerId);
         const pick = this.pool(providerId).pick(tier, promptTokens + expectedOutput, this.clock.now(), this.keyGate(providerId));
         if (!pick.ok) {
           skipCandidate(record, 'keys', pick.message, pick.skipped);
@@ -696,7 +748,8 @@ export class Router {
       chainIndex: c.chainIndex,
       estimateUsd: c.record.estimateUsd,
       capability: c.provider.capabilities[task] ?? 0.5,
-      weight: c.provider.weight > 0 ? c.provider.weight : 1,
+      // The configured weight adjusted by how the provider has performed lately (performance.ts).
+      weight: effectiveWeight(c.provider.weight > 0 ? c.provider.weight : 1, this.performance.get(c.provider.id, this.clock.now())),
       p50Ms: this.latency.p50(c.provider.id, c.model),
     }));
     const ordered = orderCandidates(strategyView, this.config.routing.strategy, { task, random: this.random }).map(
@@ -732,10 +785,13 @@ export class Router {
     let lastError: ProviderError | undefined;
     /** Whether the wait after the last retry sleep was already topped up (at most once per retry). */
     let toppedUp = false;
+    /** Times another process took the picked key's last request between the pick and the send. */
+    let refusals = 0;
     for (;;) {
       if (request.signal?.aborted) {
         return { kind: 'stop', error: new ProviderError({ provider: provider.id, kind: 'aborted', message: 'The request was cancelled.' }) };
       }
+      if (attempt > 0 || refusals > 0) await this.readSharedLimits(provider.id);
       const now = this.clock.now();
       const pick = pool.pick(tier, tokens, now, this.keyGate(provider.id));
       if (!pick.ok && attempt > 0 && !toppedUp && pick.waitMs !== undefined && pick.waitMs <= RETRY_WAKE_SLACK_MS) {
@@ -787,7 +843,14 @@ export class Router {
         return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
       }
       const secret = await this.secretOf(provider, pick.keyId, secrets);
-      pool.take(pick.keyId, tokens, now);
+      if (!(await this.takeShared(provider.id, pick.keyId, tier, tokens))) {
+        // Another window or CLI run took what was left of this key meanwhile: pick again on the shared state.
+        providerPermit.permit.release();
+        keyPermit.permit.release();
+        if (++refusals < MAX_SHARED_REFUSALS) continue;
+        candidate.record.reason = 'its keys were taken by other processes while this request waited';
+        return lastError ? { kind: 'failed', error: lastError } : { kind: 'unavailable' };
+      }
       attempt += 1;
       yield { type: 'attempt', provider: provider.id, model: candidate.model, keyId: pick.keyId, attempt };
       const outcome = yield* this.call(run, candidate, pick.keyId, secret, tokens, [providerPermit.permit, keyPermit.permit]);
@@ -805,7 +868,8 @@ export class Router {
       }
       if (error.kind === 'auth') return { kind: 'failed', error };
       if (error.kind === 'rate_limit') {
-        pool.penalize(pick.keyId, error.retryAfterMs, this.clock.now());
+        // Every process sharing the limits rests the key, not only this one.
+        await this.shareLimits(provider.id, (p) => p.penalize(pick.keyId, error.retryAfterMs, this.clock.now()));
         const other = pool.pick(tier, tokens, this.clock.now(), this.keyGate(provider.id));
         if (other.ok) continue; // rotate to another key at once
       }
@@ -852,10 +916,12 @@ export class Router {
     const maxChars = this.config.routing.maxAnswerChars;
     try {
       const client = this.client(provider, keyId, secret);
+      const safety = provider.safety ?? (isAboutCode(request) ? 'block_none' : undefined);
       const stream = client.stream({
         model: candidate.model,
         system: prompt.system,
         messages: prompt.messages,
+        ...(safety !== undefined ? { safety } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       for await (const chunk of stream) {
@@ -904,6 +970,15 @@ export class Router {
       return error;
     } finally {
       attempt.latencyMs = performance.now() - startedPerf;
+      if (attempt.status === 'ok' || (attempt.errorKind !== undefined && counts({ kind: attempt.errorKind }))) {
+        this.performance.record({
+          provider: provider.id,
+          at: started,
+          ok: attempt.status === 'ok',
+          ...(attempt.errorKind !== undefined ? { errorKind: attempt.errorKind } : {}),
+          latencyMs: attempt.latencyMs,
+        });
+      }
       let finalUsage: Usage = ZERO_USAGE;
       if (usage !== undefined) {
         const promptChars = prompt.system.length + prompt.messages.reduce((n, m) => n + m.content.length, 0);
@@ -923,7 +998,10 @@ export class Router {
       if (charge.unknown) attempt.priceUnknown = true;
       decision.usage = addUsage(decision.usage, finalUsage);
       decision.costUsd += attempt.costUsd;
-      this.pool(provider.id).settleTokens(keyId, estimatedTokens, usageTokens(finalUsage) || estimatedTokens);
+      const pool = this.pool(provider.id);
+      const actualTokens = usageTokens(finalUsage) || estimatedTokens;
+      if (pool.countsTokens(keyId)) await this.shareLimits(provider.id, (p) => p.settleTokens(keyId, estimatedTokens, actualTokens));
+      else pool.settleTokens(keyId, estimatedTokens, actualTokens);
       // Also at no cost: the attempt's hold ends either way. A failure here (the shared holds' lock kept for
       // seconds, a full disk) must not lose the answer or its record: the cost is in the decision, and an unsettled
       // hold ends with this process.
@@ -948,6 +1026,62 @@ export class Router {
   }
 
   // ---- Helpers -----------------------------------------------------------------------------------------------
+
+  /** Brings the provider's key limits up to date with what every process sharing them used (no lock). */
+  private async readSharedLimits(providerId: string): Promise<void> {
+    if (!this.sharedLimits) return;
+    try {
+      this.pool(providerId).importStates(await this.sharedLimits.read(providerId), this.clock.now());
+    } catch {
+      // An unreadable file limits nothing more than this process's own counts do.
+    }
+  }
+
+  /**
+   * Takes one request (and its tokens) on the key, counted for every process sharing the limits: under the lock the
+   * shared state is read, the key checked again and taken, and the result written. False when another process took
+   * what was left since the pick. When the shared file cannot be used, counts in this process only.
+   */
+  private async takeShared(providerId: string, keyId: string, tier: Tier, tokens: number): Promise<boolean> {
+    const pool = this.pool(providerId);
+    const store = this.sharedLimits;
+    // Without any limit there is nothing to count (a 429's penalty is shared when it happens).
+    if (!store || !pool.hasLimits(keyId)) {
+      pool.take(keyId, tokens, this.clock.now());
+      return true;
+    }
+    try {
+      return await store.update(providerId, this.clock.now(), (states) => {
+        const now = this.clock.now();
+        pool.importStates(states, now);
+        if (pool.recheck(keyId, tier, tokens, now)) return { result: false };
+        pool.take(keyId, tokens, now);
+        return { states: pool.exportStates(now), result: true };
+      });
+    } catch {
+      pool.take(keyId, tokens, this.clock.now());
+      return true;
+    }
+  }
+
+  /** Changes the provider's key limits (a penalty, a TPM correction) for every process sharing them. */
+  private async shareLimits(providerId: string, change: (pool: KeyPool) => void): Promise<void> {
+    const pool = this.pool(providerId);
+    const store = this.sharedLimits;
+    if (!store) {
+      change(pool);
+      return;
+    }
+    try {
+      await store.update(providerId, this.clock.now(), (states) => {
+        pool.importStates(states, this.clock.now());
+        change(pool);
+        return { states: pool.exportStates(this.clock.now()), result: undefined };
+      });
+    } catch {
+      change(pool);
+    }
+  }
 
   /**
    * The most an attempt on `candidate` can cost: the prompt plus the provider's output limit (`max_tokens` where the

@@ -22,3 +22,9 @@ export function formatMs(ms: number): string {
 export function formatChain(chain: readonly string[]): string {
   return chain.length > 0 ? chain.join(' → ') : '(empty)';
 }
+
+/** A load-balance weight for display, two significant digits: 1, 0.62, 0.05, 12.5. */
+export function formatWeight(weight: number): string {
+  if (!Number.isFinite(weight)) return '—';
+  return weight >= 10 ? weight.toFixed(1).replace(/\.0$/, '') : String(Number(weight.toPrecision(2)));
+}
