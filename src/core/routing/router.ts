@@ -10,6 +10,10 @@ import { ZERO_USAGE } from '../providers/types';
 import { BudgetGate, InMemorySpend } from './budget';
 import type { AlertMemory, SpendSource } from './budget';
 import { BreakerRegistry } from './circuitBreaker';
+import { EndpointHealth, isLoopbackUrl } from './endpointHealth';
+import type { EndpointBackoff, ProbeOutcome } from './endpointHealth';
+import { testProviderConnection } from '../providers/connection';
+import type { ConnectionStatus } from '../providers/connection';
 import type { BreakerPermit } from './circuitBreaker';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
@@ -87,7 +91,17 @@ export interface RouterOptions {
   readonly alertMemory?: AlertMemory;
   /** Verify-then-escalate for edit tasks; absent: routing by complexity only. */
   readonly verification?: CascadeVerification;
+  /**
+   * Probe a loopback endpoint that refused a connection in the background (its models endpoint, with a bounded
+   * backoff) until it answers; only then is it tried again. Off (a CLI run): it is tried again after the backoff.
+   */
+  readonly probeEndpoints?: boolean;
+  /** Backoff of those probes (default 2 s doubling to 60 s). */
+  readonly endpointBackoff?: EndpointBackoff;
 }
+
+/** Longest a background probe of a down endpoint may take. */
+const PROBE_TIMEOUT_MS = 3_000;
 
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
 const RETRY_WAKE_SLACK_MS = 250;
@@ -202,6 +216,8 @@ export class Router {
   readonly breakers: BreakerRegistry;
   readonly latency: LatencyTracker;
   readonly budget: BudgetGate;
+  /** Loopback endpoints that refused a connection: skipped while down (see {@link EndpointHealth}). */
+  readonly endpoints: EndpointHealth;
   private readonly pools = new Map<string, KeyPool>();
   /** Adapters by provider, key id and secret fingerprint, so SDK clients (and their connections) are reused. */
   private readonly clients = new Map<string, ChatProvider>();
@@ -226,6 +242,65 @@ export class Router {
     });
     this.prices = this.priceTable(config);
     this.verification = options.verification;
+    this.endpoints = new EndpointHealth({
+      clock: this.clock,
+      ...listenerError,
+      ...(options.endpointBackoff ? { backoff: options.endpointBackoff } : {}),
+      ...(options.probeEndpoints ? { probe: (id: string, signal: AbortSignal) => this.probeEndpoint(id, signal) } : {}),
+    });
+  }
+
+  /**
+   * The connection test of one provider (`model-router status`, Test Connection, Test All Providers) with this
+   * router's keys and adapters; its outcome also tells the endpoint health (a refused loopback endpoint goes down,
+   * any answer brings it back).
+   */
+  async testConnection(providerId: string, options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<ConnectionStatus> {
+    const provider = this.config.providers[providerId];
+    if (!provider) return { result: 'skipped', message: `unknown provider "${providerId}"` };
+    const status = await testProviderConnection(provider, {
+      keyValue: (keyId) => this.keySource.get(provider.id, keyId),
+      keyHint: () => this.keySource.hint?.(provider.id) ?? 'Set its API key.',
+      timeoutMs: options.timeoutMs,
+      createProvider: this.makeProvider,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    this.observeConnection(provider, status);
+    return status;
+  }
+
+  /** What a connection test says about the endpoint: refused on loopback -> down; answered (even 401) -> up. */
+  observeConnection(provider: ProviderConfig, status: ConnectionStatus): void {
+    if (status.result === 'ok' || (status.result === 'failed' && status.errorKind !== 'network' && status.errorKind !== 'timeout' && status.errorKind !== 'aborted')) {
+      this.endpoints.markUp(provider.id);
+    } else if (status.result === 'failed' && status.refused && isLoopbackUrl(provider.baseUrl)) {
+      this.endpoints.markDown(provider.id, status.message ?? 'connection refused');
+    }
+  }
+
+  /**
+   * Probes every enabled provider whose endpoint is on this machine once (at start), in parallel, so local-first knows
+   * whether the local server runs before the first request. Needs `probeEndpoints`.
+   */
+  async probeLocalEndpoints(): Promise<void> {
+    const local = Object.values(this.config.providers).filter((p) => p.enabled && isLoopbackUrl(p.baseUrl));
+    await Promise.all(local.map((p) => this.endpoints.probeNow(p.id)));
+  }
+
+  /** One background probe: the connection test, bounded to a few seconds. */
+  private async probeEndpoint(providerId: string, signal: AbortSignal): Promise<ProbeOutcome> {
+    const provider = this.config.providers[providerId];
+    if (!provider || !provider.enabled) return { up: false, reason: 'not configured' };
+    const status = await testProviderConnection(provider, {
+      keyValue: (keyId) => this.keySource.get(provider.id, keyId),
+      keyHint: () => this.keySource.hint?.(provider.id) ?? 'Set its API key.',
+      timeoutMs: PROBE_TIMEOUT_MS,
+      createProvider: this.makeProvider,
+      signal,
+    });
+    if (status.result === 'ok') return { up: true };
+    if (status.result === 'failed' && status.errorKind !== 'network' && status.errorKind !== 'timeout' && status.errorKind !== 'aborted') return { up: true };
+    return { up: false, reason: status.message ?? 'no answer' };
   }
 
   get currentConfig(): Config {
@@ -273,10 +348,12 @@ export class Router {
       if (providerId === undefined || entry.providerId === providerId) entry.breaker.reset();
     }
     for (const [id, pool] of this.pools) if (providerId === undefined || id === providerId) pool.clearPenalties();
+    this.endpoints.reset(providerId);
     this.failuresInRow.clear();
   }
 
   dispose(): void {
+    this.endpoints.dispose();
     this.breakers.dispose();
     this.budget.dispose();
     for (const pool of this.pools.values()) pool.dispose();
@@ -630,7 +707,7 @@ export class Router {
       const local = config.providers['local'];
       if (tier === 'light' && config.routing.localFirst && local?.enabled && chain.includes('local') && chain[0] !== 'local') {
         const health = this.breakers.get('local').check(this.clock.now());
-        if (health.ok) chain = ['local', ...chain.filter((id) => id !== 'local')];
+        if (health.ok && this.endpoints.check('local').ok) chain = ['local', ...chain.filter((id) => id !== 'local')];
       }
     }
     const out: Planned[] = [];
@@ -661,7 +738,10 @@ export class Router {
       else if (!provider.enabled) skip('disabled', 'disabled in the configuration');
       else if (!model) skip('no-model', `no model configured for the ${tier} tier`);
       else if (excluded.has(`${providerId}/${model}`)) skip('excluded', 'excluded by the caller (already tried)');
-      else {
+      else if (!this.endpoints.check(providerId).ok) {
+        const down = this.endpoints.check(providerId);
+        skip('endpoint-down', down.ok ? 'down' : down.reason);
+      } else {
         const circuit = this.breakers.get(providerId).check(this.clock.now());
         if (!circuit.ok) {
           skip('circuit-open', circuit.reason);
@@ -799,6 +879,13 @@ export class Router {
       lastError = error;
       candidate.record.reason = error.message;
       if (error.kind === 'aborted' || error.partialOutput) return { kind: 'stop', error };
+      if (error.refused && isLoopbackUrl(provider.baseUrl)) {
+        // Nothing listens at this local endpoint: a retry would be refused too. Down until a probe (or the backoff)
+        // says otherwise; the next candidate at once.
+        this.endpoints.markDown(provider.id, error.message);
+        candidate.record.reason = `${error.message} Not retried (local endpoint); skipped until it answers again.`;
+        return { kind: 'failed', error };
+      }
       if (error.kind === 'auth' && secret !== undefined) {
         pool.markAuthFailed(pick.keyId, fingerprint(secret));
         continue; // another key of this provider, if it has one; else the pick fails and we move on
@@ -875,6 +962,7 @@ export class Router {
       }
       attempt.status = 'ok';
       for (const permit of permits) permit.success();
+      this.endpoints.markUp(provider.id);
       if (attempt.ttftMs !== undefined) this.latency.record(provider.id, candidate.model, attempt.ttftMs);
       return undefined;
     } catch (caught) {
@@ -897,8 +985,11 @@ export class Router {
       attempt.message = error.message;
       if (error.retryAfterMs !== undefined) attempt.retryAfterMs = error.retryAfterMs;
       attempt.partialOutput = error.partialOutput;
+      // A refused local endpoint is the endpoint health's business (down, probed), not the breaker's: counting it
+      // would open the circuit and keep the endpoint out for a cooldown after it is back.
+      const refusedLocally = error.refused && isLoopbackUrl(provider.baseUrl);
       for (const permit of permits) {
-        if (error.kind === 'aborted') permit.release();
+        if (error.kind === 'aborted' || refusedLocally) permit.release();
         else permit.failure(error);
       }
       return error;
