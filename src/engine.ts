@@ -20,5 +20,6 @@ export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { SharedBudgetHolds } from './core/ledger/reservations';
 export { toLedgerRecord } from './core/ledger/record';
 export { latestDecisions, breakdown } from './core/ledger/queries';
+export { providerHealth } from './core/ledger/health';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardVerified, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
 export { emptyLedgerDatabase } from './core/ledger/schema';
