@@ -200,7 +200,10 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
       // A provider that needs no key (a local server) is usable once something answered there: the start-up probe,
       // a connection test or a request.
       if (provider.enabled && (keysSet.length > 0 || (!provider.requiresKey && endpoint?.state === 'up'))) anyUsable = true;
-      nodes.push({ kind: 'provider', provider, keysSet, health, todayUsd: spend?.get(provider.id), stats: stats?.get(provider.id), test: this.tests.get(provider.id) });
+      // A test older than the endpoint's last change (a probe found the server again, or it went down) is stale.
+      const test = this.tests.get(provider.id);
+      const current = test && !(endpoint && endpoint.since > test.at) ? test : undefined;
+      nodes.push({ kind: 'provider', provider, keysSet, health, todayUsd: spend?.get(provider.id), stats: stats?.get(provider.id), test: current });
     }
     await vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
     await vscode.commands.executeCommand('setContext', ContextKey.anyUsable, anyUsable);
