@@ -97,10 +97,10 @@ export class RouterService extends Disposable {
       else this.log.trace(line);
       this.healthChanged.fire();
     });
-    router.endpoints.onDidChange((providerId) => {
-      const state = router.endpoints.snapshot(providerId);
-      if (state?.state === 'down') this.log.warn(`${providerId} is down: ${state.reason ?? 'connection refused'}; skipped and probed in the background until it answers.`);
-      else this.log.info(`${providerId} answers again${state?.probes ? ` (after ${state.probes} probe${state.probes === 1 ? '' : 's'})` : ''}.`);
+    router.endpoints.onDidChange(({ providerId, state, previous }) => {
+      if (state.state === 'down') this.log.warn(`${providerId} is down: ${state.reason ?? 'connection refused'}; skipped and probed in the background until it answers.`);
+      else if (previous === 'down') this.log.info(`${providerId} answers again${state.probes ? ` (after ${state.probes} probe${state.probes === 1 ? '' : 's'})` : ''}.`);
+      else this.log.debug(`${providerId} answers.`);
       this.healthChanged.fire();
     });
     router.budget.onAlert((alert) => {

@@ -39,7 +39,7 @@ describe('endpoint health: a refused local endpoint is down until it answers', (
       },
     });
     const changes: string[] = [];
-    health.onDidChange((id) => changes.push(`${id}:${health.snapshot(id)?.state}`));
+    health.onDidChange((change) => changes.push(`${change.providerId}:${change.previous ?? 'unknown'}->${change.state.state}`));
     try {
       health.markDown('local', 'nothing is listening');
       const check = health.check('local');
@@ -53,7 +53,7 @@ describe('endpoint health: a refused local endpoint is down until it answers', (
         [1_000, 3_000, 7_000, 12_000],
       );
       assert.equal(health.check('local').ok, true);
-      assert.deepEqual(changes, ['local:down', 'local:up'], 'one change when it went down, one when it came back');
+      assert.deepEqual(changes, ['local:unknown->down', 'local:down->up'], 'one change when it went down (not one per failed probe), one when it came back');
       await clock.advanceAsync(60_000);
       assert.equal(probedAt.length, 4, 'no probe once it is up');
     } finally {

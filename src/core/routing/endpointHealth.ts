@@ -43,6 +43,13 @@ export interface EndpointState {
   readonly probes: number;
 }
 
+/** An endpoint went down or came up; `previous` is undefined the first time anything was known about it. */
+export interface EndpointChange {
+  readonly providerId: string;
+  readonly state: EndpointState;
+  readonly previous: 'up' | 'down' | undefined;
+}
+
 export type EndpointCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly retryAt?: number };
 
 export interface EndpointHealthOptions {
@@ -66,17 +73,17 @@ export class EndpointHealth {
   private readonly probe: EndpointProbe | undefined;
   private readonly backoff: EndpointBackoff;
   private readonly entries = new Map<string, Entry>();
-  private readonly changed: Emitter<string>;
+  private readonly changed: Emitter<EndpointChange>;
   private readonly stop = new AbortController();
   private loops = 0;
-  /** Fires a provider id whenever its endpoint goes down or comes back. */
-  readonly onDidChange: Listen<string>;
+  /** Fires whenever an endpoint goes down or comes up (not for a refusal while already down). */
+  readonly onDidChange: Listen<EndpointChange>;
 
   constructor(options: EndpointHealthOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.probe = options.probe;
     this.backoff = options.backoff ?? DEFAULT_ENDPOINT_BACKOFF;
-    this.changed = new Emitter<string>(options.onListenerError);
+    this.changed = new Emitter<EndpointChange>(options.onListenerError);
     this.onDidChange = this.changed.event;
   }
 
@@ -115,7 +122,7 @@ export class EndpointHealth {
     const state: EndpointState = { state: 'down', since: wasDown ? entry!.state.since : now, reason, retryAt, probes: wasDown ? entry!.state.probes : 0 };
     const next: Entry = { state, failures, ...(entry?.loop !== undefined ? { loop: entry.loop } : {}) };
     this.entries.set(providerId, next);
-    if (!wasDown) this.changed.fire(providerId);
+    if (!wasDown) this.changed.fire({ providerId, state, previous: entry?.state.state });
     if (this.probe && next.loop === undefined) {
       next.loop = ++this.loops;
       void this.probeLoop(providerId, next.loop);
@@ -126,8 +133,9 @@ export class EndpointHealth {
   markUp(providerId: string): void {
     const entry = this.entries.get(providerId);
     if (entry?.state.state === 'up') return;
-    this.entries.set(providerId, { state: { state: 'up', since: this.clock.now(), probes: entry?.state.probes ?? 0 }, failures: 0 });
-    this.changed.fire(providerId);
+    const state: EndpointState = { state: 'up', since: this.clock.now(), probes: entry?.state.probes ?? 0 };
+    this.entries.set(providerId, { state, failures: 0 });
+    this.changed.fire({ providerId, state, previous: entry?.state.state });
   }
 
   /**
@@ -154,9 +162,11 @@ export class EndpointHealth {
   reset(providerId?: string): void {
     for (const id of [...this.entries.keys()]) {
       if (providerId !== undefined && id !== providerId) continue;
-      const had = this.entries.get(id)?.state.state === 'down';
+      const entry = this.entries.get(id);
       this.entries.delete(id);
-      if (had) this.changed.fire(id);
+      if (entry?.state.state === 'down') {
+        this.changed.fire({ providerId: id, state: { state: 'up', since: this.clock.now(), probes: entry.state.probes }, previous: 'down' });
+      }
     }
   }
 

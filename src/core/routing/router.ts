@@ -103,6 +103,12 @@ export interface RouterOptions {
 /** Longest a background probe of a down endpoint may take. */
 const PROBE_TIMEOUT_MS = 3_000;
 
+/** Whether something answered at the endpoint in a connection test: ok, or an HTTP error (even 401), not a failure to connect. */
+function endpointAnswered(status: ConnectionStatus): boolean {
+  if (status.result === 'ok') return true;
+  return status.result === 'failed' && status.errorKind !== 'network' && status.errorKind !== 'timeout' && status.errorKind !== 'aborted';
+}
+
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
 const RETRY_WAKE_SLACK_MS = 250;
 
@@ -258,24 +264,23 @@ export class Router {
   async testConnection(providerId: string, options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<ConnectionStatus> {
     const provider = this.config.providers[providerId];
     if (!provider) return { result: 'skipped', message: `unknown provider "${providerId}"` };
-    const status = await testProviderConnection(provider, {
-      keyValue: (keyId) => this.keySource.get(provider.id, keyId),
-      keyHint: () => this.keySource.hint?.(provider.id) ?? 'Set its API key.',
-      timeoutMs: options.timeoutMs,
-      createProvider: this.makeProvider,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    this.observeConnection(provider, status);
+    const status = await this.connectionTest(provider, options.timeoutMs, options.signal);
+    if (endpointAnswered(status)) this.endpoints.markUp(provider.id);
+    else if (status.result === 'failed' && status.refused && isLoopbackUrl(provider.baseUrl)) {
+      this.endpoints.markDown(provider.id, status.message ?? 'connection refused');
+    }
     return status;
   }
 
-  /** What a connection test says about the endpoint: refused on loopback -> down; answered (even 401) -> up. */
-  observeConnection(provider: ProviderConfig, status: ConnectionStatus): void {
-    if (status.result === 'ok' || (status.result === 'failed' && status.errorKind !== 'network' && status.errorKind !== 'timeout' && status.errorKind !== 'aborted')) {
-      this.endpoints.markUp(provider.id);
-    } else if (status.result === 'failed' && status.refused && isLoopbackUrl(provider.baseUrl)) {
-      this.endpoints.markDown(provider.id, status.message ?? 'connection refused');
-    }
+  /** The shared connection test (core/providers/connection.ts) with this router's keys and adapters. */
+  private connectionTest(provider: ProviderConfig, timeoutMs: number, signal: AbortSignal | undefined): Promise<ConnectionStatus> {
+    return testProviderConnection(provider, {
+      keyValue: (keyId) => this.keySource.get(provider.id, keyId),
+      keyHint: () => this.keySource.hint?.(provider.id) ?? 'Set its API key.',
+      timeoutMs,
+      createProvider: this.makeProvider,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /**
@@ -291,16 +296,8 @@ export class Router {
   private async probeEndpoint(providerId: string, signal: AbortSignal): Promise<ProbeOutcome> {
     const provider = this.config.providers[providerId];
     if (!provider || !provider.enabled) return { up: false, reason: 'not configured' };
-    const status = await testProviderConnection(provider, {
-      keyValue: (keyId) => this.keySource.get(provider.id, keyId),
-      keyHint: () => this.keySource.hint?.(provider.id) ?? 'Set its API key.',
-      timeoutMs: PROBE_TIMEOUT_MS,
-      createProvider: this.makeProvider,
-      signal,
-    });
-    if (status.result === 'ok') return { up: true };
-    if (status.result === 'failed' && status.errorKind !== 'network' && status.errorKind !== 'timeout' && status.errorKind !== 'aborted') return { up: true };
-    return { up: false, reason: status.message ?? 'no answer' };
+    const status = await this.connectionTest(provider, PROBE_TIMEOUT_MS, signal);
+    return endpointAnswered(status) ? { up: true } : { up: false, reason: status.message ?? 'no answer' };
   }
 
   get currentConfig(): Config {
@@ -732,16 +729,15 @@ export class Router {
         ...(charge?.unknown ? { priceUnknown: true } : {}),
       };
       const skip = (code: SkipCode, reason: string): void => skipCandidate(record, code, reason);
+      const endpoint = this.endpoints.check(providerId);
       const planned: Planned = { record, provider: provider!, model: model ?? '', chainIndex };
       out.push(planned);
       if (!provider) skip('unknown-provider', `unknown provider "${providerId}"`);
       else if (!provider.enabled) skip('disabled', 'disabled in the configuration');
       else if (!model) skip('no-model', `no model configured for the ${tier} tier`);
       else if (excluded.has(`${providerId}/${model}`)) skip('excluded', 'excluded by the caller (already tried)');
-      else if (!this.endpoints.check(providerId).ok) {
-        const down = this.endpoints.check(providerId);
-        skip('endpoint-down', down.ok ? 'down' : down.reason);
-      } else {
+      else if (!endpoint.ok) skip('endpoint-down', endpoint.reason);
+      else {
         const circuit = this.breakers.get(providerId).check(this.clock.now());
         if (!circuit.ok) {
           skip('circuit-open', circuit.reason);
