@@ -97,8 +97,9 @@ export class RouterService extends Disposable {
       else this.log.trace(line);
       this.healthChanged.fire();
     });
-    router.endpoints.onDidChange(({ providerId, state, previous }) => {
-      if (state.state === 'down') this.log.warn(`${providerId} is down: ${state.reason ?? 'connection refused'}; skipped and probed in the background until it answers.`);
+    router.endpoints.onDidChange(({ providerId, state, previous, reset }) => {
+      if (reset) this.log.info(`${providerId}: its endpoint state was reset; it is tried (and probed) again.`);
+      else if (state.state === 'down') this.log.warn(`${providerId} is down: ${state.reason ?? 'connection refused'}; skipped and probed in the background until it answers.`);
       else if (previous === 'down') this.log.info(`${providerId} answers again${state.probes ? ` (after ${state.probes} probe${state.probes === 1 ? '' : 's'})` : ''}.`);
       else this.log.debug(`${providerId} answers.`);
       this.healthChanged.fire();

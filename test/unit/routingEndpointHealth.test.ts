@@ -257,6 +257,24 @@ agents:
     assert.equal(decision.chosen?.provider, 'local');
   });
 
+  it('a new base URL for a down local provider (Ollama -> LM Studio) forgets the old state and probes the new address at once', async () => {
+    await local.stopListening();
+    const r = router(true);
+    await r.probeLocalEndpoints();
+    assert.equal(r.endpoints.snapshot('local')?.state, 'down');
+    const other = createOpenAIFake();
+    await other.start();
+    try {
+      const moved = config();
+      r.setConfig({ ...moved, providers: { ...moved.providers, local: { ...moved.providers['local']!, baseUrl: other.baseURL } } });
+      assert.equal(r.endpoints.snapshot('local')?.state, undefined, 'what was known about the old address is forgotten');
+      await until(() => r.endpoints.snapshot('local')?.state === 'up', 'the probe of the new address');
+      assert.deepEqual(other.requests.map((q) => q.endpoint), ['models']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('testConnection (status, Test All Providers) marks a refused local endpoint down and a reachable one up', async () => {
     const r = router(false);
     await local.stopListening();

@@ -48,6 +48,8 @@ export interface EndpointChange {
   readonly providerId: string;
   readonly state: EndpointState;
   readonly previous: 'up' | 'down' | undefined;
+  /** Set when a reset forgot a down endpoint (Reset Provider Health, a new address): nothing answered. */
+  readonly reset?: true;
 }
 
 export type EndpointCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly retryAt?: number };
@@ -165,7 +167,7 @@ export class EndpointHealth {
       const entry = this.entries.get(id);
       this.entries.delete(id);
       if (entry?.state.state === 'down') {
-        this.changed.fire({ providerId: id, state: { state: 'up', since: this.clock.now(), probes: entry.state.probes }, previous: 'down' });
+        this.changed.fire({ providerId: id, state: { state: 'up', since: this.clock.now(), probes: entry.state.probes }, previous: 'down', reset: true });
       }
     }
   }

@@ -306,7 +306,15 @@ export class Router {
 
   /** Applies a new configuration; health, limits and latency history carry over. */
   setConfig(config: Config): void {
+    const previous = this.config;
     this.config = config;
+    // An endpoint that moved (the local server's port changed from Ollama's to LM Studio's) is a new endpoint: what
+    // was known about the old address is forgotten, and a local one is probed at once.
+    for (const provider of Object.values(config.providers)) {
+      if (previous.providers[provider.id]?.baseUrl === provider.baseUrl) continue;
+      this.endpoints.reset(provider.id);
+      if (this.endpoints.probing && provider.enabled && isLoopbackUrl(provider.baseUrl)) void this.endpoints.probeNow(provider.id);
+    }
     this.prices = this.priceTable(config);
     this.breakers.setConfig(config.routing.circuit);
     this.budget.setConfig(config.budget);
