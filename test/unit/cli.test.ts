@@ -258,6 +258,9 @@ agents:
 
       const status = await run(['--config', config, 'status', '--timeout', '3000'], { env });
       assert.match(status.stdout, /^local\s+yes\s+none needed\s+FAILED after \d+ ms: Local model: nothing is listening at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)/m);
+      const json = await run(['--config', config, 'status', '--json', '--timeout', '3000'], { env });
+      const local = (JSON.parse(json.stdout) as { providers: { id: string; test: { result: string; errorKind?: string; refused?: boolean } }[] }).providers.find((p) => p.id === 'local');
+      assert.deepEqual([local?.test.result, local?.test.errorKind, local?.test.refused], ['failed', 'network', true]);
     });
 
     it('without keys: exit 4 and a message naming the environment variables', async () => {
