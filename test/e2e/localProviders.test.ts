@@ -2,8 +2,8 @@
  * A person with only a local server (Ollama, LM Studio: here the SIMULATED OpenAI-compatible server on loopback) and
  * no hosted key opens the Model Router container and sees the Providers tree with the local model in it, not the
  * welcome content. "Test All Providers" (palette and the Providers view title) tests every provider at once and shows
- * each result in the tree; a local server that stops shows "down" and comes back by itself once it listens again
- * (the background probe), without a request paying for it.
+ * each result in the tree. A local server that stops leaves nothing usable (the welcome content again); it comes back
+ * by itself once it listens again (the background probe), without a request paying for it.
  *
  * Not demo mode: the placeholder keys in the environment are not used, so no hosted provider has a key.
  */
@@ -49,7 +49,7 @@ describe('Model Router: a local server only, and Test All Providers', () => {
     await vs.clearNotifications();
   });
 
-  it('a local server that stops: Test All Providers (view title button) shows it down; it comes back by itself once it listens again', async () => {
+  it('a local server that stops: Test All Providers (view title button) finds it down, and with nothing usable the welcome content returns; the background probe brings the tree back once it listens again', async () => {
     const fake = vs.fakes!.openai;
     await fake.stopListening();
     try {
@@ -57,18 +57,24 @@ describe('Model Router: a local server only, and Test All Providers', () => {
       await header.hover();
       await header.locator('.actions a.action-label[aria-label^="Test All Providers"]').click();
       await vs.waitForNotification(/Model Router: 0 of 1 tested providers answered; failed: Local model/);
-      const down = await vs.waitForTreeItem('Providers', 'Local model', /^no key needed · down: not answering · test failed: nothing listening$/);
-      assert.ok(down);
-      await vs.screenshot('The local server is down after Test All Providers');
+      // No key and the only keyless provider down: nothing at all is usable, so the view shows its welcome content.
+      const welcome = vs.welcomeView('Providers');
+      await welcome.waitFor({ state: 'visible' });
+      assert.match(await welcome.innerText(), /No provider is usable yet: no API key, and no local server answered/);
+      assert.equal((await vs.treeItems('Providers')).length, 0);
+      await vs.screenshot('The local server is down: the welcome content');
+      await vs.clearNotifications();
     } finally {
       await fake.listenAgain();
     }
     const before = fake.requests.length;
     // The background probe (2 s after the refusal, then backing off) finds it again: no request, no click.
-    await vs.waitForTreeItem('Providers', 'Local model', /^no key needed · healthy/, 30_000);
+    const local = await vs.waitForTreeItem('Providers', 'Local model', /^no key needed · healthy/, 30_000);
+    assert.equal(local.description, 'no key needed · healthy (no requests yet)', 'the failed test is older than the probe that found the server: not shown');
     const since = fake.requests.slice(before);
     assert.ok(since.some((r) => r.endpoint === 'models'), 'the probe asked the models endpoint');
     assert.equal(since.filter((r) => r.endpoint === 'model').length, 0, 'no model request paid for finding it again');
+    assert.equal(await vs.welcomeView('Providers').isVisible(), false);
     await vs.screenshot('The local server is back after the background probe');
   });
 });
