@@ -23,5 +23,6 @@ export { SharedKeyLimits } from './core/ledger/keyLimits';
 export { toLedgerRecord } from './core/ledger/record';
 export { latestDecisions, breakdown, recentAttempts } from './core/ledger/queries';
 export { PERFORMANCE_LOOKBACK_MS } from './core/routing/performance';
+export { providerHealth } from './core/ledger/health';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardVerified, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
 export { emptyLedgerDatabase } from './core/ledger/schema';

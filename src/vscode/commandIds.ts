@@ -16,6 +16,7 @@ export const CommandId = {
   retryStronger: 'modelRouter.retryStronger',
   // Providers and keys.
   testConnection: 'modelRouter.testConnection',
+  testAllProviders: 'modelRouter.testAllProviders',
   resetHealth: 'modelRouter.resetHealth',
   setApiKey: 'modelRouter.setApiKey',
   removeApiKey: 'modelRouter.removeApiKey',
@@ -45,8 +46,13 @@ export const ViewId = {
 
 /** Context keys the extension sets with `setContext` (used in `when` clauses of the manifest). */
 export const ContextKey = {
-  /** True once any provider that needs a key has one; the Providers view shows its welcome content while false. */
+  /** True once any provider that needs a key has one. */
   anyKey: 'modelRouter.anyKey',
+  /**
+   * True once any enabled provider is usable: one with a key, or one that needs none (a local server) and answered
+   * (the start-up probe, a connection test, a request). The Providers view shows its welcome content while false.
+   */
+  anyUsable: 'modelRouter.anyUsable',
   /** True while a last request exists that "Retry with a Stronger Model" can re-send. */
   canRetry: 'modelRouter.canRetry',
 } as const;

@@ -46,6 +46,7 @@ export function registerCommands(container: Container): vscode.Disposable[] {
     register(CommandId.sendToModel, (task?: unknown) => sendToModel(container, typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task) ? (task as TaskType) : undefined)),
     register(CommandId.retryStronger, () => runner.retryStronger()),
     register(CommandId.testConnection, (arg?: unknown) => testConnection(container, providerIdOf(arg))),
+    register(CommandId.testAllProviders, () => testAllProviders(container)),
     register(CommandId.resetHealth, (arg?: unknown) => resetHealth(container, providerIdOf(arg))),
     register(CommandId.setApiKey, (arg?: unknown) => setApiKey(container, providerIdOf(arg), keyIdOf(arg))),
     register(CommandId.removeApiKey, (arg?: unknown) => removeApiKey(container, providerIdOf(arg), keyIdOf(arg))),
@@ -132,20 +133,18 @@ async function testConnection(container: Container, providerId: string | undefin
   const { config } = await container.configService.get();
   const provider = providerId ? config.providers[providerId] : await pickProvider(config, 'Test Connection', (p) => p.enabled);
   if (!provider) return;
-  const engine = loadEngine();
+  const router = await container.routerService.router();
   const status = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Model Router: testing ${provider.label}…`, cancellable: true },
     (_progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      return engine.testProviderConnection(provider, {
-        keyValue: (keyId) => container.keys.get(provider.id, keyId),
-        keyHint: () => 'run "Model Router: Set API Key"',
-        timeoutMs: TEST_CONNECTION_TIMEOUT_MS,
-        signal: controller.signal,
-      });
+      // The shared connection test (as `model-router status`), through the router so a local server that answers
+      // (or refuses) updates its health at once.
+      return router.testConnection(provider.id, { timeoutMs: TEST_CONNECTION_TIMEOUT_MS, signal: controller.signal });
     },
   );
+  container.providersTree.setTestResults(new Map([[provider.id, status]]));
   const key = status.keyId && status.keyId !== 'default' ? ` with key "${status.keyId}"` : '';
   if (status.result === 'ok') {
     container.log.info(`Test Connection ${provider.id}: ok in ${formatMs(status.latencyMs ?? 0)}${key}.`);
@@ -162,6 +161,50 @@ async function testConnection(container: Container, providerId: string | undefin
     void vscode.window.showErrorMessage(`Model Router: ${provider.label} failed the connection test${key}: ${said}`, ...actions).then((choice) => {
       if (choice === 'Set API Key') void vscode.commands.executeCommand(CommandId.setApiKey, provider.id);
       else if (choice === 'Show Log') container.log.show();
+    });
+  }
+}
+
+/**
+ * Test All Providers: every provider's connection test at once (the same core test as `model-router status`), each
+ * result shown in the Providers tree and in the log, and one notification with the summary.
+ */
+async function testAllProviders(container: Container): Promise<void> {
+  const { config } = await container.configService.get();
+  const providers = Object.values(config.providers);
+  const router = await container.routerService.router();
+  const results = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Model Router: testing ${providers.length} providers…`, cancellable: true },
+    async (_progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      const statuses = await Promise.all(providers.map(async (p) => [p.id, await router.testConnection(p.id, { timeoutMs: TEST_CONNECTION_TIMEOUT_MS, signal: controller.signal })] as const));
+      return new Map(statuses);
+    },
+  );
+  container.providersTree.setTestResults(results);
+  const failed: string[] = [];
+  let ok = 0;
+  for (const provider of providers) {
+    const status = results.get(provider.id);
+    if (!status) continue;
+    const key = status.keyId && status.keyId !== 'default' ? ` with key "${status.keyId}"` : '';
+    if (status.result === 'ok') {
+      ok++;
+      container.log.info(`Test All Providers: ${provider.id} ok in ${formatMs(status.latencyMs ?? 0)}${key}.`);
+    } else if (status.result === 'skipped') {
+      container.log.info(`Test All Providers: ${provider.id} not tested: ${status.message ?? ''}.`);
+    } else {
+      failed.push(provider.label);
+      container.log.warn(`Test All Providers: ${provider.id} failed${key}: ${status.errorKind}: ${status.message}`);
+    }
+  }
+  const tested = [...results.values()].filter((status) => status.result !== 'skipped').length;
+  const summary = `Model Router: ${ok} of ${tested} tested providers answered${failed.length ? `; failed: ${failed.join(', ')}` : ''}${tested < providers.length ? ` (${providers.length - tested} not tested: disabled or no key)` : ''}. Details in the Providers view.`;
+  if (failed.length === 0 && tested > 0) void vscode.window.showInformationMessage(notificationText(summary));
+  else {
+    void vscode.window.showWarningMessage(notificationText(summary), 'Show Log').then((choice) => {
+      if (choice === 'Show Log') container.log.show();
     });
   }
 }

@@ -2,6 +2,8 @@
  * The one Router of this window, built on first use with the configuration in force, the SecretStorage keys and the
  * ledger's spend. Health (circuit breakers, rate-limit penalties, latency history) lives in it and survives
  * configuration changes (`setConfig`). Budget alerts become notifications; breaker changes refresh the tree.
+ * Endpoints on this machine (a local server) are probed once when the router is built and, while one refuses
+ * connections, in the background until it answers (see EndpointHealth), so local-first never pays a failed request.
  */
 import * as vscode from 'vscode';
 import type { AlertMemory } from '../core/routing/budget';
@@ -20,7 +22,7 @@ export class RouterService extends Disposable {
   /** Providers whose key pool changes (429 penalties, rejected keys) already fire {@link onDidChangeHealth}. */
   private readonly watchedPools = new Set<string>();
   private readonly healthChanged = this._register(new vscode.EventEmitter<void>());
-  /** A circuit opened, closed or started cooling down; a key was penalised or reset. */
+  /** A circuit opened, closed or started cooling down; a key was penalised or reset; a local endpoint went down or came back. */
   readonly onDidChangeHealth = this.healthChanged.event;
 
   constructor(
@@ -79,6 +81,7 @@ export class RouterService extends Disposable {
     const { config } = await this.configService.get();
     const router = new engine.Router(config, {
       keys: this.keys,
+      probeEndpoints: true,
       spend: this.ledger.spend(),
       sharedLimits: this.ledger.sharedLimits(),
       ...(this.verification ? { verification: this.verification } : {}),
@@ -93,6 +96,13 @@ export class RouterService extends Disposable {
       const line = `Health of ${who}: ${change.previous} → ${change.snapshot.state}${why}${until}.`;
       if (change.previous !== change.snapshot.state) this.log.info(line);
       else this.log.trace(line);
+      this.healthChanged.fire();
+    });
+    router.endpoints.onDidChange(({ providerId, state, previous, reset }) => {
+      if (reset) this.log.info(`${providerId}: its endpoint state was reset; it is tried (and probed) again.`);
+      else if (state.state === 'down') this.log.warn(`${providerId} is down: ${state.reason ?? 'connection refused'}; skipped and probed in the background until it answers.`);
+      else if (previous === 'down') this.log.info(`${providerId} answers again${state.probes ? ` (after ${state.probes} probe${state.probes === 1 ? '' : 's'})` : ''}.`);
+      else this.log.debug(`${providerId} answers.`);
       this.healthChanged.fire();
     });
     router.budget.onAlert((alert) => {
@@ -114,6 +124,9 @@ export class RouterService extends Disposable {
         this.healthChanged.fire();
       })
       .catch((error: unknown) => this.log.warn(`Provider performance could not be read from the ledger: ${error instanceof Error ? error.message : String(error)}`));
+    // Once at start: whether the local server runs, before local-first sends it anything (and whether a keyless
+    // local server makes the Providers tree usable).
+    void router.probeLocalEndpoints().catch((error: unknown) => this.log.error(`Probing local endpoints failed: ${error instanceof Error ? error.message : String(error)}`));
     return router;
   }
 

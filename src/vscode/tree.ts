@@ -1,8 +1,10 @@
 /**
  * The Model Router activity-bar views. Providers: key set or missing, health (healthy / cooling down until a time /
- * circuit open), models per tier, today's spend, with Set API Key / Test Connection / Reset Health. Agents: the chain
- * primary → … → fallback with the reasoning as tooltip, with Reassign… / Open in Settings. Both refresh on
- * configuration, key, health and ledger events; nothing here loads the engine before the view is first shown.
+ * circuit open / down: a local server not running), the last hour's error rate and p50 latency from the ledger, the
+ * last connection test, models per tier, today's spend, with Set API Key / Test Connection / Reset Health and Test All
+ * Providers. Agents: the chain primary → … → fallback with the reasoning as tooltip, with Reassign… / Open in Settings.
+ * Both refresh on configuration, key, health and ledger events; nothing here loads the engine before the view is first
+ * shown.
  */
 import * as vscode from 'vscode';
 import type { AgentConfig, Config, ProviderConfig, Tier } from '../core/config/types';
@@ -10,7 +12,10 @@ import { TIERS } from '../core/config/types';
 import { PeriodCalendar } from '../core/routing/budget';
 import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
 import type { KeyStatus } from '../core/routing/keyPool';
-import { formatUsd, formatWeight } from '../core/util/format';
+import type { EndpointState } from '../core/routing/endpointHealth';
+import type { ProviderHealthStats } from '../core/ledger/health';
+import type { ConnectionStatus } from '../core/providers/connection';
+import { formatMs, formatUsd, formatWeight } from '../core/util/format';
 import { escapeMarkdown, markdownCode } from '../core/util/markdown';
 import { displayUrl } from '../core/util/secrets';
 import { ContextKey } from './commandIds';
@@ -31,7 +36,7 @@ export function chainRole(index: number, length: number): string {
 }
 
 export type ProviderHealth = {
-  readonly state: 'healthy' | 'cooling_down' | 'open' | 'half_open' | 'rejected' | 'unknown';
+  readonly state: 'healthy' | 'cooling_down' | 'open' | 'half_open' | 'rejected' | 'down' | 'unknown';
   readonly label: string;
   readonly detail?: string;
   /** When the state ends by itself (cooldown over, 429 penalty served): the tree refreshes then. */
@@ -54,6 +59,31 @@ export function describeHealth(snapshot: BreakerSnapshot | undefined): ProviderH
     case 'half_open':
       return { state: 'half_open', label: 'half-open: next request probes', ...(why ? { detail: why } : {}) };
   }
+}
+
+/**
+ * A local endpoint that refused the connection (a local server that is not running): down until a probe answers.
+ * Undefined when it is up or was never seen refusing.
+ */
+export function describeEndpoint(state: EndpointState | undefined): ProviderHealth | undefined {
+  if (state?.state !== 'down') return undefined;
+  const next = state.retryAt !== undefined ? `; next probe at ${new Date(state.retryAt).toLocaleTimeString()}` : '';
+  return { state: 'down', label: 'down: not answering', detail: `${state.reason ?? 'connection refused'}${next}`, ...(state.retryAt !== undefined ? { until: state.retryAt } : {}) };
+}
+
+/** The ledger's figures for the description: "12% errors · p50 850 ms" over the last hour; undefined without attempts. */
+export function describeLedgerHealth(stats: ProviderHealthStats | undefined): string | undefined {
+  if (!stats || stats.attempts === 0) return undefined;
+  const parts = [`${Math.round((stats.errorRate ?? 0) * 100)}% errors`];
+  if (stats.p50LatencyMs !== undefined) parts.push(`p50 ${formatMs(stats.p50LatencyMs)}`);
+  return parts.join(' · ');
+}
+
+/** The last connection test for the description: "test ok in 12 ms" / "test failed: network". */
+export function describeTest(test: ConnectionStatus): string {
+  if (test.result === 'ok') return `test ok in ${formatMs(test.latencyMs ?? 0)}`;
+  if (test.result === 'skipped') return 'not tested';
+  return `test failed: ${test.refused ? 'nothing listening' : (test.errorKind ?? 'error')}`;
 }
 
 /** One key as its pool sees it: rejected by the provider (401/403) or waiting out a 429; undefined when usable. */
@@ -87,6 +117,10 @@ type ProviderNode =
       readonly todayUsd: number | undefined;
       /** "weight 1 → 0.62 (errors 20%, p50 3.1 s)"; shown in the description under the load-balance strategy. */
       readonly weight?: { readonly text: string; readonly effective: number; readonly shown: boolean };
+      /** The last hour's attempts from the ledger (when it is open). */
+      readonly stats: ProviderHealthStats | undefined;
+      /** The last connection test of this window (Test Connection, Test All Providers). */
+      readonly test: { readonly status: ConnectionStatus; readonly at: number } | undefined;
     }
   | { readonly kind: 'models'; readonly provider: ProviderConfig }
   | { readonly kind: 'model'; readonly provider: ProviderConfig; readonly tier: Tier; readonly model: string }
@@ -112,6 +146,15 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** The last connection test per provider, shown until the next one. */
+  private readonly tests = new Map<string, { readonly status: ConnectionStatus; readonly at: number }>();
+
+  /** Records connection test results (Test Connection, Test All Providers) and shows them. */
+  setTestResults(results: ReadonlyMap<string, ConnectionStatus>, at: number = Date.now()): void {
+    for (const [id, status] of results) this.tests.set(id, { status, at });
+    this.refresh();
   }
 
   async getChildren(node?: ProviderNode): Promise<ProviderNode[]> {
@@ -140,8 +183,10 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
 
   private async roots(config: Config): Promise<ProviderNode[]> {
     const spend = this.todaySpend(config);
+    const stats = this.ledgerHealth();
     const router = this.routerService.current;
     let anyKey = false;
+    let anyUsable = false;
     const nodes: ProviderNode[] = [];
     for (const provider of Object.values(config.providers)) {
       const keysSet: string[] = [];
@@ -150,10 +195,17 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         if (keysSet.length > 0) anyKey = true;
       }
       const snapshot = router?.breakers.entries().find((e) => e.providerId === provider.id && e.keyId === undefined)?.breaker.snapshot();
-      let health = describeHealth(snapshot);
+      const endpoint = router?.endpoints.snapshot(provider.id);
+      let health = describeEndpoint(endpoint) ?? describeHealth(snapshot);
       if ((health.state === 'healthy' || health.state === 'unknown') && provider.requiresKey) {
         health = describeKeys(this.routerService.keyStatuses(provider.id), keysSet, Date.now()) ?? health;
       }
+      // A provider that needs no key (a local server) is usable once something answered there: the start-up probe,
+      // a connection test or a request.
+      if (provider.enabled && (keysSet.length > 0 || (!provider.requiresKey && endpoint?.state === 'up'))) anyUsable = true;
+      // A test older than the endpoint's last change (a probe found the server again, or it went down) is stale.
+      const test = this.tests.get(provider.id);
+      const current = test && !(endpoint && endpoint.since > test.at) ? test : undefined;
       const weight = this.routerService.effectiveWeights().find((w) => w.provider === provider.id);
       nodes.push({
         kind: 'provider',
@@ -161,15 +213,23 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         keysSet,
         health,
         todayUsd: spend?.get(provider.id),
+        stats: stats?.get(provider.id),
+        test: current,
         ...(weight
           ? { weight: { text: describeWeight(weight.weight, weight.performance), effective: weight.effective, shown: config.routing.strategy === 'load-balance' } }
           : {}),
       });
     }
     await vscode.commands.executeCommand('setContext', ContextKey.anyKey, anyKey);
+    await vscode.commands.executeCommand('setContext', ContextKey.anyUsable, anyUsable);
+    // Whether a keyless local server runs is known only by probing it: building the router probes every local
+    // endpoint once (and the tree refreshes when one answers).
+    if (!router && Object.values(config.providers).some((p) => p.enabled && !p.requiresKey)) {
+      void this.routerService.router().catch(() => undefined);
+    }
     // VS Code shows a view's welcome content ("Set API Key", "Import Keys from Environment") only while its tree is
-    // empty: until some provider has a key, the tree is empty on purpose.
-    if (!anyKey) return [];
+    // empty: until some provider is usable (a key, or a local server that answered), the tree is empty on purpose.
+    if (!anyUsable) return [];
     this.refreshAt(nodes.map((node) => (node.kind === 'provider' ? node.health.until : undefined)));
     return nodes;
   }
@@ -190,6 +250,13 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
     super.dispose();
   }
 
+  /** The last hour's attempts per provider, when the ledger is open (the tree does not open it). */
+  private ledgerHealth(): Map<string, ProviderHealthStats> | undefined {
+    const store = this.ledger.current;
+    if (!store) return undefined;
+    return loadEngine().providerHealth(store.db, Date.now());
+  }
+
   /** Today's spend per provider, when the ledger is open (the tree does not open it). */
   private todaySpend(config: Config): Map<string, number> | undefined {
     const store = this.ledger.current;
@@ -208,6 +275,9 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         item.id = `provider:${provider.id}`;
         const keyText = !provider.requiresKey ? 'no key needed' : keysSet.length > 0 ? (provider.keys.length > 1 ? `${keysSet.length}/${provider.keys.length} keys set` : 'key set') : 'key missing';
         const parts = [keyText, health.label];
+        const figures = describeLedgerHealth(node.stats);
+        if (figures) parts.push(figures);
+        if (node.test) parts.push(describeTest(node.test.status));
         if (node.todayUsd !== undefined && node.todayUsd > 0) parts.push(`${formatUsd(node.todayUsd)} today`);
         if (node.weight?.shown) parts.push(`weight ${formatWeight(node.weight.effective)}`);
         if (!provider.enabled) parts.unshift('disabled');
@@ -223,6 +293,20 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         const engine = loadEngine();
         tooltip.appendMarkdown(`Endpoint: ${markdownCode(displayUrl(provider.baseUrl ?? engine.SDK_DEFAULT_BASE_URLS[provider.id] ?? '(SDK default)'))}\n\n`);
         tooltip.appendMarkdown(`Keys: ${escapeMarkdown(keyText)} · Health: ${escapeMarkdown(health.label)}${health.detail ? ` (${escapeMarkdown(health.detail)})` : ''}\n\n`);
+        if (node.stats) {
+          const { stats } = node;
+          const hour =
+            stats.attempts > 0
+              ? `${stats.attempts} attempt${stats.attempts === 1 ? '' : 's'}, ${Math.round((stats.errorRate ?? 0) * 100)}% failed${stats.p50LatencyMs !== undefined ? `, p50 latency ${formatMs(stats.p50LatencyMs)}` : ''}`
+              : 'no attempts';
+          const last = stats.lastSuccessAt !== undefined ? new Date(stats.lastSuccessAt).toLocaleString() : 'never';
+          tooltip.appendMarkdown(`Last hour: ${escapeMarkdown(hour)} · Last success: ${escapeMarkdown(last)}\n\n`);
+        }
+        if (node.test) {
+          const { status, at } = node.test;
+          const said = status.message ? ` (${escapeMarkdown(status.message)})` : '';
+          tooltip.appendMarkdown(`Connection test at ${escapeMarkdown(new Date(at).toLocaleTimeString())}: ${escapeMarkdown(describeTest(status))}${said}\n\n`);
+        }
         tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: ${markdownCode(provider.models[tier] ?? '—')}`).join(' · '));
         if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
         if (node.weight) tooltip.appendMarkdown(`\n\nLoad-balance ${escapeMarkdown(node.weight.text)}`);
@@ -261,7 +345,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
 
 function healthIcon(health: ProviderHealth, keyMissing: boolean, enabled: boolean): vscode.ThemeIcon {
   if (!enabled) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-  if (health.state === 'open' || health.state === 'rejected') return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  if (health.state === 'open' || health.state === 'rejected' || health.state === 'down') return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
   if (health.state === 'cooling_down' || health.state === 'half_open') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('testing.iconQueued'));
   if (keyMissing) return new vscode.ThemeIcon('key', new vscode.ThemeColor('disabledForeground'));
   return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));

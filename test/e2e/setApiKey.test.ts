@@ -1,6 +1,7 @@
 /**
- * A person without any key (no demo mode: the placeholder keys in the environment are not used) opens the Model
- * Router container and sees the welcome content ("No provider has an API key yet", Set API Key), stores a key through "Model Router: Set API Key"
+ * A person without any key (no demo mode: the placeholder keys in the environment are not used) and no local server
+ * running opens the Model Router container and sees the welcome content ("No provider is usable yet", Set API Key),
+ * stores a key through "Model Router: Set API Key"
  * (quick pick of the provider, then a password input box), and sees the provider turn "key set"; the key then
  * reaches the provider (Test Connection, offered by the "stored" notification). The key is never on screen.
  */
@@ -13,7 +14,9 @@ describe('Model Router: Set API Key, from the command palette into the Providers
   const key = `sk-ant-e2e-${randomBytes(16).toString('hex')}`;
 
   before(async () => {
-    vs = await E2ESession.start();
+    // Nothing listens at the local server's address (a local server that is not running): with one that answers, the
+    // tree would show it instead of the welcome content (localProviders.test.ts).
+    vs = await E2ESession.start({ env: { MODEL_ROUTER_LOCAL_BASE_URL: 'http://127.0.0.1:9/v1' } });
     await vs.recordNotifications();
     await vs.forbidText(key);
   });
@@ -22,7 +25,7 @@ describe('Model Router: Set API Key, from the command palette into the Providers
     await vs?.stop();
   });
 
-  it('starts with the welcome content: no provider has a key (the environment\'s placeholder keys do not count)', async () => {
+  it('starts with the welcome content: no provider has a key (the environment\'s placeholder keys do not count) and no local server answers', async () => {
     const env = await vs.waitForExtensionHostEnv();
     assert.equal(env['MODEL_ROUTER_DEMO'], undefined, 'not in demo mode');
     assert.ok(env['ANTHROPIC_API_KEY'], 'a placeholder key is in the environment');
@@ -30,7 +33,7 @@ describe('Model Router: Set API Key, from the command palette into the Providers
     await vs.setSidebarWidth(560);
     const welcome = vs.welcomeView('Providers');
     await welcome.waitFor({ state: 'visible' });
-    assert.match(await welcome.innerText(), /No provider has an API key yet/);
+    assert.match(await welcome.innerText(), /No provider is usable yet: no API key, and no local server answered/);
     assert.equal(await vs.treeItems('Providers').then((items) => items.length), 0, 'the tree is empty while no key exists');
     await vs.screenshot('Providers view without any key: the welcome content');
   });

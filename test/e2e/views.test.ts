@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { contributes } from '../../package.json';
 import { FAKE_KEYS } from '../fakes/fakeProviders';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
-import { E2ESession, squash, type TreeItemText } from './harness';
+import { E2ESession, escapeRegExp, squash, type TreeItemText } from './harness';
 
 const AGENTS = ['implementer', 'refactorer', 'tester', 'reviewer', 'explainer', 'documenter', 'fixer', 'architect'];
 const EXPLAINER_KEY = 'modelRouter.agents.explainer';
@@ -148,7 +148,12 @@ describe('Model Router views: Providers and Agents trees, and reassigning an age
     assert.match(squash(await vs.editorText(title)), /Explained by the simulated DeepSeek\./);
     const footer = /\*deepseek\/\S+ · [\d,]+ → [\d,]+ tokens · (\S+) · /.exec(squash(await vs.editorText(title)));
     assert.ok(footer, 'the answer ends with the footer');
-    assert.equal(deepseek.description, `key set · healthy · ${footer[1]} today`, "today's spend in the tree is the request's cost");
+    // The last hour's figures from the ledger (one successful attempt: 0% errors, its latency as p50), then the spend.
+    assert.match(
+      deepseek.description,
+      new RegExp(`^key set · healthy · 0% errors · p50 [\\d.]+ (ms|s) · ${escapeRegExp(footer[1]!)} today$`),
+      "today's spend in the tree is the request's cost",
+    );
     // The providers that were only considered have still had no request.
     for (const label of ['Anthropic', 'OpenAI', 'Gemini']) {
       assert.match((await vs.waitForTreeItem('Providers', label)).description, /^key set · healthy \(no recent requests\)$/, label);

@@ -507,6 +507,27 @@ export class FakeProviderServer {
     this.settleWaiters(new Error(`fake ${this.protocol.label} server closed`));
   }
 
+  /**
+   * Stops listening but keeps its address: a client that connects to {@link baseURL} now gets ECONNREFUSED, like a
+   * local server (Ollama, LM Studio) that is not running. {@link listenAgain} starts it on the same port.
+   */
+  async stopListening(): Promise<void> {
+    if (!this.address) throw new Error(`fake ${this.protocol.label} server not started`);
+    await this.close();
+  }
+
+  /** Listens again on the port and loopback address it had before {@link stopListening} (the local server restarted). */
+  async listenAgain(): Promise<void> {
+    if (!this.address) throw new Error(`fake ${this.protocol.label} server was never started`);
+    if (this.server) return;
+    await this.start(this.address.port, this.address.address);
+  }
+
+  /** Whether it is listening now. */
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
   get port(): number {
     if (!this.address) throw new Error(`fake ${this.protocol.label} server not started`);
     return this.address.port;

@@ -14,10 +14,11 @@ describe('Set API Key', function () {
   it('stores the typed key in SecretStorage: the Gemini item turns to "key set" and Gemini receives that key', async function () {
     const c = fakesOrSkip(this);
     const api = await extensionApi();
-    // The runner withholds Gemini's key from the environment, and SecretStorage starts empty: with no key at all the
-    // Providers tree is empty, so VS Code shows its welcome content (Set API Key, Import Keys from Environment).
+    // The runner withholds Gemini's key from the environment, and SecretStorage starts empty. The runner's local
+    // server (the OpenAI-compatible fake) answers, so the tree may already list the providers for it (a usable local
+    // server is enough; the welcome content with no usable provider is test/e2e/setApiKey.test.ts): Gemini has no key.
     const before = await api.treeSnapshot();
-    assert.deepEqual(before.providers, [], 'no key yet: the Providers view shows its welcome content');
+    assert.doesNotMatch(treeItem(before.providers, 'provider:gemini')?.description ?? 'not listed', /^key set/, 'no Gemini key yet');
 
     const storing = vscode.commands.executeCommand<boolean>('modelRouter.setApiKey');
     await c.answerQuickInput({ title: 'Set API Key', value: 'Gemini' });

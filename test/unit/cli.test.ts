@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Decision } from '../../src/core/routing/decision';
 import { startFakeProviders } from '../fakes/fakeProviders';
+import { createOpenAIFake } from '../fakes/openaiFake';
 import type { FakeProviders } from '../fakes/fakeProviders';
 import { SECRETS, fakeProviderEnv, runCli, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunOptions, CliRunResult } from '../support/cliHarness';
@@ -232,6 +233,34 @@ describe('cli: model-router', function () {
           ['openai', 'ok', undefined],
         ],
       );
+    });
+
+    it('a local server that is not running (connection refused on loopback): no retry, the next candidate at once, the reason on stderr; status says nothing listens there', async () => {
+      const stopped = createOpenAIFake();
+      await stopped.start();
+      await stopped.stopListening();
+      const config = path.join(tmp, 'local.yaml');
+      await writeFile(
+        config,
+        `localFirst: true
+retry: { maxAttemptsPerCandidate: 3, baseDelayMs: 5, maxDelayMs: 10, retryAfterCapMs: 1000 }
+agents:
+  explainer: { chain: [anthropic, local], reasoning: test chain }
+`,
+      );
+      const env = fakeEnv({ MODEL_ROUTER_LOCAL_BASE_URL: stopped.baseURL });
+      const result = await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '--json'], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /retrying local/);
+      assert.match(result.stderr, /falling back to anthropic\/\S+; local\/\S+: Local model: nothing is listening at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)\. Not retried \(local endpoint\)/);
+      const decision = lastJsonLine(result.stdout);
+      assert.deepEqual(decision.attempts.map((a) => `${a.provider}:${a.status}`), ['local:error', 'anthropic:ok']);
+
+      const status = await run(['--config', config, 'status', '--timeout', '3000'], { env });
+      assert.match(status.stdout, /^local\s+yes\s+none needed\s+FAILED after \d+ ms: Local model: nothing is listening at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)/m);
+      const json = await run(['--config', config, 'status', '--json', '--timeout', '3000'], { env });
+      const local = (JSON.parse(json.stdout) as { providers: { id: string; test: { result: string; errorKind?: string; refused?: boolean } }[] }).providers.find((p) => p.id === 'local');
+      assert.deepEqual([local?.test.result, local?.test.errorKind, local?.test.refused], ['failed', 'network', true]);
     });
 
     it('without keys: exit 4 and a message naming the environment variables', async () => {

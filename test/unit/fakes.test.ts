@@ -499,6 +499,25 @@ describe('fake providers, driven by the official SDKs', function () {
       assert.ok((await caught(client().chat.completions.create(params))) instanceof OpenAI.APIConnectionError);
     });
 
+    it('stopListening: ECONNREFUSED under the SDK\'s APIConnectionError (a local server not running); listenAgain: answers on the same port', async () => {
+      const baseURL = fake.baseURL;
+      await fake.stopListening();
+      try {
+        assert.equal(fake.listening, false);
+        const error = await caught(client().models.list());
+        assert.ok(error instanceof OpenAI.APIConnectionError, `got ${String(error)}`);
+        const codes: unknown[] = [];
+        for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) codes.push((e as { code?: unknown }).code);
+        assert.ok(codes.includes('ECONNREFUSED'), `cause chain codes: ${codes.join(', ')}`);
+      } finally {
+        await fake.listenAgain();
+      }
+      assert.equal(fake.listening, true);
+      assert.equal(fake.baseURL, baseURL);
+      const page = await client().models.list();
+      assert.ok(page.data.length > 0);
+    });
+
     it('hang + abort: APIUserAbortError; the fake sees the client close the request', async () => {
       fake.enqueue({ hang: true });
       const controller = new AbortController();

@@ -181,11 +181,14 @@ describe('manifest (package.json contributes)', () => {
     assert.deepEqual(itemCommands(P, 'agent', true), []);
     const titles = (view: string): string[] =>
       (contributes.menus['view/title'] ?? []).filter((item) => item.when === `view == ${view}`).map((item) => item.command!);
-    assert.deepEqual(titles(P).sort(), [C.refreshTree, C.openDashboard, C.importKeysFromEnv].sort());
+    assert.deepEqual(titles(P).sort(), [C.testAllProviders, C.refreshTree, C.openDashboard, C.importKeysFromEnv].sort());
+    // Test All Providers is also in the Command Palette (not hidden there) and has an icon for the view title.
+    assert.ok(!(contributes.menus.commandPalette ?? []).some((item) => item.command === C.testAllProviders && item.when === 'false'));
+    assert.match(contributes.commands.find((c) => c.command === C.testAllProviders)?.icon ?? '', /^\$\(.+\)$/);
     assert.deepEqual(titles(A).sort(), [C.applyPreset, C.refreshTree].sort());
   });
 
-  it('puts the views in their own activity-bar container, with a welcome view while no key is set', () => {
+  it('puts the views in their own activity-bar container, with a welcome view while no provider is usable (no key, no local server answered)', () => {
     const [container] = contributes.viewsContainers.activitybar;
     assert.equal(container?.id, ViewId.container);
     assert.ok(existsSync(join(ROOT, container!.icon)), `${container!.icon} exists`);
@@ -196,7 +199,7 @@ describe('manifest (package.json contributes)', () => {
       [ViewId.providers, ViewId.agents],
     );
     const welcome = contributes.viewsWelcome.find((entry) => entry.view === ViewId.providers);
-    assert.equal(welcome?.when, `!${ContextKey.anyKey}`);
+    assert.equal(welcome?.when, `!${ContextKey.anyUsable}`);
     assert.ok(welcome!.contents.includes(`(command:${CommandId.setApiKey})`));
     assert.ok(welcome!.contents.includes(`(command:${CommandId.importKeysFromEnv})`));
     assert.match(welcome!.contents, /secret storage/);

@@ -251,11 +251,27 @@ for (const c of CASES) {
           assert.equal(error.retryAfterMs, 7000);
         });
 
-        it(`a reset connection is a retryable network error (${transport})`, async () => {
+        it(`a reset connection is a retryable network error, marked refused: no byte of a response came (${transport})`, async () => {
           fake.enqueue({ reset: true });
           const error = await failure(provider, request(c.model), transport);
           assert.equal(error.kind, 'network', error.message);
           assert.equal(error.retryable, true);
+          assert.equal(error.refused, true);
+          assert.match(error.message, /closed the connection before any response/);
+        });
+
+        it(`a refused connection (nothing listening) is a network error marked refused that says so (${transport})`, async () => {
+          await fake.stopListening();
+          try {
+            const error = await failure(provider, request(c.model), transport);
+            assert.equal(error.kind, 'network', error.message);
+            assert.equal(error.refused, true);
+            assert.match(error.message, /nothing is listening at http:\/\/127\.0\.0\.1:\d+.*\(connection refused\)/);
+            const test = await provider.testConnection().then(() => undefined, (e: unknown) => e);
+            assert.ok(ProviderError.is(test) && test.refused, `connection test: ${String(test)}`);
+          } finally {
+            await fake.listenAgain();
+          }
         });
 
         it(`a body that is not JSON is a server error quoting a short excerpt (${transport})`, async () => {
@@ -306,6 +322,7 @@ for (const c of CASES) {
         assert.equal(error.kind, 'network', error.message);
         assert.equal(error.partialOutput, true);
         assert.equal(error.retryable, true);
+        assert.equal(error.refused, false, 'a connection that broke after a response began is not "refused"');
       });
 
       it("the provider's error event mid-stream is normalized, with partial output kept", async () => {

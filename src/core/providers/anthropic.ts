@@ -141,7 +141,7 @@ export class AnthropicProvider extends ProviderBase {
   protected normalizeSdkError(error: unknown): ProviderError | undefined {
     const label = this.settings.label;
     if (error instanceof Anthropic.APIConnectionTimeoutError) return this.timeoutError();
-    if (error instanceof Anthropic.APIConnectionError) return this.networkError(String(error.cause ?? error.message));
+    if (error instanceof Anthropic.APIConnectionError) return this.networkError(String(error.cause ?? error.message), error);
     if (error instanceof Anthropic.APIError) {
       const body = error.error as { error?: { type?: string; message?: string }; request_id?: string } | undefined;
       const type = body?.error?.type ?? error.type ?? undefined;

@@ -14,6 +14,9 @@
  *   until its newline.
  *
  * Everything is counted in bytes as they arrive; nothing is copied or concatenated.
+ *
+ * A request that got no response at all because the connection was refused or closed first fails with a
+ * {@link NoResponseError}, so the router can tell "nothing listens here" from a failure halfway.
  */
 
 /** Default cap for a JSON answer, a models list or any body read whole. */
@@ -59,6 +62,63 @@ export class ResponseTooLargeError extends Error {
     }
     return undefined;
   }
+}
+
+const NO_RESPONSE_MARKER = Symbol.for('modelRouter.NoResponseError');
+
+/** Socket errors that mean nothing answered: refused, or closed before a response began. */
+const NO_RESPONSE_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset before any response',
+  UND_ERR_SOCKET: 'connection closed before any response',
+  EPIPE: 'connection closed before any response',
+};
+
+/**
+ * The connection was refused, or closed before any byte of a response came back: nothing (or nothing sane) listens at
+ * the endpoint. Thrown by {@link boundedFetch} in place of fetch's bare "fetch failed", the original as `cause`. A
+ * TypeError like fetch's own, so an SDK wraps it as its usual connection error. The code is also in the message, for
+ * an SDK that keeps only the message (Gemini's).
+ */
+export class NoResponseError extends TypeError {
+  readonly [NO_RESPONSE_MARKER] = true;
+
+  constructor(
+    readonly code: string,
+    cause: unknown,
+  ) {
+    super(`fetch failed: ${NO_RESPONSE_CODES[code] ?? 'no response'} (${code})`, { cause });
+    this.name = 'NoResponseError';
+  }
+
+  static is(value: unknown): value is NoResponseError {
+    return typeof value === 'object' && value !== null && (value as { [NO_RESPONSE_MARKER]?: unknown })[NO_RESPONSE_MARKER] === true;
+  }
+
+  /** The error itself or one in its `cause` chain; else, for an SDK that kept only a message, that message's code. */
+  static find(value: unknown): { readonly code: string } | undefined {
+    let current = value;
+    for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+      if (NoResponseError.is(current)) return current;
+      const message = (current as { message?: unknown }).message;
+      const match = typeof message === 'string' ? /fetch failed: [a-z ]+ \((ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|EPIPE)\)/.exec(message) : null;
+      if (match) return { code: match[1]! };
+      current = (current as { cause?: unknown }).cause;
+    }
+    return undefined;
+  }
+}
+
+/** The socket error code under a rejected fetch (undici puts it on `cause`), when it is one of {@link NO_RESPONSE_CODES}. */
+function noResponseCode(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    if ((current as { name?: unknown }).name === 'AbortError') return undefined;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code in NO_RESPONSE_CODES) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** `4 MiB`, `64 KiB`, `100 bytes`. */
@@ -169,7 +229,13 @@ export function boundedFetch(limits: BodyLimits = {}, base?: typeof fetch): type
   const maxBody = limits.maxBodyBytes ?? MAX_BODY_BYTES;
   const maxErrorBody = limits.maxErrorBodyBytes ?? MAX_ERROR_BODY_BYTES;
   return async (input: FetchInput, init?: RequestInit): Promise<Response> => {
-    const response = await (base ?? fetch)(input, init);
+    let response: Response;
+    try {
+      response = await (base ?? fetch)(input, init);
+    } catch (error) {
+      const code = init?.signal?.aborted ? undefined : noResponseCode(error);
+      throw code === undefined ? error : new NoResponseError(code, error);
+    }
     if (!response.body) return response;
     const request = describeRequest(input, init);
     let check: (chunk: Uint8Array) => Verdict;

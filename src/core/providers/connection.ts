@@ -6,6 +6,7 @@
 import type { ProviderConfig } from '../config/types';
 import { ProviderError } from './errors';
 import { createProvider } from './registry';
+import type { ChatProvider, ProviderSettings } from './types';
 
 export interface ConnectionStatus {
   /** `ok`, `failed`, or `skipped` (disabled, no key). */
@@ -16,6 +17,8 @@ export interface ConnectionStatus {
   readonly models?: number;
   readonly errorKind?: string;
   readonly message?: string;
+  /** With `failed`: the connection was refused or closed before any response (nothing listens there). */
+  readonly refused?: boolean;
 }
 
 export interface ConnectionTestOptions {
@@ -25,6 +28,8 @@ export interface ConnectionTestOptions {
   readonly signal?: AbortSignal;
   /** Where a person sets the key, e.g. "Set ANTHROPIC_API_KEY." (the "no key" message ends with it). */
   readonly keyHint: (keyId: string) => string;
+  /** Builds the adapter; default the provider registry (the router passes its own). */
+  readonly createProvider?: (settings: ProviderSettings) => ChatProvider;
 }
 
 export async function testProviderConnection(provider: ProviderConfig, options: ConnectionTestOptions): Promise<ConnectionStatus> {
@@ -45,7 +50,7 @@ export async function testProviderConnection(provider: ProviderConfig, options: 
   const started = performance.now();
   const signals = [AbortSignal.timeout(options.timeoutMs + 1_000), ...(options.signal ? [options.signal] : [])];
   try {
-    const client = createProvider({
+    const client = (options.createProvider ?? createProvider)({
       id: provider.id,
       protocol: provider.protocol,
       label: provider.label,
@@ -61,6 +66,7 @@ export async function testProviderConnection(provider: ProviderConfig, options: 
     const latencyMs = performance.now() - started;
     const message = ProviderError.is(error) ? error.message : error instanceof Error ? error.message : String(error);
     const kind = ProviderError.is(error) ? error.kind : 'error';
-    return { result: 'failed', ...(keyId ? { keyId } : {}), latencyMs, errorKind: kind, message };
+    const refused = ProviderError.is(error) && error.refused;
+    return { result: 'failed', ...(keyId ? { keyId } : {}), latencyMs, errorKind: kind, message, ...(refused ? { refused } : {}) };
   }
 }

@@ -75,6 +75,11 @@ export interface ProviderErrorInit {
   readonly requestId?: string;
   /** Whether any output had already been streamed to the caller when the error happened. */
   readonly partialOutput?: boolean;
+  /**
+   * The connection was refused, or reset before any byte of a response came back: nothing is listening at the
+   * endpoint (a local server that is not running). The router does not retry this on a loopback endpoint.
+   */
+  readonly refused?: boolean;
 }
 
 export class ProviderError extends Error {
@@ -87,6 +92,7 @@ export class ProviderError extends Error {
   readonly providerCode: string | undefined;
   readonly requestId: string | undefined;
   readonly partialOutput: boolean;
+  readonly refused: boolean;
 
   constructor(init: ProviderErrorInit) {
     super(clip(String(init.message), MAX_ERROR_MESSAGE_CHARS));
@@ -99,6 +105,7 @@ export class ProviderError extends Error {
     this.providerCode = clipOptional(init.providerCode, MAX_ERROR_CODE_CHARS);
     this.requestId = clipOptional(init.requestId, MAX_REQUEST_ID_CHARS);
     this.partialOutput = init.partialOutput ?? false;
+    this.refused = init.refused ?? false;
   }
 
   static is(value: unknown): value is ProviderError {
@@ -122,6 +129,7 @@ export class ProviderError extends Error {
       providerCode: this.providerCode,
       requestId: this.requestId,
       partialOutput: this.partialOutput,
+      ...(this.refused ? { refused: true } : {}),
     };
   }
 }

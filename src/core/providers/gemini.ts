@@ -257,7 +257,7 @@ export class GeminiProvider extends ProviderBase {
     if (error instanceof GoogleGenerativeAIAbortError) return this.timeoutError();
     if (error instanceof GoogleGenerativeAIError) {
       if (/pars(e|ing)/i.test(error.message)) return this.malformed(error.message.replace(/^\[GoogleGenerativeAI Error\]:\s*/, ''));
-      if (/fetch|stream/i.test(error.message)) return this.networkError(error.message);
+      if (/fetch|stream/i.test(error.message)) return this.networkError(error.message, error);
     }
     return undefined;
   }

@@ -133,7 +133,7 @@ export class OpenAIProvider extends ProviderBase {
   protected normalizeSdkError(error: unknown): ProviderError | undefined {
     const label = this.settings.label;
     if (error instanceof OpenAI.APIConnectionTimeoutError) return this.timeoutError();
-    if (error instanceof OpenAI.APIConnectionError) return this.networkError(String(error.cause ?? error.message));
+    if (error instanceof OpenAI.APIConnectionError) return this.networkError(String(error.cause ?? error.message), error);
     if (error instanceof OpenAI.APIError) {
       const body = (error.error ?? {}) as { message?: string; type?: string; code?: string | null };
       const code = error.code ?? body.code ?? undefined;

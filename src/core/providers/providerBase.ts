@@ -1,5 +1,5 @@
 import { displayUrl } from '../util/secrets';
-import { ResponseTooLargeError } from './boundedFetch';
+import { NoResponseError, ResponseTooLargeError } from './boundedFetch';
 import { ProviderError, excerpt, redact } from './errors';
 import type {
   ChatProvider,
@@ -294,7 +294,7 @@ export abstract class ProviderBase implements ChatProvider {
   private normalizeOther(error: unknown): ProviderError {
     if (error instanceof SyntaxError) return this.malformed(error.message);
     const message = error instanceof Error ? error.message : String(error);
-    if (isConnectionFailure(error)) return this.networkError(message);
+    if (isConnectionFailure(error)) return this.networkError(message, error);
     return new ProviderError({
       provider: this.id,
       kind: 'server',
@@ -302,11 +302,28 @@ export abstract class ProviderBase implements ChatProvider {
     });
   }
 
-  protected networkError(detail: string): ProviderError {
+  /**
+   * A connection failure. `cause` (the SDK's error, whose cause chain holds fetch's) tells a refused connection, or
+   * one closed before any response, from one that broke later: see {@link NoResponseError}.
+   */
+  protected networkError(detail: string, cause?: unknown): ProviderError {
+    const where = this.settings.baseUrl === undefined ? 'the server' : displayUrl(this.settings.baseUrl);
+    const none = NoResponseError.find(cause) ?? NoResponseError.find({ message: detail });
+    if (none) {
+      return new ProviderError({
+        provider: this.id,
+        kind: 'network',
+        refused: true,
+        message:
+          none.code === 'ECONNREFUSED'
+            ? `${this.settings.label}: nothing is listening at ${where} (connection refused).`
+            : `${this.settings.label}: ${where} closed the connection before any response (${none.code}).`,
+      });
+    }
     return new ProviderError({
       provider: this.id,
       kind: 'network',
-      message: `${this.settings.label}: could not reach ${this.settings.baseUrl === undefined ? 'the server' : displayUrl(this.settings.baseUrl)} or the connection broke (${this.safe(detail, 120)}).`,
+      message: `${this.settings.label}: could not reach ${where} or the connection broke (${this.safe(detail, 120)}).`,
     });
   }
 

@@ -40,6 +40,8 @@ export type SkipCode =
   | 'no-model'
   | 'excluded'
   | 'circuit-open'
+  /** A local endpoint refused the connection and has not answered since (see EndpointHealth). */
+  | 'endpoint-down'
   /** No key could take it: see `keys` for each key's reason (missing, rejected, rate limited, wrong tier...). */
   | 'keys'
   | 'over-budget';

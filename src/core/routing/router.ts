@@ -10,6 +10,10 @@ import { ZERO_USAGE } from '../providers/types';
 import { BudgetGate, InMemorySpend } from './budget';
 import type { AlertMemory, SpendSource } from './budget';
 import { BreakerRegistry } from './circuitBreaker';
+import { EndpointHealth, isLoopbackUrl } from './endpointHealth';
+import type { EndpointBackoff, ProbeOutcome } from './endpointHealth';
+import { testProviderConnection } from '../providers/connection';
+import type { ConnectionStatus } from '../providers/connection';
 import type { BreakerPermit } from './circuitBreaker';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
@@ -96,6 +100,22 @@ export interface RouterOptions {
    * process only.
    */
   readonly sharedLimits?: SharedLimitStore;
+  /**
+   * Probe a loopback endpoint that refused a connection in the background (its models endpoint, with a bounded
+   * backoff) until it answers; only then is it tried again. Off (a CLI run): it is tried again after the backoff.
+   */
+  readonly probeEndpoints?: boolean;
+  /** Backoff of those probes (default 2 s doubling to 60 s). */
+  readonly endpointBackoff?: EndpointBackoff;
+}
+
+/** Longest a background probe of a down endpoint may take. */
+const PROBE_TIMEOUT_MS = 3_000;
+
+/** Whether something answered at the endpoint in a connection test: ok, or an HTTP error (even 401), not a failure to connect. */
+function endpointAnswered(status: ConnectionStatus): boolean {
+  if (status.result === 'ok') return true;
+  return status.result === 'failed' && status.errorKind !== 'network' && status.errorKind !== 'timeout' && status.errorKind !== 'aborted';
 }
 
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
@@ -225,6 +245,8 @@ export class Router {
   /** Error rate and latency per provider, decayed, for the load-balance weights (see performance.ts). */
   readonly performance = new PerformanceTracker();
   readonly budget: BudgetGate;
+  /** Loopback endpoints that refused a connection: skipped while down (see {@link EndpointHealth}). */
+  readonly endpoints: EndpointHealth;
   private readonly pools = new Map<string, KeyPool>();
   /** Adapters by provider, key id and secret fingerprint, so SDK clients (and their connections) are reused. */
   private readonly clients = new Map<string, ChatProvider>();
@@ -251,6 +273,65 @@ export class Router {
     this.prices = this.priceTable(config);
     this.verification = options.verification;
     this.sharedLimits = options.sharedLimits;
+    this.endpoints = new EndpointHealth({
+      clock: this.clock,
+      ...listenerError,
+      ...(options.endpointBackoff ? { backoff: options.endpointBackoff } : {}),
+      ...(options.probeEndpoints ? { probe: (id: string, signal: AbortSignal) => this.probeEndpoint(id, signal) } : {}),
+    });
+  }
+
+  /**
+   * The connection test of one provider (`model-router status`, Test Connection, Test All Providers) with this
+   * router's keys and adapters; its outcome also tells the endpoint health (a refused loopback endpoint goes down,
+   * any answer brings it back).
+   */
+  async testConnection(providerId: string, options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<ConnectionStatus> {
+    const provider = this.config.providers[providerId];
+    if (!provider) return { result: 'skipped', message: `unknown provider "${providerId}"` };
+    const status = await this.connectionTest(provider, options.timeoutMs, options.signal);
+    if (endpointAnswered(status)) this.endpoints.markUp(provider.id);
+    else if (status.result === 'failed' && status.refused && isLoopbackUrl(provider.baseUrl)) {
+      this.endpoints.markDown(provider.id, status.message ?? 'connection refused');
+    }
+    return status;
+  }
+
+  /** The shared connection test (core/providers/connection.ts) with this router's keys and adapters. */
+  private connectionTest(provider: ProviderConfig, timeoutMs: number, signal: AbortSignal | undefined): Promise<ConnectionStatus> {
+    return testProviderConnection(provider, {
+      keyValue: (keyId) => this.keySource.get(provider.id, keyId),
+      keyHint: () => this.keySource.hint?.(provider.id) ?? 'Set its API key.',
+      timeoutMs,
+      createProvider: this.makeProvider,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /**
+   * Probes every enabled provider whose endpoint is on this machine once (at start), in parallel, so local-first knows
+   * whether the local server runs before the first request. Needs `probeEndpoints`.
+   */
+  async probeLocalEndpoints(): Promise<void> {
+    const local = Object.values(this.config.providers).filter((p) => p.enabled && isLoopbackUrl(p.baseUrl));
+    // A provider without the key it needs is not tested (nothing would be sent), so it is not probed either: a
+    // skipped test says nothing about whether its endpoint listens, and must not show it down.
+    const testable = await Promise.all(local.map((p) => this.hasKeyToTest(p)));
+    await Promise.all(local.filter((_, i) => testable[i]).map((p) => this.endpoints.probeNow(p.id)));
+  }
+
+  private async hasKeyToTest(provider: ProviderConfig): Promise<boolean> {
+    if (!provider.requiresKey) return true;
+    for (const key of provider.keys) if (await this.keySource.get(provider.id, key.id)) return true;
+    return false;
+  }
+
+  /** One background probe: the connection test, bounded to a few seconds. */
+  private async probeEndpoint(providerId: string, signal: AbortSignal): Promise<ProbeOutcome> {
+    const provider = this.config.providers[providerId];
+    if (!provider || !provider.enabled) return { up: false, reason: 'not configured' };
+    const status = await this.connectionTest(provider, PROBE_TIMEOUT_MS, signal);
+    return endpointAnswered(status) ? { up: true } : { up: false, reason: status.message ?? 'no answer' };
   }
 
   get currentConfig(): Config {
@@ -259,7 +340,15 @@ export class Router {
 
   /** Applies a new configuration; health, limits and latency history carry over. */
   setConfig(config: Config): void {
+    const previous = this.config;
     this.config = config;
+    // An endpoint that moved (the local server's port changed from Ollama's to LM Studio's) is a new endpoint: what
+    // was known about the old address is forgotten, and a local one is probed at once.
+    for (const provider of Object.values(config.providers)) {
+      if (previous.providers[provider.id]?.baseUrl === provider.baseUrl) continue;
+      this.endpoints.reset(provider.id);
+      if (this.endpoints.probing && provider.enabled && isLoopbackUrl(provider.baseUrl)) void this.endpoints.probeNow(provider.id);
+    }
     this.prices = this.priceTable(config);
     this.breakers.setConfig(config.routing.circuit);
     this.budget.setConfig(config.budget);
@@ -324,10 +413,12 @@ export class Router {
       // Other processes must forget the penalties too, or the next read brings them back.
       void this.shareLimits(id, (p) => p.clearPenalties()).catch(() => undefined);
     }
+    this.endpoints.reset(providerId);
     this.failuresInRow.clear();
   }
 
   dispose(): void {
+    this.endpoints.dispose();
     this.breakers.dispose();
     this.budget.dispose();
     for (const pool of this.pools.values()) pool.dispose();
@@ -681,7 +772,7 @@ export class Router {
       const local = config.providers['local'];
       if (tier === 'light' && config.routing.localFirst && local?.enabled && chain.includes('local') && chain[0] !== 'local') {
         const health = this.breakers.get('local').check(this.clock.now());
-        if (health.ok) chain = ['local', ...chain.filter((id) => id !== 'local')];
+        if (health.ok && this.endpoints.check('local').ok) chain = ['local', ...chain.filter((id) => id !== 'local')];
       }
     }
     const out: Planned[] = [];
@@ -706,12 +797,14 @@ export class Router {
         ...(charge?.unknown ? { priceUnknown: true } : {}),
       };
       const skip = (code: SkipCode, reason: string): void => skipCandidate(record, code, reason);
+      const endpoint = this.endpoints.check(providerId);
       const planned: Planned = { record, provider: provider!, model: model ?? '', chainIndex };
       out.push(planned);
       if (!provider) skip('unknown-provider', `unknown provider "${providerId}"`);
       else if (!provider.enabled) skip('disabled', 'disabled in the configuration');
       else if (!model) skip('no-model', `no model configured for the ${tier} tier`);
       else if (excluded.has(`${providerId}/${model}`)) skip('excluded', 'excluded by the caller (already tried)');
+      else if (!endpoint.ok) skip('endpoint-down', endpoint.reason);
       else {
         const circuit = this.breakers.get(providerId).check(this.clock.now());
         if (!circuit.ok) {
@@ -862,6 +955,13 @@ export class Router {
       lastError = error;
       candidate.record.reason = error.message;
       if (error.kind === 'aborted' || error.partialOutput) return { kind: 'stop', error };
+      if (error.refused && isLoopbackUrl(provider.baseUrl)) {
+        // Nothing listens at this local endpoint: a retry would be refused too. Down until a probe (or the backoff)
+        // says otherwise; the next candidate at once.
+        this.endpoints.markDown(provider.id, error.message);
+        candidate.record.reason = `${error.message} Not retried (local endpoint); skipped until it answers again.`;
+        return { kind: 'failed', error };
+      }
       if (error.kind === 'auth' && secret !== undefined) {
         pool.markAuthFailed(pick.keyId, fingerprint(secret));
         continue; // another key of this provider, if it has one; else the pick fails and we move on
@@ -941,6 +1041,7 @@ export class Router {
       }
       attempt.status = 'ok';
       for (const permit of permits) permit.success();
+      this.endpoints.markUp(provider.id);
       if (attempt.ttftMs !== undefined) this.latency.record(provider.id, candidate.model, attempt.ttftMs);
       return undefined;
     } catch (caught) {
@@ -963,8 +1064,11 @@ export class Router {
       attempt.message = error.message;
       if (error.retryAfterMs !== undefined) attempt.retryAfterMs = error.retryAfterMs;
       attempt.partialOutput = error.partialOutput;
+      // A refused local endpoint is the endpoint health's business (down, probed), not the breaker's: counting it
+      // would open the circuit and keep the endpoint out for a cooldown after it is back.
+      const refusedLocally = error.refused && isLoopbackUrl(provider.baseUrl);
       for (const permit of permits) {
-        if (error.kind === 'aborted') permit.release();
+        if (error.kind === 'aborted' || refusedLocally) permit.release();
         else permit.failure(error);
       }
       return error;
