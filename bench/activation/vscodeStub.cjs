@@ -168,7 +168,7 @@ const configuration = {
 };
 
 const vscode = {
-  version: '1.100.3',
+  version: '1.104.0',
   Disposable,
   EventEmitter,
   Uri,
