@@ -217,6 +217,11 @@ const vscode = {
     registerCommand: () => new Disposable(),
     executeCommand: async () => undefined,
   }),
+  lm: namespace('lm', {
+    registerLanguageModelChatProvider: () => new Disposable(),
+    selectChatModels: async () => [],
+    onDidChangeChatModels: noEvent,
+  }),
   env: namespace('env', { language: 'en', appName: 'bench', uiKind: 1 }),
   extensions: namespace('extensions', { getExtension: () => undefined, all: [] }),
   __unknown: unknown,
