@@ -13,6 +13,8 @@ import type { KeyStore } from './keys';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
+import { VSCODE_LM_PROTOCOL, VscodeLmProvider } from './lm/vscodeLmProvider';
+import type { ConsentMemory } from './lm/vscodeLmProvider';
 
 export class RouterService extends Disposable {
   private instance: Promise<Router> | undefined;
@@ -20,6 +22,8 @@ export class RouterService extends Disposable {
   /** Providers whose key pool changes (429 penalties, rejected keys) already fire {@link onDidChangeHealth}. */
   private readonly watchedPools = new Set<string>();
   private readonly healthChanged = this._register(new vscode.EventEmitter<void>());
+  /** `vscode-lm` vendors whose consent the user refused in this window: asked once, then skipped. */
+  private readonly refusedVendors: ConsentMemory = new Map();
   /** A circuit opened, closed or started cooling down; a key was penalised or reset. */
   readonly onDidChangeHealth = this.healthChanged.event;
 
@@ -79,6 +83,8 @@ export class RouterService extends Disposable {
     const { config } = await this.configService.get();
     const router = new engine.Router(config, {
       keys: this.keys,
+      // VS Code's language models (`vscode-lm`) are reachable only here; every other protocol gets the SDK adapter.
+      createProvider: (settings) => (settings.protocol === VSCODE_LM_PROTOCOL ? new VscodeLmProvider(settings.id, this.refusedVendors) : engine.createProvider(settings)),
       spend: this.ledger.spend(),
       ...(this.verification ? { verification: this.verification } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
