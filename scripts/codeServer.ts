@@ -11,7 +11,7 @@
  * - code-server runs in its own session (spawn `detached`, i.e. setsid) and is stopped by PID: its process group,
  *   then every process still in its session (a language server can outlive the extension host by seconds).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -187,6 +187,9 @@ export const baseUserSettings: Readonly<Record<string, unknown>> = {
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
   'chat.commandCenter.enabled': false,
+  // VS Code 1.104 opens the secondary side bar (the Chat view's place) in every workspace, taking a third of the
+  // window from the editors and the panel; the UI tests measure layouts made for the window without it.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 export interface CodeServerOptions {
@@ -214,6 +217,13 @@ export interface CodeServerOptions {
    * and usable, and the Workspace Trust editor ("workbench.trust.manage", its Trust button) trusts it.
    */
   workspaceTrust?: boolean;
+  /**
+   * Extension folders to install before the start (test fixtures such as a fake language-model provider): packaged
+   * with vsce and installed with code-server's `--install-extension` (a second `extensionDevelopmentPath` in the
+   * payload did not work: code-server 4.104 loaded only the last one). In a Restricted Mode workspace (test:host) an
+   * extension must declare `capabilities.untrustedWorkspaces.supported` or VS Code leaves it disabled.
+   */
+  installExtensions?: readonly string[];
 }
 
 export interface WorkbenchUrlOptions {
@@ -386,6 +396,24 @@ function makeIsolatedDirs(env: Record<string, string>): void {
   }
 }
 
+/** Packages `folder` into a .vsix (vsce, a devDependency) and installs it into the run's extensions folder. */
+function installExtension(folder: string, stateDir: string, dirs: { userDataDir: string; extensionsDir: string; configFile: string; env: Record<string, string> }): void {
+  const vsix = path.join(stateDir, `${path.basename(folder)}.vsix`);
+  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const packaged = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-star-activation', '-o', vsix], {
+    cwd: folder,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (packaged.status !== 0) throw new Error(`vsce could not package ${folder}:\n${packaged.stdout}${packaged.stderr}`);
+  const installedExt = spawnSync(
+    codeServerNode(),
+    [codeServerEntry(), '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--config', dirs.configFile, '--install-extension', vsix],
+    { cwd: stateDir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...dirs.env } },
+  );
+  if (installedExt.status !== 0) throw new Error(`code-server could not install ${vsix}:\n${installedExt.stdout}${installedExt.stderr}`);
+}
+
 /** Starts code-server on 127.0.0.1 and resolves once /healthz answers. */
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const entry = codeServerEntry();
@@ -415,6 +443,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   const isolated = isolatedEnv(stateDir);
   makeIsolatedDirs(isolated);
+  for (const folder of options.installExtensions ?? []) installExtension(folder, stateDir, { userDataDir, extensionsDir, configFile, env: isolated });
 
   const port = options.port ?? (await freePort());
   const args = [
