@@ -141,6 +141,7 @@ async function testConnection(container: Container, providerId: string | undefin
         keyHint: () => 'run "Model Router: Set API Key"',
         timeoutMs: TEST_CONNECTION_TIMEOUT_MS,
         signal: controller.signal,
+        createProvider: (settings) => container.routerService.createProvider(settings),
       });
     },
   );

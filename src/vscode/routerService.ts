@@ -4,6 +4,7 @@
  * configuration changes (`setConfig`). Budget alerts become notifications; breaker changes refresh the tree.
  */
 import * as vscode from 'vscode';
+import type { ChatProvider, ProviderSettings } from '../core/providers/types';
 import type { AlertMemory } from '../core/routing/budget';
 import type { KeyStatus } from '../core/routing/keyPool';
 import type { CascadeVerification, Router } from '../core/routing/router';
@@ -78,13 +79,18 @@ export class RouterService extends Disposable {
     this.healthChanged.fire();
   }
 
+  /** An adapter for `settings`: VS Code's language models (`vscode-lm`) are reachable only here, the rest over the SDKs. */
+  createProvider(settings: ProviderSettings): ChatProvider {
+    return settings.protocol === VSCODE_LM_PROTOCOL ? new VscodeLmProvider(settings.id, this.refusedVendors) : loadEngine().createProvider(settings);
+  }
+
   private async build(): Promise<Router> {
     const engine = loadEngine();
     const { config } = await this.configService.get();
     const router = new engine.Router(config, {
       keys: this.keys,
       // VS Code's language models (`vscode-lm`) are reachable only here; every other protocol gets the SDK adapter.
-      createProvider: (settings) => (settings.protocol === VSCODE_LM_PROTOCOL ? new VscodeLmProvider(settings.id, this.refusedVendors) : engine.createProvider(settings)),
+      createProvider: (settings) => this.createProvider(settings),
       spend: this.ledger.spend(),
       ...(this.verification ? { verification: this.verification } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),

@@ -6,6 +6,7 @@
 import type { ProviderConfig } from '../config/types';
 import { ProviderError } from './errors';
 import { createProvider } from './registry';
+import type { ChatProvider, ProviderSettings } from './types';
 
 export interface ConnectionStatus {
   /** `ok`, `failed`, or `skipped` (disabled, no key). */
@@ -25,6 +26,8 @@ export interface ConnectionTestOptions {
   readonly signal?: AbortSignal;
   /** Where a person sets the key, e.g. "Set ANTHROPIC_API_KEY." (the "no key" message ends with it). */
   readonly keyHint: (keyId: string) => string;
+  /** Builds the adapter; default the provider registry (the extension passes its own for `vscode-lm`). */
+  readonly createProvider?: (settings: ProviderSettings) => ChatProvider;
 }
 
 export async function testProviderConnection(provider: ProviderConfig, options: ConnectionTestOptions): Promise<ConnectionStatus> {
@@ -45,7 +48,7 @@ export async function testProviderConnection(provider: ProviderConfig, options: 
   const started = performance.now();
   const signals = [AbortSignal.timeout(options.timeoutMs + 1_000), ...(options.signal ? [options.signal] : [])];
   try {
-    const client = createProvider({
+    const client = (options.createProvider ?? createProvider)({
       id: provider.id,
       protocol: provider.protocol,
       label: provider.label,
