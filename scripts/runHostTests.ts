@@ -13,6 +13,8 @@
  * - MODEL_ROUTER_TEST_CONTROL_URL: a loopback control endpoint (test/fakes/control.ts) to script faults and read
  *   what each fake received, plus UI routes that type into a quick input or click a notification button or the
  *   Workspace Trust editor in the browser, for a test whose command waits for a person;
+ * - test/integration/fakeLmExtension installed beside it: a language-model provider of vendor "fake" (fake/fake-small)
+ *   for the vscode-lm provider's tests;
  * - workspace trust ON: the folder opens untrusted (Restricted Mode; the workbench refuses the trust dialog while
  *   tests run) until a test trusts it through the Workspace Trust editor.
  *
@@ -225,6 +227,8 @@ async function main(): Promise<number> {
       env: { ...hostEnvironment(fakes, control), ...(options.grep ? { MODEL_ROUTER_TEST_GREP: options.grep } : {}) },
       workspaceFiles: { [WORKSPACE_CONFIG_FILE]: workspaceConfigYaml(canary.baseURL) },
       workspaceTrust: true,
+      // Beside Model Router: a fixture extension with a fake language-model provider (vendor "fake").
+      installExtensions: [path.join(repoRoot, 'test', 'integration', 'fakeLmExtension')],
       ...(options.verbose ? { echo: process.stderr } : {}),
     });
     // The user's config file, where the extension host looks for it (XDG_CONFIG_HOME inside the state folder).

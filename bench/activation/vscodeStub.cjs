@@ -168,7 +168,7 @@ const configuration = {
 };
 
 const vscode = {
-  version: '1.100.3',
+  version: '1.104.0',
   Disposable,
   EventEmitter,
   Uri,
@@ -216,6 +216,11 @@ const vscode = {
   commands: namespace('commands', {
     registerCommand: () => new Disposable(),
     executeCommand: async () => undefined,
+  }),
+  lm: namespace('lm', {
+    registerLanguageModelChatProvider: () => new Disposable(),
+    selectChatModels: async () => [],
+    onDidChangeChatModels: noEvent,
   }),
   env: namespace('env', { language: 'en', appName: 'bench', uiKind: 1 }),
   extensions: namespace('extensions', { getExtension: () => undefined, all: [] }),

@@ -7,6 +7,7 @@ import { KeyStore } from './keys';
 import { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
 import { Log } from './log';
+import { LM_VENDOR, RouterChatProvider } from './lm/routerChatProvider';
 import { RouterService } from './routerService';
 import { Runner } from './run/runner';
 import { StatusBar } from './statusBar';
@@ -56,6 +57,8 @@ export class Container extends Disposable {
   public readonly providersTree: ProvidersTree;
   public readonly agentsTree: AgentsTree;
   public readonly dashboardHost: LedgerDashboardHost;
+  /** "Model Router: auto" and the agents as language models of VS Code (Chat's picker, `vscode.lm`). */
+  public readonly chatModels: RouterChatProvider;
 
   private constructor(private readonly context: vscode.ExtensionContext) {
     super();
@@ -69,6 +72,9 @@ export class Container extends Disposable {
     this.runner = this._register(new Runner(this.routerService, this.ledger, this.log));
     this.statusBar = this._register(new StatusBar(this.configService, this.ledger, this.log));
     this._register(this.runner.onDidFinish((result) => this.statusBar.setLast(result.decision)));
+    this.chatModels = this._register(new RouterChatProvider(this.version, this.configService, this.routerService, this.ledger, this.log));
+    this._register(vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, this.chatModels));
+    this._register(this.chatModels.onDidFinish((result) => this.statusBar.setLast(result.decision)));
     this._register(this.verifyService.onDidDetect((isolation) => this.statusBar.setChecking(isolation)));
     this.providersTree = this._register(new ProvidersTree(this.configService, this.keys, this.routerService, this.ledger));
     this.agentsTree = this._register(new AgentsTree(this.configService));

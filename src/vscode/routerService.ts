@@ -6,6 +6,7 @@
  * connections, in the background until it answers (see EndpointHealth), so local-first never pays a failed request.
  */
 import * as vscode from 'vscode';
+import type { ChatProvider, ProviderSettings } from '../core/providers/types';
 import type { AlertMemory } from '../core/routing/budget';
 import type { KeyStatus } from '../core/routing/keyPool';
 import type { CascadeVerification, Router } from '../core/routing/router';
@@ -15,6 +16,8 @@ import type { KeyStore } from './keys';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
+import { VSCODE_LM_PROTOCOL, VscodeLmProvider } from './lm/vscodeLmProvider';
+import type { ConsentMemory } from './lm/vscodeLmProvider';
 
 export class RouterService extends Disposable {
   private instance: Promise<Router> | undefined;
@@ -22,6 +25,8 @@ export class RouterService extends Disposable {
   /** Providers whose key pool changes (429 penalties, rejected keys) already fire {@link onDidChangeHealth}. */
   private readonly watchedPools = new Set<string>();
   private readonly healthChanged = this._register(new vscode.EventEmitter<void>());
+  /** `vscode-lm` vendors whose consent the user refused in this window: asked once, then skipped. */
+  private readonly refusedVendors: ConsentMemory = new Map();
   /** A circuit opened, closed or started cooling down; a key was penalised or reset; a local endpoint went down or came back. */
   readonly onDidChangeHealth = this.healthChanged.event;
 
@@ -76,12 +81,19 @@ export class RouterService extends Disposable {
     this.healthChanged.fire();
   }
 
+  /** An adapter for `settings`: VS Code's language models (`vscode-lm`) are reachable only here, the rest over the SDKs. */
+  createProvider(settings: ProviderSettings): ChatProvider {
+    return settings.protocol === VSCODE_LM_PROTOCOL ? new VscodeLmProvider(settings.id, this.refusedVendors) : loadEngine().createProvider(settings);
+  }
+
   private async build(): Promise<Router> {
     const engine = loadEngine();
     const { config } = await this.configService.get();
     const router = new engine.Router(config, {
       keys: this.keys,
       probeEndpoints: true,
+      // VS Code's language models (`vscode-lm`) are reachable only here; every other protocol gets the SDK adapter.
+      createProvider: (settings) => this.createProvider(settings),
       spend: this.ledger.spend(),
       sharedLimits: this.ledger.sharedLimits(),
       ...(this.verification ? { verification: this.verification } : {}),

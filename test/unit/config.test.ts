@@ -212,7 +212,7 @@ describe('config: loading a YAML file', () => {
     const diagnostics = errorsOf(
       'providers:\n  myproxy:\n    protocol: anthropic\n    baseUrl: https://proxy.example/v1\n  openai:\n    protocol: gemini\n',
     );
-    assert.match(only(diagnostics, 'providers.myproxy.protocol').message, /must be "openai-compatible"/);
+    assert.match(only(diagnostics, 'providers.myproxy.protocol').message, /must be one of openai-compatible, vscode-lm/);
     assert.match(only(diagnostics, 'providers.openai.protocol').message, /always "openai" for the built-in provider openai/);
   });
 

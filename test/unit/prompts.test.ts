@@ -21,6 +21,23 @@ describe('prompts', () => {
     assert.equal(buildPrompt({ task: 'ask', text: '' }).messages[0]!.content, '(no code selected)');
   });
 
+  it('sends the earlier turns of a conversation first, oldest first, with the question as the last user turn', () => {
+    const prompt = buildPrompt({
+      task: 'ask',
+      text: '',
+      instruction: 'And when does it close again?',
+      history: [
+        { role: 'user', content: 'What does a circuit breaker do?' },
+        { role: 'assistant', content: 'It stops calls to a failing service.' },
+      ],
+    });
+    assert.deepEqual(prompt.messages, [
+      { role: 'user', content: 'What does a circuit breaker do?' },
+      { role: 'assistant', content: 'It stops calls to a failing service.' },
+      { role: 'user', content: 'And when does it close again?' },
+    ]);
+  });
+
   it('marks which tasks produce an edit', () => {
     assert.deepEqual([...EDIT_TASKS].sort(), ['document', 'fix', 'implement', 'refactor', 'tests']);
   });

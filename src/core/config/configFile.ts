@@ -18,8 +18,8 @@ export interface KeyFileEntry {
 }
 
 export interface ProviderFileEntry {
-  /** Required for a custom id, which must be `openai-compatible`; fixed for built-in ids. */
-  readonly protocol?: 'anthropic' | 'openai' | 'gemini' | 'openai-compatible';
+  /** Required for a custom id, which must be `openai-compatible` or `vscode-lm` (extension only); fixed for built-in ids. */
+  readonly protocol?: 'anthropic' | 'openai' | 'gemini' | 'openai-compatible' | 'vscode-lm';
   readonly label?: string;
   readonly baseUrl?: string;
   readonly enabled?: boolean;

@@ -421,7 +421,8 @@ class Resolver {
         models,
         keys: clone(keys),
         requiresKey,
-        free: entry.free ?? false,
+        // VS Code's language models cost nothing here (the user's Copilot plan pays) unless a price is set.
+        free: entry.free ?? (entry.protocol === 'vscode-lm' && entry.unknownModelPrice === undefined),
         ...(entry.unknownModelPrice !== undefined ? { unknownModelPrice: clone(entry.unknownModelPrice) } : {}),
         weight: entry.weight ?? 1,
         capabilities: { ...entry.capabilities },

@@ -28,7 +28,7 @@ export interface ConnectionTestOptions {
   readonly signal?: AbortSignal;
   /** Where a person sets the key, e.g. "Set ANTHROPIC_API_KEY." (the "no key" message ends with it). */
   readonly keyHint: (keyId: string) => string;
-  /** Builds the adapter; default the provider registry (the router passes its own). */
+  /** Builds the adapter; default the provider registry (the router passes its own, with `vscode-lm` in the extension). */
   readonly createProvider?: (settings: ProviderSettings) => ChatProvider;
 }
 

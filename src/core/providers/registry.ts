@@ -1,8 +1,9 @@
 import { AnthropicProvider } from './anthropic';
 import { GeminiProvider } from './gemini';
 import { OpenAIProvider } from './openai';
+import { ProviderError } from './errors';
 import type { AdapterSettings } from './providerBase';
-import type { BuiltinProviderId, ChatProvider, ProviderProtocol, ProviderSettings } from './types';
+import type { BuiltinProviderId, ChatProvider, ChatResult, ConnectionResult, ProviderProtocol, ProviderSettings, StreamChunk } from './types';
 
 
 /** `max_tokens` of a request that sets none (Anthropic requires one); also the output the budget holds for. */
@@ -108,6 +109,34 @@ export function resolveAdapterSettings(settings: ProviderSettings): AdapterSetti
   };
 }
 
+/**
+ * A `vscode-lm` provider outside VS Code (the CLI): VS Code's language models are reachable only from the extension,
+ * which passes its own adapter to the router. Here every call fails at once, not retryable, saying why, so the router
+ * moves on to the next provider of the chain.
+ */
+class VscodeLmOutsideVscode implements ChatProvider {
+  readonly protocol = 'vscode-lm' as const;
+  constructor(readonly id: string) {}
+  private error(): ProviderError {
+    return new ProviderError({
+      provider: this.id,
+      kind: 'bad_request',
+      retryable: false,
+      message: `${this.id} (protocol vscode-lm) is VS Code's language models, which only the VS Code extension can use; skipped here`,
+    });
+  }
+  // eslint-disable-next-line require-yield
+  async *stream(): AsyncGenerator<StreamChunk, void, undefined> {
+    throw this.error();
+  }
+  complete(): Promise<ChatResult> {
+    return Promise.reject(this.error());
+  }
+  testConnection(): Promise<ConnectionResult> {
+    return Promise.reject(this.error());
+  }
+}
+
 /** The one place that turns provider settings into an adapter over the right official SDK. */
 export function createProvider(settings: ProviderSettings): ChatProvider {
   const resolved = resolveAdapterSettings(settings);
@@ -119,6 +148,8 @@ export function createProvider(settings: ProviderSettings): ChatProvider {
     case 'openai':
     case 'openai-compatible':
       return new OpenAIProvider(resolved);
+    case 'vscode-lm':
+      return new VscodeLmOutsideVscode(resolved.id);
   }
 }
 

@@ -4,8 +4,12 @@
  * types, never an SDK's own.
  */
 
-/** The wire protocol an adapter speaks. Several providers can share one (DeepSeek and local servers speak OpenAI's). */
-export type ProviderProtocol = 'anthropic' | 'openai' | 'gemini' | 'openai-compatible';
+/**
+ * The wire protocol an adapter speaks. Several providers can share one (DeepSeek and local servers speak OpenAI's).
+ * `vscode-lm` is not a wire protocol: the models VS Code's `vscode.lm` API offers (Copilot's, other extensions'),
+ * which only the VS Code extension can reach; the CLI has no adapter for it (see registry.ts createProvider).
+ */
+export type ProviderProtocol = 'anthropic' | 'openai' | 'gemini' | 'openai-compatible' | 'vscode-lm';
 
 /** Built-in provider ids. Custom OpenAI-compatible providers declared in config use their own ids. */
 export type BuiltinProviderId = 'anthropic' | 'openai' | 'gemini' | 'deepseek' | 'local';

@@ -34,6 +34,11 @@ export interface PromptInput {
   readonly source?: string;
   /** A cascade's escalation: what the previous (cheaper) answer failed, told to the stronger model. */
   readonly feedback?: string;
+  /**
+   * Earlier turns of a conversation (VS Code's Chat, another extension's `vscode.lm` request), sent before this
+   * request's own message, oldest first. The request's own message stays the last user turn.
+   */
+  readonly history?: readonly ChatMessage[];
 }
 
 export interface Prompt {
@@ -59,5 +64,5 @@ export function buildPrompt(input: PromptInput): Prompt {
     parts.push('(no code selected)');
   }
   if (input.feedback?.trim()) parts.push(input.feedback.trim());
-  return { system: SYSTEM[input.task], messages: [{ role: 'user', content: parts.join('\n\n') }] };
+  return { system: SYSTEM[input.task], messages: [...(input.history ?? []), { role: 'user', content: parts.join('\n\n') }] };
 }

@@ -5,7 +5,7 @@ import { costOf, createPriceTable, estimateCost, providerPriceOptions } from '..
 import type { PriceTable } from '../pricing/cost';
 import { ProviderError, describeRetryAfter } from '../providers/errors';
 import { DEFAULT_MAX_OUTPUT_TOKENS, createProvider } from '../providers/registry';
-import type { ChatProvider, ProviderSettings, Usage } from '../providers/types';
+import type { ChatMessage, ChatProvider, ProviderSettings, Usage } from '../providers/types';
 import { ZERO_USAGE } from '../providers/types';
 import { BudgetGate, InMemorySpend } from './budget';
 import type { AlertMemory, SpendSource } from './budget';
@@ -66,6 +66,8 @@ export interface RouteRequest {
   readonly exclude?: readonly string[];
   /** The file's base name (`shapes.py`): generated tests import the code under it. */
   readonly fileName?: string;
+  /** Earlier turns of a conversation (the Chat view, `vscode.lm` callers), oldest first; see {@link buildPrompt}. */
+  readonly history?: readonly ChatMessage[];
   readonly signal?: AbortSignal;
 }
 
