@@ -14,6 +14,7 @@ export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
 export { createPriceTable, providerPriceOptions } from './core/pricing/cost';
 export { Router } from './core/routing/router';
+export { AnswerCache } from './core/cache/answerCache';
 export { createVerifier } from './core/verify/create';
 export { LedgerStore } from './core/ledger/store';
 export { PendingSpend, budgetUsage } from './core/ledger/spend';

@@ -86,7 +86,7 @@ Estimates the complexity (1-10) of a text, its tier under the configured thresho
 ${EXIT_CODES}
 `,
   ask: `Usage: model-router ask (--agent A | --task T) [--file PATH[:START-END]] [--prompt S] [--model PROVIDER/MODEL]
-                        [--stronger] [--exclude PROVIDER/MODEL]... [--language L] [--json] [-q]
+                        [--stronger] [--exclude PROVIDER/MODEL]... [--language L] [--no-cache] [--json] [-q]
 
 Routes one request through the agent's provider chain and streams the answer to stdout as it arrives.
 
@@ -101,6 +101,8 @@ Routes one request through the agent's provider chain and streams the answer to 
                        budgets still apply
   --stronger           one tier above what the complexity says ("retry with a stronger model")
   --exclude P/M        do not try this candidate (repeatable); what to add after an answer broke off
+  --no-cache           ask the model even when the answer cache holds this exact request (its new answer
+                       replaces the cached one)
   --json               after the answer, print the decision record (complexity, candidates and why each was
                        skipped, every attempt, usage, cost, outcome; never a key, never your code) as ONE line of
                        JSON. stdout is then: the answer, a line break, the JSON line; \`tail -n 1\` gets the record.
@@ -118,6 +120,11 @@ stderr shows the plan (model · complexity · tier · estimated cost · reasons,
 skipped with why), retries, fallbacks, waits, and the result (model, latency, tokens, cost). An answer that breaks off
 after it has started is never continued on another model: stderr says so, lists the next candidates and prints the
 command to ask again with --exclude. Ctrl-C cancels the request (exit 130).
+
+An exact repeat (same task, model, --prompt and code) of an explain or review within 24 hours is answered from the
+answer cache beside the ledger at $0, with nothing sent; stderr says "cached from <time>". The config's
+\`cache: { enabled, ttlHours, tasks }\` changes that. The cache keeps the answer text (a hash names it; your code and
+--prompt are not kept); runs with --trust-workspace use a cache of their own.
 
 Every request is recorded in the ledger in the data directory (--data-dir) when it ends: answered, failed, broken
 off or cancelled. The record has the agent, task, complexity, models tried, tokens, cost and outcome; never your code,

@@ -46,6 +46,11 @@ export class LedgerService extends Disposable {
     return this.opening;
   }
 
+  /** The ledger's folder (the answer cache lives beside it). */
+  get folder(): string {
+    return this.directory.fsPath;
+  }
+
   /** The store if it is open already (views that must not open it). */
   get current(): LedgerStore | undefined {
     return this.opened;

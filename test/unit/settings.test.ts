@@ -134,6 +134,9 @@ describe('settings bridge (readSettings)', () => {
       'verify.cascade': true,
       'verify.maxEscalations': 2,
       'verify.python': './tools/evil-python',
+      // Nor keep answers on disk for longer, or share them between trusted and untrusted workspaces.
+      'cache.enabled': true,
+      'cache.ttlHours': 8760,
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
     };
     assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
@@ -150,6 +153,14 @@ describe('settings bridge (readSettings)', () => {
     assert.deepEqual(mine.config.providers, { anthropic: { models: { heavy: 'claude-opus-5' } } });
     const both = readSettings(reader({ 'models.openai': { globalValue: { light: 'gpt-6-luna' }, workspaceValue: { light: 'gpt-99' } } }));
     assert.deepEqual(both.config.providers, { openai: { models: { light: 'gpt-6-luna' } } });
+  });
+
+  it('reads the answer cache settings from the user settings, and reports a TTL out of range', () => {
+    const settings = readSettings(reader({ 'cache.enabled': user(false), 'cache.ttlHours': user(0.5) }));
+    assert.deepEqual(settings.config.cache, { enabled: false, ttlHours: 0.5 });
+    const bad = readSettings(reader({ 'cache.ttlHours': user(0) }));
+    assert.equal(bad.config.cache, undefined);
+    assert.match(problemAbout(bad.problems, 'cache.ttlHours'), /greater than 0 and at most 8760/);
   });
 
   it('treats a null budget or time zone as "not set"', () => {

@@ -6,6 +6,7 @@
 import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
+import { AnswerCache, describeCached } from '../../core/cache/answerCache';
 import { toLedgerRecord } from '../../core/ledger/record';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { PendingSpend } from '../../core/ledger/spend';
@@ -44,6 +45,7 @@ export const ASK_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   cascade: { type: 'boolean' },
   verify: { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
 } as const;
 
 export interface AskDeps {
@@ -136,6 +138,7 @@ async function cascadeVerification(config: Config, allowed: boolean, request: Ro
 
 function usageLine(decision: Decision): string {
   const chosen = decision.chosen ? `${decision.chosen.provider}/${decision.chosen.model}` : 'unknown';
+  if (decision.cached) return `model-router: answered by ${chosen}, ${describeCached(decision.cached)}; ask again with --no-cache for a new answer`;
   const last = decision.attempts[decision.attempts.length - 1];
   const parts = [`answered by ${chosen} in ${formatMs(last?.latencyMs ?? decision.finishedAt - decision.startedAt)}`];
   if (last?.ttftMs !== undefined) parts[0] += ` (first text after ${formatMs(last.ttftMs)})`;
@@ -281,6 +284,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     ...(forced ? { forced } : {}),
     ...(values.stronger ? { escalate: true } : {}),
     ...(values.exclude?.length ? { exclude: values.exclude } : {}),
+    ...(values['no-cache'] ? { noCache: true } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
 
@@ -300,8 +304,20 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       : new PendingSpend({ db: () => store.db, recover: (error) => store.recover(error), holds: new SharedBudgetHolds(paths.dataDir) });
   const cascadeConfig = values.cascade && !config.verify.cascade ? { ...config, verify: { ...config.verify, cascade: true } } : config;
   const verification = await cascadeVerification(cascadeConfig, values.cascade === true || values.verify === true, request, quiet, err);
+  // Exact repeats within the TTL are answered from the cache beside the ledger; --trust-workspace runs and the others
+  // never share entries (a trusted workspace's config can shape the prompt).
+  const answerCache = config.cache.enabled
+    ? {
+        store: new AnswerCache(paths.dataDir, { ttlMs: config.cache.ttlHours * 3_600_000, scope: paths.trustWorkspace ? 'trusted' as const : 'untrusted' as const }),
+        scrub: (text: string) => err.secrets.scrub(text),
+        onError: (error: unknown) => {
+          if (!quiet) err.line(`model-router: note: the answer cache in ${paths.dataDir} could not be used (${describeLedgerError(error)}).`);
+        },
+      }
+    : undefined;
   const router = new Router(cascadeConfig, {
     keys: environmentKeySource(io.env),
+    ...(answerCache ? { answerCache } : {}),
     ...(verification ? { verification } : {}),
     ...(spend ? { spend } : {}),
     ...(store !== undefined ? { alertMemory: fileAlertMemory(paths.dataDir) } : {}),

@@ -224,6 +224,8 @@ interface AnsweredRow {
 const ANSWERED_SUMS_SQL = `TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens),
   TOTAL(cost_nano)`;
 const ANSWERED_WHERE = `outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL`;
+/** As the rollups count them: a cached answer (schema 7) cost nothing and is not counted as a model's answer here. */
+const answeredWhere = (db: Database): string => (schemaVersion(db) >= 7 ? `${ANSWERED_WHERE} AND cached_from IS NULL` : ANSWERED_WHERE);
 
 /**
  * Reads `range` through `raw` (SQL over the rows) and `rollup` (level i reads whole units of `units[i]`, coarsest first):
@@ -249,10 +251,11 @@ function answeredRows(db: Database, range: TimeRange, lightMax: number, source: 
   const statements = new StatementCache(db);
   try {
     const sums = new KeyedSums(6);
+    const where = answeredWhere(db);
     const raw = (from: number, to: number): void =>
       statements.each(
         `SELECT agent, COALESCE(provider, ''), model, complexity <= ? AS low, COUNT(*), ${ANSWERED_SUMS_SQL}
-         FROM requests WHERE started_at BETWEEN ? AND ? AND ${ANSWERED_WHERE}
+         FROM requests WHERE started_at BETWEEN ? AND ? AND ${where}
          GROUP BY 1, 2, 3, 4`,
         [lightMax, from, to - 1],
         (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),

@@ -102,6 +102,11 @@ export interface LedgerRecord {
   readonly escalatedBy?: 'verification';
   /** Set when the request was routed as a cascade. */
   readonly cascade?: LedgerCascade;
+  /**
+   * Set when the answer came from the answer cache (no attempt, no cost): when the cached answer was given (epoch
+   * ms) and what it cost then, in nano-dollars (what this request saved). Absent in records written before schema 7.
+   */
+  readonly cached?: { readonly from: number; readonly savedNano: number };
   readonly attempts: readonly LedgerAttempt[];
 }
 
@@ -220,6 +225,7 @@ function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
           },
         }
       : {}),
+    ...(decision.cached ? { cached: { from: decision.cached.from, savedNano: toNano(decision.cached.savedUsd) } } : {}),
     attempts: decision.attempts.map((a, seq) => ({
       seq,
       startedAt: a.startedAt,

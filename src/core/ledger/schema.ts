@@ -349,6 +349,14 @@ ALTER TABLE attempts ADD COLUMN isolation TEXT;
 ALTER TABLE attempts ADD COLUMN verify_failures TEXT;
 `,
   },
+  {
+    version: 7,
+    description: 'answer cache: requests answered from the cache (when the cached answer was given, what it saved)',
+    sql: `
+ALTER TABLE requests ADD COLUMN cached_from INTEGER;
+ALTER TABLE requests ADD COLUMN saved_nano INTEGER;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -390,15 +398,18 @@ const REQUEST_COLUMNS = [
   'escalated', 'downgraded', 'forced', 'strategy', 'provider', 'model', 'outcome', 'error_kind', 'error_message',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_nano', 'estimate_nano',
   'latency_ms', 'ttft_ms', 'fallbacks', 'instruction', 'escalated_by', 'cascade_kept', 'cascade_steps',
-  'cascade_start_tier', 'strong_estimate_nano',
+  'cascade_start_tier', 'strong_estimate_nano', 'cached_from', 'saved_nano',
 ] as const;
 
 /** Columns that came with schema 6 (verify-then-escalate). */
 const VERIFY_REQUEST_COLUMNS: ReadonlySet<string> = new Set(['escalated_by', 'cascade_kept', 'cascade_steps', 'cascade_start_tier', 'strong_estimate_nano']);
 const VERIFY_ATTEMPT_COLUMNS: ReadonlySet<string> = new Set(['verdict', 'checks', 'checks_passed', 'checks_failed', 'verify_ms', 'isolation', 'verify_failures']);
 
+/** Columns that came with schema 7 (the answer cache). */
+const CACHE_REQUEST_COLUMNS: ReadonlySet<string> = new Set(['cached_from', 'saved_nano']);
+
 function requestColumns(version: number): readonly string[] {
-  return version >= 6 ? REQUEST_COLUMNS : REQUEST_COLUMNS.filter((column) => !VERIFY_REQUEST_COLUMNS.has(column));
+  return REQUEST_COLUMNS.filter((column) => (!VERIFY_REQUEST_COLUMNS.has(column) || version >= 6) && (!CACHE_REQUEST_COLUMNS.has(column) || version >= 7));
 }
 
 const ATTEMPT_COLUMNS = [
@@ -511,7 +522,9 @@ class BatchRollups {
       [day, provider, model, r.agent],
       [1, r.outcome === 'answered' ? 1 : 0, r.costNano, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens],
     );
-    if (r.outcome === 'answered' && r.complexity !== null && r.model !== null) {
+    // A cached answer cost nothing and took no model time: it would pull the per-request cost the recommendations
+    // compare down, so it is not counted as a model's answer there.
+    if (r.outcome === 'answered' && r.complexity !== null && r.model !== null && r.cached === undefined) {
       const usage = [1, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costNano];
       const hour = Math.floor(r.startedAt / HOUR_MS);
       const id = `${r.agent}\u0000${provider}\u0000${model}\u0000${r.complexity}`;
@@ -595,10 +608,11 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
     const inDay = `started_at >= ${day * DAY_MS} AND started_at < ${(day + 1) * DAY_MS}`;
     db.run('DELETE FROM request_daily WHERE day <= ?', [day]);
     db.exec(requestDailySelect(inDay));
+    const notCached = version >= 7 ? ' AND cached_from IS NULL' : '';
     db.run('DELETE FROM answered_hourly WHERE hour <= ?', [hour]);
-    db.exec(answeredSelect('answered_hourly', HOUR_MS, inHour));
+    db.exec(answeredSelect('answered_hourly', HOUR_MS, inHour + notCached));
     db.run('DELETE FROM answered_daily WHERE day <= ?', [day]);
-    db.exec(answeredSelect('answered_daily', DAY_MS, inDay));
+    db.exec(answeredSelect('answered_daily', DAY_MS, inDay + notCached));
     // Attempt rollups: as attempt_hourly, every hour up to the latest deleted attempt, from the attempts that remain.
     const lastHour = Math.floor(Math.max(cutoff, deletedAttemptsEnd) / HOUR_MS);
     const before = `a.started_at < ${(lastHour + 1) * HOUR_MS}`;
@@ -656,6 +670,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         ...(version >= 6
           ? [r.escalatedBy ?? null, r.cascade?.kept ?? null, r.cascade?.steps ?? null, r.cascade?.startTier ?? null, r.cascade?.strongEstimateNano ?? null]
           : []),
+        ...(version >= 7 ? [r.cached?.from ?? null, r.cached?.savedNano ?? null] : []),
       ]);
       if (db.getRowsModified() === 0) continue;
       inserted += 1;

@@ -23,13 +23,15 @@ import { nextDelay } from './retryPolicy';
 import { orderCandidates } from './strategies';
 import { nearestTier, tierDown, tierFor, tierRank, tierUp } from './tiers';
 import { TokenCounter, estimateTokens } from './tokenEstimate';
-import { checkAnswer, describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered } from './cascade';
+import { checkAnswer, collectText, describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered } from './cascade';
 import type { Prompt } from './prompts';
 import type { Verifier } from '../verify/verifier';
 import type { VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import { CHECKED_TASKS } from '../verify/verify';
 import { boundUsage } from './usageBounds';
+import { answerCacheKey } from '../cache/answerCache';
+import type { AnswerCacheStore } from '../cache/answerCache';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -58,7 +60,18 @@ export interface RouteRequest {
   readonly exclude?: readonly string[];
   /** The file's base name (`shapes.py`): generated tests import the code under it. */
   readonly fileName?: string;
+  /** Answer afresh even when the answer cache holds this request (the new answer replaces the cached one). */
+  readonly noCache?: boolean;
   readonly signal?: AbortSignal;
+}
+
+/** The answer cache as the router uses it: where entries live and how an answer is cleaned before it is kept. */
+export interface RouterAnswerCache {
+  readonly store: AnswerCacheStore;
+  /** Removes key values and passwords from an answer before it is written to disk. */
+  readonly scrub?: (text: string) => string;
+  /** A cache that cannot be read or written never fails a request: the error is reported here. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Verify-then-escalate: the checks and whether they may run. Without it every request is routed by complexity. */
@@ -87,6 +100,8 @@ export interface RouterOptions {
   readonly alertMemory?: AlertMemory;
   /** Verify-then-escalate for edit tasks; absent: routing by complexity only. */
   readonly verification?: CascadeVerification;
+  /** Exact repeats answered from here (see `config.cache`); absent: no cache. */
+  readonly answerCache?: RouterAnswerCache;
 }
 
 /** Longest extra wait after a retry sleep when the key's Retry-After has not quite ended (timer vs wall clock). */
@@ -209,6 +224,8 @@ export class Router {
   private readonly failuresInRow = new Map<string, number>();
   /** Verify-then-escalate (see {@link CascadeVerification}); replaceable when the user's consent changes. */
   verification: CascadeVerification | undefined;
+  /** The answer cache; replaceable when the workspace's trust changes (trusted and untrusted never share one). */
+  answerCache: RouterAnswerCache | undefined;
 
   constructor(config: Config, options: RouterOptions) {
     this.config = config;
@@ -226,6 +243,7 @@ export class Router {
     });
     this.prices = this.priceTable(config);
     this.verification = options.verification;
+    this.answerCache = options.answerCache;
   }
 
   get currentConfig(): Config {
@@ -359,8 +377,65 @@ export class Router {
     }
     const planned = await this.plan(run);
     yield { type: 'plan', decision };
-    const end = yield* this.attemptTier(run, planned);
+    const cache = this.cacheFor(request);
+    const first = planned.ordered[0];
+    const key = cache && first ? answerCacheKey({ provider: first.provider.id, model: first.model, task: request.task, ...prompt }) : undefined;
+    if (cache && first && key !== undefined && !request.noCache) {
+      const hit = await this.cacheGet(cache, key);
+      if (hit && !request.signal?.aborted) {
+        // Answered from the cache: nothing is sent, nothing is spent; the decision says when the answer was given.
+        decision.chosen = { provider: hit.provider, model: hit.model };
+        decision.cached = { from: hit.createdAt, savedUsd: hit.costUsd };
+        yield { type: 'text', text: hit.answer };
+        yield this.finish(decision);
+        return;
+      }
+    }
+    const collected: string[] | undefined = key !== undefined ? [] : undefined;
+    const end = yield* (collected ? collectText(this.attemptTier(run, planned), collected) : this.attemptTier(run, planned));
+    if (end.answered && cache && collected && decision.chosen) {
+      const answering = lastAnswered(decision);
+      // The key of the model that answered (a fallback answers under its own model's key).
+      const answeredKey = answerCacheKey({ ...decision.chosen, task: request.task, ...prompt });
+      if (answering && collected.length > 0) {
+        const text = collected.join('');
+        await this.cachePut(cache, answeredKey, {
+          provider: decision.chosen.provider,
+          model: decision.chosen.model,
+          task: request.task,
+          createdAt: this.clock.now(),
+          answer: cache.scrub ? cache.scrub(text) : text,
+          costUsd: answering.costUsd,
+          usage: answering.usage ?? ZERO_USAGE,
+        });
+      }
+    }
     yield this.finish(decision, end.answered ? undefined : end.error);
+  }
+
+  /** The answer cache when it serves this request: enabled, the task is cached, the request is no cascade. */
+  private cacheFor(request: RouteRequest): RouterAnswerCache | undefined {
+    const cache = this.answerCache;
+    const settings = this.config.cache;
+    if (!cache || !settings.enabled || !settings.tasks.includes(request.task)) return undefined;
+    return cache;
+  }
+
+  private async cacheGet(cache: RouterAnswerCache, key: string): ReturnType<AnswerCacheStore['get']> {
+    try {
+      return await cache.store.get(key);
+    } catch (error) {
+      cache.onError?.(error);
+      return undefined;
+    }
+  }
+
+  private async cachePut(cache: RouterAnswerCache, key: string, entry: Parameters<AnswerCacheStore['put']>[1]): Promise<void> {
+    try {
+      await cache.store.put(key, entry);
+    } catch (error) {
+      cache.onError?.(error);
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVe
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
+import { describeCached } from '../../core/cache/answerCache';
 import { notificationText } from '../../core/util/markdown';
 import { CommandId, ContextKey } from '../commandIds';
 import type { LedgerService } from '../ledgerService';
@@ -43,6 +44,8 @@ export interface RunOptions {
   readonly exclude?: readonly string[];
   /** The command id for the ledger (default: the task's command). */
   readonly command?: string;
+  /** Answer afresh even when the answer cache holds this request ("Ask Again" after a cached answer). */
+  readonly noCache?: boolean;
 }
 
 /** What a finished run produced (tests and the status bar read it). */
@@ -127,6 +130,7 @@ export class Runner extends Disposable {
       ...(options.forced ? { forced: options.forced } : {}),
       ...(options.escalate ? { escalate: true } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
+      ...(options.noCache ? { noCache: true } : {}),
       signal: controller.signal,
     };
     const edit = EDIT_TASKS.has(task);
@@ -226,9 +230,20 @@ export class Runner extends Disposable {
     }
     if (answerUri && decision.outcome === 'answered') this.documents.append(answerUri, `\n\n---\n*${footer(decision)}*\n`);
     if (answerUri) this.documents.flush(answerUri);
+    if (decision.cached && !edit) this.offerAskAgain(task, target, options, decision);
     const result: RunResult = { decision, answer, recorded, ...(shown ? { document: shown } : {}) };
     this.finished.fire(result);
     return result;
+  }
+
+  /** A cached answer says so, and offers to ask the model afresh (the new answer replaces the cached one). */
+  private offerAskAgain(task: TaskType, target: RunTarget | undefined, options: RunOptions, decision: Decision): void {
+    if (!decision.cached) return;
+    void vscode.window
+      .showInformationMessage(`Model Router: ${TASK_TITLES[task]} answered from the cache: ${describeCached(decision.cached)}.`, 'Ask Again')
+      .then(async (choice) => {
+        if (choice === 'Ask Again') await this.execute(task, target, { ...options, noCache: true });
+      });
   }
 
   private async openAnswer(task: TaskType, target: RunTarget | undefined, _event: RouteEvent): Promise<vscode.Uri> {
@@ -385,6 +400,10 @@ function commandOf(task: TaskType): string {
 export function footer(decision: Decision): string {
   const parts: string[] = [];
   if (decision.chosen) parts.push(candidateName(decision.chosen));
+  if (decision.cached) {
+    parts.push(describeCached(decision.cached));
+    return parts.join(' · ');
+  }
   parts.push(`${decision.usage.inputTokens.toLocaleString('en-US')} → ${decision.usage.outputTokens.toLocaleString('en-US')} tokens`);
   parts.push(describeCost(decision));
   parts.push(formatMs(decision.finishedAt - decision.startedAt));
