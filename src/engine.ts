@@ -20,6 +20,8 @@ export { LedgerStore } from './core/ledger/store';
 export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { SharedBudgetHolds } from './core/ledger/reservations';
 export { toLedgerRecord } from './core/ledger/record';
+export { feedbackRecord } from './core/ledger/feedback';
 export { latestDecisions, breakdown } from './core/ledger/queries';
+export { modelSpeeds } from './core/ledger/dashboard';
 export { dashboardSnapshot, dashboardDecisions, dashboardRecommendations, dashboardVerified, dashboardExport, DASHBOARD_DECISIONS } from './core/ledger/dashboard';
 export { emptyLedgerDatabase } from './core/ledger/schema';

@@ -171,6 +171,16 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
     super.dispose();
   }
 
+  /** Output tokens per second of the provider's models over the last 7 days, when the ledger is open. */
+  private speedsOf(provider: { readonly id: string }): [string, number][] {
+    const store = this.ledger.current;
+    if (!store) return [];
+    const now = Date.now();
+    const speeds = loadEngine().modelSpeeds(store.db, now - 7 * 86_400_000, now + 1);
+    const prefix = `${provider.id}/`;
+    return [...speeds].filter(([key]) => key.startsWith(prefix)).map(([key, speed]) => [key.slice(prefix.length), speed]);
+  }
+
   /** Today's spend per provider, when the ledger is open (the tree does not open it). */
   private todaySpend(config: Config): Map<string, number> | undefined {
     const store = this.ledger.current;
@@ -205,6 +215,8 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         tooltip.appendMarkdown(`Keys: ${escapeMarkdown(keyText)} · Health: ${escapeMarkdown(health.label)}${health.detail ? ` (${escapeMarkdown(health.detail)})` : ''}\n\n`);
         tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: ${markdownCode(provider.models[tier] ?? '—')}`).join(' · '));
         if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
+        const speeds = this.speedsOf(provider);
+        if (speeds.length > 0) tooltip.appendMarkdown(`\n\nTokens/s (7 days): ${speeds.map(([model, speed]) => `${markdownCode(model)} ${speed.toFixed(speed < 10 ? 1 : 0)}`).join(' · ')}`);
         item.tooltip = tooltip;
         item.accessibilityInformation = { label: `${provider.label}: ${parts.join(', ')}` };
         return item;

@@ -26,6 +26,8 @@ import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
 import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, latencyBinMs, schemaVersion } from './schema';
+import { feedbackSummaries } from './feedback';
+import type { FeedbackSummary } from './feedback';
 
 export const DASHBOARD_RANGES = [7, 30, 90] as const;
 export type DashboardRange = (typeof DASHBOARD_RANGES)[number];
@@ -90,6 +92,11 @@ export interface DashboardModel {
   readonly cacheRead: number;
   readonly cacheWrite: number;
   readonly costUsd: number;
+  /**
+   * Output tokens per second of generation (after the first token) over the successful attempts that reported
+   * output; null without any.
+   */
+  readonly tokensPerSecond: number | null;
 }
 
 /** One attempt as the decisions table shows it: the ledger's attempt with its cost in USD. */
@@ -165,6 +172,8 @@ export interface DashboardDecision
   readonly cascade?: DashboardCascade;
   /** The shown answer's verdict; absent outside a cascade and when the cascade ended without a checked answer. */
   readonly verdict?: DashboardVerdict;
+  /** Set when the answer came from the answer cache: when it was given, and what it saved. */
+  readonly cached?: { readonly from: number; readonly savedUsd: number };
 }
 
 export interface DashboardDecisionPage {
@@ -193,6 +202,10 @@ export interface DashboardData {
   readonly byModel: readonly BreakdownRow[];
   readonly models: readonly DashboardModel[];
   readonly decisions: DashboardDecisionPage;
+  /** Answers served from the answer cache in the range, and what they saved. */
+  readonly cached: { readonly requests: number; readonly savedUsd: number };
+  /** What users did with the answers, per agent and model (accepted, rejected, undone, comparison picks). */
+  readonly feedback: readonly FeedbackSummary[];
 }
 
 /**
@@ -393,6 +406,12 @@ function accumulate(map: Map<string, number[]>, key: string, sums: readonly numb
   for (let i = 0; i < sums.length; i += 1) total[i]! += sums[i]!;
 }
 
+function cachedOf(db: Database, from: number, to: number): DashboardData['cached'] {
+  if (schemaVersion(db) < 7) return { requests: 0, savedUsd: 0 };
+  const row = db.exec('SELECT COUNT(*), TOTAL(saved_nano) FROM requests WHERE cached_from IS NOT NULL AND started_at >= ? AND started_at < ?', [from, to])[0]?.values[0];
+  return { requests: num(row?.[0] ?? 0), savedUsd: num(row?.[1] ?? 0) / NANO_PER_USD };
+}
+
 /** Nearest-rank percentile (p in 0..100) of a histogram given as ascending [bin, count] pairs; null when empty. */
 export function histogramPercentile(bins: readonly (readonly [number, number])[], p: number): number | null {
   const total = bins.reduce((sum, [, count]) => sum + count, 0);
@@ -404,6 +423,29 @@ export function histogramPercentile(bins: readonly (readonly [number, number])[]
     if (seen > rank) return bin;
   }
   return bins[bins.length - 1]![0];
+}
+
+/**
+ * Output tokens per second of generation per model (`provider/model`) over the successful attempts started in
+ * [from, to) that reported output (the time after the first token; the whole attempt without a TTFT).
+ */
+export function modelSpeeds(db: Database, from: number, to: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const rows = db.exec(
+    `SELECT provider, model, TOTAL(output_tokens), TOTAL(MAX(latency_ms - COALESCE(ttft_ms, 0), 0)) FROM attempts
+     WHERE status = 'ok' AND output_tokens > 0 AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
+    [from, to],
+  )[0]?.values ?? [];
+  for (const row of rows) {
+    const speed = tokensPerSecond({ tokens: num(row[2]), ms: num(row[3]) });
+    if (speed !== null) out.set(`${String(row[0])}/${String(row[1])}`, speed);
+  }
+  return out;
+}
+
+/** Output tokens per second of generation; null without output or time. */
+export function tokensPerSecond(speed: { readonly tokens: number; readonly ms: number } | undefined): number | null {
+  return speed && speed.tokens > 0 && speed.ms > 0 ? speed.tokens / (speed.ms / 1000) : null;
 }
 
 function modelsOf(statements: StatementCache, from: number, to: number): DashboardModel[] {
@@ -451,6 +493,14 @@ function modelsOf(statements: StatementCache, from: number, to: number): Dashboa
   } else {
     rawLatencies(from, to);
   }
+  // Generation speed: output tokens over the time after the first token, of successful attempts with output.
+  const speed = new Map<string, { tokens: number; ms: number }>();
+  statements.each(
+    `SELECT provider, model, TOTAL(output_tokens), TOTAL(MAX(latency_ms - COALESCE(ttft_ms, 0), 0)) FROM attempts
+     WHERE status = 'ok' AND output_tokens > 0 AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
+    [from, to],
+    (row) => speed.set(`${String(row[0])}\u0000${String(row[1])}`, { tokens: num(row[2]), ms: num(row[3]) }),
+  );
   const models: DashboardModel[] = [];
   for (const [key, { provider, model, sums: s }] of sums) {
     if (s[0]! <= 0) continue;
@@ -468,6 +518,7 @@ function modelsOf(statements: StatementCache, from: number, to: number): Dashboa
       cacheRead: s[4]!,
       cacheWrite: s[5]!,
       costUsd: s[6]! / NANO_PER_USD,
+      tokensPerSecond: tokensPerSecond(speed.get(key)),
     });
   }
   return models.sort(
@@ -559,6 +610,7 @@ function decisionOf(record: LedgerRecord): DashboardDecision {
     ttftMs: record.ttftMs,
     ...(record.escalatedBy === 'verification' ? { escalatedBy: 'verification' as const } : {}),
     ...cascadeOf(record),
+    ...(record.cached ? { cached: { from: record.cached.from, savedUsd: record.cached.savedNano / NANO_PER_USD } } : {}),
     attempts: record.attempts.map((a) => ({
       seq: a.seq,
       startedAt: a.startedAt,
@@ -704,6 +756,8 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
       byModel: rows(byModel),
       models: modelsOf(statements, from, to),
       decisions: dashboardDecisions(db, options.decisions ?? DASHBOARD_DECISIONS),
+      cached: cachedOf(db, from, to),
+      feedback: feedbackSummaries(db, { from, to }),
     };
   } finally {
     statements.free();
@@ -738,6 +792,9 @@ export function recommendationId(recommendation: Recommendation): string {
       return `failing-head:${recommendation.agent}:${recommendation.provider}`;
     case 'slow-model':
       return `slow-model:${recommendation.tier}:${recommendation.provider}/${recommendation.model}`;
+    case 'rejected-head':
+    case 'accepted-cheaper':
+      return `${recommendation.kind}:${recommendation.agent}:${recommendation.provider}`;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { redact } from '../providers/errors';
 import type { Decision } from '../routing/decision';
+import type { LedgerFeedback } from './feedback';
 import { SecretScrubber } from '../util/secrets';
 import { sanitizeTerminalText } from '../util/terminalText';
 
@@ -107,6 +108,11 @@ export interface LedgerRecord {
    * ms) and what it cost then, in nano-dollars (what this request saved). Absent in records written before schema 7.
    */
   readonly cached?: { readonly from: number; readonly savedNano: number };
+  /**
+   * Set on a feedback line (what the user did with an earlier answer; see feedback.ts): not a request. It becomes a
+   * `feedback` row (schema 8) and nothing else.
+   */
+  readonly feedback?: LedgerFeedback;
   readonly attempts: readonly LedgerAttempt[];
 }
 

@@ -357,6 +357,24 @@ ALTER TABLE requests ADD COLUMN cached_from INTEGER;
 ALTER TABLE requests ADD COLUMN saved_nano INTEGER;
 `,
   },
+  {
+    version: 8,
+    description: 'feedback: what the user did with an answer (accepted, rejected, undone, retried stronger, comparison picks)',
+    sql: `
+CREATE TABLE feedback (
+  id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  task TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  comparison TEXT
+);
+CREATE INDEX feedback_at ON feedback (at);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -581,6 +599,7 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
   db.run('DELETE FROM requests WHERE started_at < ?', [cutoff]);
   const deleted = db.getRowsModified();
   const version = schemaVersion(db);
+  if (version >= 8) db.run('DELETE FROM feedback WHERE at < ?', [cutoff]);
   if (version >= 2) {
     const edge = Math.floor(cutoff / ROLLUP_BUCKET_MS);
     db.run('DELETE FROM request_rollup WHERE bucket <= ?', [edge]);
@@ -630,6 +649,9 @@ function verificationColumns(a: LedgerRecord['attempts'][number]): (string | num
   return [v.verdict, v.checks, v.passed, v.failed, v.ms, v.isolation, v.failures ? JSON.stringify(v.failures) : null];
 }
 
+const INSERT_FEEDBACK = `INSERT INTO feedback (id, request_id, at, kind, agent, task, provider, model, comparison)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
+
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
 // ON CONFLICT DO NOTHING skips only a record already stored; OR IGNORE would also drop a row that breaks a
@@ -657,10 +679,19 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
   const attemptHourly = version >= 3 ? rollupStatement(db, UPSERT_ATTEMPT_HOURLY) : undefined;
   const latencyDaily = version >= 3 ? rollupStatement(db, UPSERT_LATENCY_DAILY) : undefined;
   const batch = version >= 4 ? new BatchRollups() : undefined;
+  const feedback = version >= 8 ? rollupStatement(db, INSERT_FEEDBACK) : undefined;
   let inserted = 0;
   db.exec('BEGIN');
   try {
     for (const r of records) {
+      if (r.feedback !== undefined) {
+        // A feedback line is no request: its own table only (a ledger before schema 8 has none and skips it).
+        if (!feedback) continue;
+        const f = r.feedback;
+        feedback.run([r.id, f.requestId, r.startedAt, f.kind, f.agent, f.task, f.provider, f.model, f.comparison ?? null]);
+        if (db.getRowsModified() > 0) inserted += 1;
+        continue;
+      }
       request.run([
         r.id, r.startedAt, r.finishedAt, r.agent, r.command, r.task, r.complexity, JSON.stringify(r.reasons),
         r.requestedTier, r.tier, r.escalated ? 1 : 0, r.downgraded ? 1 : 0, r.forced ? 1 : 0, r.strategy,

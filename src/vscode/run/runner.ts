@@ -61,7 +61,12 @@ interface LastRun {
   readonly task: TaskType;
   readonly target: RunTarget | undefined;
   readonly options: RunOptions;
+  /** Its decision: "Retry with a Stronger Model" is feedback on it. */
+  readonly decision: Decision;
 }
+
+/** How long after Accept an Undo of the applied edit still counts as "undone" (feedback). */
+const UNDO_WATCH_MS = 30 * 60_000;
 
 export class Runner extends Disposable {
   private readonly documents = this._register(new VirtualDocuments());
@@ -115,6 +120,8 @@ export class Runner extends Disposable {
       return undefined;
     }
     const { forced: _forced, exclude: _exclude, ...rest } = last.options;
+    // The user found that answer not good enough: feedback on it (counted against its model's acceptance).
+    if (last.decision.outcome === 'answered') void this.ledger.feedback(last.decision, 'retried-stronger');
     return this.execute(last.task, last.target, { ...rest, escalate: true });
   }
 
@@ -219,7 +226,7 @@ export class Runner extends Disposable {
     if (answerUri) this.documents.flush(answerUri);
     const recorded = await this.ledger.record(decision, options.instruction);
     this.logOutcome(decision);
-    this.last = { task, target, options };
+    this.last = { task, target, options, decision };
     void vscode.commands.executeCommand('setContext', ContextKey.canRetry, true);
 
     let shown = answerUri;
@@ -285,6 +292,7 @@ export class Runner extends Disposable {
     );
     if (choice !== 'Accept') {
       this.log.info(`Proposal for ${target.source} rejected.`);
+      void this.ledger.feedback(decision, 'rejected');
       await this.closeDiff(proposal);
       return proposal;
     }
@@ -311,9 +319,32 @@ export class Runner extends Disposable {
       return proposal;
     }
     this.log.info(`Proposal applied to ${target.source} (one edit: Undo reverts it).`);
+    void this.ledger.feedback(decision, 'accepted');
+    this.watchUndo(document, document.positionAt(offset), target.text, decision);
     await this.closeDiff(proposal);
     await vscode.window.showTextDocument(document, { selection: new vscode.Range(range.start, document.positionAt(offset + replacement.length)) });
     return proposal;
+  }
+
+  /**
+   * Records "undone" when an Undo in `document` brings the original code back where the accepted edit put the
+   * proposal (within {@link UNDO_WATCH_MS}; once).
+   */
+  private watchUndo(document: vscode.TextDocument, start: vscode.Position, original: string, decision: Decision): void {
+    const stop = (): void => {
+      clearTimeout(timer);
+      listener.dispose();
+    };
+    const timer = setTimeout(stop, UNDO_WATCH_MS);
+    const listener = vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document !== document || event.reason !== vscode.TextDocumentChangeReason.Undo) return;
+      const at = document.offsetAt(start);
+      if (document.getText().slice(at, at + original.length) !== original) return;
+      stop();
+      this.log.info(`The applied proposal was undone.`);
+      void this.ledger.feedback(decision, 'undone');
+    });
+    this._register({ dispose: stop });
   }
 
   private async closeDiff(proposal: vscode.Uri): Promise<void> {
