@@ -44,6 +44,12 @@ export function registerCommands(container: Container): vscode.Disposable[] {
     register(CommandId.ask, run('ask')),
     register(CommandId.sendToModel, (task?: unknown) => sendToModel(container, typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task) ? (task as TaskType) : undefined)),
     register(CommandId.retryStronger, () => runner.retryStronger()),
+    register(CommandId.compareModels, (task?: unknown, withModel?: unknown) =>
+      runner.compare({
+        ...(typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task) ? { task: task as TaskType } : {}),
+        ...(typeof withModel === 'string' ? { with: withModel } : {}),
+      }),
+    ),
     register(CommandId.testConnection, (arg?: unknown) => testConnection(container, providerIdOf(arg))),
     register(CommandId.resetHealth, (arg?: unknown) => resetHealth(container, providerIdOf(arg))),
     register(CommandId.setApiKey, (arg?: unknown) => setApiKey(container, providerIdOf(arg), keyIdOf(arg))),

@@ -314,6 +314,29 @@ export class Router {
    * generated tests against) is routed as a cascade when checks may run: see {@link routeCascade}.
    */
   async *route(request: RouteRequest): AsyncGenerator<RouteEvent, void, undefined> {
+    const { run, cascade } = await this.begin(request, true);
+    const { decision, prompt } = run;
+    if (cascade) {
+      yield* this.routeCascade(run, cascade);
+      return;
+    }
+    const planned = await this.plan(run);
+    yield { type: 'plan', decision };
+    yield* this.routeTier(request, run, planned, prompt);
+  }
+
+  /**
+   * The plan of a request without sending anything (no cascade: "which models would take this"): complexity, tier,
+   * and the candidates in order with their estimates and skip reasons. Compare Models picks its two models from it.
+   */
+  async preview(request: RouteRequest): Promise<Decision> {
+    const { run } = await this.begin(request, false);
+    await this.plan(run);
+    return run.decision;
+  }
+
+  /** A new route's decision and run; the cascade's plan when `cascade` and the request is one. */
+  private async begin(request: RouteRequest, cascadeAllowed: boolean): Promise<{ run: Run; cascade: CheckPlan | undefined }> {
     const config = this.config;
     const agentId = request.agent ?? this.agentFor(request.task);
     const prompt = buildPrompt(request);
@@ -329,7 +352,7 @@ export class Router {
     const requestedTier = complexity
       ? tierFor(complexity.score, config.routing.tiers)
       : this.tierOfModel(request.forced!.provider, request.forced!.model);
-    const cascade = await this.cascadePlan(request);
+    const cascade = cascadeAllowed ? await this.cascadePlan(request) : undefined;
     let tier = requestedTier;
     let escalated = false;
     if (cascade) {
@@ -371,12 +394,12 @@ export class Router {
     };
     // Secrets read while planning, reused by the attempts (SecretStorage reads are not free); re-read on a re-plan.
     const run: Run = { request, decision, prompt, promptTokens, secrets: new Map(), holdText: cascade !== undefined };
-    if (cascade) {
-      yield* this.routeCascade(run, cascade);
-      return;
-    }
-    const planned = await this.plan(run);
-    yield { type: 'plan', decision };
+    return { run, cascade };
+  }
+
+  /** One tier's attempts for a request routed by complexity, through the answer cache when it serves the request. */
+  private async *routeTier(request: RouteRequest, run: Run, planned: Plan, prompt: Prompt): AsyncGenerator<RouteEvent, void, undefined> {
+    const { decision } = run;
     const cache = this.cacheFor(request);
     const first = planned.ordered[0];
     const key = cache && first ? answerCacheKey({ provider: first.provider.id, model: first.model, task: request.task, ...prompt }) : undefined;

@@ -23,6 +23,8 @@ import type { Log } from '../log';
 import type { RouterService } from '../routerService';
 import { ANSWER_SCHEME, PROPOSAL_SCHEME, VirtualDocuments } from './answers';
 import { findTarget } from './target';
+import { runComparison } from './compare';
+import type { CompareOptions, CompareResult } from './compare';
 import type { RunTarget } from './target';
 
 
@@ -110,6 +112,22 @@ export class Runner extends Disposable {
       if (instruction === undefined) return undefined;
     }
     return this.execute(task, target, { ...options, ...(instruction !== undefined ? { instruction } : {}) });
+  }
+
+  /** "Compare Models…": the same request on two models side by side, then the user's pick (see compare.ts). */
+  compare(options: CompareOptions = {}): Promise<CompareResult | undefined> {
+    return runComparison(
+      {
+        documents: this.documents,
+        routerService: this.routerService,
+        ledger: this.ledger,
+        log: this.log,
+        config: async () => (await this.routerService.router()).currentConfig,
+        titles: TASK_TITLES,
+        footer,
+      },
+      options,
+    );
   }
 
   /** "Retry with a Stronger Model": the last run again, one tier up, on the same text. */
