@@ -12,6 +12,7 @@ export { applyEnvironment, keyFromEnv, describeKeyVariables, displayUrl, SDK_DEF
 export { testProviderConnection } from './core/providers/connection';
 export { formatDiagnostic } from './core/config/diagnostics';
 export { applyPreset, presetAssignments } from './core/config/presets';
+export { assignAgentInYaml } from './core/config/yamlEdit';
 export { createPriceTable, providerPriceOptions } from './core/pricing/cost';
 export { Router } from './core/routing/router';
 export { AnswerCache } from './core/cache/answerCache';
