@@ -39,6 +39,8 @@ Usage: model-router [global options] COMMAND [options]
 Commands:
   classify [FILE|-]                  complexity 1-10, tier and reasons (no network); --jsonl IN for many texts
   ask (--agent A | --task T)         route one request and stream the answer to stdout
+  compare (--agent A | --task T)     the same request on two models (routed + --model, or the two cheapest);
+                                     --pick a|b|both|neither records which was better
   costs                              spend recorded by the ledger: today and this month vs budgets, by
                                      provider/agent/model/day; --csv or --json for every request
   status                             keys present and a live connection test per provider
@@ -133,6 +135,21 @@ everything recorded in the current day and month (see \`model-router costs\`). W
 request is still answered, with a warning, but not recorded.
 
 ${EXIT_CODES}
+`,
+  compare: `Usage: model-router compare (--agent A | --task T) [--file PATH[:START-END]] [--prompt S] [--model P/M]
+                       [--pick a|b|both|neither] [--language L] [--json] [-q]
+
+The same request on two models at once: the routed model (A) and --model (B), or without --model the two cheapest
+models that can take it now (keys, health, limits and budgets decide). Nothing is sent to choose them. Once both
+answered, stdout has "=== A: provider/model ===", A's answer, then B's the same way; stderr the tokens and cost of
+each. Both requests are recorded in the ledger (never answered from the answer cache).
+
+  --model P/M          the model to compare the routed one with
+  --pick W             which answer was better: a, b, both (fine) or neither; recorded in the ledger as feedback
+                       on both answers (the dashboard's Feedback table counts comparison wins)
+  --json               after the answers, one JSON line: {"a": decision, "b": decision, "pick"?}
+
+Exit: 0 both answered; 1 one failed; 4 fewer than two models can take the request.
 `,
   costs: `Usage: model-router costs [--since YYYY-MM-DD] [--by provider|agent|model|day] [--csv | --json] [--time-zone TZ]
 

@@ -73,7 +73,7 @@ export function exitCodeOf(decision: Decision): ExitCode {
   return EXIT.failed;
 }
 
-function parseModel(value: string, config: Config): { provider: string; model: string } {
+export function parseModel(value: string, config: Config): { provider: string; model: string } {
   const slash = value.indexOf('/');
   const providers = Object.keys(config.providers);
   if (slash <= 0 || slash === value.length - 1) {
@@ -237,7 +237,7 @@ function eventLine(event: RouteEvent): string | undefined {
   }
 }
 
-async function readInput(values: { file?: string; prompt?: string }, io: CliIo): Promise<{ input: InputText; stdinUsed: boolean }> {
+export async function readInput(values: { file?: string; prompt?: string }, io: CliIo): Promise<{ input: InputText; stdinUsed: boolean }> {
   if (values.file !== undefined) return { input: await readFileInput(values.file, io, 'ask'), stdinUsed: values.file === '-' };
   if (values.prompt === undefined && io.stdin.isTTY !== true) return { input: { text: await readAll(io.stdin) }, stdinUsed: true };
   return { input: { text: '' }, stdinUsed: false };
