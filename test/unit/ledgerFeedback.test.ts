@@ -9,9 +9,10 @@ import { feedbackRecord, feedbackSummaries } from '../../src/core/ledger/feedbac
 import type { FeedbackKind } from '../../src/core/ledger/feedback';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { recommendations } from '../../src/core/ledger/recommendations';
-import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/schema';
+import initSqlJs from 'sql.js';
+import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate } from '../../src/core/ledger/schema';
 import { LedgerStore } from '../../src/core/ledger/store';
-import { dbWith, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 
 const NOW = Date.parse('2026-03-20T15:00:00Z');
 const HOUR = 3_600_000;
@@ -130,6 +131,27 @@ describe('ledger: feedback (what the user did with an answer)', () => {
     assert.equal(found[0]!.title, "anthropic's refactors are accepted 90% of the time and cost less: move it first");
     assert.ok(Math.abs(found[0]!.savingsUsd - 0.02) < 1e-12, `($0.003 - $0.001) x 10: ${found[0]!.savingsUsd}`);
     assert.deepEqual(found[0]!.action, { type: 'reassign', agent: 'refactorer', chain: ['anthropic', 'openai', 'gemini'] });
+  });
+
+  it('reads tokens per second from the hourly rollup (schema 8) exactly as from the attempts, also after retention', async () => {
+    const records = [...generateLedgerRecords({ count: 3000, from: NOW - 4 * 24 * HOUR, to: NOW, seed: 5 })];
+    const current = await dbWith(records);
+    const SQL = await initSqlJs();
+    const older = new SQL.Database();
+    migrate(older, MIGRATIONS.filter((m) => m.version <= 7));
+    insertRecords(older, records);
+    const compare = (label: string, from: number, to: number): void => {
+      const fromRollup = modelSpeeds(current, from, to);
+      const fromRows = modelSpeeds(older, from, to);
+      assert.deepEqual([...fromRollup.keys()].sort(), [...fromRows.keys()].sort(), label);
+      assert.ok(fromRollup.size > 0, label);
+      for (const [key, speed] of fromRows) assert.ok(Math.abs(fromRollup.get(key)! - speed) <= speed * 1e-12, `${label}: ${key} ${fromRollup.get(key)} vs ${speed}`);
+    };
+    compare('ragged range', NOW - 3 * 24 * HOUR - 1_234_567, NOW - 7_654);
+    const cutoff = NOW - 2 * 24 * HOUR - 1_800_000;
+    deleteRequestsBefore(current, cutoff);
+    deleteRequestsBefore(older, cutoff);
+    compare('after retention', NOW - 3 * 24 * HOUR, NOW);
   });
 
   it('gives tokens per second per model from the generation time after the first token', async () => {

@@ -25,7 +25,7 @@ import type { BreakdownRow, DecisionCursor } from './queries';
 import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
-import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, latencyBinMs, schemaVersion } from './schema';
+import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, SPEED_ATTEMPTS_WHERE, SPEED_GEN_MS_SQL, latencyBinMs, schemaVersion } from './schema';
 import { feedbackSummaries } from './feedback';
 import type { FeedbackSummary } from './feedback';
 
@@ -430,17 +430,56 @@ export function histogramPercentile(bins: readonly (readonly [number, number])[]
  * [from, to) that reported output (the time after the first token; the whole attempt without a TTFT).
  */
 export function modelSpeeds(db: Database, from: number, to: number): Map<string, number> {
-  const out = new Map<string, number>();
-  const rows = db.exec(
-    `SELECT provider, model, TOTAL(output_tokens), TOTAL(MAX(latency_ms - COALESCE(ttft_ms, 0), 0)) FROM attempts
-     WHERE status = 'ok' AND output_tokens > 0 AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
-    [from, to],
-  )[0]?.values ?? [];
-  for (const row of rows) {
-    const speed = tokensPerSecond({ tokens: num(row[2]), ms: num(row[3]) });
-    if (speed !== null) out.set(`${String(row[0])}/${String(row[1])}`, speed);
+  const statements = new StatementCache(db);
+  try {
+    const sums = speedSums(statements, schemaVersion(db) >= 8, from, to);
+    const out = new Map<string, number>();
+    for (const [key, speed] of sums) {
+      const perSecond = tokensPerSecond(speed);
+      if (perSecond !== null) out.set(key.replace('\u0000', '/'), perSecond);
+    }
+    return out;
+  } finally {
+    statements.free();
   }
-  return out;
+}
+
+/**
+ * Output tokens and generation ms per `provider\u0000model` over [from, to): whole hours from `speed_hourly` (schema
+ * 8), the ragged ends (or everything, on an older ledger) from the attempts.
+ */
+function speedSums(statements: StatementCache, rollup: boolean, from: number, to: number): Map<string, { tokens: number; ms: number }> {
+  const sums = new Map<string, { tokens: number; ms: number }>();
+  const add = (row: readonly unknown[]): void => {
+    const key = `${String(row[0])}\u0000${String(row[1])}`;
+    const entry = sums.get(key) ?? { tokens: 0, ms: 0 };
+    entry.tokens += num(row[2] as number);
+    entry.ms += num(row[3] as number);
+    sums.set(key, entry);
+  };
+  const raw = (lo: number, hi: number): void => {
+    if (hi <= lo) return;
+    statements.each(
+      `SELECT provider, model, TOTAL(output_tokens), TOTAL(${SPEED_GEN_MS_SQL}) FROM attempts
+       WHERE ${SPEED_ATTEMPTS_WHERE} AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
+      [lo, hi],
+      add,
+    );
+  };
+  if (!rollup) {
+    raw(from, to);
+    return sums;
+  }
+  for (const segment of attemptSegments(from, to)) {
+    if (segment.source === 'hour') {
+      statements.each(
+        'SELECT provider, model, TOTAL(tokens), TOTAL(gen_ms) FROM speed_hourly WHERE hour >= ? AND hour < ? GROUP BY 1, 2',
+        [segment.lo, segment.hi],
+        add,
+      );
+    } else raw(segment.lo, segment.hi);
+  }
+  return sums;
 }
 
 /** Output tokens per second of generation; null without output or time. */
@@ -448,7 +487,7 @@ export function tokensPerSecond(speed: { readonly tokens: number; readonly ms: n
   return speed && speed.tokens > 0 && speed.ms > 0 ? speed.tokens / (speed.ms / 1000) : null;
 }
 
-function modelsOf(statements: StatementCache, from: number, to: number): DashboardModel[] {
+function modelsOf(statements: StatementCache, from: number, to: number, rollupSpeeds: boolean): DashboardModel[] {
   const sums = new Map<string, { provider: string; model: string; sums: number[] }>();
   for (const segment of attemptSegments(from, to)) {
     const sql = ATTEMPT_SQL[segment.source === 'hour' ? 'hour' : 'raw'];
@@ -494,13 +533,7 @@ function modelsOf(statements: StatementCache, from: number, to: number): Dashboa
     rawLatencies(from, to);
   }
   // Generation speed: output tokens over the time after the first token, of successful attempts with output.
-  const speed = new Map<string, { tokens: number; ms: number }>();
-  statements.each(
-    `SELECT provider, model, TOTAL(output_tokens), TOTAL(MAX(latency_ms - COALESCE(ttft_ms, 0), 0)) FROM attempts
-     WHERE status = 'ok' AND output_tokens > 0 AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
-    [from, to],
-    (row) => speed.set(`${String(row[0])}\u0000${String(row[1])}`, { tokens: num(row[2]), ms: num(row[3]) }),
-  );
+  const speed = speedSums(statements, rollupSpeeds, from, to);
   const models: DashboardModel[] = [];
   for (const [key, { provider, model, sums: s }] of sums) {
     if (s[0]! <= 0) continue;
@@ -754,7 +787,7 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
       byProvider: providerRows,
       byAgent: rows(byAgent),
       byModel: rows(byModel),
-      models: modelsOf(statements, from, to),
+      models: modelsOf(statements, from, to, schemaVersion(db) >= 8),
       decisions: dashboardDecisions(db, options.decisions ?? DASHBOARD_DECISIONS),
       cached: cachedOf(db, from, to),
       feedback: feedbackSummaries(db, { from, to }),

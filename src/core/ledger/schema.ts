@@ -67,6 +67,21 @@ FROM attempts WHERE status = 'ok'${where ? ` AND (${where})` : ''}
 GROUP BY 1, 2, 3, 4;`;
 }
 
+/**
+ * Migration 8's generation-speed rollup: output tokens and the time after the first token (the whole attempt without a
+ * TTFT) of successful attempts with output, per hour, provider and model; tokens per second = tokens / gen_ms.
+ */
+export const SPEED_ATTEMPTS_WHERE = `status = 'ok' AND output_tokens > 0`;
+export const SPEED_GEN_MS_SQL = `MAX(latency_ms - COALESCE(ttft_ms, 0), 0)`;
+
+/** Rebuilds `speed_hourly` rows from the attempts matching `where`. */
+function speedHourlySelect(where: string): string {
+  return `INSERT INTO speed_hourly
+SELECT CAST(started_at / ${HOUR_MS} AS INTEGER), provider, model, TOTAL(output_tokens), TOTAL(${SPEED_GEN_MS_SQL})
+FROM attempts WHERE ${SPEED_ATTEMPTS_WHERE}${where ? ` AND (${where})` : ''}
+GROUP BY 1, 2, 3;`;
+}
+
 /** Rebuilds `request_hourly` rows from `requests` matching `where`. */
 function requestHourlySelect(where: string): string {
   return `INSERT INTO request_hourly
@@ -373,6 +388,15 @@ CREATE TABLE feedback (
   comparison TEXT
 );
 CREATE INDEX feedback_at ON feedback (at);
+CREATE TABLE speed_hourly (
+  hour INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  gen_ms REAL NOT NULL,
+  PRIMARY KEY (hour, provider, model)
+) WITHOUT ROWID;
+${speedHourlySelect('')}
 `,
   },
 ];
@@ -470,6 +494,7 @@ const ANSWERED_SUMS = ['requests', 'input_tokens', 'output_tokens', 'cache_read_
 const UPSERT_REQUEST_DAILY = addingUpsert('request_daily', ['day', 'provider', 'model', 'agent'], REQUEST_SUM_COLUMNS);
 const UPSERT_ANSWERED_HOURLY = addingUpsert('answered_hourly', ['hour', 'agent', 'provider', 'model', 'complexity'], ANSWERED_SUMS);
 const UPSERT_ANSWERED_DAILY = addingUpsert('answered_daily', ['day', 'agent', 'provider', 'model', 'complexity'], ANSWERED_SUMS);
+const UPSERT_SPEED = addingUpsert('speed_hourly', ['hour', 'provider', 'model'], ['tokens', 'gen_ms']);
 const UPSERT_FIRST_ATTEMPT = addingUpsert('first_attempt_hourly', ['hour', 'agent', 'provider'], ['attempts', 'failures', 'failed_latency_ms']);
 const UPSERT_TTFT = `INSERT INTO ttft_hourly (hour, tier, provider, model, samples, ttfts) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (hour, tier, provider, model) DO UPDATE SET samples = samples + excluded.samples,
@@ -528,6 +553,9 @@ class BatchRollups {
   private readonly answeredHourly = new BatchSums();
   private readonly answeredDaily = new BatchSums();
   private readonly firstAttempts = new BatchSums();
+  private readonly speeds = new BatchSums();
+
+  constructor(private readonly speed: boolean) {}
   private readonly ttfts = new Map<string, { keys: readonly (string | number)[]; values: number[] }>();
 
   /** Counts a record that was just stored (not one skipped as already stored). */
@@ -559,6 +587,9 @@ class BatchRollups {
           [1, failed ? 1 : 0, failed ? a.latencyMs : 0],
         );
       }
+      if (this.speed && a.status === 'ok' && a.outputTokens > 0) {
+        this.speeds.add(`${hour}\u0000${a.provider}\u0000${a.model}`, [hour, a.provider, a.model], [a.outputTokens, Math.max(a.latencyMs - (a.ttftMs ?? 0), 0)]);
+      }
       if (a.status === 'ok' && a.ttftMs !== null) {
         const id = `${hour}\u0000${r.tier}\u0000${a.provider}\u0000${a.model}`;
         let row = this.ttfts.get(id);
@@ -574,6 +605,7 @@ class BatchRollups {
     this.answeredHourly.flush(db, UPSERT_ANSWERED_HOURLY);
     this.answeredDaily.flush(db, UPSERT_ANSWERED_DAILY);
     this.firstAttempts.flush(db, UPSERT_FIRST_ATTEMPT);
+    if (this.speed) this.speeds.flush(db, UPSERT_SPEED);
     if (this.ttfts.size === 0) return;
     const statement = rollupStatement(db, UPSERT_TTFT);
     try {
@@ -639,6 +671,10 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
     db.exec(firstAttemptSelect(before));
     db.run('DELETE FROM ttft_hourly WHERE hour <= ?', [lastHour]);
     db.exec(ttftSelect(before));
+    if (version >= 8) {
+      db.run('DELETE FROM speed_hourly WHERE hour <= ?', [lastHour]);
+      db.exec(speedHourlySelect(`started_at < ${(lastHour + 1) * HOUR_MS}`));
+    }
   }
   return deleted;
 }
@@ -678,7 +714,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
   const requestHourly = version >= 3 ? rollupStatement(db, UPSERT_REQUEST_HOURLY) : undefined;
   const attemptHourly = version >= 3 ? rollupStatement(db, UPSERT_ATTEMPT_HOURLY) : undefined;
   const latencyDaily = version >= 3 ? rollupStatement(db, UPSERT_LATENCY_DAILY) : undefined;
-  const batch = version >= 4 ? new BatchRollups() : undefined;
+  const batch = version >= 4 ? new BatchRollups(version >= 8) : undefined;
   const feedback = version >= 8 ? rollupStatement(db, INSERT_FEEDBACK) : undefined;
   let inserted = 0;
   db.exec('BEGIN');
