@@ -163,6 +163,7 @@ export class DashboardApp {
   private readonly chartCaption: HTMLElement;
   private readonly breakdowns: HTMLElement;
   private readonly models: HTMLElement;
+  private readonly feedbackEl: HTMLElement;
   private readonly verifiedEl: HTMLElement;
   private readonly recommendationsEl: HTMLElement;
   private readonly decisionsEl: HTMLElement;
@@ -207,6 +208,7 @@ export class DashboardApp {
     );
     this.breakdowns = h('div', { class: 'pair' });
     this.models = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'models-title' } });
+    this.feedbackEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'feedback-title', 'data-testid': 'feedback' } });
     this.verifiedEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'verified-title', 'data-testid': 'verified' } });
     this.recommendationsEl = h('section', { class: 'card wide', attrs: { 'aria-labelledby': 'recommendations-title', 'data-testid': 'recommendations' } });
     this.decisionsEl = h('section', { class: 'card wide decisions', attrs: { 'aria-labelledby': 'decisions-title' } });
@@ -218,6 +220,7 @@ export class DashboardApp {
       this.chartSection,
       this.breakdowns,
       this.models,
+      this.feedbackEl,
       this.verifiedEl,
       this.recommendationsEl,
       this.decisionsEl,
@@ -576,7 +579,7 @@ export class DashboardApp {
   private renderModels(data: DashboardData): void {
     const { table: element, body } = table(
       'Per model: every request sent to it, retries and fallbacks included',
-      ['Model', ['Requests', 'num'], ['Success', 'num'], ['p50', 'num'], ['p95', 'num'], ['Tokens in', 'num'], ['Tokens out', 'num'], ['Cost', 'num']],
+      ['Model', ['Requests', 'num'], ['Success', 'num'], ['p50', 'num'], ['p95', 'num'], ['Tokens in', 'num'], ['Tokens out', 'num'], ['Cost', 'num'], ['Tokens/s', 'num']],
       'models-table',
     );
     for (const m of data.models) {
@@ -592,9 +595,11 @@ export class DashboardApp {
           num(formatTokens(m.inputTokens), 'input'),
           num(formatTokens(m.outputTokens), 'output'),
           num(formatUsd(m.costUsd), 'cost'),
+          num(m.tokensPerSecond === null ? '—' : m.tokensPerSecond.toFixed(m.tokensPerSecond < 10 ? 1 : 0), 'tokens-per-second'),
         ),
       );
     }
+    this.renderFeedback(data);
     replaceChildren(
       this.models,
       h('h2', { attrs: { id: 'models-title' } }, 'Models'),
@@ -635,6 +640,45 @@ export class DashboardApp {
       ),
       h('div', { class: 'scroll' }, element),
     ];
+  }
+
+  /** What users did with the answers, per agent and model: acceptance and comparison picks. */
+  private renderFeedback(data: DashboardData): void {
+    const rows = data.feedback ?? [];
+    const { table: element, body } = table(
+      'Per agent and model: what you did with the answers',
+      ['Agent', 'Model', ['Accepted', 'num'], ['Rejected', 'num'], ['Undone', 'num'], ['Retried stronger', 'num'], ['Acceptance', 'num'], ['Comparison wins', 'num'], ['Losses', 'num'], ['Both fine', 'num'], ['Neither', 'num']],
+      'feedback-table',
+    );
+    for (const f of rows) {
+      body.appendChild(
+        h(
+          'tr',
+          { attrs: { 'data-testid': 'feedback-row', 'data-key': `${f.agent} ${f.provider}/${f.model}` } },
+          h('td', { attrs: { 'data-testid': 'agent' } }, f.agent),
+          h('td', { class: 'name', attrs: { 'data-testid': 'model' } }, h('span', { class: 'muted' }, `${f.provider}/`), f.model),
+          num(formatCount(f.accepted), 'accepted'),
+          num(formatCount(f.rejected), 'rejected'),
+          num(formatCount(f.undone), 'undone'),
+          num(formatCount(f.retriedStronger), 'retried'),
+          num(f.acceptanceRate === null ? '—' : formatPercent(f.acceptanceRate), 'acceptance'),
+          num(formatCount(f.compareWins), 'wins'),
+          num(formatCount(f.compareLosses), 'losses'),
+          num(formatCount(f.compareBoth), 'both'),
+          num(formatCount(f.compareNeither), 'neither'),
+        ),
+      );
+    }
+    const cached = data.cached && data.cached.requests > 0
+      ? h('p', { class: 'muted small', attrs: { 'data-testid': 'cached-summary' } }, `${formatCount(data.cached.requests)} answered from the cache, saving ${formatUsd(data.cached.savedUsd)}.`)
+      : null;
+    replaceChildren(
+      this.feedbackEl,
+      h('h2', { attrs: { id: 'feedback-title' } }, 'Feedback'),
+      h('p', { class: 'muted small' }, 'Diffs accepted, rejected or undone, "Retry with a Stronger Model", and the picks of Compare Models. Acceptance: accepted and not undone, of the answers judged.'),
+      cached,
+      rows.length === 0 ? h('p', { class: 'muted' }, `No feedback in the last ${data.rangeDays} days.`) : h('div', { class: 'scroll' }, element),
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -824,7 +868,15 @@ export class DashboardApp {
             'cost',
           ),
           num(formatMs(decision.latencyMs), 'latency', true),
-          h('td', { attrs: { 'data-testid': 'outcome' } }, outcomeBadge(decision.outcome), decision.verdict ? h('div', {}, verdictBadge(decision.verdict)) : null),
+          h(
+            'td',
+            { attrs: { 'data-testid': 'outcome' } },
+            outcomeBadge(decision.outcome),
+            decision.verdict ? h('div', {}, verdictBadge(decision.verdict)) : null,
+            decision.cached
+              ? h('div', { class: 'muted small', attrs: { 'data-testid': 'cached' } }, `cached from ${formatTime(decision.cached.from, data.timeZone, data.generatedAt)} (saved ${formatUsd(decision.cached.savedUsd)})`)
+              : null,
+          ),
         ),
       );
       const details = h('tr', { class: 'attempts', attrs: { id: detailsId, hidden: !open, 'data-testid': 'attempts-row' } });

@@ -39,6 +39,8 @@ Usage: model-router [global options] COMMAND [options]
 Commands:
   classify [FILE|-]                  complexity 1-10, tier and reasons (no network); --jsonl IN for many texts
   ask (--agent A | --task T)         route one request and stream the answer to stdout
+  compare (--agent A | --task T)     the same request on two models (routed + --model, or the two cheapest);
+                                     --pick a|b|both|neither records which was better
   costs                              spend recorded by the ledger: today and this month vs budgets, by
                                      provider/agent/model/day; --csv or --json for every request
   status                             keys present and a live connection test per provider
@@ -86,7 +88,7 @@ Estimates the complexity (1-10) of a text, its tier under the configured thresho
 ${EXIT_CODES}
 `,
   ask: `Usage: model-router ask (--agent A | --task T) [--file PATH[:START-END]] [--prompt S] [--model PROVIDER/MODEL]
-                        [--stronger] [--exclude PROVIDER/MODEL]... [--language L] [--json] [-q]
+                        [--stronger] [--exclude PROVIDER/MODEL]... [--language L] [--no-cache] [--json] [-q]
 
 Routes one request through the agent's provider chain and streams the answer to stdout as it arrives.
 
@@ -101,6 +103,8 @@ Routes one request through the agent's provider chain and streams the answer to 
                        budgets still apply
   --stronger           one tier above what the complexity says ("retry with a stronger model")
   --exclude P/M        do not try this candidate (repeatable); what to add after an answer broke off
+  --no-cache           ask the model even when the answer cache holds this exact request (its new answer
+                       replaces the cached one)
   --json               after the answer, print the decision record (complexity, candidates and why each was
                        skipped, every attempt, usage, cost, outcome; never a key, never your code) as ONE line of
                        JSON. stdout is then: the answer, a line break, the JSON line; \`tail -n 1\` gets the record.
@@ -119,6 +123,11 @@ skipped with why), retries, fallbacks, waits, and the result (model, latency, to
 after it has started is never continued on another model: stderr says so, lists the next candidates and prints the
 command to ask again with --exclude. Ctrl-C cancels the request (exit 130).
 
+An exact repeat (same task, model, --prompt and code) of an explain or review within 24 hours is answered from the
+answer cache beside the ledger at $0, with nothing sent; stderr says "cached from <time>". The config's
+\`cache: { enabled, ttlHours, tasks }\` changes that. The cache keeps the answer text (a hash names it; your code and
+--prompt are not kept); runs with --trust-workspace use a cache of their own.
+
 Every request is recorded in the ledger in the data directory (--data-dir) when it ends: answered, failed, broken
 off or cancelled. The record has the agent, task, complexity, models tried, tokens, cost and outcome; never your code,
 never a key, and the --prompt text only with \`ledger: { storeInstructions: true }\` in the config. Budgets count
@@ -126,6 +135,21 @@ everything recorded in the current day and month (see \`model-router costs\`). W
 request is still answered, with a warning, but not recorded.
 
 ${EXIT_CODES}
+`,
+  compare: `Usage: model-router compare (--agent A | --task T) [--file PATH[:START-END]] [--prompt S] [--model P/M]
+                       [--pick a|b|both|neither] [--language L] [--json] [-q]
+
+The same request on two models at once: the routed model (A) and --model (B), or without --model the two cheapest
+models that can take it now (keys, health, limits and budgets decide). Nothing is sent to choose them. Once both
+answered, stdout has "=== A: provider/model ===", A's answer, then B's the same way; stderr the tokens and cost of
+each. Both requests are recorded in the ledger (never answered from the answer cache).
+
+  --model P/M          the model to compare the routed one with
+  --pick W             which answer was better: a, b, both (fine) or neither; recorded in the ledger as feedback
+                       on both answers (the dashboard's Feedback table counts comparison wins)
+  --json               after the answers, one JSON line: {"a": decision, "b": decision, "pick"?}
+
+Exit: 0 both answered; 1 one failed; 4 fewer than two models can take the request.
 `,
   costs: `Usage: model-router costs [--since YYYY-MM-DD] [--by provider|agent|model|day] [--csv | --json] [--time-zone TZ]
 

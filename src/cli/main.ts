@@ -7,6 +7,7 @@ import packageJson from '../../package.json';
 import { parseCommand, splitCommand } from './args';
 import { runAsk } from './commands/ask';
 import { runAssign, runBulk } from './commands/assign';
+import { runCompare } from './commands/compare';
 import { runClassify } from './commands/classify';
 import { runConfig } from './commands/configValidate';
 import { runCosts } from './commands/costs';
@@ -30,6 +31,7 @@ interface CommandDeps {
 const COMMANDS: Readonly<Record<string, (deps: CommandDeps) => Promise<ExitCode>>> = {
   classify: runClassify,
   ask: runAsk,
+  compare: runCompare,
   costs: runCosts,
   status: runStatus,
   providers: runProviders,

@@ -14,6 +14,7 @@ export const CommandId = {
   ask: 'modelRouter.ask',
   sendToModel: 'modelRouter.sendToModel',
   retryStronger: 'modelRouter.retryStronger',
+  compareModels: 'modelRouter.compareModels',
   // Providers and keys.
   testConnection: 'modelRouter.testConnection',
   testAllProviders: 'modelRouter.testAllProviders',

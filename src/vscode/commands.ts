@@ -2,6 +2,8 @@
  * Every command of the extension. Handlers are thin: they ask what is missing (quick picks, input boxes) and call the
  * container's services. Tree items pass their node as the first argument; the palette passes nothing.
  */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from '../core/config/types';
 import { AGENT_IDS, PRESETS, TASK_TYPES, TIERS } from '../core/config/types';
@@ -13,7 +15,7 @@ import type { Container } from './container';
 import { loadEngine } from './engine';
 import { KEY_ID_PATTERN, keyValueProblem } from './keys';
 import { TASK_TITLES } from './run/runner';
-import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
+import { SETTINGS_PROVIDER_IDS, SETTINGS_SECTION, agentChainSettingKey } from './settings';
 import { chainRole } from './tree';
 import { rebalance } from './rebalance';
 
@@ -45,6 +47,12 @@ export function registerCommands(container: Container): vscode.Disposable[] {
     register(CommandId.ask, run('ask')),
     register(CommandId.sendToModel, (task?: unknown) => sendToModel(container, typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task) ? (task as TaskType) : undefined)),
     register(CommandId.retryStronger, () => runner.retryStronger()),
+    register(CommandId.compareModels, (task?: unknown, withModel?: unknown) =>
+      runner.compare({
+        ...(typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task) ? { task: task as TaskType } : {}),
+        ...(typeof withModel === 'string' ? { with: withModel } : {}),
+      }),
+    ),
     register(CommandId.testConnection, (arg?: unknown) => testConnection(container, providerIdOf(arg))),
     register(CommandId.testAllProviders, () => testAllProviders(container)),
     register(CommandId.resetHealth, (arg?: unknown) => resetHealth(container, providerIdOf(arg))),
@@ -321,8 +329,16 @@ async function importKeys(container: Container): Promise<number> {
   return imported.length;
 }
 
+/**
+ * Reassign Agent…: the agent, its chain provider by provider (every enabled provider, the custom ones declared in the
+ * YAML config too), then its reasoning. A chain of built-in providers with the reasoning kept goes to the user setting
+ * `modelRouter.agents.<agent>` (the Settings editor's dropdowns); a chain with a YAML provider, or a new reasoning,
+ * goes to the user YAML (`agents.<agent>: { chain, reasoning }`, comments kept; settings cannot hold either), and a
+ * user setting of that agent's chain, which would hide it, is removed.
+ */
 async function reassignAgent(container: Container, agentId: AgentId | undefined): Promise<boolean> {
-  const { config } = await container.configService.get();
+  const state = await container.configService.get();
+  const { config } = state;
   let agent = agentId;
   if (!agent) {
     const picked = await vscode.window.showQuickPick(
@@ -334,13 +350,19 @@ async function reassignAgent(container: Container, agentId: AgentId | undefined)
   }
   const chain: string[] = [];
   const providers = Object.values(config.providers).filter((p) => p.enabled);
+  const builtin = (id: string): boolean => (SETTINGS_PROVIDER_IDS as readonly string[]).includes(id);
   for (;;) {
     const left = providers.filter((p) => !chain.includes(p.id));
     if (left.length === 0) break;
     type Item = vscode.QuickPickItem & { id?: string };
     const items: Item[] = [
       ...(chain.length > 0 ? [{ label: '$(check) Done', description: chain.join(' → ') } as Item] : []),
-      ...left.map((p) => ({ label: p.label, description: p.id, detail: TIERS.map((t) => p.models[t] ?? '—').join(' / '), id: p.id })),
+      ...left.map((p) => ({
+        label: p.label,
+        description: builtin(p.id) ? p.id : `${p.id} · declared in your YAML config`,
+        detail: TIERS.map((t) => p.models[t] ?? '—').join(' / '),
+        id: p.id,
+      })),
     ];
     const picked = await vscode.window.showQuickPick(items, { title: `Model Router: ${agent}: ${chainRole(chain.length, chain.length + 2)} provider`, placeHolder: chain.length ? `So far: ${chain.join(' → ')}` : 'The provider tried first' });
     if (!picked) return false;
@@ -348,7 +370,53 @@ async function reassignAgent(container: Container, agentId: AgentId | undefined)
     chain.push(picked.id);
   }
   if (chain.length === 0) return false;
-  await writeAgentChains([[agent, chain]], container.log);
+  const current = config.agents[agent].reasoning;
+  const typed = await vscode.window.showInputBox({
+    title: `Model Router: ${agent}: reasoning (optional)`,
+    prompt: `Why ${chain.join(' → ')}? Shown as the agent's tooltip. Leave empty to keep: "${current}"`,
+    placeHolder: current,
+    ignoreFocusOut: true,
+  });
+  if (typed === undefined) return false;
+  const reasoning = typed.trim() === '' ? undefined : typed.trim();
+  if (reasoning === undefined && chain.every(builtin)) {
+    await writeAgentChains([[agent, chain]], container.log);
+    return true;
+  }
+  return writeAgentToYaml(container, state.userFile, agent, chain, reasoning ?? current);
+}
+
+/** Writes `agents.<agent>: { chain, reasoning }` into the user YAML (comments kept) and drops a user setting that would hide it. */
+async function writeAgentToYaml(container: Container, file: string, agent: AgentId, chain: readonly string[], reasoning: string): Promise<boolean> {
+  const engine = loadEngine();
+  const { config } = await container.configService.get();
+  let text: string | undefined;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  const result = engine.assignAgentInYaml(file, text, agent, chain, reasoning, { knownProviders: Object.keys(config.providers) });
+  if (!result.ok) {
+    const first = result.diagnostics.find((d) => d.severity === 'error');
+    container.log.warn(`Reassign ${agent}: ${result.diagnostics.map((d) => engine.formatDiagnostic(d)).join('; ')}`);
+    void vscode.window.showErrorMessage(`Model Router: ${file} was not changed: ${notificationText(first ? engine.formatDiagnostic(first) : 'the edit did not validate')}. Fix the file first.`, 'Show Log').then((choice) => {
+      if (choice) container.log.show();
+    });
+    return false;
+  }
+  await mkdir(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, result.text, { encoding: 'utf8', mode: 0o600 });
+  await rename(temporary, file);
+  container.log.info(`Agent ${agent}: ${chain.join(' → ')} (${file}); reasoning: ${reasoning}`);
+  const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const key = agentChainSettingKey(agent);
+  const hidden = settings.inspect(key)?.globalValue !== undefined;
+  if (hidden) await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
+  void vscode.window.showInformationMessage(
+    `Model Router: ${agent} → ${chain.join(' → ')}, written to ${file}${hidden ? ` (the user setting ${SETTINGS_SECTION}.${key}, which would hide it, was removed)` : ''}.`,
+  );
   return true;
 }
 

@@ -5,6 +5,7 @@
  * read from here and listen to {@link LedgerService.onDidRecord}.
  */
 import * as vscode from 'vscode';
+import type { FeedbackKind } from '../core/ledger/feedback';
 import type { LedgerRecord } from '../core/ledger/record';
 import type { PendingSpend } from '../core/ledger/spend';
 import type { SharedKeyLimits } from '../core/ledger/keyLimits';
@@ -46,6 +47,11 @@ export class LedgerService extends Disposable {
   store(): Promise<LedgerStore | undefined> {
     this.opening ??= this.open();
     return this.opening;
+  }
+
+  /** The ledger's folder (the answer cache lives beside it). */
+  get folder(): string {
+    return this.directory.fsPath;
   }
 
   /** The store if it is open already (views that must not open it). */
@@ -104,6 +110,30 @@ export class LedgerService extends Disposable {
       void vscode.window.showWarningMessage('Model Router: this request could not be recorded in the usage ledger; budgets may undercount it.', 'Show Log').then((choice) => {
         if (choice) this.log.show();
       });
+      return false;
+    }
+  }
+
+  /**
+   * Records what the user did with the answer of `decision` (a diff accepted, rejected or undone, a retry on a stronger
+   * model, a comparison pick). Never fails the caller: a feedback line that cannot be written is logged.
+   */
+  async feedback(decision: Decision, kind: FeedbackKind, comparison?: string): Promise<boolean> {
+    if (!decision.chosen) return false;
+    const engine = loadEngine();
+    const record = engine.feedbackRecord(
+      { requestId: decision.id, kind, agent: decision.agent, task: decision.task, provider: decision.chosen.provider, model: decision.chosen.model, ...(comparison ? { comparison } : {}) },
+      Date.now(),
+    );
+    try {
+      const store = await this.store();
+      if (!store) return false;
+      await store.append(record);
+      this.log.debug(`Feedback on ${decision.id} (${decision.chosen.provider}/${decision.chosen.model}): ${kind}.`);
+      this.recorded.fire(undefined);
+      return true;
+    } catch (error) {
+      this.log.warn(`Feedback on ${decision.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
       return false;
     }
   }

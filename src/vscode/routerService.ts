@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import type { ChatProvider, ProviderSettings } from '../core/providers/types';
 import type { AlertMemory } from '../core/routing/budget';
 import type { KeyStatus } from '../core/routing/keyPool';
-import type { CascadeVerification, Router } from '../core/routing/router';
+import type { Config } from '../core/config/types';
+import type { CascadeVerification, Router, RouterAnswerCache } from '../core/routing/router';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
 import type { KeyStore } from './keys';
@@ -39,7 +40,22 @@ export class RouterService extends Disposable {
     private readonly verification?: CascadeVerification,
   ) {
     super();
-    this._register(configService.onDidChange((state) => this.built?.setConfig(state.config)));
+    this._register(
+      configService.onDidChange((state) => {
+        const router = this.built;
+        if (!router) return;
+        router.setConfig(state.config);
+        router.answerCache = this.answerCache(state.config);
+      }),
+    );
+    // Trust granted: this window's answers go to (and come from) the trusted workspaces' cache from now on.
+    this._register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        void this.configService.get().then(({ config }) => {
+          if (this.built) this.built.answerCache = this.answerCache(config);
+        });
+      }),
+    );
     // A replaced key that had been rejected is usable again at once (the tree stops saying "key rejected").
     this._register(
       keys.onDidChange(() => {
@@ -89,6 +105,7 @@ export class RouterService extends Disposable {
   private async build(): Promise<Router> {
     const engine = loadEngine();
     const { config } = await this.configService.get();
+    const cache = this.answerCache(config);
     const router = new engine.Router(config, {
       keys: this.keys,
       probeEndpoints: true,
@@ -97,6 +114,7 @@ export class RouterService extends Disposable {
       spend: this.ledger.spend(),
       sharedLimits: this.ledger.sharedLimits(),
       ...(this.verification ? { verification: this.verification } : {}),
+      ...(cache ? { answerCache: cache } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
       onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),
     });
@@ -145,6 +163,23 @@ export class RouterService extends Disposable {
   /** Each enabled provider's configured and effective load-balance weight (none before the router is built). */
   effectiveWeights(): ReturnType<Router['effectiveWeights']> {
     return this.built?.effectiveWeights() ?? [];
+  }
+
+  /**
+   * The answer cache beside the ledger (shared by every window), when `cache.enabled`: trusted and untrusted
+   * workspaces each have their own, so an answer shaped by a trusted workspace's config never shows in another one.
+   */
+  private answerCache(config: Config): RouterAnswerCache | undefined {
+    if (!config.cache.enabled) return undefined;
+    const engine = loadEngine();
+    return {
+      store: new engine.AnswerCache(this.ledger.folder, {
+        ttlMs: config.cache.ttlHours * 3_600_000,
+        scope: vscode.workspace.isTrusted ? 'trusted' : 'untrusted',
+      }),
+      scrub: (text) => this.log.secrets.scrub(text),
+      onError: (error) => this.log.warn(`Answer cache: ${error instanceof Error ? error.message : String(error)}`),
+    };
   }
 }
 

@@ -115,6 +115,8 @@ export const SettingKey = {
   verifyMaxEscalations: 'verify.maxEscalations',
   verifyPython: 'verify.python',
   geminiSafety: 'safety.gemini',
+  cacheEnabled: 'cache.enabled',
+  cacheTtlHours: 'cache.ttlHours',
 } as const;
 
 /** `modelRouter.safety.gemini`: `auto` leaves it to the YAML config or the built-in rule (off for code). */
@@ -304,6 +306,12 @@ function positiveUsd(value: unknown): Check<number> {
   return typeof value === 'number' && Number.isFinite(value) && value > 0
     ? ok(value)
     : bad(`is ${show(value)}, but must be an amount in USD greater than 0`);
+}
+
+function positiveHours(value: unknown): Check<number> {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 8760
+    ? ok(value)
+    : bad(`is ${show(value)}, but must be a number of hours greater than 0 and at most 8760`);
 }
 
 function timeZone(value: unknown): Check<string> {
@@ -504,6 +512,12 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     fallback: "the YAML config's, the Python extension's interpreter or python3",
     fix: 'Give the command that starts Python, e.g. python3, /usr/bin/python3 or py -3.',
   });
+  // The answer cache (user settings only: it keeps answer text on disk and decides whether a request is paid for).
+  const cacheEnabled = r.pick(SettingKey.cacheEnabled, boolean, { fallback: CONFIG_VALUE, fix: 'Tick or untick it in your user settings.' });
+  const cacheTtlHours = r.pick(SettingKey.cacheTtlHours, positiveHours, {
+    fallback: CONFIG_VALUE,
+    fix: 'Use a number of hours greater than 0 and at most 8760 (a year) in your user settings.',
+  });
   const logLevel = r.pick<LogLevel>(SettingKey.logLevel, oneOf(LOG_LEVELS, 'a log level'), {
     fallback: 'info',
     fix: 'Pick trace, debug, info, warn or error.',
@@ -524,6 +538,10 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     ...(maxEscalations !== undefined ? { maxEscalations } : {}),
     ...(python !== undefined ? { python } : {}),
   };
+  const cache = {
+    ...(cacheEnabled !== undefined ? { enabled: cacheEnabled } : {}),
+    ...(cacheTtlHours !== undefined ? { ttlHours: cacheTtlHours } : {}),
+  };
   const tiers = { ...(lightMax !== undefined ? { light: lightMax } : {}), ...(mediumMax !== undefined ? { medium: mediumMax } : {}) };
   const config: PartialConfigFromSettings = {
     ...(strategy !== undefined ? { strategy } : {}),
@@ -533,6 +551,7 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(Object.keys(ledger).length > 0 ? { ledger } : {}),
     ...(Object.keys(verify).length > 0 ? { verify } : {}),
+    ...(Object.keys(cache).length > 0 ? { cache } : {}),
     ...(Object.keys(providers).length > 0 ? { providers } : {}),
     ...(Object.keys(agents).length > 0 ? { agents } : {}),
   };

@@ -257,6 +257,16 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
     return loadEngine().providerHealth(store.db, Date.now());
   }
 
+  /** Output tokens per second of the provider's models over the last 7 days, when the ledger is open. */
+  private speedsOf(provider: { readonly id: string }): [string, number][] {
+    const store = this.ledger.current;
+    if (!store) return [];
+    const now = Date.now();
+    const speeds = loadEngine().modelSpeeds(store.db, now - 7 * 86_400_000, now + 1);
+    const prefix = `${provider.id}/`;
+    return [...speeds].filter(([key]) => key.startsWith(prefix)).map(([key, speed]) => [key.slice(prefix.length), speed]);
+  }
+
   /** Today's spend per provider, when the ledger is open (the tree does not open it). */
   private todaySpend(config: Config): Map<string, number> | undefined {
     const store = this.ledger.current;
@@ -310,6 +320,8 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: ${markdownCode(provider.models[tier] ?? '—')}`).join(' · '));
         if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
         if (node.weight) tooltip.appendMarkdown(`\n\nLoad-balance ${escapeMarkdown(node.weight.text)}`);
+        const speeds = this.speedsOf(provider);
+        if (speeds.length > 0) tooltip.appendMarkdown(`\n\nTokens/s (7 days): ${speeds.map(([model, speed]) => `${markdownCode(model)} ${speed.toFixed(speed < 10 ? 1 : 0)}`).join(' · ')}`);
         item.tooltip = tooltip;
         item.accessibilityInformation = { label: `${provider.label}: ${parts.join(', ')}` };
         return item;

@@ -402,6 +402,8 @@ export interface LedgerRequest {
   inputTokens: number;
   outputTokens: number;
   costNano: number;
+  /** Set when the answer came from the answer cache: when it was given, and what it saved. */
+  cached?: { from: number; savedNano: number };
 }
 
 let sqlJs: ReturnType<typeof initSqlJs> | undefined;
@@ -430,7 +432,9 @@ export async function readLedgerRequests(dir: string): Promise<LedgerRequest[]> 
     for (const line of content.split('\n')) {
       if (!line.trim()) continue;
       try {
-        const r = JSON.parse(line) as LedgerRequest;
+        const r = JSON.parse(line) as LedgerRequest & { feedback?: unknown };
+        // A feedback line (what the user did with an answer) is no request.
+        if (r.feedback !== undefined) continue;
         byId.set(r.id, {
           id: r.id,
           startedAt: r.startedAt,
@@ -442,6 +446,7 @@ export async function readLedgerRequests(dir: string): Promise<LedgerRequest[]> 
           inputTokens: r.inputTokens,
           outputTokens: r.outputTokens,
           costNano: r.costNano,
+          ...(r.cached ? { cached: r.cached } : {}),
         });
       } catch {
         // a line being written
@@ -455,10 +460,10 @@ export async function readLedgerRequests(dir: string): Promise<LedgerRequest[]> 
     const db = new SQL.Database(fs.readFileSync(file));
     try {
       const result = db.exec(
-        'SELECT id, started_at, agent, command, provider, model, outcome, input_tokens, output_tokens, cost_nano FROM requests',
+        'SELECT id, started_at, agent, command, provider, model, outcome, input_tokens, output_tokens, cost_nano, cached_from, saved_nano FROM requests',
       );
       for (const row of result[0]?.values ?? []) {
-        const [id, startedAt, agent, command, provider, model, outcome, inputTokens, outputTokens, costNano] = row;
+        const [id, startedAt, agent, command, provider, model, outcome, inputTokens, outputTokens, costNano, cachedFrom, savedNano] = row;
         byId.set(String(id), {
           id: String(id),
           startedAt: Number(startedAt),
@@ -470,6 +475,7 @@ export async function readLedgerRequests(dir: string): Promise<LedgerRequest[]> 
           inputTokens: Number(inputTokens),
           outputTokens: Number(outputTokens),
           costNano: Number(costNano),
+          ...(cachedFrom !== null && cachedFrom !== undefined ? { cached: { from: Number(cachedFrom), savedNano: Number(savedNano) } } : {}),
         });
       }
     } finally {
@@ -477,6 +483,56 @@ export async function readLedgerRequests(dir: string): Promise<LedgerRequest[]> 
     }
   }
   return [...byId.values()].sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** One feedback line of the ledger (what the user did with an answer). */
+export interface LedgerFeedbackLine {
+  requestId: string;
+  kind: string;
+  provider: string;
+  model: string;
+  comparison?: string;
+}
+
+/** Every feedback line in the journals of `dir` (a compaction moves them into `ledger.sqlite`'s feedback table). */
+export async function readLedgerFeedback(dir: string): Promise<LedgerFeedbackLine[]> {
+  const byId = new Map<string, LedgerFeedbackLine>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const name of names.filter((n) => /^journal-\d+-[0-9a-f]+\.jsonl$/.test(n))) {
+    let content = '';
+    try {
+      content = fs.readFileSync(path.join(dir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of content.split('\n')) {
+      try {
+        const r = JSON.parse(line) as { id: string; feedback?: LedgerFeedbackLine };
+        if (r.feedback) byId.set(r.id, r.feedback);
+      } catch {
+        // a line being written, or an empty one
+      }
+    }
+  }
+  const file = path.join(dir, 'ledger.sqlite');
+  if (fs.existsSync(file)) {
+    sqlJs ??= initSqlJs();
+    const SQL = await sqlJs;
+    const db = new SQL.Database(fs.readFileSync(file));
+    try {
+      for (const row of db.exec('SELECT id, request_id, kind, provider, model, comparison FROM feedback')[0]?.values ?? []) {
+        byId.set(String(row[0]), { requestId: String(row[1]), kind: String(row[2]), provider: String(row[3]), model: String(row[4]), ...(row[5] !== null ? { comparison: String(row[5]) } : {}) });
+      }
+    } finally {
+      db.close();
+    }
+  }
+  return [...byId.values()];
 }
 
 /** Waits until the ledger in `dir` holds `count` requests; returns them, oldest first. */

@@ -40,6 +40,8 @@ describe('Agents tree and settings', function () {
     await c.answerQuickInput({ title: 'implementer: primary provider', value: 'DeepSeek' });
     await c.answerQuickInput({ title: 'implementer: secondary provider', value: 'Anthropic' });
     await c.answerQuickInput({ title: 'implementer: tertiary provider', value: 'Done' });
+    // An empty reasoning keeps the current one: built-in providers then go to the user setting.
+    await c.answerQuickInput({ title: 'implementer: reasoning (optional)', value: '' });
     assert.equal(await reassigning, true);
     assert.deepEqual(vscode.workspace.getConfiguration('modelRouter').get('agents.implementer'), ['deepseek', 'anthropic']);
     await waitForTree(api, (s) => treeItem(s.agents, 'agent:implementer')?.description === 'deepseek → anthropic', 'the implementer shows deepseek → anthropic');

@@ -542,7 +542,8 @@ agents:
     outputs.push(await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '--json'], { env }));
     fakes.anthropic.expectedKey = 'another-key';
     fakes.openai.expectedKey = 'another-key';
-    const rejected = await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '--json'], { env });
+    // --no-cache: the same question again must reach the providers (and their rejection), not the answer cache.
+    const rejected = await run(['--config', config, 'ask', '--task', 'explain', '--prompt', 'hi', '--json', '--no-cache'], { env });
     outputs.push(rejected);
     assert.equal(rejected.code, 4, rejected.stderr);
     assert.match(rejected.stderr, /Every key that was tried was rejected/);

@@ -10,6 +10,7 @@ import {
   dashboardSnapshot,
   dashboardVerified,
   histogramPercentile,
+  modelSpeeds,
 } from '../../src/core/ledger/dashboard';
 import { costsReport } from '../../src/core/ledger/export';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
@@ -59,6 +60,7 @@ function assertMatchesQueries(db: Parameters<typeof dashboardSnapshot>[0], timeZ
   assert.deepEqual(snapshot.byProvider, breakdown(db, 'provider', range, timeZone), `by provider, ${label}`);
   assert.deepEqual(snapshot.byAgent, breakdown(db, 'agent', range, timeZone), `by agent, ${label}`);
   assert.deepEqual(snapshot.byModel, breakdown(db, 'model', range, timeZone), `by model, ${label}`);
+  const speeds = modelSpeeds(db, range.from, range.to);
   const expectedModels = modelStats(db, range).map((m) => ({
     provider: m.provider,
     model: m.model,
@@ -72,6 +74,8 @@ function assertMatchesQueries(db: Parameters<typeof dashboardSnapshot>[0], timeZ
     cacheRead: m.cacheRead,
     cacheWrite: m.cacheWrite,
     costUsd: m.costUsd,
+    // Generation speed is checked against hand-computed figures in ledgerFeedback.test.ts.
+    tokensPerSecond: speeds.get(`${m.provider}/${m.model}`) ?? null,
   }));
   assert.deepEqual(snapshot.models, expectedModels, `models, ${label}`);
   const total = breakdown(db, 'provider', range, timeZone).reduce((sum, row) => sum + row.requests, 0);

@@ -223,7 +223,8 @@ describe('ledger: export', () => {
     assert.ok(lines[0]!.startsWith('id,started_at,'));
     assert.ok(lines[1]!.includes(",'=cmd|calc,"));
     assert.ok(lines[1]!.includes(',0.0015,'));
-    assert.ok(lines[2]!.endsWith(',anthropic/claude-sonnet-5-5:error(overloaded) > openai/gpt-6.2-sol:ok(price unknown)'));
+    // The attempts, then cached_from and saved_usd (empty: not answered from the cache).
+    assert.ok(lines[2]!.endsWith(',anthropic/claude-sonnet-5-5:error(overloaded) > openai/gpt-6.2-sol:ok(price unknown),,'));
     const json = JSON.parse(costsReport(db, { since: '2026-03-09', format: 'json', timeZone: 'UTC', now })) as {
       requests: (LedgerRecord & { costUsd: number; startedAtIso: string })[];
     };

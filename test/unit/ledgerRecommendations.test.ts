@@ -156,7 +156,7 @@ describe('ledger: recommendations from the rollups equal those from the rows', f
   /** Every recommendation the data allows: thresholds that rule nothing out. */
   const ANY: RecommendationThresholds = {
     minAgentRequests: 1, lowComplexityShare: 0, minOverservedRequests: 1, minFirstAttempts: 1, headFailureRate: 0,
-    minTtftSamples: 1, slowFactor: 0,
+    minTtftSamples: 1, slowFactor: 0, minJudged: 1, headRejectionRate: 0, acceptedRate: 0,
   };
   const configs: Config[] = [
     DEFAULT_CONFIG,

@@ -152,6 +152,7 @@ describe('manifest (package.json contributes)', () => {
       CommandId.ask,
       CommandId.sendToModel,
       CommandId.retryStronger,
+      CommandId.compareModels,
     ];
     assert.deepEqual((contributes.menus[entry.submenu] ?? []).map((item) => item.command).sort(), [...run].sort());
   });

@@ -134,6 +134,9 @@ describe('settings bridge (readSettings)', () => {
       'verify.cascade': true,
       'verify.maxEscalations': 2,
       'verify.python': './tools/evil-python',
+      // Nor keep answers on disk for longer, or share them between trusted and untrusted workspaces.
+      'cache.enabled': true,
+      'cache.ttlHours': 8760,
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
       // A repository must not throttle (or un-throttle) how fast your account is called.
       ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`minIntervalMs.${id}`, 60_000])),
@@ -167,6 +170,14 @@ describe('settings bridge (readSettings)', () => {
     const wrong = readSettings(reader({ 'minIntervalMs.gemini': user(-5) }));
     assert.equal(wrong.config.providers, undefined);
     assert.match(problemAbout(wrong.problems, 'minIntervalMs.gemini'), /whole number from 0 to 3600000/);
+  });
+
+  it('reads the answer cache settings from the user settings, and reports a TTL out of range', () => {
+    const settings = readSettings(reader({ 'cache.enabled': user(false), 'cache.ttlHours': user(0.5) }));
+    assert.deepEqual(settings.config.cache, { enabled: false, ttlHours: 0.5 });
+    const bad = readSettings(reader({ 'cache.ttlHours': user(0) }));
+    assert.equal(bad.config.cache, undefined);
+    assert.match(problemAbout(bad.problems, 'cache.ttlHours'), /greater than 0 and at most 8760/);
   });
 
   it('treats a null budget or time zone as "not set"', () => {

@@ -6,6 +6,7 @@
 import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
+import { AnswerCache, describeCached } from '../../core/cache/answerCache';
 import { toLedgerRecord } from '../../core/ledger/record';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { SharedKeyLimits } from '../../core/ledger/keyLimits';
@@ -47,6 +48,7 @@ export const ASK_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   cascade: { type: 'boolean' },
   verify: { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
 } as const;
 
 export interface AskDeps {
@@ -74,7 +76,7 @@ export function exitCodeOf(decision: Decision): ExitCode {
   return EXIT.failed;
 }
 
-function parseModel(value: string, config: Config): { provider: string; model: string } {
+export function parseModel(value: string, config: Config): { provider: string; model: string } {
   const slash = value.indexOf('/');
   const providers = Object.keys(config.providers);
   if (slash <= 0 || slash === value.length - 1) {
@@ -139,6 +141,7 @@ async function cascadeVerification(config: Config, allowed: boolean, request: Ro
 
 function usageLine(decision: Decision): string {
   const chosen = decision.chosen ? `${decision.chosen.provider}/${decision.chosen.model}` : 'unknown';
+  if (decision.cached) return `model-router: answered by ${chosen}, ${describeCached(decision.cached)}; ask again with --no-cache for a new answer`;
   const last = decision.attempts[decision.attempts.length - 1];
   const parts = [`answered by ${chosen} in ${formatMs(last?.latencyMs ?? decision.finishedAt - decision.startedAt)}`];
   if (last?.ttftMs !== undefined) parts[0] += ` (first text after ${formatMs(last.ttftMs)})`;
@@ -237,7 +240,7 @@ function eventLine(event: RouteEvent): string | undefined {
   }
 }
 
-async function readInput(values: { file?: string; prompt?: string }, io: CliIo): Promise<{ input: InputText; stdinUsed: boolean }> {
+export async function readInput(values: { file?: string; prompt?: string }, io: CliIo): Promise<{ input: InputText; stdinUsed: boolean }> {
   if (values.file !== undefined) return { input: await readFileInput(values.file, io, 'ask'), stdinUsed: values.file === '-' };
   if (values.prompt === undefined && io.stdin.isTTY !== true) return { input: { text: await readAll(io.stdin) }, stdinUsed: true };
   return { input: { text: '' }, stdinUsed: false };
@@ -284,6 +287,7 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     ...(forced ? { forced } : {}),
     ...(values.stronger ? { escalate: true } : {}),
     ...(values.exclude?.length ? { exclude: values.exclude } : {}),
+    ...(values['no-cache'] ? { noCache: true } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
 
@@ -303,8 +307,20 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       : new PendingSpend({ db: () => store.db, recover: (error) => store.recover(error), holds: new SharedBudgetHolds(paths.dataDir) });
   const cascadeConfig = values.cascade && !config.verify.cascade ? { ...config, verify: { ...config.verify, cascade: true } } : config;
   const verification = await cascadeVerification(cascadeConfig, values.cascade === true || values.verify === true, request, quiet, err);
+  // Exact repeats within the TTL are answered from the cache beside the ledger; --trust-workspace runs and the others
+  // never share entries (a trusted workspace's config can shape the prompt).
+  const answerCache = config.cache.enabled
+    ? {
+        store: new AnswerCache(paths.dataDir, { ttlMs: config.cache.ttlHours * 3_600_000, scope: paths.trustWorkspace ? 'trusted' as const : 'untrusted' as const }),
+        scrub: (text: string) => err.secrets.scrub(text),
+        onError: (error: unknown) => {
+          if (!quiet) err.line(`model-router: note: the answer cache in ${paths.dataDir} could not be used (${describeLedgerError(error)}).`);
+        },
+      }
+    : undefined;
   const router = new Router(cascadeConfig, {
     keys: environmentKeySource(io.env),
+    ...(answerCache ? { answerCache } : {}),
     ...(verification ? { verification } : {}),
     ...(spend ? { spend } : {}),
     ...(store !== undefined ? { alertMemory: fileAlertMemory(paths.dataDir) } : {}),

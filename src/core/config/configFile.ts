@@ -87,6 +87,7 @@ export interface ConfigFile {
     readonly timeoutMs?: number;
     readonly memoryMb?: number;
   };
+  readonly cache?: { readonly enabled?: boolean; readonly ttlHours?: number; readonly tasks?: readonly TaskType[] };
   readonly providers?: Readonly<Record<string, ProviderFileEntry>>;
   readonly agents?: Readonly<Partial<Record<AgentId, AgentFileEntry>>>;
 }

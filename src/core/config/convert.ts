@@ -58,6 +58,7 @@ export function configToFile(config: Config): ConfigFile {
     pricing: JSON.parse(JSON.stringify(config.pricing)) as ConfigFile['pricing'],
     ledger: { ...ledger },
     verify: { ...config.verify },
+    cache: { ...config.cache, tasks: [...config.cache.tasks] },
     providers: Object.fromEntries(Object.entries(config.providers).map(([id, provider]) => [id, providerToFile(provider)])),
     agents: Object.fromEntries(
       (Object.keys(config.agents) as AgentId[]).map((id) => [

@@ -158,4 +158,10 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   // JUDGEMENT: two escalations reach heavy from light; 5 s covers a Python or Node start plus a few examples on a
   // slow laptop; 512 MiB is plenty for examples and small tests, and far below what would hurt the machine.
   verify: { cascade: true, run: false, start: 'cheapest', maxEscalations: 2, tellFailures: true, timeoutMs: 5_000, memoryMb: 512 },
+  // JUDGEMENT: explain and review describe code in a read-only document; the same question about the same code a
+  // second time (the document closed and reopened, the command run again by accident, another window) wants the same
+  // answer, and paying again for it is waste. Document, refactor, fix, implement and tests end in a diff: running one
+  // again on the same code usually means "the last one was not good, try again", and a cached copy would be exactly
+  // the answer the user did not want; a free question asked again is the same. A day covers a working session.
+  cache: { enabled: true, ttlHours: 24, tasks: ['explain', 'review'] },
 });

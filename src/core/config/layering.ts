@@ -381,6 +381,7 @@ class Resolver {
       pricing: this.buildPricing(freeProviders),
       ledger: { ...DEFAULT_CONFIG.ledger, ...s.ledger },
       verify: { ...DEFAULT_CONFIG.verify, ...s.verify },
+      cache: { ...DEFAULT_CONFIG.cache, ...s.cache },
     });
   }
 
@@ -501,7 +502,7 @@ class Resolver {
 /** Settings split into independently valid pieces: one bad setting must not drop the others. */
 function validSettings(settings: ConfigFile, diagnostics: ConfigDiagnostic[]): ConfigFile {
   let valid: ConfigFile = {};
-  const sectioned = new Set(['agents', 'providers', 'budget', 'retry', 'circuit', 'ledger', 'verify', 'expectedOutputTokens']);
+  const sectioned = new Set(['agents', 'providers', 'budget', 'retry', 'circuit', 'ledger', 'verify', 'cache', 'expectedOutputTokens']);
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
     const pieces: Json[] =

@@ -207,6 +207,17 @@ export interface VerifyConfig {
   readonly memoryMb: number;
 }
 
+/**
+ * The answer cache: an exact repeat (same task, model, instruction and code) within `ttlHours` is answered from the
+ * data directory at $0. From the defaults, the user file and user settings only (it keeps answer text on disk).
+ */
+export interface CacheConfig {
+  readonly enabled: boolean;
+  readonly ttlHours: number;
+  /** The tasks whose answers are cached (default explain, review). */
+  readonly tasks: readonly TaskType[];
+}
+
 export interface Config {
   readonly providers: Readonly<Record<string, ProviderConfig>>;
   readonly agents: Readonly<Record<AgentId, AgentConfig>>;
@@ -215,4 +226,5 @@ export interface Config {
   readonly pricing: PriceOverrides;
   readonly ledger: LedgerConfig;
   readonly verify: VerifyConfig;
+  readonly cache: CacheConfig;
 }

@@ -25,7 +25,9 @@ import type { BreakdownRow, DecisionCursor } from './queries';
 import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
-import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, latencyBinMs, schemaVersion } from './schema';
+import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, SPEED_ATTEMPTS_WHERE, SPEED_GEN_MS_SQL, latencyBinMs, schemaVersion } from './schema';
+import { feedbackSummaries } from './feedback';
+import type { FeedbackSummary } from './feedback';
 
 export const DASHBOARD_RANGES = [7, 30, 90] as const;
 export type DashboardRange = (typeof DASHBOARD_RANGES)[number];
@@ -90,6 +92,11 @@ export interface DashboardModel {
   readonly cacheRead: number;
   readonly cacheWrite: number;
   readonly costUsd: number;
+  /**
+   * Output tokens per second of generation (after the first token) over the successful attempts that reported
+   * output; null without any.
+   */
+  readonly tokensPerSecond: number | null;
 }
 
 /** One attempt as the decisions table shows it: the ledger's attempt with its cost in USD. */
@@ -165,6 +172,8 @@ export interface DashboardDecision
   readonly cascade?: DashboardCascade;
   /** The shown answer's verdict; absent outside a cascade and when the cascade ended without a checked answer. */
   readonly verdict?: DashboardVerdict;
+  /** Set when the answer came from the answer cache: when it was given, and what it saved. */
+  readonly cached?: { readonly from: number; readonly savedUsd: number };
 }
 
 export interface DashboardDecisionPage {
@@ -193,6 +202,10 @@ export interface DashboardData {
   readonly byModel: readonly BreakdownRow[];
   readonly models: readonly DashboardModel[];
   readonly decisions: DashboardDecisionPage;
+  /** Answers served from the answer cache in the range, and what they saved. */
+  readonly cached: { readonly requests: number; readonly savedUsd: number };
+  /** What users did with the answers, per agent and model (accepted, rejected, undone, comparison picks). */
+  readonly feedback: readonly FeedbackSummary[];
   /** Load-balance weight per enabled provider, as the window's router sees it now (absent before it is built). */
   readonly weights?: readonly DashboardWeight[];
 }
@@ -408,6 +421,12 @@ function accumulate(map: Map<string, number[]>, key: string, sums: readonly numb
   for (let i = 0; i < sums.length; i += 1) total[i]! += sums[i]!;
 }
 
+function cachedOf(db: Database, from: number, to: number): DashboardData['cached'] {
+  if (schemaVersion(db) < 7) return { requests: 0, savedUsd: 0 };
+  const row = db.exec('SELECT COUNT(*), TOTAL(saved_nano) FROM requests WHERE cached_from IS NOT NULL AND started_at >= ? AND started_at < ?', [from, to])[0]?.values[0];
+  return { requests: num(row?.[0] ?? 0), savedUsd: num(row?.[1] ?? 0) / NANO_PER_USD };
+}
+
 /** Nearest-rank percentile (p in 0..100) of a histogram given as ascending [bin, count] pairs; null when empty. */
 export function histogramPercentile(bins: readonly (readonly [number, number])[], p: number): number | null {
   const total = bins.reduce((sum, [, count]) => sum + count, 0);
@@ -421,7 +440,69 @@ export function histogramPercentile(bins: readonly (readonly [number, number])[]
   return bins[bins.length - 1]![0];
 }
 
-function modelsOf(statements: StatementCache, from: number, to: number): DashboardModel[] {
+/**
+ * Output tokens per second of generation per model (`provider/model`) over the successful attempts started in
+ * [from, to) that reported output (the time after the first token; the whole attempt without a TTFT).
+ */
+export function modelSpeeds(db: Database, from: number, to: number): Map<string, number> {
+  const statements = new StatementCache(db);
+  try {
+    const sums = speedSums(statements, schemaVersion(db) >= 8, from, to);
+    const out = new Map<string, number>();
+    for (const [key, speed] of sums) {
+      const perSecond = tokensPerSecond(speed);
+      if (perSecond !== null) out.set(key.replace('\u0000', '/'), perSecond);
+    }
+    return out;
+  } finally {
+    statements.free();
+  }
+}
+
+/**
+ * Output tokens and generation ms per `provider\u0000model` over [from, to): whole hours from `speed_hourly` (schema
+ * 8), the ragged ends (or everything, on an older ledger) from the attempts.
+ */
+function speedSums(statements: StatementCache, rollup: boolean, from: number, to: number): Map<string, { tokens: number; ms: number }> {
+  const sums = new Map<string, { tokens: number; ms: number }>();
+  const add = (row: readonly unknown[]): void => {
+    const key = `${String(row[0])}\u0000${String(row[1])}`;
+    const entry = sums.get(key) ?? { tokens: 0, ms: 0 };
+    entry.tokens += num(row[2] as number);
+    entry.ms += num(row[3] as number);
+    sums.set(key, entry);
+  };
+  const raw = (lo: number, hi: number): void => {
+    if (hi <= lo) return;
+    statements.each(
+      `SELECT provider, model, TOTAL(output_tokens), TOTAL(${SPEED_GEN_MS_SQL}) FROM attempts
+       WHERE ${SPEED_ATTEMPTS_WHERE} AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
+      [lo, hi],
+      add,
+    );
+  };
+  if (!rollup) {
+    raw(from, to);
+    return sums;
+  }
+  for (const segment of attemptSegments(from, to)) {
+    if (segment.source === 'hour') {
+      statements.each(
+        'SELECT provider, model, TOTAL(tokens), TOTAL(gen_ms) FROM speed_hourly WHERE hour >= ? AND hour < ? GROUP BY 1, 2',
+        [segment.lo, segment.hi],
+        add,
+      );
+    } else raw(segment.lo, segment.hi);
+  }
+  return sums;
+}
+
+/** Output tokens per second of generation; null without output or time. */
+export function tokensPerSecond(speed: { readonly tokens: number; readonly ms: number } | undefined): number | null {
+  return speed && speed.tokens > 0 && speed.ms > 0 ? speed.tokens / (speed.ms / 1000) : null;
+}
+
+function modelsOf(statements: StatementCache, from: number, to: number, rollupSpeeds: boolean): DashboardModel[] {
   const sums = new Map<string, { provider: string; model: string; sums: number[] }>();
   for (const segment of attemptSegments(from, to)) {
     const sql = ATTEMPT_SQL[segment.source === 'hour' ? 'hour' : 'raw'];
@@ -466,6 +547,8 @@ function modelsOf(statements: StatementCache, from: number, to: number): Dashboa
   } else {
     rawLatencies(from, to);
   }
+  // Generation speed: output tokens over the time after the first token, of successful attempts with output.
+  const speed = speedSums(statements, rollupSpeeds, from, to);
   const models: DashboardModel[] = [];
   for (const [key, { provider, model, sums: s }] of sums) {
     if (s[0]! <= 0) continue;
@@ -483,6 +566,7 @@ function modelsOf(statements: StatementCache, from: number, to: number): Dashboa
       cacheRead: s[4]!,
       cacheWrite: s[5]!,
       costUsd: s[6]! / NANO_PER_USD,
+      tokensPerSecond: tokensPerSecond(speed.get(key)),
     });
   }
   return models.sort(
@@ -574,6 +658,7 @@ function decisionOf(record: LedgerRecord): DashboardDecision {
     ttftMs: record.ttftMs,
     ...(record.escalatedBy === 'verification' ? { escalatedBy: 'verification' as const } : {}),
     ...cascadeOf(record),
+    ...(record.cached ? { cached: { from: record.cached.from, savedUsd: record.cached.savedNano / NANO_PER_USD } } : {}),
     attempts: record.attempts.map((a) => ({
       seq: a.seq,
       startedAt: a.startedAt,
@@ -717,8 +802,10 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
       byProvider: providerRows,
       byAgent: rows(byAgent),
       byModel: rows(byModel),
-      models: modelsOf(statements, from, to),
+      models: modelsOf(statements, from, to, schemaVersion(db) >= 8),
       decisions: dashboardDecisions(db, options.decisions ?? DASHBOARD_DECISIONS),
+      cached: cachedOf(db, from, to),
+      feedback: feedbackSummaries(db, { from, to }),
     };
   } finally {
     statements.free();
@@ -753,6 +840,9 @@ export function recommendationId(recommendation: Recommendation): string {
       return `failing-head:${recommendation.agent}:${recommendation.provider}`;
     case 'slow-model':
       return `slow-model:${recommendation.tier}:${recommendation.provider}/${recommendation.model}`;
+    case 'rejected-head':
+    case 'accepted-cheaper':
+      return `${recommendation.kind}:${recommendation.agent}:${recommendation.provider}`;
   }
 }
 

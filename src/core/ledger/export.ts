@@ -80,7 +80,7 @@ function breakdownCsv(rows: readonly BreakdownRow[]): string {
 const REQUEST_HEADER = [
   'id', 'started_at', 'finished_at', 'agent', 'command', 'task', 'complexity', 'requested_tier', 'tier', 'strategy',
   'provider', 'model', 'outcome', 'error_kind', 'input_tokens', 'output_tokens', 'cache_read_tokens',
-  'cache_write_tokens', 'cost_usd', 'latency_ms', 'ttft_ms', 'fallbacks', 'attempts',
+  'cache_write_tokens', 'cost_usd', 'latency_ms', 'ttft_ms', 'fallbacks', 'attempts', 'cached_from', 'saved_usd',
 ] as const;
 
 function attemptSummary(attempts: readonly LedgerAttempt[]): string {
@@ -94,7 +94,8 @@ function requestCsv(r: LedgerRecord): string {
     r.id, new Date(r.startedAt).toISOString(), new Date(r.finishedAt).toISOString(), r.agent, r.command, r.task,
     r.complexity, r.requestedTier, r.tier, r.strategy, r.provider, r.model, r.outcome, r.errorKind, r.inputTokens,
     r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costNano / NANO_PER_USD, r.latencyMs, r.ttftMs,
-    r.fallbacks, attemptSummary(r.attempts),
+    r.fallbacks, attemptSummary(r.attempts), r.cached ? new Date(r.cached.from).toISOString() : null,
+    r.cached ? r.cached.savedNano / NANO_PER_USD : null,
   ]);
 }
 

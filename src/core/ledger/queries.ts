@@ -339,7 +339,8 @@ export function modelStats(db: Database, range: TimeRange): ModelStats[] {
 export const REQUEST_SELECT = `SELECT id, started_at, finished_at, agent, command, task, complexity, reasons,
   requested_tier, tier, escalated, downgraded, forced, strategy, provider, model, outcome, error_kind, error_message,
   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano, estimate_nano, latency_ms, ttft_ms,
-  fallbacks, instruction, escalated_by, cascade_kept, cascade_steps, cascade_start_tier, strong_estimate_nano
+  fallbacks, instruction, escalated_by, cascade_kept, cascade_steps, cascade_start_tier, strong_estimate_nano,
+  cached_from, saved_nano
   FROM requests`;
 
 export const ATTEMPT_COLUMNS_SQL = `request_id, seq, started_at, provider, model, key_id, status, error_kind,
@@ -402,6 +403,7 @@ export function requestFromRow(row: readonly SqlValue[], attempts: readonly Ledg
           },
         }
       : {}),
+    ...(row[34] !== null && row[34] !== undefined ? { cached: { from: num(row[34]), savedNano: num(row[35]) } } : {}),
     attempts,
   };
 }

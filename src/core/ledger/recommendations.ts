@@ -18,6 +18,15 @@
  *   samples; median of an even count is the mean of the middle two). Time saved: (p50 − peer median) × its
  *   samples. Action: demote its provider below the fastest peer's provider in every chain where it stands ahead.
  *
+ * - rejected-head: the answers of an agent's first provider are rejected (diff rejected, undone, or retried on a
+ *   stronger model) at least `headRejectionRate` of the time over at least `minJudged` judged answers (feedback.ts),
+ *   and another provider of the chain does better (the best accepted with `minJudged` answers, else the next one).
+ *   Saving: what the rejected answers cost. Action: put that provider first.
+ * - accepted-cheaper: a provider behind the head whose answers for the agent are accepted at least
+ *   `acceptedRate` of the time over at least `minJudged`, and cost less per answer than the head's. Saving: the
+ *   difference per answer × the head's judged answers. Action: put it first. (A head accepted that often is left
+ *   alone: nothing to apply.)
+ *
  * Where the numbers come from ({@link RecommendationSource}): on a ledger at schema 4 or later, from the rollups
  * of migration 4 for the whole UTC days and hours of the window (`answered_daily` / `answered_hourly`,
  * `first_attempt_hourly`, and `ttft_hourly`, which keeps every TTFT value so medians stay exact), and from the raw
@@ -32,6 +41,7 @@ import type { PriceTable } from '../pricing/cost';
 import { NANO_PER_USD, StatementCache, percentileOfSorted, rangePieces, sqlNumber } from './queries';
 import type { TimeRange } from './queries';
 import { DAY_MS, HOUR_MS, schemaVersion } from './schema';
+import { feedbackSummaries } from './feedback';
 
 export interface RecommendationThresholds {
   /** cheaper-tier: scored (complexity known), answered requests of the agent in the window. */
@@ -48,6 +58,12 @@ export interface RecommendationThresholds {
   readonly minTtftSamples: number;
   /** slow-model: p50 above this × the peers' median. */
   readonly slowFactor: number;
+  /** rejected-head, accepted-cheaper: answers the user judged (accepted, rejected, retried stronger) per provider. */
+  readonly minJudged: number;
+  /** rejected-head: share of the head's judged answers rejected or undone. */
+  readonly headRejectionRate: number;
+  /** accepted-cheaper: share of a cheaper provider's judged answers accepted (and not undone). */
+  readonly acceptedRate: number;
 }
 
 export const DEFAULT_RECOMMENDATION_THRESHOLDS: RecommendationThresholds = Object.freeze({
@@ -58,6 +74,9 @@ export const DEFAULT_RECOMMENDATION_THRESHOLDS: RecommendationThresholds = Objec
   headFailureRate: 0.2,
   minTtftSamples: 20,
   slowFactor: 2,
+  minJudged: 10,
+  headRejectionRate: 0.5,
+  acceptedRate: 0.9,
 });
 
 export type RecommendationAction =
@@ -104,6 +123,17 @@ export type Recommendation =
       readonly ttftP50Ms: number;
       readonly peerMedianMs: number;
       readonly fastest: { readonly provider: string; readonly model: string; readonly ttftP50Ms: number };
+    })
+  | (Base & {
+      readonly kind: 'rejected-head' | 'accepted-cheaper';
+      readonly agent: string;
+      /** The provider the advice is about (the rejected head, or the well-accepted cheaper one). */
+      readonly provider: string;
+      readonly judged: number;
+      /** Share of the provider's judged answers kept, 0..1. */
+      readonly acceptanceRate: number;
+      /** The provider to put first. */
+      readonly first: string;
     });
 
 /**
@@ -182,9 +212,9 @@ export function recommendations(
     options.prices ??
     createPriceTable(config.pricing, providerPriceOptions(Object.values(config.providers)));
   const source = sourceOf(db, options.source);
-  const money = cheaperTierRecommendations(db, config, range, thresholds, prices, source).sort(
-    (a, b) => b.savingsUsd - a.savingsUsd,
-  );
+  const money: Recommendation[] = cheaperTierRecommendations(db, config, range, thresholds, prices, source);
+  money.push(...feedbackRecommendations(db, config, range, thresholds));
+  money.sort((a, b) => b.savingsUsd - a.savingsUsd);
   const time = [
     ...failingHeadRecommendations(db, config, range, thresholds, source),
     ...slowModelRecommendations(db, range, thresholds, source),
@@ -224,6 +254,8 @@ interface AnsweredRow {
 const ANSWERED_SUMS_SQL = `TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens),
   TOTAL(cost_nano)`;
 const ANSWERED_WHERE = `outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL`;
+/** As the rollups count them: a cached answer (schema 7) cost nothing and is not counted as a model's answer here. */
+const answeredWhere = (db: Database): string => (schemaVersion(db) >= 7 ? `${ANSWERED_WHERE} AND cached_from IS NULL` : ANSWERED_WHERE);
 
 /**
  * Reads `range` through `raw` (SQL over the rows) and `rollup` (level i reads whole units of `units[i]`, coarsest first):
@@ -249,10 +281,11 @@ function answeredRows(db: Database, range: TimeRange, lightMax: number, source: 
   const statements = new StatementCache(db);
   try {
     const sums = new KeyedSums(6);
+    const where = answeredWhere(db);
     const raw = (from: number, to: number): void =>
       statements.each(
         `SELECT agent, COALESCE(provider, ''), model, complexity <= ? AS low, COUNT(*), ${ANSWERED_SUMS_SQL}
-         FROM requests WHERE started_at BETWEEN ? AND ? AND ${ANSWERED_WHERE}
+         FROM requests WHERE started_at BETWEEN ? AND ? AND ${where}
          GROUP BY 1, 2, 3, 4`,
         [lightMax, from, to - 1],
         (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
@@ -425,6 +458,88 @@ export function failingHeadRecommendations(
         `costing ${seconds(lostMs)} before the fallback. Move ${chain[at + 1]} ahead of ${provider}.`,
       action: { type: 'reassign', agent, chain: reordered },
     });
+  }
+  return result;
+}
+
+/** Feedback per provider of an agent (its models together). */
+interface ProviderFeedback {
+  judged: number;
+  kept: number;
+  rejected: number;
+  costUsd: number;
+}
+
+const TASK_NOUNS: Readonly<Record<string, string>> = {
+  explainer: 'explanations', refactorer: 'refactors', tester: 'tests', reviewer: 'reviews', documenter: 'documentation',
+  fixer: 'fixes', implementer: 'implementations', architect: 'answers',
+};
+
+/** rejected-head and accepted-cheaper, from what users did with the answers (see feedback.ts). */
+export function feedbackRecommendations(
+  db: Database,
+  config: Config,
+  range: TimeRange,
+  thresholds: RecommendationThresholds,
+): Extract<Recommendation, { kind: 'rejected-head' | 'accepted-cheaper' }>[] {
+  const byAgent = new Map<string, Map<string, ProviderFeedback>>();
+  for (const row of feedbackSummaries(db, range)) {
+    let providers = byAgent.get(row.agent);
+    if (!providers) byAgent.set(row.agent, (providers = new Map()));
+    const entry = providers.get(row.provider) ?? { judged: 0, kept: 0, rejected: 0, costUsd: 0 };
+    const kept = Math.max(0, row.accepted - row.undone);
+    entry.judged += row.judged;
+    entry.kept += kept;
+    entry.rejected += row.judged - kept;
+    entry.costUsd += row.judgedCostUsd;
+    providers.set(row.provider, entry);
+  }
+  const result: Extract<Recommendation, { kind: 'rejected-head' | 'accepted-cheaper' }>[] = [];
+  for (const [agent, providers] of [...byAgent].sort((a, b) => compareText(a[0], b[0]))) {
+    const chain = agentConfig(config, agent)?.chain;
+    const head = chain?.[0];
+    if (!chain || head === undefined || chain.length < 2) continue;
+    const noun = TASK_NOUNS[agent] ?? 'answers';
+    const rate = (f: ProviderFeedback): number => (f.judged > 0 ? f.kept / f.judged : 0);
+    const perAnswer = (f: ProviderFeedback): number => (f.judged > 0 ? f.costUsd / f.judged : 0);
+    const moveFirst = (provider: string): string[] => [provider, ...chain.filter((p) => p !== provider)];
+    const others = chain.slice(1).flatMap((p) => {
+      const f = providers.get(p);
+      return f && f.judged >= thresholds.minJudged ? [{ provider: p, f }] : [];
+    });
+    const headFeedback = providers.get(head);
+    if (headFeedback && headFeedback.judged >= thresholds.minJudged && 1 - rate(headFeedback) >= thresholds.headRejectionRate) {
+      const better = others.filter((o) => rate(o.f) > rate(headFeedback)).sort((a, b) => rate(b.f) - rate(a.f) || compareText(a.provider, b.provider))[0];
+      const first = better?.provider ?? chain[1]!;
+      const wasted = headFeedback.judged > 0 ? headFeedback.costUsd * (headFeedback.rejected / headFeedback.judged) : 0;
+      result.push({
+        kind: 'rejected-head', agent, provider: head, judged: headFeedback.judged, acceptanceRate: rate(headFeedback), first,
+        savingsUsd: wasted,
+        savedMs: 0,
+        title: `${noun} from ${head} are rejected ${percent(1 - rate(headFeedback))} of the time: move ${first} first`,
+        detail:
+          `${headFeedback.rejected} of ${headFeedback.judged} ${agent} answers from ${head} were rejected, undone or retried on a stronger model ` +
+          `(${usd(wasted)} spent on them).${better ? ` ${first}'s are kept ${percent(rate(better.f))} of the time.` : ''} Put ${first} first.`,
+        action: { type: 'reassign', agent, chain: moveFirst(first) },
+      });
+      continue;
+    }
+    const headCost = headFeedback ? perAnswer(headFeedback) : undefined;
+    for (const { provider, f } of others) {
+      if (rate(f) < thresholds.acceptedRate || headCost === undefined || perAnswer(f) >= headCost) continue;
+      const saving = (headCost - perAnswer(f)) * headFeedback!.judged;
+      result.push({
+        kind: 'accepted-cheaper', agent, provider, judged: f.judged, acceptanceRate: rate(f), first: provider,
+        savingsUsd: saving,
+        savedMs: 0,
+        title: `${provider}'s ${noun} are accepted ${percent(rate(f))} of the time and cost less: move it first`,
+        detail:
+          `${f.kept} of ${f.judged} ${agent} answers from ${provider} were kept, at ${usd(perAnswer(f))} each against ${usd(headCost)} ` +
+          `from ${head}. Putting ${provider} first would have saved about ${usd(saving)}.`,
+        action: { type: 'reassign', agent, chain: moveFirst(provider) },
+      });
+      break;
+    }
   }
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import { redact } from '../providers/errors';
 import type { Decision } from '../routing/decision';
+import type { LedgerFeedback } from './feedback';
 import { SecretScrubber } from '../util/secrets';
 import { sanitizeTerminalText } from '../util/terminalText';
 
@@ -102,6 +103,16 @@ export interface LedgerRecord {
   readonly escalatedBy?: 'verification';
   /** Set when the request was routed as a cascade. */
   readonly cascade?: LedgerCascade;
+  /**
+   * Set when the answer came from the answer cache (no attempt, no cost): when the cached answer was given (epoch
+   * ms) and what it cost then, in nano-dollars (what this request saved). Absent in records written before schema 7.
+   */
+  readonly cached?: { readonly from: number; readonly savedNano: number };
+  /**
+   * Set on a feedback line (what the user did with an earlier answer; see feedback.ts): not a request. It becomes a
+   * `feedback` row (schema 8) and nothing else.
+   */
+  readonly feedback?: LedgerFeedback;
   readonly attempts: readonly LedgerAttempt[];
 }
 
@@ -220,6 +231,7 @@ function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
           },
         }
       : {}),
+    ...(decision.cached ? { cached: { from: decision.cached.from, savedNano: toNano(decision.cached.savedUsd) } } : {}),
     attempts: decision.attempts.map((a, seq) => ({
       seq,
       startedAt: a.startedAt,

@@ -67,6 +67,21 @@ FROM attempts WHERE status = 'ok'${where ? ` AND (${where})` : ''}
 GROUP BY 1, 2, 3, 4;`;
 }
 
+/**
+ * Migration 8's generation-speed rollup: output tokens and the time after the first token (the whole attempt without a
+ * TTFT) of successful attempts with output, per hour, provider and model; tokens per second = tokens / gen_ms.
+ */
+export const SPEED_ATTEMPTS_WHERE = `status = 'ok' AND output_tokens > 0`;
+export const SPEED_GEN_MS_SQL = `MAX(latency_ms - COALESCE(ttft_ms, 0), 0)`;
+
+/** Rebuilds `speed_hourly` rows from the attempts matching `where`. */
+function speedHourlySelect(where: string): string {
+  return `INSERT INTO speed_hourly
+SELECT CAST(started_at / ${HOUR_MS} AS INTEGER), provider, model, TOTAL(output_tokens), TOTAL(${SPEED_GEN_MS_SQL})
+FROM attempts WHERE ${SPEED_ATTEMPTS_WHERE}${where ? ` AND (${where})` : ''}
+GROUP BY 1, 2, 3;`;
+}
+
 /** Rebuilds `request_hourly` rows from `requests` matching `where`. */
 function requestHourlySelect(where: string): string {
   return `INSERT INTO request_hourly
@@ -349,6 +364,41 @@ ALTER TABLE attempts ADD COLUMN isolation TEXT;
 ALTER TABLE attempts ADD COLUMN verify_failures TEXT;
 `,
   },
+  {
+    version: 7,
+    description: 'answer cache: requests answered from the cache (when the cached answer was given, what it saved)',
+    sql: `
+ALTER TABLE requests ADD COLUMN cached_from INTEGER;
+ALTER TABLE requests ADD COLUMN saved_nano INTEGER;
+`,
+  },
+  {
+    version: 8,
+    description: 'feedback: what the user did with an answer (accepted, rejected, undone, retried stronger, comparison picks)',
+    sql: `
+CREATE TABLE feedback (
+  id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  task TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  comparison TEXT
+);
+CREATE INDEX feedback_at ON feedback (at);
+CREATE TABLE speed_hourly (
+  hour INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  gen_ms REAL NOT NULL,
+  PRIMARY KEY (hour, provider, model)
+) WITHOUT ROWID;
+${speedHourlySelect('')}
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -390,15 +440,18 @@ const REQUEST_COLUMNS = [
   'escalated', 'downgraded', 'forced', 'strategy', 'provider', 'model', 'outcome', 'error_kind', 'error_message',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_nano', 'estimate_nano',
   'latency_ms', 'ttft_ms', 'fallbacks', 'instruction', 'escalated_by', 'cascade_kept', 'cascade_steps',
-  'cascade_start_tier', 'strong_estimate_nano',
+  'cascade_start_tier', 'strong_estimate_nano', 'cached_from', 'saved_nano',
 ] as const;
 
 /** Columns that came with schema 6 (verify-then-escalate). */
 const VERIFY_REQUEST_COLUMNS: ReadonlySet<string> = new Set(['escalated_by', 'cascade_kept', 'cascade_steps', 'cascade_start_tier', 'strong_estimate_nano']);
 const VERIFY_ATTEMPT_COLUMNS: ReadonlySet<string> = new Set(['verdict', 'checks', 'checks_passed', 'checks_failed', 'verify_ms', 'isolation', 'verify_failures']);
 
+/** Columns that came with schema 7 (the answer cache). */
+const CACHE_REQUEST_COLUMNS: ReadonlySet<string> = new Set(['cached_from', 'saved_nano']);
+
 function requestColumns(version: number): readonly string[] {
-  return version >= 6 ? REQUEST_COLUMNS : REQUEST_COLUMNS.filter((column) => !VERIFY_REQUEST_COLUMNS.has(column));
+  return REQUEST_COLUMNS.filter((column) => (!VERIFY_REQUEST_COLUMNS.has(column) || version >= 6) && (!CACHE_REQUEST_COLUMNS.has(column) || version >= 7));
 }
 
 const ATTEMPT_COLUMNS = [
@@ -441,6 +494,7 @@ const ANSWERED_SUMS = ['requests', 'input_tokens', 'output_tokens', 'cache_read_
 const UPSERT_REQUEST_DAILY = addingUpsert('request_daily', ['day', 'provider', 'model', 'agent'], REQUEST_SUM_COLUMNS);
 const UPSERT_ANSWERED_HOURLY = addingUpsert('answered_hourly', ['hour', 'agent', 'provider', 'model', 'complexity'], ANSWERED_SUMS);
 const UPSERT_ANSWERED_DAILY = addingUpsert('answered_daily', ['day', 'agent', 'provider', 'model', 'complexity'], ANSWERED_SUMS);
+const UPSERT_SPEED = addingUpsert('speed_hourly', ['hour', 'provider', 'model'], ['tokens', 'gen_ms']);
 const UPSERT_FIRST_ATTEMPT = addingUpsert('first_attempt_hourly', ['hour', 'agent', 'provider'], ['attempts', 'failures', 'failed_latency_ms']);
 const UPSERT_TTFT = `INSERT INTO ttft_hourly (hour, tier, provider, model, samples, ttfts) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (hour, tier, provider, model) DO UPDATE SET samples = samples + excluded.samples,
@@ -499,6 +553,9 @@ class BatchRollups {
   private readonly answeredHourly = new BatchSums();
   private readonly answeredDaily = new BatchSums();
   private readonly firstAttempts = new BatchSums();
+  private readonly speeds = new BatchSums();
+
+  constructor(private readonly speed: boolean) {}
   private readonly ttfts = new Map<string, { keys: readonly (string | number)[]; values: number[] }>();
 
   /** Counts a record that was just stored (not one skipped as already stored). */
@@ -511,7 +568,9 @@ class BatchRollups {
       [day, provider, model, r.agent],
       [1, r.outcome === 'answered' ? 1 : 0, r.costNano, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens],
     );
-    if (r.outcome === 'answered' && r.complexity !== null && r.model !== null) {
+    // A cached answer cost nothing and took no model time: it would pull the per-request cost the recommendations
+    // compare down, so it is not counted as a model's answer there.
+    if (r.outcome === 'answered' && r.complexity !== null && r.model !== null && r.cached === undefined) {
       const usage = [1, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costNano];
       const hour = Math.floor(r.startedAt / HOUR_MS);
       const id = `${r.agent}\u0000${provider}\u0000${model}\u0000${r.complexity}`;
@@ -528,6 +587,9 @@ class BatchRollups {
           [1, failed ? 1 : 0, failed ? a.latencyMs : 0],
         );
       }
+      if (this.speed && a.status === 'ok' && a.outputTokens > 0) {
+        this.speeds.add(`${hour}\u0000${a.provider}\u0000${a.model}`, [hour, a.provider, a.model], [a.outputTokens, Math.max(a.latencyMs - (a.ttftMs ?? 0), 0)]);
+      }
       if (a.status === 'ok' && a.ttftMs !== null) {
         const id = `${hour}\u0000${r.tier}\u0000${a.provider}\u0000${a.model}`;
         let row = this.ttfts.get(id);
@@ -543,6 +605,7 @@ class BatchRollups {
     this.answeredHourly.flush(db, UPSERT_ANSWERED_HOURLY);
     this.answeredDaily.flush(db, UPSERT_ANSWERED_DAILY);
     this.firstAttempts.flush(db, UPSERT_FIRST_ATTEMPT);
+    if (this.speed) this.speeds.flush(db, UPSERT_SPEED);
     if (this.ttfts.size === 0) return;
     const statement = rollupStatement(db, UPSERT_TTFT);
     try {
@@ -568,6 +631,7 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
   db.run('DELETE FROM requests WHERE started_at < ?', [cutoff]);
   const deleted = db.getRowsModified();
   const version = schemaVersion(db);
+  if (version >= 8) db.run('DELETE FROM feedback WHERE at < ?', [cutoff]);
   if (version >= 2) {
     const edge = Math.floor(cutoff / ROLLUP_BUCKET_MS);
     db.run('DELETE FROM request_rollup WHERE bucket <= ?', [edge]);
@@ -595,10 +659,11 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
     const inDay = `started_at >= ${day * DAY_MS} AND started_at < ${(day + 1) * DAY_MS}`;
     db.run('DELETE FROM request_daily WHERE day <= ?', [day]);
     db.exec(requestDailySelect(inDay));
+    const notCached = version >= 7 ? ' AND cached_from IS NULL' : '';
     db.run('DELETE FROM answered_hourly WHERE hour <= ?', [hour]);
-    db.exec(answeredSelect('answered_hourly', HOUR_MS, inHour));
+    db.exec(answeredSelect('answered_hourly', HOUR_MS, inHour + notCached));
     db.run('DELETE FROM answered_daily WHERE day <= ?', [day]);
-    db.exec(answeredSelect('answered_daily', DAY_MS, inDay));
+    db.exec(answeredSelect('answered_daily', DAY_MS, inDay + notCached));
     // Attempt rollups: as attempt_hourly, every hour up to the latest deleted attempt, from the attempts that remain.
     const lastHour = Math.floor(Math.max(cutoff, deletedAttemptsEnd) / HOUR_MS);
     const before = `a.started_at < ${(lastHour + 1) * HOUR_MS}`;
@@ -606,6 +671,10 @@ export function deleteRequestsBefore(db: Database, cutoff: number): number {
     db.exec(firstAttemptSelect(before));
     db.run('DELETE FROM ttft_hourly WHERE hour <= ?', [lastHour]);
     db.exec(ttftSelect(before));
+    if (version >= 8) {
+      db.run('DELETE FROM speed_hourly WHERE hour <= ?', [lastHour]);
+      db.exec(speedHourlySelect(`started_at < ${(lastHour + 1) * HOUR_MS}`));
+    }
   }
   return deleted;
 }
@@ -615,6 +684,9 @@ function verificationColumns(a: LedgerRecord['attempts'][number]): (string | num
   if (!v) return [null, null, null, null, null, null, null];
   return [v.verdict, v.checks, v.passed, v.failed, v.ms, v.isolation, v.failures ? JSON.stringify(v.failures) : null];
 }
+
+const INSERT_FEEDBACK = `INSERT INTO feedback (id, request_id, at, kind, agent, task, provider, model, comparison)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
 
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
@@ -642,11 +714,20 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
   const requestHourly = version >= 3 ? rollupStatement(db, UPSERT_REQUEST_HOURLY) : undefined;
   const attemptHourly = version >= 3 ? rollupStatement(db, UPSERT_ATTEMPT_HOURLY) : undefined;
   const latencyDaily = version >= 3 ? rollupStatement(db, UPSERT_LATENCY_DAILY) : undefined;
-  const batch = version >= 4 ? new BatchRollups() : undefined;
+  const batch = version >= 4 ? new BatchRollups(version >= 8) : undefined;
+  const feedback = version >= 8 ? rollupStatement(db, INSERT_FEEDBACK) : undefined;
   let inserted = 0;
   db.exec('BEGIN');
   try {
     for (const r of records) {
+      if (r.feedback !== undefined) {
+        // A feedback line is no request: its own table only (a ledger before schema 8 has none and skips it).
+        if (!feedback) continue;
+        const f = r.feedback;
+        feedback.run([r.id, f.requestId, r.startedAt, f.kind, f.agent, f.task, f.provider, f.model, f.comparison ?? null]);
+        if (db.getRowsModified() > 0) inserted += 1;
+        continue;
+      }
       request.run([
         r.id, r.startedAt, r.finishedAt, r.agent, r.command, r.task, r.complexity, JSON.stringify(r.reasons),
         r.requestedTier, r.tier, r.escalated ? 1 : 0, r.downgraded ? 1 : 0, r.forced ? 1 : 0, r.strategy,
@@ -656,6 +737,7 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         ...(version >= 6
           ? [r.escalatedBy ?? null, r.cascade?.kept ?? null, r.cascade?.steps ?? null, r.cascade?.startTier ?? null, r.cascade?.strongEstimateNano ?? null]
           : []),
+        ...(version >= 7 ? [r.cached?.from ?? null, r.cached?.savedNano ?? null] : []),
       ]);
       if (db.getRowsModified() === 0) continue;
       inserted += 1;

@@ -26,6 +26,32 @@ export async function* holdText<R>(events: AsyncGenerator<RouteEvent, R, undefin
 }
 
 /**
+ * Passes every event on, and keeps a copy of the answering attempt's text in `into` (a new attempt starts it afresh),
+ * up to `maxChars`: past that `into` is emptied and nothing more is kept (an answer that long is not cached).
+ */
+export async function* collectText<R>(events: AsyncGenerator<RouteEvent, R, undefined>, into: string[], maxChars = 256 * 1024): AsyncGenerator<RouteEvent, R, undefined> {
+  let chars = 0;
+  let overflow = false;
+  for (;;) {
+    const step = await events.next();
+    if (step.done) return step.value;
+    const event = step.value;
+    if (event.type === 'attempt') {
+      into.length = 0;
+      chars = 0;
+      overflow = false;
+    } else if (event.type === 'text' && !overflow) {
+      chars += event.text.length;
+      if (chars > maxChars) {
+        overflow = true;
+        into.length = 0;
+      } else into.push(event.text);
+    }
+    yield event;
+  }
+}
+
+/**
  * The verdict on an answer as the decision keeps it. A check that cannot run for a reason of this machine (the
  * sandbox failed to start, a temp folder could not be made) is `unknown` with the reason: the answer is never lost
  * to the checker.

@@ -149,6 +149,11 @@ export interface Decision {
    * `continueWith` lists the candidates a continuation would try (as `provider/model`).
    */
   interrupted?: { readonly provider: string; readonly model: string; readonly continueWith: readonly string[] };
+  /**
+   * Set when the answer came from the answer cache: nothing was sent and nothing spent. `from`: when the cached
+   * answer was given (epoch ms); `savedUsd`: what it cost then.
+   */
+  cached?: { readonly from: number; readonly savedUsd: number };
 }
 
 export type RouteEvent =

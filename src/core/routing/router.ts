@@ -27,7 +27,7 @@ import { nextDelay } from './retryPolicy';
 import { orderCandidates } from './strategies';
 import { nearestTier, tierDown, tierFor, tierRank, tierUp } from './tiers';
 import { TokenCounter, estimateTokens } from './tokenEstimate';
-import { checkAnswer, describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered } from './cascade';
+import { checkAnswer, collectText, describePlanned, describeVerdictRecord, feedbackFor, holdText, lastAnswered } from './cascade';
 import type { Prompt } from './prompts';
 import type { Verifier } from '../verify/verifier';
 import type { VerifyRequest } from '../verify/types';
@@ -38,6 +38,8 @@ import type { SharedLimitStore } from './sharedLimits';
 import { PerformanceTracker, effectiveWeight } from './performance';
 import type { ProviderPerformance } from './performance';
 import { counts } from './circuitBreaker';
+import { answerCacheKey } from '../cache/answerCache';
+import type { AnswerCacheStore } from '../cache/answerCache';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -68,7 +70,18 @@ export interface RouteRequest {
   readonly fileName?: string;
   /** Earlier turns of a conversation (the Chat view, `vscode.lm` callers), oldest first; see {@link buildPrompt}. */
   readonly history?: readonly ChatMessage[];
+  /** Answer afresh even when the answer cache holds this request (the new answer replaces the cached one). */
+  readonly noCache?: boolean;
   readonly signal?: AbortSignal;
+}
+
+/** The answer cache as the router uses it: where entries live and how an answer is cleaned before it is kept. */
+export interface RouterAnswerCache {
+  readonly store: AnswerCacheStore;
+  /** Removes key values and passwords from an answer before it is written to disk. */
+  readonly scrub?: (text: string) => string;
+  /** A cache that cannot be read or written never fails a request: the error is reported here. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Verify-then-escalate: the checks and whether they may run. Without it every request is routed by complexity. */
@@ -109,6 +122,8 @@ export interface RouterOptions {
   readonly probeEndpoints?: boolean;
   /** Backoff of those probes (default 2 s doubling to 60 s). */
   readonly endpointBackoff?: EndpointBackoff;
+  /** Exact repeats answered from here (see `config.cache`); absent: no cache. */
+  readonly answerCache?: RouterAnswerCache;
 }
 
 /** Longest a background probe of a down endpoint may take. */
@@ -257,6 +272,8 @@ export class Router {
   /** Verify-then-escalate (see {@link CascadeVerification}); replaceable when the user's consent changes. */
   verification: CascadeVerification | undefined;
   private readonly sharedLimits: SharedLimitStore | undefined;
+  /** The answer cache; replaceable when the workspace's trust changes (trusted and untrusted never share one). */
+  answerCache: RouterAnswerCache | undefined;
 
   constructor(config: Config, options: RouterOptions) {
     this.config = config;
@@ -275,6 +292,7 @@ export class Router {
     this.prices = this.priceTable(config);
     this.verification = options.verification;
     this.sharedLimits = options.sharedLimits;
+    this.answerCache = options.answerCache;
     this.endpoints = new EndpointHealth({
       clock: this.clock,
       ...listenerError,
@@ -440,6 +458,29 @@ export class Router {
    * generated tests against) is routed as a cascade when checks may run: see {@link routeCascade}.
    */
   async *route(request: RouteRequest): AsyncGenerator<RouteEvent, void, undefined> {
+    const { run, cascade } = await this.begin(request, true);
+    const { decision, prompt } = run;
+    if (cascade) {
+      yield* this.routeCascade(run, cascade);
+      return;
+    }
+    const planned = await this.plan(run);
+    yield { type: 'plan', decision };
+    yield* this.routeTier(request, run, planned, prompt);
+  }
+
+  /**
+   * The plan of a request without sending anything (no cascade: "which models would take this"): complexity, tier,
+   * and the candidates in order with their estimates and skip reasons. Compare Models picks its two models from it.
+   */
+  async preview(request: RouteRequest): Promise<Decision> {
+    const { run } = await this.begin(request, false);
+    await this.plan(run);
+    return run.decision;
+  }
+
+  /** A new route's decision and run; the cascade's plan when `cascade` and the request is one. */
+  private async begin(request: RouteRequest, cascadeAllowed: boolean): Promise<{ run: Run; cascade: CheckPlan | undefined }> {
     const config = this.config;
     const agentId = request.agent ?? this.agentFor(request.task);
     const prompt = buildPrompt(request);
@@ -455,7 +496,7 @@ export class Router {
     const requestedTier = complexity
       ? tierFor(complexity.score, config.routing.tiers)
       : this.tierOfModel(request.forced!.provider, request.forced!.model);
-    const cascade = await this.cascadePlan(request);
+    const cascade = cascadeAllowed ? await this.cascadePlan(request) : undefined;
     let tier = requestedTier;
     let escalated = false;
     if (cascade) {
@@ -497,14 +538,71 @@ export class Router {
     };
     // Secrets read while planning, reused by the attempts (SecretStorage reads are not free); re-read on a re-plan.
     const run: Run = { request, decision, prompt, promptTokens, secrets: new Map(), holdText: cascade !== undefined };
-    if (cascade) {
-      yield* this.routeCascade(run, cascade);
-      return;
+    return { run, cascade };
+  }
+
+  /** One tier's attempts for a request routed by complexity, through the answer cache when it serves the request. */
+  private async *routeTier(request: RouteRequest, run: Run, planned: Plan, prompt: Prompt): AsyncGenerator<RouteEvent, void, undefined> {
+    const { decision } = run;
+    const cache = this.cacheFor(request);
+    const first = planned.ordered[0];
+    const key = cache && first ? answerCacheKey({ provider: first.provider.id, model: first.model, task: request.task, ...prompt }) : undefined;
+    if (cache && first && key !== undefined && !request.noCache) {
+      const hit = await this.cacheGet(cache, key);
+      if (hit && !request.signal?.aborted) {
+        // Answered from the cache: nothing is sent, nothing is spent; the decision says when the answer was given.
+        decision.chosen = { provider: hit.provider, model: hit.model };
+        decision.cached = { from: hit.createdAt, savedUsd: hit.costUsd };
+        yield { type: 'text', text: hit.answer };
+        yield this.finish(decision);
+        return;
+      }
     }
-    const planned = await this.plan(run);
-    yield { type: 'plan', decision };
-    const end = yield* this.attemptTier(run, planned);
+    const collected: string[] | undefined = key !== undefined ? [] : undefined;
+    const end = yield* (collected ? collectText(this.attemptTier(run, planned), collected) : this.attemptTier(run, planned));
+    if (end.answered && cache && collected && decision.chosen) {
+      const answering = lastAnswered(decision);
+      // The key of the model that answered (a fallback answers under its own model's key).
+      const answeredKey = answerCacheKey({ ...decision.chosen, task: request.task, ...prompt });
+      if (answering && collected.length > 0) {
+        const text = collected.join('');
+        await this.cachePut(cache, answeredKey, {
+          provider: decision.chosen.provider,
+          model: decision.chosen.model,
+          task: request.task,
+          createdAt: this.clock.now(),
+          answer: cache.scrub ? cache.scrub(text) : text,
+          costUsd: answering.costUsd,
+          usage: answering.usage ?? ZERO_USAGE,
+        });
+      }
+    }
     yield this.finish(decision, end.answered ? undefined : end.error);
+  }
+
+  /** The answer cache when it serves this request: enabled, the task is cached, the request is no cascade. */
+  private cacheFor(request: RouteRequest): RouterAnswerCache | undefined {
+    const cache = this.answerCache;
+    const settings = this.config.cache;
+    if (!cache || !settings.enabled || !settings.tasks.includes(request.task)) return undefined;
+    return cache;
+  }
+
+  private async cacheGet(cache: RouterAnswerCache, key: string): ReturnType<AnswerCacheStore['get']> {
+    try {
+      return await cache.store.get(key);
+    } catch (error) {
+      cache.onError?.(error);
+      return undefined;
+    }
+  }
+
+  private async cachePut(cache: RouterAnswerCache, key: string, entry: Parameters<AnswerCacheStore['put']>[1]): Promise<void> {
+    try {
+      await cache.store.put(key, entry);
+    } catch (error) {
+      cache.onError?.(error);
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVe
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
+import { describeCached } from '../../core/cache/answerCache';
 import { notificationText } from '../../core/util/markdown';
 import { CommandId, ContextKey } from '../commandIds';
 import type { LedgerService } from '../ledgerService';
@@ -22,6 +23,8 @@ import type { Log } from '../log';
 import type { RouterService } from '../routerService';
 import { ANSWER_SCHEME, PROPOSAL_SCHEME, VirtualDocuments } from './answers';
 import { findTarget } from './target';
+import { runComparison } from './compare';
+import type { CompareOptions, CompareResult } from './compare';
 import type { RunTarget } from './target';
 
 
@@ -43,6 +46,8 @@ export interface RunOptions {
   readonly exclude?: readonly string[];
   /** The command id for the ledger (default: the task's command). */
   readonly command?: string;
+  /** Answer afresh even when the answer cache holds this request ("Ask Again" after a cached answer). */
+  readonly noCache?: boolean;
 }
 
 /** What a finished run produced (tests and the status bar read it). */
@@ -58,7 +63,12 @@ interface LastRun {
   readonly task: TaskType;
   readonly target: RunTarget | undefined;
   readonly options: RunOptions;
+  /** Its decision: "Retry with a Stronger Model" is feedback on it. */
+  readonly decision: Decision;
 }
+
+/** How long after Accept an Undo of the applied edit still counts as "undone" (feedback). */
+const UNDO_WATCH_MS = 30 * 60_000;
 
 export class Runner extends Disposable {
   private readonly documents = this._register(new VirtualDocuments());
@@ -104,6 +114,22 @@ export class Runner extends Disposable {
     return this.execute(task, target, { ...options, ...(instruction !== undefined ? { instruction } : {}) });
   }
 
+  /** "Compare Models…": the same request on two models side by side, then the user's pick (see compare.ts). */
+  compare(options: CompareOptions = {}): Promise<CompareResult | undefined> {
+    return runComparison(
+      {
+        documents: this.documents,
+        routerService: this.routerService,
+        ledger: this.ledger,
+        log: this.log,
+        config: async () => (await this.routerService.router()).currentConfig,
+        titles: TASK_TITLES,
+        footer,
+      },
+      options,
+    );
+  }
+
   /** "Retry with a Stronger Model": the last run again, one tier up, on the same text. */
   async retryStronger(): Promise<RunResult | undefined> {
     const last = this.last;
@@ -112,6 +138,8 @@ export class Runner extends Disposable {
       return undefined;
     }
     const { forced: _forced, exclude: _exclude, ...rest } = last.options;
+    // The user found that answer not good enough: feedback on it (counted against its model's acceptance).
+    if (last.decision.outcome === 'answered') void this.ledger.feedback(last.decision, 'retried-stronger');
     return this.execute(last.task, last.target, { ...rest, escalate: true });
   }
 
@@ -127,6 +155,7 @@ export class Runner extends Disposable {
       ...(options.forced ? { forced: options.forced } : {}),
       ...(options.escalate ? { escalate: true } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
+      ...(options.noCache ? { noCache: true } : {}),
       signal: controller.signal,
     };
     const edit = EDIT_TASKS.has(task);
@@ -215,7 +244,7 @@ export class Runner extends Disposable {
     if (answerUri) this.documents.flush(answerUri);
     const recorded = await this.ledger.record(decision, options.instruction);
     this.logOutcome(decision);
-    this.last = { task, target, options };
+    this.last = { task, target, options, decision };
     void vscode.commands.executeCommand('setContext', ContextKey.canRetry, true);
 
     let shown = answerUri;
@@ -226,9 +255,20 @@ export class Runner extends Disposable {
     }
     if (answerUri && decision.outcome === 'answered') this.documents.append(answerUri, `\n\n---\n*${footer(decision)}*\n`);
     if (answerUri) this.documents.flush(answerUri);
+    if (decision.cached && !edit) this.offerAskAgain(task, target, options, decision);
     const result: RunResult = { decision, answer, recorded, ...(shown ? { document: shown } : {}) };
     this.finished.fire(result);
     return result;
+  }
+
+  /** A cached answer says so, and offers to ask the model afresh (the new answer replaces the cached one). */
+  private offerAskAgain(task: TaskType, target: RunTarget | undefined, options: RunOptions, decision: Decision): void {
+    if (!decision.cached) return;
+    void vscode.window
+      .showInformationMessage(`Model Router: ${TASK_TITLES[task]} answered from the cache: ${describeCached(decision.cached)}.`, 'Ask Again')
+      .then(async (choice) => {
+        if (choice === 'Ask Again') await this.execute(task, target, { ...options, noCache: true });
+      });
   }
 
   private async openAnswer(task: TaskType, target: RunTarget | undefined, _event: RouteEvent): Promise<vscode.Uri> {
@@ -270,6 +310,7 @@ export class Runner extends Disposable {
     );
     if (choice !== 'Accept') {
       this.log.info(`Proposal for ${target.source} rejected.`);
+      void this.ledger.feedback(decision, 'rejected');
       await this.closeDiff(proposal);
       return proposal;
     }
@@ -296,9 +337,32 @@ export class Runner extends Disposable {
       return proposal;
     }
     this.log.info(`Proposal applied to ${target.source} (one edit: Undo reverts it).`);
+    void this.ledger.feedback(decision, 'accepted');
+    this.watchUndo(document, document.positionAt(offset), target.text, decision);
     await this.closeDiff(proposal);
     await vscode.window.showTextDocument(document, { selection: new vscode.Range(range.start, document.positionAt(offset + replacement.length)) });
     return proposal;
+  }
+
+  /**
+   * Records "undone" when an Undo in `document` brings the original code back where the accepted edit put the
+   * proposal (within {@link UNDO_WATCH_MS}; once).
+   */
+  private watchUndo(document: vscode.TextDocument, start: vscode.Position, original: string, decision: Decision): void {
+    const stop = (): void => {
+      clearTimeout(timer);
+      listener.dispose();
+    };
+    const timer = setTimeout(stop, UNDO_WATCH_MS);
+    const listener = vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document !== document || event.reason !== vscode.TextDocumentChangeReason.Undo) return;
+      const at = document.offsetAt(start);
+      if (document.getText().slice(at, at + original.length) !== original) return;
+      stop();
+      this.log.info(`The applied proposal was undone.`);
+      void this.ledger.feedback(decision, 'undone');
+    });
+    this._register({ dispose: stop });
   }
 
   private async closeDiff(proposal: vscode.Uri): Promise<void> {
@@ -385,6 +449,10 @@ function commandOf(task: TaskType): string {
 export function footer(decision: Decision): string {
   const parts: string[] = [];
   if (decision.chosen) parts.push(candidateName(decision.chosen));
+  if (decision.cached) {
+    parts.push(describeCached(decision.cached));
+    return parts.join(' · ');
+  }
   parts.push(`${decision.usage.inputTokens.toLocaleString('en-US')} → ${decision.usage.outputTokens.toLocaleString('en-US')} tokens`);
   parts.push(describeCost(decision));
   parts.push(formatMs(decision.finishedAt - decision.startedAt));
