@@ -240,6 +240,36 @@ function eventLine(event: RouteEvent): string | undefined {
   }
 }
 
+/**
+ * The request `ask` and `compare` route: the task (the flag, else the agent's first, else ask), the code read from
+ * --file or stdin with its language and source, and --prompt as the instruction; a usage error when both are empty.
+ */
+export function cliRouteRequest(options: {
+  readonly values: { readonly prompt?: string; readonly language?: string };
+  readonly agent: AgentId | undefined;
+  readonly taskFlag: TaskType | undefined;
+  readonly input: InputText;
+  readonly config: Config;
+  readonly command: 'ask' | 'compare';
+}): RouteRequest {
+  const { values, agent, taskFlag, input, config, command } = options;
+  if (input.text.trim() === '' && !values.prompt?.trim()) {
+    throw usageError(`nothing to ${command}${command === 'compare' ? ' on' : ''}: give --prompt "question", --file PATH[:START-END], or pipe text on stdin.`, command);
+  }
+  const task: TaskType = taskFlag ?? (agent ? (config.agents[agent].tasks[0] ?? 'ask') : 'ask');
+  const language = values.language ?? input.language;
+  return {
+    task,
+    ...(agent ? { agent } : {}),
+    text: input.text,
+    ...(language ? { language } : {}),
+    ...(values.prompt ? { instruction: values.prompt } : {}),
+    ...(input.source ? { source: input.source } : {}),
+    ...(input.fileName ? { fileName: input.fileName } : {}),
+    command: `cli.${command}`,
+  };
+}
+
 export async function readInput(values: { file?: string; prompt?: string }, io: CliIo): Promise<{ input: InputText; stdinUsed: boolean }> {
   if (values.file !== undefined) return { input: await readFileInput(values.file, io, 'ask'), stdinUsed: values.file === '-' };
   if (values.prompt === undefined && io.stdin.isTTY !== true) return { input: { text: await readAll(io.stdin) }, stdinUsed: true };
@@ -269,21 +299,9 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
       err.line(`model-router: note: ${forced.model} is not one of ${forced.provider}'s configured models (${Object.values(provider.models).join(', ') || 'none'}); sending it as given.`);
     }
   }
-  const task: TaskType = taskFlag ?? (agent ? (config.agents[agent].tasks[0] ?? 'ask') : 'ask');
   const { input, stdinUsed } = await readInput(values, io);
-  if (input.text.trim() === '' && !values.prompt?.trim()) {
-    throw usageError('nothing to ask: give --prompt "question", --file PATH[:START-END], or pipe text on stdin.', 'ask');
-  }
-  const language = values.language ?? input.language;
   const request: RouteRequest = {
-    task,
-    ...(agent ? { agent } : {}),
-    text: input.text,
-    ...(language ? { language } : {}),
-    ...(values.prompt ? { instruction: values.prompt } : {}),
-    ...(input.source ? { source: input.source } : {}),
-    ...(input.fileName ? { fileName: input.fileName } : {}),
-    command: 'cli.ask',
+    ...cliRouteRequest({ values, agent, taskFlag, input, config, command: 'ask' }),
     ...(forced ? { forced } : {}),
     ...(values.stronger ? { escalate: true } : {}),
     ...(values.exclude?.length ? { exclude: values.exclude } : {}),

@@ -24,7 +24,7 @@ import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
 import type { CliIo, Output } from '../io';
 import { describeLedgerError, fileAlertMemory, openLedger } from '../ledger';
-import { parseModel, readInput } from './ask';
+import { cliRouteRequest, parseModel, readInput } from './ask';
 import { randomUUID } from 'node:crypto';
 
 export const COMPARE_OPTIONS = {
@@ -77,21 +77,9 @@ export async function runCompare({ io, out, err, args }: CompareDeps): Promise<E
   const quiet = values.quiet === true;
   const { config, paths } = await loadConfiguration(globals, io, err, { quiet });
   const withModel = values.model === undefined ? undefined : parseModel(values.model, config);
-  const task: TaskType = taskFlag ?? (agent ? (config.agents[agent].tasks[0] ?? 'ask') : 'ask');
   const { input } = await readInput(values, io);
-  if (input.text.trim() === '' && !values.prompt?.trim()) {
-    throw usageError('nothing to compare on: give --prompt "question", --file PATH[:START-END], or pipe text on stdin.', 'compare');
-  }
-  const language = values.language ?? input.language;
   const request: RouteRequest = {
-    task,
-    ...(agent ? { agent } : {}),
-    text: input.text,
-    ...(language ? { language } : {}),
-    ...(values.prompt ? { instruction: values.prompt } : {}),
-    ...(input.source ? { source: input.source } : {}),
-    ...(input.fileName ? { fileName: input.fileName } : {}),
-    command: 'cli.compare',
+    ...cliRouteRequest({ values, agent, taskFlag, input, config, command: 'compare' }),
     noCache: true,
     ...(io.signal ? { signal: io.signal } : {}),
   };
