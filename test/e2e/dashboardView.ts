@@ -416,73 +416,90 @@ let sqlJs: ReturnType<typeof initSqlJs> | undefined;
  */
 export async function readLedgerRequests(dir: string): Promise<LedgerRequest[]> {
   const byId = new Map<string, LedgerRequest>();
+  for (const r of journalEntries(dir) as (LedgerRequest & { feedback?: unknown })[]) {
+    // A feedback line (what the user did with an answer) is no request.
+    if (r.feedback !== undefined) continue;
+    byId.set(r.id, {
+      id: r.id,
+      startedAt: r.startedAt,
+      agent: r.agent,
+      command: r.command,
+      provider: r.provider,
+      model: r.model,
+      outcome: r.outcome,
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
+      costNano: r.costNano,
+      ...(r.cached ? { cached: r.cached } : {}),
+    });
+  }
+  const rows = await queryLedgerFile(
+    dir,
+    'SELECT id, started_at, agent, command, provider, model, outcome, input_tokens, output_tokens, cost_nano, cached_from, saved_nano FROM requests',
+  );
+  for (const row of rows) {
+    const [id, startedAt, agent, command, provider, model, outcome, inputTokens, outputTokens, costNano, cachedFrom, savedNano] = row;
+    byId.set(String(id), {
+      id: String(id),
+      startedAt: Number(startedAt),
+      agent: String(agent),
+      command: command === null ? null : String(command),
+      provider: provider === null ? null : String(provider),
+      model: model === null ? null : String(model),
+      outcome: String(outcome),
+      inputTokens: Number(inputTokens),
+      outputTokens: Number(outputTokens),
+      costNano: Number(costNano),
+      ...(cachedFrom !== null && cachedFrom !== undefined ? { cached: { from: Number(cachedFrom), savedNano: Number(savedNano) } } : {}),
+    });
+  }
+  return [...byId.values()].sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/**
+ * Every line of the per-process journals in `dir` (`journal-*.jsonl`), parsed. Journals are read before the file: a
+ * compaction deletes a journal only after a `ledger.sqlite` holding its lines is on disk. A journal deleted
+ * meanwhile (its lines are in the file) and a line being written are skipped.
+ */
+function journalEntries(dir: string): unknown[] {
   let names: string[] = [];
   try {
     names = fs.readdirSync(dir);
   } catch {
     return [];
   }
+  const entries: unknown[] = [];
   for (const name of names.filter((n) => /^journal-\d+-[0-9a-f]+\.jsonl$/.test(n))) {
     let content = '';
     try {
       content = fs.readFileSync(path.join(dir, name), 'utf8');
     } catch {
-      continue; // deleted by a compaction meanwhile: its records are in ledger.sqlite
+      continue;
     }
     for (const line of content.split('\n')) {
       if (!line.trim()) continue;
       try {
-        const r = JSON.parse(line) as LedgerRequest & { feedback?: unknown };
-        // A feedback line (what the user did with an answer) is no request.
-        if (r.feedback !== undefined) continue;
-        byId.set(r.id, {
-          id: r.id,
-          startedAt: r.startedAt,
-          agent: r.agent,
-          command: r.command,
-          provider: r.provider,
-          model: r.model,
-          outcome: r.outcome,
-          inputTokens: r.inputTokens,
-          outputTokens: r.outputTokens,
-          costNano: r.costNano,
-          ...(r.cached ? { cached: r.cached } : {}),
-        });
+        entries.push(JSON.parse(line));
       } catch {
         // a line being written
       }
     }
   }
+  return entries;
+}
+
+/** The rows of `sql` on the compacted `ledger.sqlite` in `dir`; none while there is no file yet. */
+async function queryLedgerFile(dir: string, sql: string): Promise<unknown[][]> {
   const file = path.join(dir, 'ledger.sqlite');
-  if (fs.existsSync(file)) {
-    sqlJs ??= initSqlJs();
-    const SQL = await sqlJs;
-    const db = new SQL.Database(fs.readFileSync(file));
-    try {
-      const result = db.exec(
-        'SELECT id, started_at, agent, command, provider, model, outcome, input_tokens, output_tokens, cost_nano, cached_from, saved_nano FROM requests',
-      );
-      for (const row of result[0]?.values ?? []) {
-        const [id, startedAt, agent, command, provider, model, outcome, inputTokens, outputTokens, costNano, cachedFrom, savedNano] = row;
-        byId.set(String(id), {
-          id: String(id),
-          startedAt: Number(startedAt),
-          agent: String(agent),
-          command: command === null ? null : String(command),
-          provider: provider === null ? null : String(provider),
-          model: model === null ? null : String(model),
-          outcome: String(outcome),
-          inputTokens: Number(inputTokens),
-          outputTokens: Number(outputTokens),
-          costNano: Number(costNano),
-          ...(cachedFrom !== null && cachedFrom !== undefined ? { cached: { from: Number(cachedFrom), savedNano: Number(savedNano) } } : {}),
-        });
-      }
-    } finally {
-      db.close();
-    }
+  if (!fs.existsSync(file)) return [];
+  sqlJs ??= initSqlJs();
+  const SQL = await sqlJs;
+  const db = new SQL.Database(fs.readFileSync(file));
+  try {
+    return db.exec(sql)[0]?.values ?? [];
+  } finally {
+    db.close();
   }
-  return [...byId.values()].sort((a, b) => a.startedAt - b.startedAt);
 }
 
 /** One feedback line of the ledger (what the user did with an answer). */
@@ -497,40 +514,9 @@ export interface LedgerFeedbackLine {
 /** Every feedback line in the journals of `dir` (a compaction moves them into `ledger.sqlite`'s feedback table). */
 export async function readLedgerFeedback(dir: string): Promise<LedgerFeedbackLine[]> {
   const byId = new Map<string, LedgerFeedbackLine>();
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-  for (const name of names.filter((n) => /^journal-\d+-[0-9a-f]+\.jsonl$/.test(n))) {
-    let content = '';
-    try {
-      content = fs.readFileSync(path.join(dir, name), 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of content.split('\n')) {
-      try {
-        const r = JSON.parse(line) as { id: string; feedback?: LedgerFeedbackLine };
-        if (r.feedback) byId.set(r.id, r.feedback);
-      } catch {
-        // a line being written, or an empty one
-      }
-    }
-  }
-  const file = path.join(dir, 'ledger.sqlite');
-  if (fs.existsSync(file)) {
-    sqlJs ??= initSqlJs();
-    const SQL = await sqlJs;
-    const db = new SQL.Database(fs.readFileSync(file));
-    try {
-      for (const row of db.exec('SELECT id, request_id, kind, provider, model, comparison FROM feedback')[0]?.values ?? []) {
-        byId.set(String(row[0]), { requestId: String(row[1]), kind: String(row[2]), provider: String(row[3]), model: String(row[4]), ...(row[5] !== null ? { comparison: String(row[5]) } : {}) });
-      }
-    } finally {
-      db.close();
-    }
+  for (const r of journalEntries(dir) as { id: string; feedback?: LedgerFeedbackLine }[]) if (r.feedback) byId.set(r.id, r.feedback);
+  for (const row of await queryLedgerFile(dir, 'SELECT id, request_id, kind, provider, model, comparison FROM feedback')) {
+    byId.set(String(row[0]), { requestId: String(row[1]), kind: String(row[2]), provider: String(row[3]), model: String(row[4]), ...(row[5] !== null ? { comparison: String(row[5]) } : {}) });
   }
   return [...byId.values()];
 }
