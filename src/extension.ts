@@ -30,6 +30,8 @@ export interface ModelRouterApi {
   chatProvider(): vscode.LanguageModelChatProvider;
   /** Number of requests in the ledger (opens it). */
   ledgerCount(): Promise<number>;
+  /** What the user did with answers, as the ledger holds it (accepted, rejected, undone, ...), oldest first. */
+  ledgerFeedback(): Promise<readonly { readonly requestId: string; readonly kind: string }[]>;
   /** The status bar text, e.g. "$(graph) $0.0021 / $5.00 · claude-sonnet-5-5". */
   statusBarText(): string;
   /** The Providers and Agents trees as their views would show them (items computed by the same TreeDataProviders). */
@@ -74,6 +76,11 @@ export function activate(context: vscode.ExtensionContext): ModelRouterApi {
     lastChatRun: () => lastChat,
     chatProvider: () => container.chatModels,
     ledgerCount: async () => (await container.ledger.store())?.count() ?? 0,
+    ledgerFeedback: async () => {
+      const store = await container.ledger.store();
+      const rows = store?.read((db) => db.exec('SELECT request_id, kind FROM feedback ORDER BY at, rowid')[0]?.values) ?? [];
+      return rows.map(([requestId, kind]) => ({ requestId: String(requestId), kind: String(kind) }));
+    },
     statusBarText: () => container.statusBar.text,
     treeSnapshot: async () => ({
       providers: await snapshotTree(container.providersTree),

@@ -26,16 +26,20 @@ describe('Runs that do not go to plan', function () {
     }
   });
 
-  it('Refactor, then Reject: the file is unchanged, the diff closes, the request is in the ledger', async () => {
+  it('Refactor, then Reject: the file is unchanged, the diff closes, the request and the rejection are in the ledger', async () => {
     const editor = await openSample('reject-sample.ts', CODE, CODE);
     const before = await api.ledgerCount();
     const running = vscode.commands.executeCommand('modelRouter.refactor');
     await c.notification({ message: 'apply the refactor', button: 'Reject' });
     await running;
-    assert.equal(api.lastRun()?.decision.outcome, 'answered');
+    const run = api.lastRun();
+    assert.equal(run?.decision.outcome, 'answered');
     assert.equal(editor.document.getText(), CODE);
     assert.equal(editor.document.isDirty, false);
     assert.equal(await api.ledgerCount(), before + 1);
+    const feedbackOf = async (): Promise<string[]> => (await api.ledgerFeedback()).filter((f) => f.requestId === run.decision.id).map((f) => f.kind);
+    await waitFor(async () => (await feedbackOf()).length > 0, () => 'no feedback recorded for the rejected answer');
+    assert.deepEqual(await feedbackOf(), ['rejected']);
     await waitFor(
       () => !vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === 'model-router-proposal')),
       () => 'the proposal diff is still open after Reject',

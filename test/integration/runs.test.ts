@@ -140,10 +140,15 @@ describe('Commands on a selection, against the simulated providers', function ()
       'the diff closes after Accept',
     );
 
-    // One Undo restores the original text exactly.
+    const feedbackOf = async (): Promise<string[]> => (await api.ledgerFeedback()).filter((f) => f.requestId === run.decision.id).map((f) => f.kind);
+    await waitFor(async () => (await feedbackOf()).includes('accepted'), async () => `feedback on the answer: ${(await feedbackOf()).join(', ') || 'none'}`);
+
+    // One Undo restores the original text exactly, and the ledger learns the accepted answer was undone.
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('undo');
     await waitFor(() => document.getText() === fileText, () => `one Undo did not restore the file:\n${document.getText()}`);
+    await waitFor(async () => (await feedbackOf()).includes('undone'), async () => `feedback on the answer: ${(await feedbackOf()).join(', ')}`);
+    assert.deepEqual(await feedbackOf(), ['accepted', 'undone']);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
@@ -185,5 +190,10 @@ describe('Commands on a selection, against the simulated providers', function ()
     assert.equal(tiers.indexOf(second.decision.tier), Math.min(2, tiers.indexOf(first.decision.tier) + 1), `tier ${first.decision.tier} → ${second.decision.tier}`);
     const fake = FAKE_OF[second.decision.chosen!.provider]!;
     assert.ok(JSON.stringify((await c.modelRequests(fake))[0]?.body).includes('return n * n;'), 'the same selection was sent again');
+    // The first answer was not good enough for the user: recorded on it, not on the stronger one.
+    const feedback = async (id: string): Promise<string[]> => (await api.ledgerFeedback()).filter((f) => f.requestId === id).map((f) => f.kind);
+    await waitFor(async () => (await feedback(first.decision.id)).length > 0, () => 'no feedback recorded for the first answer');
+    assert.deepEqual(await feedback(first.decision.id), ['retried-stronger']);
+    assert.deepEqual(await feedback(second.decision.id), []);
   });
 });
