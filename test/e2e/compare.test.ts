@@ -43,8 +43,8 @@ describe('Model Router: Compare Models (two answers side by side, a pick, the da
     await vs.pickQuickItem('Explain', { title: /Compare Models… \(1\/2\)/ });
     await vs.pickQuickItem(`anthropic/${B_MODEL}`, { title: /Compare Models… \(2\/2\)/, screenshot: 'the models to compare' });
 
-    const a = await vs.waitForEditorText(/^Compare A — openai-/, /COMPARE-E2E-A[\s\S]*\*$/, 30_000);
-    const b = await vs.waitForEditorText(new RegExp(`^Compare B — anthropic-${B_MODEL.replace(/[.]/g, '\\.')}`), /COMPARE-E2E-B[\s\S]*\*$/, 30_000);
+    const a = await vs.waitForEditorText(/^Compare A — openai-/, /COMPARE-E2E-A[\s\S]*\*\s*$/, 30_000);
+    const b = await vs.waitForEditorText(new RegExp(`^Compare B — anthropic-${B_MODEL.replace(/[.]/g, '\\.')}`), /COMPARE-E2E-B[\s\S]*\*\s*$/, 30_000);
     await vs.screenshot('two answers side by side');
     assert.ok(squash(a).includes(ANSWER_A) && !squash(a).includes('COMPARE-E2E-B'), 'A holds the routed model\'s answer only');
     assert.ok(squash(b).includes(ANSWER_B) && !squash(b).includes('COMPARE-E2E-A'), 'B holds the other model\'s answer only');

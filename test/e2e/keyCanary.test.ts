@@ -49,6 +49,9 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
         'modelRouter.agents.explainer': ['anthropic'],
         'modelRouter.agents.reviewer': ['openai'],
         'modelRouter.agents.architect': ['gemini'],
+        // Each provider must be asked again after its first answer (to fail with 500, 429, a rejected key): an
+        // identical Explain or Review would otherwise be answered from the answer cache without a request.
+        'modelRouter.cache.enabled': false,
       },
     });
     await vs.recordNotifications();
@@ -184,7 +187,12 @@ describe('Key canary: a stored key reaches the providers and nothing else (setti
       const withKey = requests.filter((r: RecordedRequest) => fake(provider).protocol.presentedKey(r) === keys[provider]);
       // 4 runs: 1 + 2 (500) + 1 (429) + 1 (rejected key) requests; OpenAI also Test Connection.
       assert.ok(withKey.length >= 5, `${provider} received its canary ${withKey.length} times`);
-      assert.equal(withKey.length, requests.length, `every request to ${provider} carried its canary`);
+      // The OpenAI-compatible fake is also the local server (no key), which is probed at its models endpoint when
+      // routing starts: those requests carry no key at all. Every other request carries the canary.
+      // (the OpenAI SDK needs some key: ours sends the placeholder "not-needed" for a provider without one).
+      const keyless = requests.filter((r: RecordedRequest) => [undefined, 'not-needed'].includes(fake(provider).protocol.presentedKey(r)));
+      assert.ok(keyless.every((r) => r.endpoint === 'models' && provider === 'openai'), `${provider}: requests without its key: ${keyless.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+      assert.equal(withKey.length + keyless.length, requests.length, `every request to ${provider} carried its canary or (the local server's probe) no key`);
       for (const request of withKey) {
         const carrying = Object.entries(request.headers).filter(([, value]) => value.includes(keys[provider])).map(([name]) => name);
         assert.equal(carrying.length, 1, `${request.method} ${request.path}: the key is in one header`);
