@@ -35,17 +35,22 @@ import type { CliIo, Output } from '../io';
 import { readAll } from '../io';
 import { describeLedgerError, fileAlertMemory, openLedger } from '../ledger';
 
-export const ASK_OPTIONS = {
+/** The options of a routed request, shared by `ask` and `compare` (see {@link cliRouteRequest}). */
+export const REQUEST_OPTIONS = {
   agent: { type: 'string' },
   task: { type: 'string' },
   file: { type: 'string' },
   prompt: { type: 'string' },
   language: { type: 'string' },
   model: { type: 'string' },
-  stronger: { type: 'boolean' },
-  exclude: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+export const ASK_OPTIONS = {
+  ...REQUEST_OPTIONS,
+  stronger: { type: 'boolean' },
+  exclude: { type: 'string', multiple: true },
   cascade: { type: 'boolean' },
   verify: { type: 'boolean' },
   'no-cache': { type: 'boolean' },

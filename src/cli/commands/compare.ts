@@ -24,19 +24,12 @@ import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
 import type { CliIo, Output } from '../io';
 import { describeLedgerError, fileAlertMemory, openLedger } from '../ledger';
-import { cliRouteRequest, parseModel, readInput } from './ask';
+import { REQUEST_OPTIONS, cliRouteRequest, parseModel, readInput } from './ask';
 import { randomUUID } from 'node:crypto';
 
 export const COMPARE_OPTIONS = {
-  agent: { type: 'string' },
-  task: { type: 'string' },
-  file: { type: 'string' },
-  prompt: { type: 'string' },
-  language: { type: 'string' },
-  model: { type: 'string' },
+  ...REQUEST_OPTIONS,
   pick: { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
 } as const;
 
 export interface CompareDeps {
