@@ -121,6 +121,8 @@ type ProviderNode =
       readonly stats: ProviderHealthStats | undefined;
       /** The last connection test of this window (Test Connection, Test All Providers). */
       readonly test: { readonly status: ConnectionStatus; readonly at: number } | undefined;
+      /** Output tokens per second of each of its models over the last 7 days (model, speed). */
+      readonly speeds: readonly (readonly [string, number])[];
     }
   | { readonly kind: 'models'; readonly provider: ProviderConfig }
   | { readonly kind: 'model'; readonly provider: ProviderConfig; readonly tier: Tier; readonly model: string }
@@ -184,6 +186,8 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
   private async roots(config: Config): Promise<ProviderNode[]> {
     const spend = this.todaySpend(config);
     const stats = this.ledgerHealth();
+    const speeds = this.modelSpeeds();
+    const weights = this.routerService.effectiveWeights();
     const router = this.routerService.current;
     let anyKey = false;
     let anyUsable = false;
@@ -206,7 +210,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
       // A test older than the endpoint's last change (a probe found the server again, or it went down) is stale.
       const test = this.tests.get(provider.id);
       const current = test && !(endpoint && endpoint.since > test.at) ? test : undefined;
-      const weight = this.routerService.effectiveWeights().find((w) => w.provider === provider.id);
+      const weight = weights.find((w) => w.provider === provider.id);
       nodes.push({
         kind: 'provider',
         provider,
@@ -215,6 +219,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         todayUsd: spend?.get(provider.id),
         stats: stats?.get(provider.id),
         test: current,
+        speeds: speedsOf(speeds, provider.id),
         ...(weight
           ? { weight: { text: describeWeight(weight.weight, weight.performance), effective: weight.effective, shown: config.routing.strategy === 'load-balance' } }
           : {}),
@@ -257,14 +262,12 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
     return loadEngine().providerHealth(store.db, Date.now());
   }
 
-  /** Output tokens per second of the provider's models over the last 7 days, when the ledger is open. */
-  private speedsOf(provider: { readonly id: string }): [string, number][] {
+  /** Output tokens per second per `provider/model` over the last 7 days, when the ledger is open (one query a refresh). */
+  private modelSpeeds(): Map<string, number> | undefined {
     const store = this.ledger.current;
-    if (!store) return [];
+    if (!store) return undefined;
     const now = Date.now();
-    const speeds = loadEngine().modelSpeeds(store.db, now - 7 * 86_400_000, now + 1);
-    const prefix = `${provider.id}/`;
-    return [...speeds].filter(([key]) => key.startsWith(prefix)).map(([key, speed]) => [key.slice(prefix.length), speed]);
+    return loadEngine().modelSpeeds(store.db, now - 7 * 86_400_000, now + 1);
   }
 
   /** Today's spend per provider, when the ledger is open (the tree does not open it). */
@@ -320,8 +323,7 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
         tooltip.appendMarkdown(TIERS.map((tier) => `${tier}: ${markdownCode(provider.models[tier] ?? '—')}`).join(' · '));
         if (node.todayUsd !== undefined) tooltip.appendMarkdown(`\n\nToday: ${formatUsd(node.todayUsd)}`);
         if (node.weight) tooltip.appendMarkdown(`\n\nLoad-balance ${escapeMarkdown(node.weight.text)}`);
-        const speeds = this.speedsOf(provider);
-        if (speeds.length > 0) tooltip.appendMarkdown(`\n\nTokens/s (7 days): ${speeds.map(([model, speed]) => `${markdownCode(model)} ${speed.toFixed(speed < 10 ? 1 : 0)}`).join(' · ')}`);
+        if (node.speeds.length > 0) tooltip.appendMarkdown(`\n\nTokens/s (7 days): ${node.speeds.map(([model, speed]) => `${markdownCode(model)} ${speed.toFixed(speed < 10 ? 1 : 0)}`).join(' · ')}`);
         item.tooltip = tooltip;
         item.accessibilityInformation = { label: `${provider.label}: ${parts.join(', ')}` };
         return item;
@@ -353,6 +355,12 @@ export class ProvidersTree extends Disposable implements vscode.TreeDataProvider
       }
     }
   }
+}
+
+/** The speeds of `providerId`'s models, by model name, from a map keyed `provider/model`. */
+function speedsOf(speeds: Map<string, number> | undefined, providerId: string): (readonly [string, number])[] {
+  const prefix = `${providerId}/`;
+  return [...(speeds ?? [])].filter(([key]) => key.startsWith(prefix)).map(([key, speed]) => [key.slice(prefix.length), speed] as const);
 }
 
 function healthIcon(health: ProviderHealth, keyMissing: boolean, enabled: boolean): vscode.ThemeIcon {

@@ -33,6 +33,9 @@ const SIMPLE = -0.5;
 const HARD_NOTE = 'harder language';
 const DATA_NOTE = 'data or markup';
 
+/** Prose (Markdown, plain text): no comments, apostrophes are not quotes. */
+const PROSE: LanguageProfile = { ...C_LIKE, comments: 'none', blocks: 'indentation', apostropheQuotes: false, points: SIMPLE, note: DATA_NOTE };
+
 export const LANGUAGES: Readonly<Record<string, LanguageProfile>> = {
   typescript: C_LIKE,
   javascript: C_LIKE,
@@ -101,22 +104,8 @@ export const LANGUAGES: Readonly<Record<string, LanguageProfile>> = {
   css: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
   scss: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
   less: { ...C_LIKE, points: SIMPLE, note: DATA_NOTE },
-  markdown: {
-    ...C_LIKE,
-    comments: 'none',
-    blocks: 'indentation',
-    apostropheQuotes: false,
-    points: SIMPLE,
-    note: DATA_NOTE,
-  },
-  plaintext: {
-    ...C_LIKE,
-    comments: 'none',
-    blocks: 'indentation',
-    apostropheQuotes: false,
-    points: SIMPLE,
-    note: DATA_NOTE,
-  },
+  markdown: PROSE,
+  plaintext: PROSE,
 };
 
 export const UNKNOWN_LANGUAGE: LanguageProfile = {
