@@ -11,11 +11,13 @@
  * Nothing here is fitted to data. The score is led by the size of the whole prompt, the selection and the
  * instruction together (what the model has to read and keep consistent), on one log scale; the rest are priors from
  * what makes work hard for a model (depth, decisions, many units working together, concurrency, the kind of task,
- * demanding topics, a harder language), each bounded and named in the reasons. Why size leads: measured on code
- * tasks the router had not seen, a plain prompt-length ranking beat every prompt-only score tried (a fitted
- * instruction weight included), and structure read from a short selection says little (deep nesting in five lines
- * is still five lines), so structure counts only from about 20 lines of selection, fully from about 40
- * (see {@link structureWeight}). Where the answer can be checked by running it, the router does not rely on this
+ * a harder language), each bounded and named in the reasons. Why size leads: measured on code tasks the router had
+ * not seen, a plain prompt-length ranking beat every prompt-only score tried (a fitted instruction weight and
+ * instruction topics with points of their own included), and structure read from a short selection says little
+ * (deep nesting in five lines is still five lines), so structure, concurrency in the code included, counts only from
+ * about 20 lines of selection, fully from about 40 (see {@link structureWeight}). Topics the instruction mentions
+ * and small-change words are a share of the size term: tie-breakers between requests of about the same size
+ * (complexityTopics.ts). Where the answer can be checked by running it, the router does not rely on this
  * score at all (verify-then-escalate, src/core/verify). bench/routingDev.bench.ts measures the score on the routing
  * development set beside a prompt-length baseline; it is a check, never a source of weights.
  */
@@ -594,7 +596,7 @@ export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
     if (facts.concurrency > 0) {
       add(
         `concurrency in the code (${plural(facts.concurrency, 'construct', 'constructs')})`,
-        concurrencyPoints(facts.concurrency),
+        weight * concurrencyPoints(facts.concurrency),
       );
     }
     if (profile.points !== 0 && language !== undefined) {
@@ -604,10 +606,12 @@ export function estimateComplexity(input: ComplexityInput): ComplexityEstimate {
 
   add(`task: ${input.task}`, TASK_POINTS[input.task]);
 
+  // Topics and small-change words are shares of the size term: they break ties between requests of about the same
+  // size and never lift a short request over a long one (complexityTopics.ts says why).
   const read = readInstruction(instruction);
-  for (const topic of read.topics) add(`instruction mentions ${topic.name}`, topic.points);
+  for (const topic of read.topics) add(`instruction mentions ${topic.name}`, topic.share * promptPoints);
   if (read.smallChangeWords.length > 0) {
-    add(`instruction asks for a small change (${read.smallChangeWords.join(', ')})`, read.smallChangePoints);
+    add(`instruction asks for a small change (${read.smallChangeWords.join(', ')})`, read.smallChangeShare * promptPoints);
   }
   const instructionTopics = read.topics.map((topic) => topic.name);
   const smallChangeWords = read.smallChangeWords;
