@@ -204,6 +204,32 @@ for (const testCase of cases) {
       assert.equal(result.timedOut, false);
     });
 
+    it('stops a 1 GB file at the file-size limit in python and node, long before the time limit', async () => {
+      // Each program reports how much it wrote after every MiB; the file is in the temp folder, removed afterwards.
+      const p = await py(
+        'import sys\nchunk = b"x" * (1 << 20)\nwritten = 0\n' +
+          'try:\n  with open("big.bin", "wb", buffering=0) as f:\n    for _ in range(1024):\n      f.write(chunk); written += 1; print(written, flush=True)\n' +
+          'except OSError as e:\n  print("stopped", e.errno, flush=True)',
+        { maxFileMb: 8 },
+      );
+      const pLines = p.stdout.trim().split('\n');
+      assert.match(pLines.at(-1) ?? '', /^stopped 27$/, p.stdout.slice(-200) + p.stderr); // EFBIG
+      assert.ok(Number(pLines.at(-2)) <= 8, p.stdout.slice(-200));
+      assert.equal(p.timedOut, false);
+      const n = await js(
+        'const fs = require("fs"); const fd = fs.openSync("big.bin", "w"); const chunk = Buffer.alloc(1 << 20, 1);' +
+          'for (let i = 1; i <= 1024; i += 1) { fs.writeSync(fd, chunk); console.log(i); }',
+        { maxFileMb: 8 },
+      );
+      const nLines = n.stdout.trim().split('\n');
+      assert.notEqual(n.exitCode, 0, n.stdout.slice(-200));
+      assert.ok(Number(nLines.at(-1)) <= 8, n.stdout.slice(-200));
+      assert.equal(n.timedOut, false);
+      // Under the limit nothing changes: 4 MiB is written whole.
+      const small = await py('with open("ok.bin", "wb") as f: f.write(b"x" * (4 << 20))\nimport os\nprint(os.path.getsize("ok.bin"))', { maxFileMb: 8 });
+      assert.equal(small.stdout.trim(), String(4 << 20), small.stderr);
+    });
+
     it('cannot connect to a loopback port the test listens on, unless it says it is not isolated', async () => {
       let accepted = 0;
       const listening = createServer((socket) => {

@@ -38,7 +38,7 @@ export interface DetectSandboxOptions {
  * The script the unshare sandbox runs as pid 1 of its namespaces (as root of the new user namespace), before it
  * execs the program: `$0` is the set-up failure line (see WrapInput), `$1` the temp folder, `$2` the same escaped as
  * in /proc/self/mountinfo and fstab (`\040` for a space), `$3` the memory limit in KiB, `$4` the process limit
- * (0: none), the rest the program and its arguments.
+ * (0: none), `$5` the file-size limit in 512-byte blocks, the rest the program and its arguments.
  *
  * The mounts are done by one `mount -a` over a generated fstab (one process instead of one per mount: each costs a
  * few ms): the temp folder bound onto itself, an empty read-only tmpfs over `/sys` (hiding the cgroup and sysfs
@@ -49,7 +49,7 @@ export interface DetectSandboxOptions {
  * mounts locked).
  */
 const UNSHARE_FULL_SCRIPT = [
-  'F="$0"; D="$1"; E="$2"; M="$3"; N="$4"; shift 4',
+  'F="$0"; D="$1"; E="$2"; M="$3"; N="$4"; B="$5"; shift 5',
   "fail() { printf '%s\\n' \"$*\" \"$F\" >&2; exit 125; }",
   'T="$D/.model-router-mounts"',
   '{',
@@ -73,7 +73,7 @@ const UNSHARE_FULL_SCRIPT = [
   "  case \"$mp\" in *\\\\*) mp=$(printf '%b' \"$mp\");; esac",
   '  if [ -w "$mp" ]; then fail "still writable: $mp"; fi',
   'done < /proc/self/mountinfo',
-  limitLines('"$M"', '"$N"', 'fail "cannot set the memory limit"'),
+  limitLines('"$M"', '"$B"', '"$N"', 'fail "cannot set the memory or file-size limit"'),
   'exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"',
 ].join('\n');
 
@@ -82,11 +82,12 @@ function mountEscape(path: string): string {
   return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
-const wrapUnshareFull: WrapCommand = ({ dir, memoryMb, command, args, setupFailed, maxProcesses }) => ({
+const wrapUnshareFull: WrapCommand = ({ dir, memoryMb, command, args, setupFailed, maxProcesses, maxFileBlocks }) => ({
   command: 'unshare',
   args: [
     '--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc',
-    '/bin/sh', '-c', UNSHARE_FULL_SCRIPT, setupFailed, dir, mountEscape(dir), memoryKiB(memoryMb), String(maxProcesses), command, ...args,
+    '/bin/sh', '-c', UNSHARE_FULL_SCRIPT, setupFailed, dir, mountEscape(dir), memoryKiB(memoryMb), String(maxProcesses),
+    maxFileBlocks, command, ...args,
   ],
 });
 

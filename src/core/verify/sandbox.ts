@@ -5,6 +5,9 @@
  * The memory limit is RLIMIT_DATA (`ulimit -d`, set by a `/bin/sh` wrapper on POSIX): it bounds what Python and
  * Node allocate (anonymous writable mappings, heap and buffers) without counting the large address-space reservations
  * V8 makes, which is why RLIMIT_AS (`ulimit -v`, `prlimit --as`) is not used: it stops `node` from starting at 512 MiB.
+ * Files are bounded by RLIMIT_FSIZE (`ulimit -f`, 64 MiB per file by default): a write past it fails (Python: OSError
+ * "File too large") or the program is killed with SIGXFSZ (Node), so an answer cannot fill the disk with one file in
+ * the seconds it runs. The temp folder is removed after every run.
  *
  * This file holds the plain process sandbox (isolation `none`); `isolation.ts` wraps the same run in bubblewrap,
  * unshare or sandbox-exec and detects which of them the machine offers.
@@ -35,6 +38,8 @@ export interface SandboxSpec {
   readonly maxProcesses?: number;
   /** stdout and stderr together are cut at this many bytes (the rest is read and dropped). */
   readonly maxOutputBytes: number;
+  /** The largest file the run may write, in MiB (RLIMIT_FSIZE; POSIX only), default {@link DEFAULT_MAX_FILE_MB}. */
+  readonly maxFileMb?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -92,19 +97,23 @@ export interface WrapInput {
   readonly setupFailed: string;
   /** RLIMIT_NPROC for the run, 0 for none (see SandboxSpec.maxProcesses): only wrappers that make a user namespace pass it on. */
   readonly maxProcesses: number;
+  /** RLIMIT_FSIZE for the run, in the 512-byte blocks `ulimit -f` takes (see fileBlocks). */
+  readonly maxFileBlocks: string;
 }
 
 /** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
 export type WrapCommand = (run: WrapInput) => { readonly command: string; readonly args: readonly string[] };
 
 /**
- * The rlimits as `/bin/sh` lines: memory as RLIMIT_DATA (`ulimit -d`, KiB; a failure is a set-up failure), and with
- * `processes` > 0 RLIMIT_NPROC, best effort (`-u` in bash and busybox, `-p` in dash; the pid namespace and the kill
- * at the end bound a fork bomb anyway). `fail` is the shell command that reports a set-up failure.
+ * The rlimits as `/bin/sh` lines: memory as RLIMIT_DATA (`ulimit -d`, KiB) and the largest file as RLIMIT_FSIZE
+ * (`ulimit -f`, 512-byte blocks in POSIX shells: dash, busybox, macOS's sh; a failure of either is a set-up failure),
+ * and with `processes` > 0 RLIMIT_NPROC, best effort (`-u` in bash and busybox, `-p` in dash; the pid namespace and
+ * the kill at the end bound a fork bomb anyway). `fail` is the shell command that reports a set-up failure.
  */
-export function limitLines(memoryKiBExpr: string, processesExpr: string, fail: string): string {
+export function limitLines(memoryKiBExpr: string, fileBlocksExpr: string, processesExpr: string, fail: string): string {
   return [
     `ulimit -d ${memoryKiBExpr} || ${fail}`,
+    `ulimit -f ${fileBlocksExpr} || ${fail}`,
     `if [ ${processesExpr} != 0 ]; then { ulimit -u ${processesExpr} || ulimit -p ${processesExpr}; } 2>/dev/null; fi`,
   ].join('\n');
 }
@@ -116,11 +125,21 @@ export function limitLines(memoryKiBExpr: string, processesExpr: string, fail: s
  */
 export function withLimits(run: WrapInput, inUserNamespace = false): { command: string; args: string[] } {
   if (process.platform === 'win32') return { command: run.command, args: [...run.args] };
-  const script = [limitLines('"$1"', '"$2"', `{ printf '%s\\n' "$0" >&2; exit 125; }`), 'shift 2', 'exec "$@"'].join('\n');
+  const script = [limitLines('"$1"', '"$2"', '"$3"', `{ printf '%s\\n' "$0" >&2; exit 125; }`), 'shift 3', 'exec "$@"'].join('\n');
   return {
     command: '/bin/sh',
-    args: ['-c', script, run.setupFailed, memoryKiB(run.memoryMb), String(inUserNamespace ? run.maxProcesses : 0), run.command, ...run.args],
+    args: [
+      '-c', script, run.setupFailed, memoryKiB(run.memoryMb), run.maxFileBlocks, String(inUserNamespace ? run.maxProcesses : 0),
+      run.command, ...run.args,
+    ],
   };
+}
+
+export const DEFAULT_MAX_FILE_MB = 64;
+
+/** A file-size limit in MiB as the 512-byte blocks `ulimit -f` takes (at least 1 MiB). */
+export function fileBlocks(maxFileMb: number): string {
+  return String(Math.max(1, Math.floor(maxFileMb)) * 2048);
 }
 
 /** A limit in MiB as the KiB `ulimit` takes (at least 1 MiB). */
@@ -157,7 +176,8 @@ export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<
     await writeRunFiles(dir, spec);
     const setupFailed = `model-router-sandbox-setup-failed-${randomUUID()}`;
     const maxProcesses = processLimitApplies() ? Math.max(1, Math.floor(spec.maxProcesses ?? DEFAULT_MAX_PROCESSES)) : 0;
-    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses });
+    const maxFileBlocks = fileBlocks(spec.maxFileMb ?? DEFAULT_MAX_FILE_MB);
+    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses, maxFileBlocks });
     const result = await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
     if (!result.stderr.includes(setupFailed)) return result;
     // The wrapper's shell names itself by the marker: "<marker>: 4: exec: /no/python3: not found".
