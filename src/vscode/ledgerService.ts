@@ -134,7 +134,7 @@ export class LedgerService extends Disposable {
       this.recorded.fire(undefined);
       return true;
     } catch (error) {
-      this.log.warn(`Feedback on ${decision.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`Feedback on ${decision.id} could not be recorded: ${errorMessage(error)}`);
       return false;
     }
   }
@@ -161,7 +161,7 @@ export class LedgerService extends Disposable {
       this.log.info(`Ledger opened in ${this.directory.fsPath} (${store.count()} requests).`);
       return store;
     } catch (error) {
-      this.log.error(`The ledger in ${this.directory.fsPath} could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`The ledger in ${this.directory.fsPath} could not be opened: ${errorMessage(error)}`);
       if (!this.failureShown) {
         this.failureShown = true;
         void vscode.window.showErrorMessage('Model Router: the usage ledger could not be opened, so requests are not recorded and budgets count only this session.', 'Show Log').then((choice) => {

@@ -32,6 +32,7 @@ import type { PresetAssignment } from '../core/config/presets';
 import type { AgentId, BudgetAction, Config, PresetName, StrategyName, Tier } from '../core/config/types';
 import { AGENT_IDS, BUDGET_ACTIONS, PRESETS, STRATEGIES, TIERS } from '../core/config/types';
 import type { BuiltinProviderId } from '../core/providers/types';
+import { errorMessage } from '../core/util/errorMessage';
 
 // RUNTIME imports stay light: this file is part of dist/extension.js, which activation loads, and esbuild.js fails that
 // build if an SDK, yaml or ajv gets in. So nothing here imports defaults.ts (it pulls in the provider registry and its
@@ -222,7 +223,7 @@ class Reader {
     try {
       return this.reader.inspect<unknown>(key);
     } catch (error) {
-      this.problems.push(`modelRouter.${key} could not be read (${error instanceof Error ? error.message : String(error)}); it is ignored.`);
+      this.problems.push(`modelRouter.${key} could not be read (${errorMessage(error)}); it is ignored.`);
       return undefined;
     }
   }

@@ -12,6 +12,7 @@ import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
 import { formatUsd } from '../util/format';
 import type { Listen } from '../util/emitter';
+import { errorMessage } from '../util/errorMessage';
 
 export type BudgetPeriod = 'day' | 'month';
 
@@ -317,7 +318,7 @@ export class BudgetGate {
       // The holds could not be read or written (another process kept their lock for seconds, a full disk): the
       // spend of other requests is unknown, so only `warn` sends.
       const action = this.config.onExceed;
-      const why = error instanceof Error ? error.message : String(error);
+      const why = errorMessage(error);
       return {
         action,
         period: 'day',
