@@ -13,7 +13,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml
 import type { Document } from 'yaml';
 import { BUILTIN_PROVIDERS, isBuiltinProviderId } from '../providers/registry';
 import type { ConfigFile } from './configFile';
-import { BUILTIN_PROVIDER_IDS } from './defaults';
+import { BUILTIN_PROVIDER_IDS } from '../providers/types';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
 import { describeName, describeValue, didYouMean, formatKeyPath, isOpaqueToken, looksLikeSecret } from './diagnostics';
 import { schemaErrors } from './schema';
