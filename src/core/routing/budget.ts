@@ -106,8 +106,6 @@ export function periodKey(period: BudgetPeriod, at: number, timeZone?: string): 
   return new PeriodCalendar(timeZone).key(period, at);
 }
 
-
-/** Costs with their times, in memory. Keeps about a month: enough for any day or month query at a recent `now`. */
 /** One {@link PeriodCalendar} per time zone, built on first use (spend sources are asked for several zones). */
 export class PeriodCalendars {
   private readonly byZone = new Map<string, PeriodCalendar>();
@@ -123,6 +121,7 @@ export class PeriodCalendars {
   }
 }
 
+/** Costs with their times, in memory. Keeps about a month: enough for any day or month query at a recent `now`. */
 export class InMemorySpend implements SpendSource {
   private entries: { readonly at: number; readonly usd: number }[] = [];
   private readonly calendars = new PeriodCalendars();
