@@ -374,11 +374,14 @@ function removeDir(dir: string): void {
   }
 }
 
+/** The variables {@link isolatedEnv} sets, each always present. */
+export type IsolatedEnv = Record<'TMPDIR' | 'XDG_CONFIG_HOME' | 'XDG_DATA_HOME' | 'XDG_CACHE_HOME' | 'XDG_STATE_HOME' | 'XDG_RUNTIME_DIR', string>;
+
 /**
  * Environment that keeps code-server, its extension host and Chromium out of $HOME, and their temporary files
  * (e.g. the TypeScript server's) inside the state folder, so that removing it leaves nothing behind.
  */
-export function isolatedEnv(stateDir: string): Record<string, string> {
+export function isolatedEnv(stateDir: string): IsolatedEnv {
   const xdg = path.join(stateDir, 'xdg');
   return {
     TMPDIR: path.join(stateDir, 'tmp'),

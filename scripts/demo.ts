@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startFakeProviders } from '../test/fakes/fakeProviders';
 import type { FakeProviders } from '../test/fakes/fakeProviders';
+import { errorMessage } from '../src/core/util/errorMessage';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -85,7 +86,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`demo: ${errorMessage(error)}`);
     process.exitCode = 1;
   },
 );

@@ -37,6 +37,7 @@ import {
   type CodeServer,
 } from './codeServer';
 import { FAKES_DEFAULT_PORT_BASE, startFakeProviders, type FakeProviders } from '../test/fakes/fakeProviders';
+import { errorMessage } from '../src/core/util/errorMessage';
 
 const DEFAULT_PORT = 47100;
 const devDir = path.join(repoRoot, '.cache', 'dev');
@@ -287,7 +288,7 @@ async function main(): Promise<void> {
     );
     server.child.once('exit', (exitCode, sig) => void stop(`code-server exited (code ${exitCode}, signal ${sig})`, 1));
   } catch (error) {
-    console.error(`dev: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`dev: ${errorMessage(error)}`);
     await stop('error', 1);
   }
 }

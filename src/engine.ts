@@ -24,6 +24,7 @@ export { PendingSpend, budgetUsage } from './core/ledger/spend';
 export { SharedBudgetHolds } from './core/ledger/reservations';
 export { SharedKeyLimits } from './core/ledger/keyLimits';
 export { toLedgerRecord } from './core/ledger/record';
+export { recordDecisions } from './core/ledger/recorder';
 export { latestDecisions, breakdown, recentAttempts } from './core/ledger/queries';
 export { PERFORMANCE_LOOKBACK_MS } from './core/routing/performance';
 export { providerHealth } from './core/ledger/health';

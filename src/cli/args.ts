@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { didYouMean } from '../core/config/diagnostics';
 import { usageError } from './exitCodes';
+import { errorMessage } from '../core/util/errorMessage';
 
 export type OptionSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean }>>;
 
@@ -67,7 +68,7 @@ function optionNames(spec: OptionSpec): string[] {
 /** Rewords parseArgs' errors: what was wrong, what to do. */
 function explain(error: unknown, spec: OptionSpec, command: string | undefined): Error {
   const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const option = /option '([^']+)'/i.exec(message)?.[1]?.split(' ')[0];
   const where = command ? ` for \`${command}\`` : '';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {

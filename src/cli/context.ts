@@ -18,6 +18,7 @@ import { applyEnvironment } from './environment';
 import type { BaseUrlSource } from './environment';
 import { CliError, EXIT, usageError } from './exitCodes';
 import type { CliIo, Output } from './io';
+import { errorMessage } from '../core/util/errorMessage';
 
 /** The workspace file looked for in the working directory. */
 export const WORKSPACE_FILE_NAME = WORKSPACE_CONFIG_FILE;
@@ -63,7 +64,7 @@ export async function readOptionalFile(file: string, what: string): Promise<Conf
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new CliError(EXIT.config, `cannot read the ${what} ${file}: ${code ?? (error instanceof Error ? error.message : String(error))}`);
+    throw new CliError(EXIT.config, `cannot read the ${what} ${file}: ${code ?? errorMessage(error)}`);
   }
 }
 

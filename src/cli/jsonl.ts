@@ -12,6 +12,7 @@ import { CliError, EXIT, usageError } from './exitCodes';
 import type { ExitCode } from './exitCodes';
 import type { CliIo } from './io';
 import { Output } from './io';
+import { errorMessage } from '../core/util/errorMessage';
 
 export type LineResult = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly message: string };
 
@@ -45,7 +46,7 @@ export function parseRecord(line: string, shape: string): { readonly ok: true; r
   try {
     record = JSON.parse(line);
   } catch (error) {
-    return { ok: false, message: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, message: `not valid JSON (${errorMessage(error)})` };
   }
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     return { ok: false, message: `expected a JSON object ${shape}, got ${describeType(record)}` };
@@ -124,7 +125,7 @@ export async function runJsonl(job: JsonlJob, shape: string, io: CliIo, stdout: 
     try {
       return await job.work(parsed.record);
     } catch (error) {
-      return { ok: false, message: `id ${JSON.stringify(parsed.record.id)}: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, message: `id ${JSON.stringify(parsed.record.id)}: ${errorMessage(error)}` };
     } finally {
       release();
     }
@@ -155,7 +156,7 @@ export async function runJsonl(job: JsonlJob, shape: string, io: CliIo, stdout: 
     }
     await flush();
   } catch (error) {
-    throw new CliError(EXIT.usage, `cannot read ${input}: ${error instanceof Error ? error.message : String(error)}.`);
+    throw new CliError(EXIT.usage, `cannot read ${input}: ${errorMessage(error)}.`);
   } finally {
     lines.close();
     if (fileStream !== undefined) {

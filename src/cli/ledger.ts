@@ -12,6 +12,7 @@ import type { Config } from '../core/config/types';
 import { LedgerStore } from '../core/ledger/store';
 import type { AlertMemory } from '../core/routing/budget';
 import type { Output } from './io';
+import { errorMessage } from '../core/util/errorMessage';
 
 /** `sql-wasm.wasm` next to this script when it exists (the bundle), else undefined (sql.js finds its own). */
 export function bundledWasmPath(): string | undefined {
@@ -42,7 +43,7 @@ export async function openLedger({ dataDir, config, err }: OpenLedgerOptions): P
 /** A short reason for a failure to open or write the ledger. */
 export function describeLedgerError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 

@@ -19,6 +19,7 @@ import type { ExitCode } from './exitCodes';
 import { COMMAND_HELP, MAIN_HELP } from './help';
 import type { CliIo } from './io';
 import { Output, secretsOf } from './io';
+import { errorMessage } from '../core/util/errorMessage';
 
 interface CommandDeps {
   readonly io: CliIo;
@@ -108,7 +109,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return error.code;
     }
     err.endLine();
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     err.line(`model-router: internal error: ${message}`);
     if (io.env.MODEL_ROUTER_DEBUG && error instanceof Error && error.stack) err.line(error.stack);
     return EXIT.failed;

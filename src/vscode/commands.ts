@@ -15,9 +15,10 @@ import type { Container } from './container';
 import { loadEngine } from './engine';
 import { KEY_ID_PATTERN, keyValueProblem } from './keys';
 import { TASK_TITLES } from './run/runner';
-import { SETTINGS_PROVIDER_IDS, SETTINGS_SECTION, agentChainSettingKey } from './settings';
+import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
 import { chainRole } from './tree';
 import { rebalance } from './rebalance';
+import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
 
 export { CommandId };
 
@@ -350,7 +351,7 @@ async function reassignAgent(container: Container, agentId: AgentId | undefined)
   }
   const chain: string[] = [];
   const providers = Object.values(config.providers).filter((p) => p.enabled);
-  const builtin = (id: string): boolean => (SETTINGS_PROVIDER_IDS as readonly string[]).includes(id);
+  const builtin = (id: string): boolean => (BUILTIN_PROVIDER_IDS as readonly string[]).includes(id);
   for (;;) {
     const left = providers.filter((p) => !chain.includes(p.id));
     if (left.length === 0) break;

@@ -21,6 +21,7 @@ import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import { SETTINGS_SECTION, readSettings, resolveWithSettings } from './settings';
 import type { ExtensionSettings } from './settings';
+import { errorMessage } from '../core/util/errorMessage';
 
 export interface ConfigState {
   readonly config: Config;
@@ -153,7 +154,7 @@ export class ConfigService extends Disposable {
     try {
       config = engine.applyEnvironment(config, process.env).config;
     } catch (error) {
-      ignored.push(`${error instanceof Error ? error.message : String(error)} The variable is ignored.`);
+      ignored.push(`${errorMessage(error)} The variable is ignored.`);
     }
     if (settings.localBaseUrl && config.providers.local) {
       config = { ...config, providers: { ...config.providers, local: { ...config.providers.local, baseUrl: settings.localBaseUrl } } };

@@ -11,6 +11,7 @@ import type { PendingSpend } from '../core/ledger/spend';
 import type { SharedKeyLimits } from '../core/ledger/keyLimits';
 import type { LedgerStore } from '../core/ledger/store';
 import type { Decision } from '../core/routing/decision';
+import { errorMessage } from '../core/util/errorMessage';
 import type { ConfigService } from './configService';
 import { loadEngine, sqlWasmPath } from './engine';
 import type { KeyStore } from './keys';
@@ -92,26 +93,26 @@ export class LedgerService extends Disposable {
     // quote a key other than the one this request used.
     await this.keys.rememberAll();
     this.log.secrets.addUrlPasswords(Object.values(config.providers).map((provider) => provider.baseUrl));
-    const record = engine.toLedgerRecord(decision, {
-      ...(instruction !== undefined ? { instruction } : {}),
+    const store = await this.store();
+    if (!store) return false;
+    // Until the record is durable its cost stays pending, so budgets still count it (for this session at least).
+    const outcome = await engine.recordDecisions([decision], {
+      store,
+      spend: this.spendSource,
+      instruction,
       storeInstruction: config.ledger.storeInstructions,
       secrets: this.log.secrets,
     });
-    const store = await this.store();
-    // Until the record is durable its cost stays pending, so budgets still count it (for this session at least).
-    try {
-      if (!store) return false;
-      await store.append(record);
-      await this.spendSource?.recorded(decision.id).catch((error: unknown) => this.log.warn(`Budget holds: ${error instanceof Error ? error.message : String(error)}`));
-      this.recorded.fire(record);
-      return true;
-    } catch (error) {
-      this.log.error(`The request ${decision.id} could not be recorded in the ledger: ${error instanceof Error ? error.message : String(error)}`);
+    if (!outcome.recorded) {
+      this.log.error(`The request ${decision.id} could not be recorded in the ledger: ${errorMessage(outcome.error)}`);
       void vscode.window.showWarningMessage('Model Router: this request could not be recorded in the usage ledger; budgets may undercount it.', 'Show Log').then((choice) => {
         if (choice) this.log.show();
       });
       return false;
     }
+    if ('holdsError' in outcome) this.log.warn(`Budget holds: ${errorMessage(outcome.holdsError)}`);
+    this.recorded.fire(outcome.records[0]);
+    return true;
   }
 
   /**
@@ -133,7 +134,7 @@ export class LedgerService extends Disposable {
       this.recorded.fire(undefined);
       return true;
     } catch (error) {
-      this.log.warn(`Feedback on ${decision.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`Feedback on ${decision.id} could not be recorded: ${errorMessage(error)}`);
       return false;
     }
   }
@@ -160,7 +161,7 @@ export class LedgerService extends Disposable {
       this.log.info(`Ledger opened in ${this.directory.fsPath} (${store.count()} requests).`);
       return store;
     } catch (error) {
-      this.log.error(`The ledger in ${this.directory.fsPath} could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`The ledger in ${this.directory.fsPath} could not be opened: ${errorMessage(error)}`);
       if (!this.failureShown) {
         this.failureShown = true;
         void vscode.window.showErrorMessage('Model Router: the usage ledger could not be opened, so requests are not recorded and budgets count only this session.', 'Show Log').then((choice) => {

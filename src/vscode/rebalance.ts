@@ -12,7 +12,9 @@ import { describeWeight } from '../core/routing/performance';
 import { formatWeight } from '../core/util/format';
 import type { Container } from './container';
 import { loadEngine } from './engine';
-import { SETTINGS_PROVIDER_IDS, SETTINGS_SECTION, providerWeightSettingKey } from './settings';
+import { SETTINGS_SECTION, providerWeightSettingKey } from './settings';
+import type { BuiltinProviderId } from '../core/providers/types';
+import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
 
 type Target = 'settings' | 'yaml';
 
@@ -66,7 +68,7 @@ export async function rebalance(container: Container): Promise<boolean> {
     if (typed === undefined) return false;
     changes = { [picked.provider!]: Number(typed.trim()) };
   }
-  const builtinOnly = Object.keys(changes).every((id) => (SETTINGS_PROVIDER_IDS as readonly string[]).includes(id));
+  const builtinOnly = Object.keys(changes).every((id) => (BUILTIN_PROVIDER_IDS as readonly string[]).includes(id));
   const targets: (vscode.QuickPickItem & { target: Target })[] = [
     ...(builtinOnly ? [{ label: 'User settings', description: Object.keys(changes).map((id) => `${SETTINGS_SECTION}.weights.${id}`).join(', '), target: 'settings' as const }] : []),
     { label: 'User YAML config', description: userFile, detail: 'providers.<id>.weight; comments are kept. A user setting of the same weight still wins over it.', target: 'yaml' },
@@ -77,7 +79,7 @@ export async function rebalance(container: Container): Promise<boolean> {
   if (where.target === 'settings') {
     const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     for (const [id, weight] of Object.entries(changes)) {
-      await settings.update(providerWeightSettingKey(id as (typeof SETTINGS_PROVIDER_IDS)[number]), weight, vscode.ConfigurationTarget.Global);
+      await settings.update(providerWeightSettingKey(id as BuiltinProviderId), weight, vscode.ConfigurationTarget.Global);
     }
   } else {
     let text: string | undefined;
@@ -95,8 +97,8 @@ export async function rebalance(container: Container): Promise<boolean> {
     await mkdir(dirname(userFile), { recursive: true });
     await writeFile(userFile, result.text);
     const shadowed = Object.keys(changes).filter((id) => {
-      if (!(SETTINGS_PROVIDER_IDS as readonly string[]).includes(id)) return false;
-      const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect(providerWeightSettingKey(id as (typeof SETTINGS_PROVIDER_IDS)[number]));
+      if (!(BUILTIN_PROVIDER_IDS as readonly string[]).includes(id)) return false;
+      const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect(providerWeightSettingKey(id as BuiltinProviderId));
       return inspected?.globalValue !== undefined && inspected.globalValue !== null;
     });
     if (shadowed.length > 0) {

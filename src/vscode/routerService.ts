@@ -19,6 +19,7 @@ import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import { VSCODE_LM_PROTOCOL, VscodeLmProvider } from './lm/vscodeLmProvider';
 import type { ConsentMemory } from './lm/vscodeLmProvider';
+import { errorMessage } from '../core/util/errorMessage';
 
 export class RouterService extends Disposable {
   private instance: Promise<Router> | undefined;
@@ -116,7 +117,7 @@ export class RouterService extends Disposable {
       ...(this.verification ? { verification: this.verification } : {}),
       ...(cache ? { answerCache: cache } : {}),
       ...(this.memento ? { alertMemory: mementoAlertMemory(this.memento) } : {}),
-      onListenerError: (error) => this.log.error(`A listener failed: ${error instanceof Error ? error.message : String(error)}`),
+      onListenerError: (error) => this.log.error(`A listener failed: ${errorMessage(error)}`),
     });
     router.breakers.onDidChange((change) => {
       const who = change.keyId ? `${change.providerId} (key ${change.keyId})` : change.providerId;
@@ -153,10 +154,10 @@ export class RouterService extends Disposable {
         router.performance.seed(store.read((db) => engine.recentAttempts(db, { from: now - engine.PERFORMANCE_LOOKBACK_MS, to: now + 1 })));
         this.healthChanged.fire();
       })
-      .catch((error: unknown) => this.log.warn(`Provider performance could not be read from the ledger: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => this.log.warn(`Provider performance could not be read from the ledger: ${errorMessage(error)}`));
     // Once at start: whether the local server runs, before local-first sends it anything (and whether a keyless
     // local server makes the Providers tree usable).
-    void router.probeLocalEndpoints().catch((error: unknown) => this.log.error(`Probing local endpoints failed: ${error instanceof Error ? error.message : String(error)}`));
+    void router.probeLocalEndpoints().catch((error: unknown) => this.log.error(`Probing local endpoints failed: ${errorMessage(error)}`));
     return router;
   }
 
@@ -178,7 +179,7 @@ export class RouterService extends Disposable {
         scope: vscode.workspace.isTrusted ? 'trusted' : 'untrusted',
       }),
       scrub: (text) => this.log.secrets.scrub(text),
-      onError: (error) => this.log.warn(`Answer cache: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) => this.log.warn(`Answer cache: ${errorMessage(error)}`),
     };
   }
 }

@@ -32,15 +32,15 @@ import type { PresetAssignment } from '../core/config/presets';
 import type { AgentId, BudgetAction, Config, PresetName, StrategyName, Tier } from '../core/config/types';
 import { AGENT_IDS, BUDGET_ACTIONS, PRESETS, STRATEGIES, TIERS } from '../core/config/types';
 import type { BuiltinProviderId } from '../core/providers/types';
+import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
+import { errorMessage } from '../core/util/errorMessage';
 
 // RUNTIME imports stay light: this file is part of dist/extension.js, which activation loads, and esbuild.js fails that
 // build if an SDK, yaml or ajv gets in. So nothing here imports defaults.ts (it pulls in the provider registry and its
 // SDKs), load.ts (yaml, ajv) or presets.ts (the price table): the preset computation is passed in (the engine's
 // `presetAssignments`), and the few constants needed are repeated below, checked against the core by
-// test/unit/settings.test.ts and test/unit/manifest.test.ts.
-
-/** The built-in provider ids (the order of defaults.ts BUILTIN_PROVIDER_IDS; the manifest test checks they agree). */
-export const SETTINGS_PROVIDER_IDS = ['anthropic', 'openai', 'gemini', 'deepseek', 'local'] as const satisfies readonly BuiltinProviderId[];
+// test/unit/settings.test.ts and test/unit/manifest.test.ts. The built-in provider ids come from providers/types.ts,
+// which imports nothing.
 
 /** Whether `timeZone` is an IANA zone this runtime knows (as load.ts isValidTimeZone). */
 function isValidTimeZone(timeZone: string): boolean {
@@ -165,9 +165,9 @@ export const WORKSPACE_SETTING_KEYS: readonly string[] = [
 export const SETTING_KEYS: readonly string[] = [
   ...Object.values(SettingKey),
   ...AGENT_IDS.map(agentChainSettingKey),
-  ...SETTINGS_PROVIDER_IDS.map(providerModelsSettingKey),
-  ...SETTINGS_PROVIDER_IDS.map(providerMinIntervalSettingKey),
-  ...SETTINGS_PROVIDER_IDS.map(providerWeightSettingKey),
+  ...BUILTIN_PROVIDER_IDS.map(providerModelsSettingKey),
+  ...BUILTIN_PROVIDER_IDS.map(providerMinIntervalSettingKey),
+  ...BUILTIN_PROVIDER_IDS.map(providerWeightSettingKey),
 ];
 
 /** Settings read from the user's settings only (manifest scope `application` or `machine`): all but the allow-list. */
@@ -222,7 +222,7 @@ class Reader {
     try {
       return this.reader.inspect<unknown>(key);
     } catch (error) {
-      this.problems.push(`modelRouter.${key} could not be read (${error instanceof Error ? error.message : String(error)}); it is ignored.`);
+      this.problems.push(`modelRouter.${key} could not be read (${errorMessage(error)}); it is ignored.`);
       return undefined;
     }
   }
@@ -319,7 +319,7 @@ function timeZone(value: unknown): Check<string> {
   return isValidTimeZone(value.trim()) ? ok(value.trim()) : bad(`is ${show(value)}, which is not an IANA time zone this runtime knows`);
 }
 
-const BUILTIN_IDS: readonly string[] = SETTINGS_PROVIDER_IDS;
+const BUILTIN_IDS: readonly string[] = BUILTIN_PROVIDER_IDS;
 
 function chain(agent: AgentId): (value: unknown) => Check<string[]> {
   return (value) => {
@@ -435,7 +435,7 @@ export function readSettings(reader: SettingsReader): ExtensionSettings {
     if (value !== undefined) agents[agent] = { chain: value };
   }
   const providers: Record<string, SettingsProviderEntry> = {};
-  for (const provider of SETTINGS_PROVIDER_IDS) {
+  for (const provider of BUILTIN_PROVIDER_IDS) {
     const models = r.pick(providerModelsSettingKey(provider), tierModels, {
       fallback: "the YAML config's or the built-in models",
       fix: 'Give a model id for any of light, medium and heavy, e.g. {"heavy": "some-model"}.',

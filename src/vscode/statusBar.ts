@@ -17,6 +17,7 @@ import { loadEngine } from './engine';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
+import { errorMessage } from '../core/util/errorMessage';
 
 export type BudgetLevel = 'ok' | 'warning' | 'error';
 
@@ -123,7 +124,7 @@ export class StatusBar extends Disposable {
       }
       this.render();
     } catch (error) {
-      this.log.error(`Status bar: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`Status bar: ${errorMessage(error)}`);
     }
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { configToFile } from '../../src/core/config/convert';
-import { AGENT_TASKS, BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import { AGENT_TASKS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import type { ConfigDiagnostic } from '../../src/core/config/diagnostics';
 import { formatDiagnostic, formatKeyPath } from '../../src/core/config/diagnostics';
 import { loadConfigText, MAX_CONFIG_FILE_BYTES, MAX_FILE_DIAGNOSTICS, validateConfigValue } from '../../src/core/config/load';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import { AGENT_IDS, BUDGET_ACTIONS, PRESETS, STRATEGIES, TIERS } from '../../src/core/config/types';
 import { BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
 import { CommandId, ContextKey, TREE_ONLY_COMMANDS, ViewId } from '../../src/vscode/commandIds';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PartialConfigFromSettings } from '../../src/core/config/configFile';
-import { BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import type { ConfigResolution } from '../../src/core/config/layering';
 import { resolveConfig } from '../../src/core/config/layering';
 import { isValidTimeZone } from '../../src/core/config/load';
@@ -11,7 +12,6 @@ import type { PresetName } from '../../src/core/config/types';
 import { AGENT_IDS } from '../../src/core/config/types';
 import type { SettingInspection, SettingsReader } from '../../src/vscode/settings';
 import {
-  SETTINGS_PROVIDER_IDS,
   SETTING_KEYS,
   USER_ONLY_SETTING_KEYS,
   agentChainSettingKey,
@@ -137,13 +137,13 @@ describe('settings bridge (readSettings)', () => {
       // Nor keep answers on disk for longer, or share them between trusted and untrusted workspaces.
       'cache.enabled': true,
       'cache.ttlHours': 8760,
-      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
+      ...Object.fromEntries(BUILTIN_PROVIDER_IDS.map((id) => [`models.${id}`, { light: 'unpriced-model-9' }])),
       // A repository must not throttle (or un-throttle) how fast your account is called.
-      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`minIntervalMs.${id}`, 60_000])),
+      ...Object.fromEntries(BUILTIN_PROVIDER_IDS.map((id) => [`minIntervalMs.${id}`, 60_000])),
       // Nor loosen (or tighten) what Gemini's safety filter blocks.
       'safety.gemini': 'block_none',
       // Nor send your traffic (and money) elsewhere by weight.
-      ...Object.fromEntries(SETTINGS_PROVIDER_IDS.map((id) => [`weights.${id}`, 1000])),
+      ...Object.fromEntries(BUILTIN_PROVIDER_IDS.map((id) => [`weights.${id}`, 1000])),
     };
     assert.deepEqual(Object.keys(valid).sort(), [...USER_ONLY_SETTING_KEYS].sort(), 'a value for each user-only setting');
     for (const scope of ['workspaceValue', 'workspaceFolderValue'] as const) {
@@ -314,7 +314,6 @@ describe('settings bridge (readSettings)', () => {
   });
 
   it('repeats the core constants it cannot import at activation time', () => {
-    assert.deepEqual([...SETTINGS_PROVIDER_IDS], [...BUILTIN_PROVIDER_IDS]);
     // Its own time zone check agrees with the core's.
     for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York', 'Mars/Olympus_Mons', 'Europe/Berln']) {
       const settings = readSettings(reader({ 'budget.timeZone': user(zone) }));

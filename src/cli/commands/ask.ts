@@ -7,7 +7,7 @@ import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { AnswerCache, describeCached } from '../../core/cache/answerCache';
-import { toLedgerRecord } from '../../core/ledger/record';
+import { recordDecisions } from '../../core/ledger/recorder';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { SharedKeyLimits } from '../../core/ledger/keyLimits';
 import { recentAttempts } from '../../core/ledger/queries';
@@ -375,24 +375,23 @@ export async function runAsk({ io, out, err, args, argv }: AskDeps): Promise<Exi
     }
     // Every finished request is recorded: answered, failed, interrupted, and cancelled too (it may have cost money).
     if (decision !== undefined && store !== undefined) {
-      const record = toLedgerRecord(decision, {
-        ...(values.prompt !== undefined ? { instruction: values.prompt } : {}),
+      const outcome = await recordDecisions([decision], {
+        store,
+        spend,
+        instruction: values.prompt,
         storeInstruction: config.ledger.storeInstructions,
         // Every key in the environment and every base URL password, not only the answering provider's.
         secrets: err.secrets,
       });
-      try {
-        await store.append(record);
-      } catch (error) {
+      // A request not recorded keeps its budget hold until this process ends (as in VS Code): other processes then
+      // still count what its attempts cost.
+      if (!outcome.recorded) {
         err.endLine();
-        err.line(`model-router: warning: this request could not be recorded in the ledger (${describeLedgerError(error)}).`);
-      }
-      try {
-        await spend?.recorded(decision.id);
-      } catch (error) {
+        err.line(`model-router: warning: this request could not be recorded in the ledger (${describeLedgerError(outcome.error)}).`);
+      } else if ('holdsError' in outcome) {
         // Its hold is released when this process is gone (the entry's pid); its cost is in the ledger.
         err.endLine();
-        err.line(`model-router: warning: could not release this request's budget hold (${describeLedgerError(error)}).`);
+        err.line(`model-router: warning: could not release this request's budget hold (${describeLedgerError(outcome.holdsError)}).`);
       }
     }
   } finally {

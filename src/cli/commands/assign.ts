@@ -19,6 +19,7 @@ import { CliError, EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
 import { formatChain } from '../format';
 import type { CliIo, Output } from '../io';
+import { errorMessage } from '../../core/util/errorMessage';
 
 export const ASSIGN_OPTIONS = { reasoning: { type: 'string' } } as const;
 export const BULK_OPTIONS = {} as const;
@@ -62,7 +63,7 @@ async function save(loaded: LoadedConfig, result: YamlEditResult, out: Output): 
     await writeAtomically(file, result.text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(EXIT.failed, `cannot write ${file}: ${code ?? (error instanceof Error ? error.message : String(error))}.`);
+    throw new CliError(EXIT.failed, `cannot write ${file}: ${code ?? errorMessage(error)}.`);
   }
   out.line(`${loaded.userText === undefined ? 'created' : 'updated'} ${file}`);
   return true;

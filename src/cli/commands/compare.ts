@@ -6,7 +6,8 @@
 import type { AgentId, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { feedbackRecord } from '../../core/ledger/feedback';
-import { toLedgerRecord } from '../../core/ledger/record';
+import type { LedgerRecord } from '../../core/ledger/record';
+import { recordDecisions } from '../../core/ledger/recorder';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
@@ -112,23 +113,27 @@ export async function runCompare({ io, out, err, args }: CompareDeps): Promise<E
     const both = a.decision.outcome === 'answered' && b.decision.outcome === 'answered';
     if (pick && !both) err.line('model-router: --pick is not recorded: one of the two did not answer.');
     if (store !== undefined) {
-      const records = [a.decision, b.decision].map((decision) =>
-        toLedgerRecord(decision, { ...(values.prompt !== undefined ? { instruction: values.prompt } : {}), storeInstruction: config.ledger.storeInstructions, secrets: err.secrets }),
-      );
+      const picks: LedgerRecord[] = [];
       if (pick && both) {
         const comparison = randomUUID();
         const [kindA, kindB] = comparisonFeedback(pick);
         const now = Date.now();
         for (const [decision, kind] of [[a.decision, kindA], [b.decision, kindB]] as const) {
-          records.push(feedbackRecord({ requestId: decision.id, kind, agent: decision.agent, task: decision.task, provider: decision.chosen!.provider, model: decision.chosen!.model, comparison }, now));
+          picks.push(feedbackRecord({ requestId: decision.id, kind, agent: decision.agent, task: decision.task, provider: decision.chosen!.provider, model: decision.chosen!.model, comparison }, now));
         }
         if (!quiet) err.line(`model-router: recorded: A ${kindA}, B ${kindB}`);
       }
-      try {
-        await store.appendMany(records);
-        await spend?.recorded(a.decision.id);
-        await spend?.recorded(b.decision.id);
-      } catch (error) {
+      const outcome = await recordDecisions([a.decision, b.decision], {
+        store,
+        spend,
+        instruction: values.prompt,
+        storeInstruction: config.ledger.storeInstructions,
+        secrets: err.secrets,
+        extra: picks,
+      });
+      // Said the same way whether the write failed or the budget holds could not be released after it.
+      if (!outcome.recorded || 'holdsError' in outcome) {
+        const error = outcome.recorded ? outcome.holdsError : outcome.error;
         err.line(`model-router: warning: the comparison could not be recorded in the ledger (${describeLedgerError(error)}).`);
       }
     }

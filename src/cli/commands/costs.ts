@@ -19,6 +19,7 @@ import type { ExitCode } from '../exitCodes';
 import { formatTable, formatUsd } from '../format';
 import type { CliIo, Output } from '../io';
 import { describeLedgerError, openLedger } from '../ledger';
+import { errorMessage } from '../../core/util/errorMessage';
 
 export const COSTS_OPTIONS = {
   since: { type: 'string' },
@@ -104,14 +105,14 @@ export async function runCosts({ io, out, err, args, now = Date.now }: CostsDeps
   try {
     calendar = new PeriodCalendar(timeZone);
   } catch (error) {
-    throw usageError(`--time-zone: ${error instanceof Error ? error.message : String(error)} (use an IANA name such as Europe/Paris or UTC).`, 'costs');
+    throw usageError(`--time-zone: ${errorMessage(error)} (use an IANA name such as Europe/Paris or UTC).`, 'costs');
   }
   const at = now();
   let from: number;
   try {
     from = values.since === undefined ? calendar.interval('month', at).start : startOfDate(values.since, timeZone);
   } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error), 'costs');
+    throw usageError(errorMessage(error), 'costs');
   }
   if (from > at) throw usageError(`--since ${values.since} is in the future.`, 'costs');
   const sinceLabel = values.since ?? `${calendar.key('month', at)}-01`;

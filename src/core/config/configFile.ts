@@ -1,7 +1,7 @@
 /**
  * The shape of a configuration FILE (what a user writes in YAML), as opposed to the resolved {@link Config} in
  * types.ts. schemas/model-router.schema.json describes the same shape for validation and editor completion; keep the
- * two in step (test/unit/configSchema.test.ts checks the enums against types.ts).
+ * two in step (test/unit/config.test.ts, "config: schema", checks the enums against types.ts).
  *
  * Objects merge key by key with the layer below; arrays (chains, keys, a key's tiers) replace it whole; `null` (where
  * allowed) removes the lower layer's value.

@@ -4,10 +4,8 @@
 import { BUILTIN_TIER_MODELS } from '../pricing/prices';
 import { BUILTIN_PROVIDERS } from '../providers/registry';
 import type { BuiltinProviderId } from '../providers/types';
+import { BUILTIN_PROVIDER_IDS } from '../providers/types';
 import type { AgentConfig, AgentId, Config, ProviderConfig, TaskType } from './types';
-
-/** Built-in provider ids, in the order the tree view and messages list them. */
-export const BUILTIN_PROVIDER_IDS: readonly BuiltinProviderId[] = ['anthropic', 'openai', 'gemini', 'deepseek', 'local'];
 
 /** The command (task) each agent serves. */
 export const AGENT_TASKS: Readonly<Record<AgentId, readonly TaskType[]>> = {

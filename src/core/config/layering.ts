@@ -23,6 +23,7 @@ import type { ConfigLayer, Locate } from './load';
 import { loadConfigText, validateConfigValue } from './load';
 import type { AgentConfig, AgentId, Config, KeyConfig, ProviderConfig, Tier } from './types';
 import { AGENT_IDS, TIERS } from './types';
+import { errorMessage } from '../util/errorMessage';
 
 export interface ConfigFileInput {
   readonly file: string;
@@ -487,7 +488,7 @@ class Resolver {
         kept[key] = clone(price);
       } catch (error) {
         const source = this.priceSource.get(key);
-        const message = `${error instanceof Error ? error.message : String(error)}; this price override is not used`;
+        const message = `${errorMessage(error)}; this price override is not used`;
         if (source !== undefined) this.diagnostics.push(diagnostic(source, ['pricing', key], message, 'error', 'key'));
       }
     }

@@ -13,10 +13,11 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml
 import type { Document } from 'yaml';
 import { BUILTIN_PROVIDERS, isBuiltinProviderId } from '../providers/registry';
 import type { ConfigFile } from './configFile';
-import { BUILTIN_PROVIDER_IDS } from './defaults';
+import { BUILTIN_PROVIDER_IDS } from '../providers/types';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
 import { describeName, describeValue, didYouMean, formatKeyPath, isOpaqueToken, looksLikeSecret } from './diagnostics';
 import { schemaErrors } from './schema';
+import { errorMessage } from '../util/errorMessage';
 
 export interface SourcePosition {
   /** 1-based. */
@@ -611,7 +612,7 @@ function loadBoundedText(file: string, text: string, bytes: number | undefined):
   try {
     value = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { ok: false, diagnostics: [{ file, line: 1, column: 1, key: '', message: `YAML: ${message}`, severity: 'error' }] };
   }
   const locate = makeLocate(doc, lineCounter);

@@ -5,7 +5,7 @@
  */
 import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
 import type { Pair, YAMLMap, YAMLSeq } from 'yaml';
-import { BUILTIN_PROVIDER_IDS } from './defaults';
+import { BUILTIN_PROVIDER_IDS } from '../providers/types';
 import type { ConfigDiagnostic } from './diagnostics';
 import { didYouMean } from './diagnostics';
 import { loadConfigText } from './load';

@@ -5,6 +5,7 @@
  */
 import { redact } from '../providers/errors';
 import type { Decision } from '../routing/decision';
+import { fallbackCount } from '../routing/decision';
 import type { LedgerFeedback } from './feedback';
 import { SecretScrubber } from '../util/secrets';
 import { sanitizeTerminalText } from '../util/terminalText';
@@ -188,7 +189,6 @@ export function toLedgerRecord(decision: Decision, options: RecordOptions = {}):
 
 function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
   const answering = decision.attempts.find((a) => a.status === 'ok');
-  const providersTried = new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`));
   return {
     v: LEDGER_RECORD_VERSION,
     id: decision.id,
@@ -218,7 +218,7 @@ function rawRecord(decision: Decision, options: RecordOptions): LedgerRecord {
     estimateNano: decision.estimateUsd === undefined ? null : toNano(decision.estimateUsd),
     latencyMs: Math.max(0, decision.finishedAt - decision.startedAt),
     ttftMs: answering?.ttftMs ?? null,
-    fallbacks: Math.max(0, providersTried.size - 1),
+    fallbacks: fallbackCount(decision),
     instruction: options.storeInstruction && options.instruction ? options.instruction : null,
     ...(decision.escalatedBy ? { escalatedBy: decision.escalatedBy } : {}),
     ...(decision.cascade

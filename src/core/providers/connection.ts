@@ -7,6 +7,7 @@ import type { ProviderConfig } from '../config/types';
 import { ProviderError } from './errors';
 import { createProvider } from './registry';
 import type { ChatProvider, ProviderSettings } from './types';
+import { errorMessage } from '../util/errorMessage';
 
 export interface ConnectionStatus {
   /** `ok`, `failed`, or `skipped` (disabled, no key). */
@@ -64,7 +65,7 @@ export async function testProviderConnection(provider: ProviderConfig, options: 
     return { result: 'ok', ...(keyId ? { keyId } : {}), latencyMs: result.latencyMs, models: result.models.length };
   } catch (error) {
     const latencyMs = performance.now() - started;
-    const message = ProviderError.is(error) ? error.message : error instanceof Error ? error.message : String(error);
+    const message = ProviderError.is(error) ? error.message : errorMessage(error);
     const kind = ProviderError.is(error) ? error.kind : 'error';
     const refused = ProviderError.is(error) && error.refused;
     return { result: 'failed', ...(keyId ? { keyId } : {}), latencyMs, errorKind: kind, message, ...(refused ? { refused } : {}) };

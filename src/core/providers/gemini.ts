@@ -13,6 +13,7 @@ import { withScopedFetch } from './scopedFetch';
 import { ProviderBase } from './providerBase';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
 import type { ChatRequest, FinishReason, SafetyLevel, StreamChunk, Usage } from './types';
+import { errorMessage } from '../util/errorMessage';
 
 /** The four harm categories the API filters by default (civic integrity is left at the API's default). */
 const HARM_CATEGORIES: readonly HarmCategory[] = [
@@ -233,7 +234,7 @@ export class GeminiProvider extends ProviderBase {
     try {
       JSON.parse(text);
     } catch (error) {
-      throw this.malformed(`${error instanceof Error ? error.message : String(error)}: ${text}`);
+      throw this.malformed(`${errorMessage(error)}: ${text}`);
     }
     return [this.testModel];
   }

@@ -12,6 +12,7 @@ import type {
   Usage,
 } from './types';
 import { ZERO_USAGE } from './types';
+import { errorMessage } from '../util/errorMessage';
 
 /** How a request travels: server-sent events, or one JSON response. Both produce the same chunk sequence. */
 export type Transport = 'stream' | 'json';
@@ -293,7 +294,7 @@ export abstract class ProviderBase implements ChatProvider {
 
   private normalizeOther(error: unknown): ProviderError {
     if (error instanceof SyntaxError) return this.malformed(error.message);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (isConnectionFailure(error)) return this.networkError(message, error);
     return new ProviderError({
       provider: this.id,

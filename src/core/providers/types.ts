@@ -11,8 +11,14 @@
  */
 export type ProviderProtocol = 'anthropic' | 'openai' | 'gemini' | 'openai-compatible' | 'vscode-lm';
 
-/** Built-in provider ids. Custom OpenAI-compatible providers declared in config use their own ids. */
-export type BuiltinProviderId = 'anthropic' | 'openai' | 'gemini' | 'deepseek' | 'local';
+/**
+ * The built-in provider ids, in the order the tree view, settings and messages list them: the one list (this file
+ * imports nothing, so the extension's activation bundle may import it too). Custom OpenAI-compatible providers
+ * declared in config use their own ids.
+ */
+export const BUILTIN_PROVIDER_IDS = ['anthropic', 'openai', 'gemini', 'deepseek', 'local'] as const;
+
+export type BuiltinProviderId = (typeof BUILTIN_PROVIDER_IDS)[number];
 
 export interface ChatMessage {
   readonly role: 'user' | 'assistant';

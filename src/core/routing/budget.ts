@@ -12,6 +12,7 @@ import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
 import { formatUsd } from '../util/format';
 import type { Listen } from '../util/emitter';
+import { errorMessage } from '../util/errorMessage';
 
 export type BudgetPeriod = 'day' | 'month';
 
@@ -105,8 +106,6 @@ export function periodKey(period: BudgetPeriod, at: number, timeZone?: string): 
   return new PeriodCalendar(timeZone).key(period, at);
 }
 
-
-/** Costs with their times, in memory. Keeps about a month: enough for any day or month query at a recent `now`. */
 /** One {@link PeriodCalendar} per time zone, built on first use (spend sources are asked for several zones). */
 export class PeriodCalendars {
   private readonly byZone = new Map<string, PeriodCalendar>();
@@ -122,6 +121,7 @@ export class PeriodCalendars {
   }
 }
 
+/** Costs with their times, in memory. Keeps about a month: enough for any day or month query at a recent `now`. */
 export class InMemorySpend implements SpendSource {
   private entries: { readonly at: number; readonly usd: number }[] = [];
   private readonly calendars = new PeriodCalendars();
@@ -317,7 +317,7 @@ export class BudgetGate {
       // The holds could not be read or written (another process kept their lock for seconds, a full disk): the
       // spend of other requests is unknown, so only `warn` sends.
       const action = this.config.onExceed;
-      const why = error instanceof Error ? error.message : String(error);
+      const why = errorMessage(error);
       return {
         action,
         period: 'day',

@@ -7,6 +7,7 @@ import type { CheckResult, Verdict, VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import type { AttemptRecord, CheckFailureRecord, Decision, RouteEvent, VerdictRecord } from './decision';
 import { VERDICT_FAILURES_MAX, VERDICT_TEXT_MAX } from './decision';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Passes every event of `events` on except text, which is collected in `into` (reset when a new attempt starts, so
@@ -65,7 +66,7 @@ export async function checkAnswer(
   try {
     return verdictRecord(await verifier.verify(request, signal));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { verdict: 'unknown', checks: 0, passed: 0, kinds: [], failed: 0, failures: [], ms: Math.round(performance.now() - started), reason: shortText(`the checks could not run: ${message}`) };
   }
 }

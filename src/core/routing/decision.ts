@@ -156,6 +156,11 @@ export interface Decision {
   cached?: { readonly from: number; readonly savedUsd: number };
 }
 
+/** How many other models the request fell back to: the distinct provider/model pairs it tried, less the first. */
+export function fallbackCount(decision: Pick<Decision, 'attempts'>): number {
+  return Math.max(0, new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`)).size - 1);
+}
+
 export type RouteEvent =
   | { readonly type: 'plan'; readonly decision: Decision }
   | { readonly type: 'attempt'; readonly provider: string; readonly model: string; readonly keyId: string; readonly attempt: number }

@@ -15,6 +15,7 @@ import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
+import { errorMessage } from '../util/errorMessage';
 
 export interface EndpointBackoff {
   /** Wait before the first probe after a refusal. */
@@ -150,7 +151,7 @@ export class EndpointHealth {
     try {
       outcome = await this.probe(providerId, this.stop.signal);
     } catch (error) {
-      outcome = { up: false, reason: error instanceof Error ? error.message : String(error) };
+      outcome = { up: false, reason: errorMessage(error) };
     }
     if (this.stop.signal.aborted) return undefined;
     const entry = this.entries.get(providerId);

@@ -40,6 +40,7 @@ import type { ProviderPerformance } from './performance';
 import { counts } from './circuitBreaker';
 import { answerCacheKey } from '../cache/answerCache';
 import type { AnswerCacheStore } from '../cache/answerCache';
+import { errorMessage } from '../util/errorMessage';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -1150,7 +1151,7 @@ export class Router {
         : new ProviderError({
             provider: provider.id,
             kind: 'server',
-            message: `${provider.label}: ${caught instanceof Error ? caught.message : String(caught)}`,
+            message: `${provider.label}: ${errorMessage(caught)}`,
           });
       // Whatever failed once text was shown (the provider, the size limit, this process), the answer on screen is this
       // attempt's: the router must not retry or fall back, or the caller would get a second answer after the first.
@@ -1212,7 +1213,7 @@ export class Router {
       try {
         await this.budget.record(attempt.costUsd, this.clock.now(), decision.id);
       } catch (error) {
-        const message = `Model Router: this attempt's cost could not be shared with other windows and processes (${error instanceof Error ? error.message : String(error)}); it is recorded with the request`;
+        const message = `Model Router: this attempt's cost could not be shared with other windows and processes (${errorMessage(error)}); it is recorded with the request`;
         if (!decision.budgetWarnings.includes(message)) decision.budgetWarnings.push(message);
       }
     }

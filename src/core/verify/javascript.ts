@@ -14,6 +14,7 @@ import { NODE_HARNESS } from './nodeHarness';
 import type { SandboxResult } from './sandbox';
 import { RuntimeMissingError } from './types';
 import type { CheckResult, CheckRun, LanguageCheck, PlannedCheck, VerifyLanguage } from './types';
+import { errorMessage } from '../util/errorMessage';
 
 /** Time kept out of the checks' share for starting Node and reporting. */
 const STARTUP_RESERVE_MS = 700;
@@ -257,7 +258,7 @@ function harnessCheck(check: PlannedCheck, language: VerifyLanguage): Record<str
     }
     out.script = language === 'typescript' ? transform(text, { transforms: ['typescript'], disableESTransforms: true }).code : text;
   } catch (error) {
-    out.skip = cut(`the check does not parse: ${error instanceof Error ? error.message : String(error)}`, 300);
+    out.skip = cut(`the check does not parse: ${errorMessage(error)}`, 300);
   }
   if (check.kind === 'example' && check.expected !== undefined) {
     const throws = /^throws?\b\s*(.*)$/i.exec(check.expected);

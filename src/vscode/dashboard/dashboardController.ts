@@ -1,7 +1,7 @@
 /**
  * The host side of the cost dashboard without `vscode`: it answers the webview's messages and keeps it up to date.
  * The panel (dashboardPanel.ts) gives it a `post` function and forwards what the webview sends; tests drive it the
- * same way in plain Node (test/unit/dashboardController.test.ts, including 1,000 malformed messages).
+ * same way in plain Node (test/unit/dashboardProtocol.test.ts, "dashboard controller", including 1,000 malformed messages).
  *
  * - Nothing is posted before the webview's `ready`; then a snapshot (`update`), then the recommendations (slower on
  *   a large ledger, so they never hold up the first paint).

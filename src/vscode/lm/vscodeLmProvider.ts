@@ -18,6 +18,7 @@ import type { ErrorKind } from '../../core/providers/errors';
 import type { ChatRequest, ChatResult, ChatProvider, ConnectionResult, StreamChunk, Usage } from '../../core/providers/types';
 import { ZERO_USAGE } from '../../core/providers/types';
 import { LM_VENDOR } from './routerChatProvider';
+import { errorMessage } from '../../core/util/errorMessage';
 
 export const VSCODE_LM_PROTOCOL = 'vscode-lm';
 
@@ -95,7 +96,7 @@ export class VscodeLmProvider implements ChatProvider {
   private translate(error: unknown, vendor: string, streamed: boolean, signal: AbortSignal | undefined): ProviderError {
     if (error instanceof ProviderError) return error;
     if (signal?.aborted || error instanceof vscode.CancellationError) return new ProviderError({ provider: this.id, kind: 'aborted', message: 'The request was cancelled.', partialOutput: streamed });
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (error instanceof vscode.LanguageModelError) {
       if (error.code === vscode.LanguageModelError.NoPermissions().code) {
         const reason = `VS Code did not allow Model Router to use the ${vendor} models (consent refused or not given); skipped until the window reloads`;

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
 import type { TaskType } from '../../core/config/types';
 import type { Decision, RouteEvent } from '../../core/routing/decision';
+import { fallbackCount } from '../../core/routing/decision';
 import { EDIT_TASKS } from '../../core/routing/prompts';
 import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
@@ -456,7 +457,7 @@ export function footer(decision: Decision): string {
   parts.push(`${decision.usage.inputTokens.toLocaleString('en-US')} → ${decision.usage.outputTokens.toLocaleString('en-US')} tokens`);
   parts.push(describeCost(decision));
   parts.push(formatMs(decision.finishedAt - decision.startedAt));
-  const fallbacks = new Set(decision.attempts.map((a) => `${a.provider}/${a.model}`)).size - 1;
+  const fallbacks = fallbackCount(decision);
   if (decision.escalatedBy === 'verification') parts.push('escalated by a failed check');
   else if (fallbacks > 0) parts.push(`${fallbacks} fallback${fallbacks === 1 ? '' : 's'}`);
   const verdict = shownVerdict(decision);
