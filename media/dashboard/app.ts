@@ -18,21 +18,18 @@ import { DASHBOARD_PROTOCOL_VERSION } from '../../src/webview/protocol';
 import type { DashboardCommand, HostMessage, RecommendationView, WebviewMessage } from '../../src/webview/protocol';
 import { SpendChart, providerColorVar } from './chart';
 import { h, icon, replaceChildren } from './dom';
-import { formatWeight } from '../../src/core/util/format';
+import { formatMs, formatUsd, formatWeight } from '../../src/core/util/format';
 import {
   commandLabel,
   formatCount,
   formatDayKey,
-  formatDuration,
   formatFailure,
   formatLatency,
   formatMonthKey,
-  formatMs,
   formatPercent,
   formatTime,
   formatTimestamp,
   formatTokens,
-  formatUsd,
   formatVerdict,
 } from './format';
 
@@ -769,7 +766,7 @@ export class DashboardApp {
       const saving =
         item.savingsUsd > 0
           ? h('span', { class: 'saving', attrs: { 'data-testid': 'saving' } }, icon('pass'), ` Saves about ${formatUsd(item.savingsUsd)} per ${state.rangeDays} days`)
-          : h('span', { class: 'saving', attrs: { 'data-testid': 'saving' } }, icon('history'), ` Saves about ${formatDuration(item.savedMs)} of waiting per ${state.rangeDays} days`);
+          : h('span', { class: 'saving', attrs: { 'data-testid': 'saving' } }, icon('history'), ` Saves about ${formatMs(item.savedMs)} of waiting per ${state.rangeDays} days`);
       const changes = Object.entries(item.changes).map(([agent, chain]) =>
         h('li', {}, h('strong', {}, agent), ': ', chain.join(' → ')),
       );

@@ -24,9 +24,9 @@ import {
   formatPercent,
   formatFailure,
   formatTime,
-  formatUsd,
   formatVerdict,
 } from '../../media/dashboard/format';
+import { formatUsd } from '../../src/core/util/format';
 import { FixtureHost, openDashboardPage } from './page';
 import type { DashboardPage } from './page';
 
