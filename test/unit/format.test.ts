@@ -26,8 +26,8 @@ describe('formatting money and durations', () => {
 
   it('writes durations in ms, seconds, minutes and hours, each from where the previous rounds up to it', () => {
     assert.deepEqual(
-      [0, 250, 999.4, 999.6, 1_500, 3_840, 9_949, 9_960, 42_100, 59_600, 60_000, 125_000, 252_000, 3_599_000, 3_600_000, 4_680_000].map(formatMs),
-      ['0 ms', '250 ms', '999 ms', '1.0 s', '1.5 s', '3.8 s', '9.9 s', '10 s', '42 s', '1 min', '1 min', '2 min 5 s', '4 min 12 s', '59 min 59 s', '1 h', '1 h 18 min'],
+      [0, 250, 999.4, 999.6, 1_500, 3_840, 5_000, 9_949, 9_960, 42_100, 59_600, 60_000, 125_000, 252_000, 3_599_000, 3_600_000, 4_680_000, 43_200_000].map(formatMs),
+      ['0 ms', '250 ms', '999 ms', '1 s', '1.5 s', '3.8 s', '5 s', '9.9 s', '10 s', '42 s', '1 min', '1 min', '2 min 5 s', '4 min 12 s', '59 min 59 s', '1 h', '1 h 18 min', '12 h'],
     );
   });
 

@@ -30,15 +30,15 @@ export function formatUsd(usd: number | undefined): string {
 }
 
 /**
- * A duration in milliseconds (a latency, a wait, a timeout, time saved): `250 ms`; seconds with one decimal below
- * 10 s (`1.5 s`, `9.9 s`), whole seconds below a minute (`42 s`); then `4 min 12 s`, `2 min`; from an hour
- * `1 h 18 min`, `3 h`. Each step starts where the previous one would round up to it (999.6 ms is `1.0 s`, 9.96 s is
- * `10 s`). No value (null, undefined, NaN, infinite, negative) is a dash.
+ * A duration in milliseconds (a latency, a wait, a timeout, a countdown, time saved): `250 ms`; seconds with one
+ * decimal below 10 s, a whole second without it (`1.5 s`, `5 s`, `9.9 s`), whole seconds below a minute (`42 s`); then
+ * `4 min 12 s`, `2 min`; from an hour `1 h 18 min`, `3 h`. Each step starts where the previous one would round up to
+ * it (999.6 ms is `1 s`, 9.96 s is `10 s`). No value (null, undefined, NaN, infinite, negative) is a dash.
  */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
   if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 9_950) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 9_950) return `${Number((ms / 1000).toFixed(1))} s`;
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3_600) {
