@@ -176,10 +176,6 @@ export const REPLY_TYPES: { readonly [T in RequestType]: readonly ReplyTo<T>['ty
   loadDecisions: ['decisions', 'reply'],
 };
 
-export function isRequest(message: WebviewMessage): message is RequestMessage {
-  return Object.prototype.hasOwnProperty.call(REPLY_TYPES, message.type);
-}
-
 const REPLY_MESSAGE_TYPES: ReadonlySet<string> = new Set(Object.values(REPLY_TYPES).flat());
 
 /** Whether a host message answers a request (then it carries the request's `requestId`). */
