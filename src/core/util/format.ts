@@ -5,7 +5,12 @@
  */
 
 const LOCALE = 'en-US';
-const cents = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+let centsFormat: Intl.NumberFormat | undefined;
+/** "1,234.56". Made on first use: the first Intl format loads locale data (tens of ms), which a CLI run may not need. */
+function cents(value: number): string {
+  centsFormat ??= new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return centsFormat.format(value);
+}
 
 /** Below this an amount is shown as "<$0.000001" (the ledger counts nano-dollars; no one reads ten decimals). */
 const SMALLEST_USD = 0.000001;
@@ -22,11 +27,11 @@ export function formatUsd(usd: number | undefined): string {
   const sign = usd < 0 ? '-' : '';
   const value = Math.abs(usd);
   if (value === 0) return '$0';
-  if (value >= 0.01) return `${sign}$${cents.format(value)}`;
+  if (value >= 0.01) return `${sign}$${cents(value)}`;
   if (value < SMALLEST_USD) return `${sign}<$0.000001`;
   const text = value.toFixed(1 - Math.floor(Math.log10(value)));
   // Rounding can carry up to a whole cent (0.00996 -> "0.0100"): that amount is shown in cents.
-  return `${sign}$${Number(text) >= 0.01 ? cents.format(Number(text)) : text}`;
+  return `${sign}$${Number(text) >= 0.01 ? cents(Number(text)) : text}`;
 }
 
 /**
