@@ -6,7 +6,8 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import type { ChartConfiguration } from 'chart.js';
 import type { DashboardSpend } from '../../src/core/ledger/dashboard';
-import { formatDayKey, formatUsd } from './format';
+import { formatUsd } from '../../src/core/util/format';
+import { formatDayKey } from './format';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 

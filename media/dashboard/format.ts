@@ -1,28 +1,13 @@
 /**
- * How the dashboard writes numbers, money, times and durations. Pure functions (no DOM): the page uses them to draw
- * and the tests use them to compute what the page must show from the ledger's own queries.
+ * How the dashboard writes counts, tokens, shares, days and times. Pure functions (no DOM): the page uses them to draw
+ * and the tests use them to compute what the page must show from the ledger's own queries. Money and durations are
+ * written by the project's one formatter of each (src/core/util/format.ts: formatUsd, formatMs), as in the CLI and
+ * the rest of the extension.
  */
+import { formatMs } from '../../src/core/util/format';
 
 const LOCALE = 'en-US';
 const grouped = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
-const cents = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-/**
- * USD: cents from $0.10 up ($1,234.56, $0.42), two significant digits below ($0.042, $0.0042, $0.00042) so a tiny
- * request never reads $0.00, "<$0.000001" for anything smaller but not zero, "$0.00" for zero.
- */
-export function formatUsd(usd: number): string {
-  if (!Number.isFinite(usd)) return '—';
-  const sign = usd < 0 ? '-' : '';
-  const value = Math.abs(usd);
-  if (value === 0) return '$0.00';
-  if (value >= 0.1) return `${sign}$${cents.format(value)}`;
-  if (value < 0.000001) return `${sign}<$0.000001`;
-  const digits = Math.min(8, 1 - Math.floor(Math.log10(value)));
-  const text = value.toFixed(digits);
-  // Rounding can carry into a new digit (0.0995 -> 0.100): drop the zero it leaves at the end.
-  return `${sign}$${Number(text) >= 0.1 ? cents.format(Number(text)) : text}`;
-}
 
 /** A count with thousands separators: 12,345. */
 export function formatCount(n: number): string {
@@ -60,29 +45,10 @@ export function latencyGrid(ms: number): number {
   return Math.floor(v / grid + 0.5) * grid;
 }
 
-/** A latency on the histogram's grid: 87 ms, 850 ms, 1.2 s, 16 s, 250 s. Null (no sample) is a dash. */
+/** A latency on the histogram's grid, written like every duration: 87 ms, 850 ms, 1.2 s, 16 s, 4 min 10 s. Null (no sample) is a dash. */
 export function formatLatency(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
-  const v = latencyGrid(ms);
-  if (v < 1000) return `${v} ms`;
-  if (v < 10_000) return `${Math.floor(v / 1000)}.${Math.round((v % 1000) / 100)} s`;
-  return `${Math.round(v / 1000)} s`;
-}
-
-/** A latency of one request, as measured: 412 ms, 3.84 s, 42.1 s. */
-export function formatMs(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Waiting saved or lost: 38 s, 4.2 min, 1.3 h. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
+  return formatMs(latencyGrid(ms));
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ViewId } from './commandIds';
 import { ConfigService } from './configService';
 import { DashboardPanel, registerDashboardSerializer } from './dashboard/dashboardPanel';
-import { LedgerDashboardHost } from './dashboardHost';
+import { LedgerDashboardHost } from './dashboard/dashboardHost';
 import { KeyStore } from './keys';
 import { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';

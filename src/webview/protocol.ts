@@ -17,6 +17,20 @@ import type {
 
 export const DASHBOARD_PROTOCOL_VERSION = 1;
 
+/**
+ * The ranges the page offers, in order, for the page, the panel and the validation below: the ledger's
+ * {@link DashboardRange} (src/core/ledger/dashboard.ts, which a browser bundle cannot import), held as a record so
+ * that the compiler rejects a range missing here or one the ledger does not know.
+ */
+const RANGE_KEYS: { readonly [R in DashboardRange]: true } = { 7: true, 30: true, 90: true };
+export const RANGES: readonly DashboardRange[] = Object.keys(RANGE_KEYS)
+  .map(Number)
+  .sort((a, b) => a - b) as DashboardRange[];
+
+export function isRange(value: unknown): value is DashboardRange {
+  return (RANGES as readonly unknown[]).includes(value);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Host -> webview
 // ---------------------------------------------------------------------------------------------------------------
@@ -129,6 +143,46 @@ export interface RenderedMessage {
   readonly ms: number;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Requests and their replies
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Each request the page sends and the message(s) that answer it, matched by `requestId` (GitLens's
+ * `IpcRequest<Params, Response>`): the page's request helper (media/dashboard/requests.ts) and the host's controller
+ * both read the reply type from here, so a request can only be answered, and awaited, with its own reply.
+ */
+export interface DashboardRequests {
+  readonly export: { readonly request: ExportMessage; readonly reply: ReplyMessage };
+  readonly applyRecommendation: { readonly request: ApplyRecommendationMessage; readonly reply: ReplyMessage };
+  /** A page of decisions, or a failed reply that says why there is none. */
+  readonly loadDecisions: { readonly request: LoadDecisionsMessage; readonly reply: DecisionsMessage | ReplyMessage };
+}
+
+export type RequestType = keyof DashboardRequests;
+/** The message of a request (all of them without a type argument). */
+export type RequestMessage<T extends RequestType = RequestType> = DashboardRequests[T]['request'];
+/** What the page passes besides the type: the request without `type` and `requestId`. */
+export type RequestParams<T extends RequestType> = Omit<RequestMessage<T>, 'type' | 'requestId'>;
+/** The message(s) that may answer a request (all of them without a type argument). */
+export type ReplyTo<T extends RequestType = RequestType> = DashboardRequests[T]['reply'];
+/** A reply as the host's handler returns it: without the `requestId`, which the controller copies from the request. */
+export type ReplyBody<T extends RequestType> = ReplyTo<T> extends infer M ? (M extends unknown ? Omit<M, 'requestId'> : never) : never;
+
+/** Which message types answer each request: the page drops a message with a known id and a type that does not. */
+export const REPLY_TYPES: { readonly [T in RequestType]: readonly ReplyTo<T>['type'][] } = {
+  export: ['reply'],
+  applyRecommendation: ['reply'],
+  loadDecisions: ['decisions', 'reply'],
+};
+
+const REPLY_MESSAGE_TYPES: ReadonlySet<string> = new Set(Object.values(REPLY_TYPES).flat());
+
+/** Whether a host message answers a request (then it carries the request's `requestId`). */
+export function isReply(message: HostMessage): message is ReplyTo {
+  return REPLY_MESSAGE_TYPES.has(message.type);
+}
+
 export type WebviewMessage =
   | ReadyMessage
   | SetRangeMessage
@@ -147,8 +201,6 @@ export type ParseResult = { readonly ok: true; readonly message: WebviewMessage 
 
 /** Longest id the host accepts (recommendation ids and request ids are far shorter). */
 export const MAX_ID_LENGTH = 256;
-
-const RANGES: readonly unknown[] = [7, 30, 90];
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
@@ -173,7 +225,7 @@ const SHAPES: Readonly<Record<WebviewMessage['type'], { required: readonly strin
 
 const CHECKS: Readonly<Record<string, (value: unknown) => string | undefined>> = {
   protocol: (v) => (v === DASHBOARD_PROTOCOL_VERSION ? undefined : `protocol must be ${DASHBOARD_PROTOCOL_VERSION}`),
-  rangeDays: (v) => (RANGES.includes(v) ? undefined : 'rangeDays must be 7, 30 or 90'),
+  rangeDays: (v) => (isRange(v) ? undefined : `rangeDays must be ${RANGES.slice(0, -1).join(', ')} or ${RANGES.at(-1)}`),
   requestId: (v) => (isRequestId(v) ? undefined : 'requestId must be a non-negative safe integer'),
   format: (v) => (v === 'csv' || v === 'json' ? undefined : 'format must be "csv" or "json"'),
   id: (v) => (isId(v) ? undefined : `id must be a string of 1 to ${MAX_ID_LENGTH} characters`),

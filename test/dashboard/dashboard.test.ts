@@ -24,9 +24,9 @@ import {
   formatPercent,
   formatFailure,
   formatTime,
-  formatUsd,
   formatVerdict,
 } from '../../media/dashboard/format';
+import { formatUsd } from '../../src/core/util/format';
 import { FixtureHost, openDashboardPage } from './page';
 import type { DashboardPage } from './page';
 
@@ -351,6 +351,18 @@ describe('dashboard page in Chromium', function () {
       assert.ok(fs.statSync(file).size > 20_000, `${file} has content`);
     }
     await dashboard.setTheme('light');
+  });
+
+  it('loads older decisions on request: the next page below the first, as the ledger orders them', async () => {
+    const page = dashboard.page;
+    const first = latestDecisions(db, 25);
+    await page.click('[data-testid=load-more]');
+    await waitFor(async () => (await page.locator('[data-testid=decision-row]').count()) === 50, 'the second page of decisions');
+    const asked = dashboard.fromPage.filter((m) => m.type === 'loadDecisions');
+    assert.deepEqual(asked.map((m) => m.type === 'loadDecisions' && m.before), [{ startedAt: first.at(-1)!.startedAt, id: first.at(-1)!.id }]);
+    const shown = await page.$$eval('[data-testid=decision-row]', (trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    assert.deepEqual(shown, latestDecisions(db, 50).map((r) => r.id));
+    assert.equal(await page.isVisible('[data-testid=load-more]'), true, 'the ledger holds more');
   });
 });
 

@@ -12,9 +12,9 @@
  * the price table, independently of the extension.
  */
 import * as assert from 'node:assert/strict';
-import { formatUsd as formatUsdCore } from '../../src/core/util/format';
+import { formatUsd } from '../../src/core/util/format';
 import { createPriceTable } from '../../src/core/pricing/cost';
-import { formatPercent, formatUsd as formatUsdPage } from '../../media/dashboard/format';
+import { formatPercent } from '../../media/dashboard/format';
 import { DASHBOARD_TAB, DashboardView, readLedgerRequests, waitForLedgerRequests, type DashboardText, type LedgerRequest } from './dashboardView';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
 import { E2ESession, escapeRegExp, poll, squash, STEP_TIMEOUT_MS } from './harness';
@@ -106,10 +106,10 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     assert.deepEqual({ input: first.inputTokens, output: first.outputTokens }, EXPLAIN_USAGE, 'the ledger holds the usage the fake reported');
     assert.equal(first.costNano, expectedCostNano('openai', model, EXPLAIN_USAGE), "the ledger's cost is the fake's usage at the list price");
     assert.ok(first.costNano > 0);
-    assert.equal(shownInFooter, formatUsdCore(usd(first.costNano)), "the answer's footer shows the recorded cost");
+    assert.equal(shownInFooter, formatUsd(usd(first.costNano)), "the answer's footer shows the recorded cost");
     const statusBar = vs.page.locator('.part.statusbar');
     await poll(
-      async () => (await statusBar.innerText()).includes(`${formatUsdCore(usd(first.costNano))} / ${formatUsdCore(DAILY_BUDGET)} · ${model}`),
+      async () => (await statusBar.innerText()).includes(`${formatUsd(usd(first.costNano))} / ${formatUsd(DAILY_BUDGET)} · ${model}`),
       STEP_TIMEOUT_MS,
       async () => `the status bar does not show today's spend and the model: ${squash(await statusBar.innerText())}`,
     );
@@ -119,14 +119,14 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     firstShown = await dashboard.waitFor((page) => page.decisions.length === 1, 'one decision');
     assert.equal(shown.empty, false, 'not the empty state');
     assert.equal(firstShown.error, '', 'no error banner');
-    const costText = formatUsdPage(usd(first.costNano));
+    const costText = formatUsd(usd(first.costNano));
     assert.deepEqual(firstShown.today, {
       used: costText,
-      limit: formatUsdPage(DAILY_BUDGET),
+      limit: formatUsd(DAILY_BUDGET),
       percent: `${formatPercent(usd(first.costNano) / DAILY_BUDGET)} used`,
     }, "today's card: the recorded cost against the daily budget");
     assert.equal(firstShown.month.used, costText, "this month's spend is the same request");
-    assert.equal(firstShown.month.limit, formatUsdPage(MONTHLY_BUDGET));
+    assert.equal(firstShown.month.limit, formatUsd(MONTHLY_BUDGET));
     assert.equal(firstShown.summary.cost, costText);
     assert.equal(firstShown.summary.requests, '1');
     const row = firstShown.decisions[0]!;
@@ -186,7 +186,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
       { agent: 'reviewer', command: 'modelRouter.review', provider: 'anthropic', model, outcome: 'answered' },
     );
     assert.equal(second.costNano, expectedCostNano('anthropic', model, REVIEW_USAGE));
-    assert.equal(footerCost(answer), formatUsdCore(usd(second.costNano)));
+    assert.equal(footerCost(answer), formatUsd(usd(second.costNano)));
     const total = usd(first.costNano + second.costNano);
 
     // The page follows on its own: two rows, newest first, and the sums grow; it is the same page as before.
@@ -197,20 +197,20 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     const row = after.decisions[0]!;
     assert.equal(row.model, `anthropic/${model}`);
     assert.equal(row.command, 'review · reviewer');
-    assert.equal(row.cost, formatUsdPage(usd(second.costNano)));
+    assert.equal(row.cost, formatUsd(usd(second.costNano)));
     assert.match(row.outcome, /answered/);
-    assert.equal(after.today.used, formatUsdPage(total), "today's spend is the sum of both recorded requests");
+    assert.equal(after.today.used, formatUsd(total), "today's spend is the sum of both recorded requests");
     assert.notEqual(after.today.used, before.today.used, "today's spend changed on screen");
-    assert.equal(after.month.used, formatUsdPage(total));
+    assert.equal(after.month.used, formatUsd(total));
     assert.equal(after.summary.requests, '2');
-    assert.equal(after.summary.cost, formatUsdPage(total));
+    assert.equal(after.summary.cost, formatUsd(total));
     assert.deepEqual(
       after.byAgent.map(({ key, requests: n }) => ({ key, n })).sort((a, b) => a.key.localeCompare(b.key)),
       [{ key: 'explainer', n: '1' }, { key: 'reviewer', n: '1' }],
     );
     const statusBar = vs.page.locator('.part.statusbar');
     await poll(
-      async () => (await statusBar.innerText()).includes(`${formatUsdCore(total)} / ${formatUsdCore(DAILY_BUDGET)} · ${model}`),
+      async () => (await statusBar.innerText()).includes(`${formatUsd(total)} / ${formatUsd(DAILY_BUDGET)} · ${model}`),
       STEP_TIMEOUT_MS,
       async () => `the status bar does not show the new total: ${squash(await statusBar.innerText())}`,
     );
@@ -242,7 +242,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     assert.equal(await dashboard.hasMark('before-review'), false, 'a new page (the window reloaded)');
     assert.equal(await dashboard.tab().count(), 1, 'one dashboard tab');
     assert.deepEqual(restored.decisions.map((d) => d.id), [...requests].sort((a, b) => b.startedAt - a.startedAt).map((r) => r.id));
-    assert.equal(restored.today.used, formatUsdPage(total));
+    assert.equal(restored.today.used, formatUsd(total));
     assert.equal(restored.summary.requests, '2');
     assert.equal(restored.error, '');
     // The expanded row stays expanded (the page keeps it in its state, VS Code hands it back).
@@ -252,7 +252,7 @@ describe('Model Router: the cost dashboard in VS Code (after a request, live upd
     const latest = [...requests].sort((a, b) => b.startedAt - a.startedAt)[0]!;
     const statusBar = vs.page.locator('.part.statusbar');
     await poll(
-      async () => (await statusBar.innerText()).includes(`${formatUsdCore(total)} / ${formatUsdCore(DAILY_BUDGET)} · ${latest.model}`),
+      async () => (await statusBar.innerText()).includes(`${formatUsd(total)} / ${formatUsd(DAILY_BUDGET)} · ${latest.model}`),
       STEP_TIMEOUT_MS,
       async () => `after the reload the status bar does not show the spend and the latest model ${latest.model}: ${squash(await statusBar.innerText())}`,
     );

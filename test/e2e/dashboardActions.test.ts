@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { costNanoUsd, createPriceTable } from '../../src/core/pricing/cost';
-import { formatUsd } from '../../media/dashboard/format';
+import { formatUsd } from '../../src/core/util/format';
 import { DashboardView, readLedgerRequests, type DashboardText, type LedgerRequest } from './dashboardView';
 import { E2ESession, poll, squash, STEP_TIMEOUT_MS } from './harness';
 import { ledgerSeed, SEED_EXPLAINER_CHAIN, type LedgerSeed } from './ledgerSeed';

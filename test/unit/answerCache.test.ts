@@ -120,8 +120,8 @@ describe('answer cache: the store', () => {
 
   it('marks a cached answer with the time it was given and what it saved', () => {
     const from = new Date(2026, 10, 23, 9, 5).getTime();
-    assert.equal(describeCached({ from, savedUsd: 0.0123 }, new Date(2026, 10, 23, 17, 0).getTime()), 'cached from 09:05 ($0; saved $0.012)');
-    assert.equal(describeCached({ from, savedUsd: 0.0123 }, new Date(2026, 10, 24, 8, 0).getTime()), 'cached from 2026-11-23 09:05 ($0; saved $0.012)');
+    assert.equal(describeCached({ from, savedUsd: 0.0123 }, new Date(2026, 10, 23, 17, 0).getTime()), 'cached from 09:05 ($0; saved $0.01)');
+    assert.equal(describeCached({ from, savedUsd: 0.0123 }, new Date(2026, 10, 24, 8, 0).getTime()), 'cached from 2026-11-23 09:05 ($0; saved $0.01)');
   });
 });
 

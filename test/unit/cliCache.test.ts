@@ -44,7 +44,7 @@ describe('cli: the answer cache (ask twice, answered once)', function () {
     assert.equal(sb.fakes.anthropic.modelRequests.length, 1, 'the repeat reached no provider');
     assert.equal(sb.fakes.openai.modelRequests.length, 0);
     assert.equal(second.stdout, 'x is one.\n');
-    assert.match(second.stderr, /answered by anthropic\/claude-haiku-5-5, cached from \d{2}:\d{2} \(\$0; saved \$0\.0002\)/);
+    assert.match(second.stderr, /answered by anthropic\/claude-haiku-5-5, cached from \d{2}:\d{2} \(\$0; saved \$0\.00020\)/);
     assert.doesNotMatch(first.stderr, /cached from/);
 
     const recorded = await requests();

@@ -66,8 +66,8 @@ describe('cli: the request ledger (ask records, costs reports)', function () {
 
     const table = await run(['costs']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /today \(\d{4}-\d{2}-\d{2}\): \$0\.0007 \(no daily budget\)/);
-    assert.match(table.stdout, /anthropic\s+2\s+\$0\.0007/);
+    assert.match(table.stdout, /today \(\d{4}-\d{2}-\d{2}\): \$0\.00070 \(no daily budget\)/);
+    assert.match(table.stdout, /anthropic\s+2\s+\$0\.00070/);
   });
 
   it('costs --csv --by provider sums to the JSON totals', async () => {

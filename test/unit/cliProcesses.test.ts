@@ -153,7 +153,7 @@ pricing:
     console.log(`      6 concurrent asks on rpd 3: ${answered} answered, ${refused.length} refused`);
     assert.equal(answered, 3, exits.map((e) => e.stderr).join('\n'));
     assert.equal(refused.length, 3, exits.map((e) => e.stderr).join('\n'));
-    for (const exit of refused) assert.match(exit.stderr, /daily quota used up[^\n]*retry after \d+ s|retry after \d+ s[^\n]*daily quota used up/);
+    for (const exit of refused) assert.match(exit.stderr, /daily quota used up[^\n]*retry after \d+(?:\.\d)? (?:ms|s|min|h)(?: \d+ (?:s|min))?|retry after \d+(?:\.\d)? (?:ms|s|min|h)(?: \d+ (?:s|min))?[^\n]*daily quota used up/);
     assert.equal(sb.fakes.anthropic.modelRequests.length, 3, 'nothing sent over the quota');
   });
 });

@@ -43,7 +43,7 @@ describe('shared key limits (key-limits.json)', () => {
     fresh.importStates(await store.read('openai'), clock.now());
     const pick = fresh.pick('light', 10);
     assert.ok(!pick.ok);
-    assert.match(pick.message, /daily quota used up \(requests per day\), usable in 43200 s/);
+    assert.match(pick.message, /daily quota used up \(requests per day\), usable in 12 h/);
     assert.equal(pick.waitMs, 43_200_000, 'one request back after half a day (2 a day, refilled continuously)');
     clock.advance(43_200_000);
     assert.equal(await take(store, windowB, clock.now()), true);
@@ -133,8 +133,8 @@ describe('cli: a daily quota holds across ask runs', function () {
     assert.equal(second.code, 0, second.stderr);
     const third = await ask(file, 'three');
     assert.equal(third.code, 4, third.stderr);
-    assert.match(third.stderr, /All keys exhausted[^\n]*retry after \d+ s/);
-    assert.match(third.stderr, /daily quota used up \(requests per day\), usable in \d+ s/);
+    assert.match(third.stderr, /All keys exhausted[^\n]*retry after \d+(?:\.\d)? (?:ms|s|min|h)(?: \d+ (?:s|min))?/);
+    assert.match(third.stderr, /daily quota used up \(requests per day\), usable in \d+(?:\.\d)? (?:ms|s|min|h)(?: \d+ (?:s|min))?/);
     assert.equal(sb.fakes.anthropic.modelRequests.length, 2, 'nothing sent over the quota');
   });
 });

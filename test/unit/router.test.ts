@@ -213,7 +213,7 @@ agents:
     const third = await run(r);
     assert.equal(third.decision.outcome, 'failed');
     assert.equal(third.decision.error?.kind, 'exhausted');
-    assert.match(third.decision.error?.message ?? '', /All keys exhausted.*retry after \d+ s/);
+    assert.match(third.decision.error?.message ?? '', /All keys exhausted.*retry after \d+(?:\.\d)? (?:ms|s|min|h)(?: \d+ (?:s|min))?/);
     assert.ok((third.decision.error?.retryAfterMs ?? 0) > 1000);
     assert.equal(anthropic.modelRequests.length + openai.modelRequests.length, 2, 'nothing sent over the limit');
   });

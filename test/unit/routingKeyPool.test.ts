@@ -24,7 +24,7 @@ describe('routing: key pool', () => {
     const exhausted = pool.pick('heavy', 10);
     assert.ok(!exhausted.ok);
     assert.equal(exhausted.waitMs, 60_000);
-    assert.match(exhausted.message, /no usable key of anthropic for heavy work, retry after 60 s/);
+    assert.match(exhausted.message, /no usable key of anthropic for heavy work, retry after 1 min/);
 
     const strict = new KeyPool('anthropic', keys, { clock, strictTiers: true });
     assert.deepEqual([picked(strict, 'heavy', 10), picked(strict, 'heavy', 10)], ['premium', 'general']);

@@ -110,7 +110,7 @@ agents:
     assert.deepEqual([first.decision.attempts.map((a) => a.keyId), second.decision.attempts.map((a) => a.keyId)], [['light-only'], ['heavy-only']]);
     const third = await run(r);
     assert.equal(third.decision.error?.kind, 'exhausted');
-    assert.match(third.decision.error?.message ?? '', /All keys exhausted: every candidate is rate limited; retry after \d+ s\. anthropic\/[^:]+: no usable key/);
+    assert.match(third.decision.error?.message ?? '', /All keys exhausted: every candidate is rate limited; retry after \d+(?:\.\d)? (?:ms|s|min|h)(?: \d+ (?:s|min))?\. anthropic\/[^:]+: no usable key/);
     assert.match(third.decision.error?.message ?? '', /daily quota used up/);
     assert.equal(anthropic.modelRequests.length, 2);
 

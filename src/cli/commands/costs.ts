@@ -38,11 +38,6 @@ export interface CostsDeps {
   readonly now?: () => number;
 }
 
-/** Like formatUsd, with two significant digits below $0.0001 instead of "<$0.0001" (a report sums small costs). */
-function usd(value: number): string {
-  return value > 0 && value < 0.0001 ? `$${value.toPrecision(2)}` : formatUsd(value);
-}
-
 function tokens(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -53,18 +48,18 @@ function percent(rate: number): string {
 
 function breakdownTable(rows: readonly BreakdownRow[], by: BreakdownDimension): string[] {
   const header = [by, 'requests', 'cost', 'input tokens', 'output tokens', 'answered'];
-  const body = rows.map((r) => [r.key, String(r.requests), usd(r.costUsd), tokens(r.inputTokens), tokens(r.outputTokens), percent(r.successRate)]);
+  const body = rows.map((r) => [r.key, String(r.requests), formatUsd(r.costUsd), tokens(r.inputTokens), tokens(r.outputTokens), percent(r.successRate)]);
   const requests = rows.reduce((sum, r) => sum + r.requests, 0);
   const costNano = rows.reduce((sum, r) => sum + r.costNano, 0);
   const input = rows.reduce((sum, r) => sum + r.inputTokens, 0);
   const output = rows.reduce((sum, r) => sum + r.outputTokens, 0);
-  const total = ['total', String(requests), usd(costNano / 1e9), tokens(input), tokens(output), ''];
+  const total = ['total', String(requests), formatUsd(costNano / 1e9), tokens(input), tokens(output), ''];
   return formatTable([header, ...body, total]).map((line) => `  ${line}`);
 }
 
 function usageLine(usage: PeriodUsage): string {
   const label = usage.period === 'day' ? `today (${usage.periodKey})` : `this month (${usage.periodKey})`;
-  const used = usd(usage.usedUsd);
+  const used = formatUsd(usage.usedUsd);
   if (usage.limitUsd === undefined) return `${label}: ${used} (no ${usage.period === 'day' ? 'daily' : 'monthly'} budget)`;
   const pct = usage.percent === undefined ? '' : Number.isFinite(usage.percent) ? ` (${Math.round(usage.percent)}%)` : ' (over)';
   return `${label}: ${used} of ${formatUsd(usage.limitUsd)} ${usage.period === 'day' ? 'daily' : 'monthly'} budget${pct}`;

@@ -16,6 +16,7 @@ import { createPriceTable, estimateCost, providerPriceOptions } from '../pricing
 import type { PriceTable } from '../pricing/cost';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from './types';
 import { AGENT_IDS, TIERS } from './types';
+import { formatUsd } from '../util/format';
 
 export interface PresetAssignment {
   readonly chain: string[];
@@ -90,7 +91,7 @@ function rating(provider: ProviderConfig, task: TaskType): number {
 function money(usd: number): string {
   if (usd === 0) return 'free';
   if (!Number.isFinite(usd)) return 'price unknown';
-  return `~$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3)}`;
+  return `~${formatUsd(usd)}`;
 }
 
 class Orders {

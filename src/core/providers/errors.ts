@@ -3,6 +3,7 @@
  * else escapes the provider layer. The message is safe to show and log: it never holds a key and never a whole
  * request or response body, only a short excerpt of what the provider said.
  */
+import { formatMs } from '../util/format';
 import { maskUrlCredentials } from '../util/secrets';
 
 export type ErrorKind =
@@ -258,5 +259,5 @@ export function rawErrorText(message: string): string | undefined {
 /** Formats a retry-after for humans ("retry after 3 s"). */
 export function describeRetryAfter(ms: number | undefined): string {
   if (ms === undefined) return '';
-  return ms < 1000 ? `retry after ${ms} ms` : `retry after ${Math.ceil(ms / 1000)} s`;
+  return `retry after ${formatMs(ms)}`;
 }

@@ -217,10 +217,6 @@ export interface BudgetGateOptions {
 /** Float sums of cents ($4.55 = 4.549999...) must not land just under a threshold or just over a limit. */
 const EPSILON = 1e-9;
 
-/** Money in messages: cents for ordinary amounts, enough digits for tiny budgets ($0.0040, not $0.00). */
-function usd(value: number): string {
-  return value === 0 || Math.abs(value) >= 0.01 ? `$${value.toFixed(2)}` : formatUsd(value);
-}
 
 function periodName(period: BudgetPeriod): string {
   return period === 'day' ? "today's" : "this month's";
@@ -282,15 +278,15 @@ export class BudgetGate {
     const action = this.config.onExceed;
     const { period, limitUsd, heldUsd } = exceeded;
     const usedUsd = exceeded.usedUsd + heldUsd;
-    const held = heldUsd > 0 ? ` + ${usd(heldUsd)} held by requests in progress` : '';
+    const held = heldUsd > 0 ? ` + ${formatUsd(heldUsd)} held by requests in progress` : '';
     return {
       action,
       period,
       usedUsd,
       limitUsd,
       message:
-        `Model Router: ${periodName(period)} ${usd(limitUsd)} budget would be exceeded ` +
-        `(${usd(exceeded.usedUsd)} used${held} + ${usd(estimateUsd)} estimated); ${ACTION_TAILS[action]}`,
+        `Model Router: ${periodName(period)} ${formatUsd(limitUsd)} budget would be exceeded ` +
+        `(${formatUsd(exceeded.usedUsd)} used${held} + ${formatUsd(estimateUsd)} estimated); ${ACTION_TAILS[action]}`,
     };
   }
 
@@ -372,8 +368,8 @@ export class BudgetGate {
         limitUsd: status.limitUsd,
         at: now,
         message:
-          `Model Router: ${percent}% of ${periodName(status.period)} ${usd(status.limitUsd)} budget used ` +
-          `(${usd(status.usedUsd)})`,
+          `Model Router: ${percent}% of ${periodName(status.period)} ${formatUsd(status.limitUsd)} budget used ` +
+          `(${formatUsd(status.usedUsd)})`,
       });
     }
   }

@@ -25,6 +25,7 @@ import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
+import { formatMs } from '../util/format';
 
 export const COUNTED_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'rate_limit',
@@ -116,10 +117,6 @@ type Inner =
 
 const DEFAULT_PROBE_TIMEOUT_MS = 300_000;
 
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${Math.ceil(ms / 1000)} s`;
-}
-
 export class CircuitBreaker {
   private config: CircuitConfig;
   private readonly clock: Clock;
@@ -171,7 +168,7 @@ export class CircuitBreaker {
       case 'open': {
         const label = inner.throttled ? 'cooling down' : 'circuit open';
         const because = this.openedBecause ?? 'failures';
-        const reason = `${label} (${because}), probe in ${seconds(inner.until - now)}`;
+        const reason = `${label} (${because}), probe in ${formatMs(Math.max(0, inner.until - now))}`;
         return { ok: false, waitMs: inner.until - now, reason };
       }
       case 'half_open':
@@ -293,7 +290,7 @@ export class CircuitBreaker {
     const previous = this.health();
     const retryAfter = error.retryAfterMs ?? 0;
     const throttled = error.kind === 'rate_limit' || error.retryAfterMs !== undefined;
-    const hint = error.retryAfterMs === undefined ? '' : `, retry after ${seconds(retryAfter)}`;
+    const hint = error.retryAfterMs === undefined ? '' : `, retry after ${formatMs(Math.max(0, retryAfter))}`;
     this.openedBecause = `${because}: ${error.kind}${hint}`;
     this.transition({ kind: 'open', until: now + Math.max(this.cooldownMs, retryAfter), throttled });
     this.emit(previous);

@@ -13,6 +13,7 @@
  */
 import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
+import { formatMs } from '../util/format';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { errorMessage } from '../util/errorMessage';
@@ -105,8 +106,8 @@ export class EndpointHealth {
     if (!entry || entry.state.state === 'up') return { ok: true };
     const retryAt = entry.state.retryAt;
     if (!this.probe && retryAt !== undefined && now >= retryAt) return { ok: true };
-    const when = retryAt !== undefined ? Math.max(0, Math.ceil((retryAt - now) / 1000)) : undefined;
-    const next = this.probe ? `probed again in ${when ?? '?'} s` : `tried again in ${when ?? '?'} s`;
+    const when = retryAt !== undefined ? formatMs(Math.max(0, retryAt - now)) : '? s';
+    const next = this.probe ? `probed again in ${when}` : `tried again in ${when}`;
     return {
       ok: false,
       reason: `down: ${entry.state.reason ?? 'the endpoint refused the connection'}; ${next}`,

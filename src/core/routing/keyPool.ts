@@ -11,6 +11,7 @@ import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
+import { formatMs } from '../util/format';
 import { KeyLimiter } from './rateLimiter';
 import type { KeyLimiterSnapshot, LimitName, LimiterState } from './rateLimiter';
 
@@ -89,10 +90,6 @@ interface KeyState {
 function tierRankOf(config: KeyConfig, tier: Tier): 0 | 1 | 2 {
   if (!config.tiers || config.tiers.length === 0) return 1;
   return config.tiers.includes(tier) ? 0 : 2;
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${Math.ceil(ms / 1000)} s`;
 }
 
 const LIMIT_LABELS: Readonly<Record<LimitName, string>> = {
@@ -354,7 +351,7 @@ export class KeyPool {
         reason: 'limit',
         limit: limit.limit,
         waitMs: limit.waitMs,
-        message: `${keyId}: ${LIMIT_LABELS[limit.limit]}, usable in ${seconds(limit.waitMs)}`,
+        message: `${keyId}: ${LIMIT_LABELS[limit.limit]}, usable in ${formatMs(Math.max(0, limit.waitMs))}`,
       };
     }
     if (gate) {
@@ -378,7 +375,7 @@ export class KeyPool {
       return `no key of ${this.providerId} serves ${tier} work (${reasons})`;
     }
     const head = `no usable key of ${this.providerId} for ${tier} work`;
-    return waitMs === undefined ? `${head} (${reasons})` : `${head}, retry after ${seconds(waitMs)} (${reasons})`;
+    return waitMs === undefined ? `${head} (${reasons})` : `${head}, retry after ${formatMs(Math.max(0, waitMs))} (${reasons})`;
   }
 }
 

@@ -19,7 +19,7 @@
  */
 import type { ErrorKind } from '../providers/errors';
 import { counts } from './circuitBreaker';
-import { formatWeight } from '../util/format';
+import { formatMs, formatWeight } from '../util/format';
 
 export const PERFORMANCE_HALF_LIFE_MS = 30 * 60_000;
 /** The p50 at which the latency factor halves the weight. */
@@ -163,6 +163,6 @@ function isCounted(kind: string): boolean {
 export function describeWeight(weight: number, performance: ProviderPerformance): string {
   if (performance.evidence < MIN_EVIDENCE) return `weight ${formatWeight(weight)} (no recent attempts)`;
   const why = [`errors ${Math.round(performance.errorRate * 100)}%`];
-  if (performance.p50Ms !== undefined) why.push(`p50 ${(performance.p50Ms / 1000).toFixed(1)} s`);
+  if (performance.p50Ms !== undefined) why.push(`p50 ${formatMs(performance.p50Ms)}`);
   return `weight ${formatWeight(weight)} → ${formatWeight(effectiveWeight(weight, performance))} (${why.join(', ')})`;
 }

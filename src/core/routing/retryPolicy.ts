@@ -12,6 +12,7 @@
  */
 import type { RetryConfig } from '../config/types';
 import type { ErrorKind } from '../providers/errors';
+import { formatMs } from '../util/format';
 
 /** What the policy needs from a failure; a `ProviderError` fits. */
 export interface RetryableFailure {
@@ -25,13 +26,6 @@ export interface RetryableFailure {
 export type RetryDecision =
   | { readonly retry: true; readonly delayMs: number }
   | { readonly retry: false; readonly reason: string };
-
-/** "60 s", "1.5 s", "250 ms". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const secondsValue = ms / 1000;
-  return Number.isInteger(secondsValue) ? `${secondsValue} s` : `${secondsValue.toFixed(1)} s`;
-}
 
 /** The jittered exponential backoff for a retry after `attempt` failed attempts (1 = after the first). */
 export function backoffDelay(attempt: number, config: RetryConfig, random: () => number = Math.random): number {
@@ -65,7 +59,7 @@ export function nextDelay(
   if (retryAfter > config.retryAfterCapMs) {
     return {
       retry: false,
-      reason: `retry-after ${formatDuration(retryAfter)} exceeds the ${formatDuration(config.retryAfterCapMs)} cap`,
+      reason: `retry-after ${formatMs(retryAfter)} exceeds the ${formatMs(config.retryAfterCapMs)} cap`,
     };
   }
   return { retry: true, delayMs: Math.max(backoff, retryAfter) };

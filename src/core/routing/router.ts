@@ -41,6 +41,7 @@ import { counts } from './circuitBreaker';
 import { answerCacheKey } from '../cache/answerCache';
 import type { AnswerCacheStore } from '../cache/answerCache';
 import { errorMessage } from '../util/errorMessage';
+import { formatMs } from '../util/format';
 
 /** Where the router gets key values: SecretStorage in the extension, environment variables in the CLI. */
 export interface KeySource {
@@ -783,14 +784,14 @@ export class Router {
           planned = await this.plan(run);
           continue;
         }
-        const seconds = Math.ceil(shortestWait / 1000);
+        const wait = formatMs(shortestWait);
         return {
           answered: false,
           error: {
             kind: 'exhausted',
             message: planned.onlyLimits
-              ? `All keys exhausted: every candidate is rate limited; retry after ${seconds} s. ${this.skipSummary(decision)}`
-              : `Every candidate is rate limited or cooling down after failures; retry after ${seconds} s. ${this.skipSummary(decision)}`,
+              ? `All keys exhausted: every candidate is rate limited; retry after ${wait}. ${this.skipSummary(decision)}`
+              : `Every candidate is rate limited or cooling down after failures; retry after ${wait}. ${this.skipSummary(decision)}`,
             retryAfterMs: shortestWait,
           },
         };

@@ -1,7 +1,7 @@
 /**
  * The host side of the cost dashboard without `vscode`: it answers the webview's messages and keeps it up to date.
  * The panel (dashboardPanel.ts) gives it a `post` function and forwards what the webview sends; tests drive it the
- * same way in plain Node (test/unit/dashboardProtocol.test.ts, "dashboard controller", including 1,000 malformed messages).
+ * same way in plain Node (test/unit/dashboardController.test.ts, including 1,000 malformed messages).
  *
  * - Nothing is posted before the webview's `ready`; then a snapshot (`update`), then the recommendations (slower on
  *   a large ledger, so they never hold up the first paint).
@@ -27,7 +27,15 @@ import type { DecisionCursor } from '../../core/ledger/queries';
 import type { Listen } from '../../core/util/emitter';
 import type { DisposableLike } from '../lifecycle';
 import { parseWebviewMessage } from '../../webview/protocol';
-import type { DashboardCommand, HostMessage, RecommendationView, WebviewMessage } from '../../webview/protocol';
+import type {
+  DashboardCommand,
+  HostMessage,
+  RecommendationView,
+  ReplyBody,
+  ReplyTo,
+  RequestMessage,
+  WebviewMessage,
+} from '../../webview/protocol';
 
 /** What changed: a request was recorded (or another window's merged in), or settings that the dashboard shows. */
 export type DashboardChange = 'ledger' | 'config';
@@ -192,13 +200,16 @@ export class DashboardController implements DisposableLike {
         void this.refresh(true);
         return;
       case 'export':
-        void this.exportCosts(message.requestId, message.format);
+        void this.answer(message, () => this.exportCosts(message.format));
         return;
       case 'applyRecommendation':
-        void this.apply(message.requestId, message.id);
+        // An applied recommendation changes the settings: everything is recomputed once the page has the reply.
+        void this.answer(message, () => this.apply(message.id)).then((reply) => {
+          if (reply.ok) void this.refresh(true);
+        });
         return;
       case 'loadDecisions':
-        void this.loadDecisions(message.requestId, message.before);
+        void this.answer(message, () => this.loadDecisions(message.before));
         return;
       case 'runCommand':
         void Promise.resolve()
@@ -314,43 +325,50 @@ export class DashboardController implements DisposableLike {
     return 'done';
   }
 
-  private async exportCosts(requestId: number, format: 'csv' | 'json'): Promise<void> {
+  /**
+   * Answers a request: `work` returns the reply its type allows ({@link ReplyBody}, from the protocol's
+   * `DashboardRequests`), posted with the request's id. `work` catches its own failures and says them in the reply.
+   * Resolves with the reply once it was posted.
+   */
+  private async answer<M extends RequestMessage>(request: M, work: () => Promise<ReplyBody<M['type']>>): Promise<ReplyBody<M['type']>> {
+    const reply = await work();
+    // ReplyBody<T> plus the id is ReplyTo<T>; the compiler cannot see through the generic spread.
+    await this.post({ ...reply, requestId: request.requestId } as unknown as ReplyTo);
+    return reply;
+  }
+
+  private async exportCosts(format: 'csv' | 'json'): Promise<ReplyBody<'export'>> {
     try {
       const written = await this.options.host.exportCosts(format, this.rangeDays);
-      await this.post({ type: 'reply', requestId, ok: written, ...(written ? {} : { message: 'Export cancelled.' }) });
+      return { type: 'reply', ok: written, ...(written ? {} : { message: 'Export cancelled.' }) };
     } catch (error) {
       this.options.log.error(`Dashboard: export failed: ${errorText(error)}`);
-      await this.post({ type: 'reply', requestId, ok: false, message: `Export failed: ${errorText(error)}` });
+      return { type: 'reply', ok: false, message: `Export failed: ${errorText(error)}` };
     }
   }
 
-  private async apply(requestId: number, id: string): Promise<void> {
+  private async apply(id: string): Promise<ReplyBody<'applyRecommendation'>> {
     const recommendation = this.recommendationList.find((r) => r.id === id);
     if (!recommendation) {
       this.options.log.warn(`Dashboard: no current recommendation has the id ${JSON.stringify(id.slice(0, 80))}`);
-      await this.post({ type: 'reply', requestId, ok: false, message: 'This recommendation no longer applies.' });
-      return;
+      return { type: 'reply', ok: false, message: 'This recommendation no longer applies.' };
     }
     try {
       const applied = await this.options.host.applyRecommendation(recommendation);
-      await this.post({ type: 'reply', requestId, ok: applied, ...(applied ? {} : { message: 'Not applied.' }) });
-      if (applied) {
-        this.recommendationList = this.recommendationList.filter((r) => r !== recommendation);
-        void this.refresh(true);
-      }
+      if (applied) this.recommendationList = this.recommendationList.filter((r) => r !== recommendation);
+      return { type: 'reply', ok: applied, ...(applied ? {} : { message: 'Not applied.' }) };
     } catch (error) {
       this.options.log.error(`Dashboard: applying ${id} failed: ${errorText(error)}`);
-      await this.post({ type: 'reply', requestId, ok: false, message: `Could not apply it: ${errorText(error)}` });
+      return { type: 'reply', ok: false, message: `Could not apply it: ${errorText(error)}` };
     }
   }
 
-  private async loadDecisions(requestId: number, before: DecisionCursor): Promise<void> {
+  private async loadDecisions(before: DecisionCursor): Promise<ReplyBody<'loadDecisions'>> {
     try {
-      const page = await this.options.host.decisions(before);
-      await this.post({ type: 'decisions', requestId, page });
+      return { type: 'decisions', page: await this.options.host.decisions(before) };
     } catch (error) {
       this.options.log.error(`Dashboard: loading decisions failed: ${errorText(error)}`);
-      await this.post({ type: 'reply', requestId, ok: false, message: `Could not load more decisions: ${errorText(error)}` });
+      return { type: 'reply', ok: false, message: `Could not load more decisions: ${errorText(error)}` };
     }
   }
 

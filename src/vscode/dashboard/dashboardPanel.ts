@@ -14,6 +14,7 @@
 import * as vscode from 'vscode';
 import type { DashboardRange } from '../../core/ledger/dashboard';
 import { createNonce, dashboardHtml } from '../../webview/dashboardHtml';
+import { isRange } from '../../webview/protocol';
 import type { DashboardCommand } from '../../webview/protocol';
 import { CommandId } from '../commandIds';
 import { Disposable } from '../lifecycle';
@@ -42,7 +43,7 @@ export function dashboardWebviewOptions(extensionUri: vscode.Uri): vscode.Webvie
 function rangeOfState(state: unknown): DashboardRange | undefined {
   if (typeof state !== 'object' || state === null) return undefined;
   const range = (state as { rangeDays?: unknown }).rangeDays;
-  return range === 7 || range === 30 || range === 90 ? range : undefined;
+  return isRange(range) ? range : undefined;
 }
 
 async function runDashboardCommand(command: DashboardCommand): Promise<void> {

@@ -16,6 +16,7 @@ import type { AgentId, Config } from '../../core/config/types';
 import { AGENT_IDS } from '../../core/config/types';
 import type { ChatMessage } from '../../core/providers/types';
 import type { Decision } from '../../core/routing/decision';
+import { formatUsd } from '../../core/util/format';
 import type { RouteRequest } from '../../core/routing/router';
 import { estimateTokens } from '../../core/routing/tokenEstimate';
 import type { ConfigService } from '../configService';
@@ -162,7 +163,7 @@ export class RouterChatProvider extends Disposable implements vscode.LanguageMod
     const recorded = await this.ledger.record(decision, instruction);
     this.finished.fire({ decision, recorded });
     const chosen = decision.chosen ? `${decision.chosen.provider}/${decision.chosen.model}` : 'no model';
-    this.log.info(`chat request ${decision.id} ${decision.outcome} (${chosen}, $${decision.costUsd.toFixed(4)})`);
+    this.log.info(`chat request ${decision.id} ${decision.outcome} (${chosen}, ${formatUsd(decision.costUsd)})`);
     if (decision.outcome === 'answered') return;
     if (decision.outcome === 'aborted') throw new vscode.CancellationError();
     const why = this.log.clean(decision.error?.message ?? 'the request failed');
