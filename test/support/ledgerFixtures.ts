@@ -1,6 +1,7 @@
 /**
  * Ledger records for tests and benchmarks: {@link ledgerRecord} and {@link ledgerAttempt} build one with sensible
- * defaults (override what the test is about), {@link generateLedgerRecords} yields many realistic ones from a seed.
+ * defaults (override what the test is about), {@link makeRecord} numbers cheap ones for the store's tests and bench,
+ * {@link generateLedgerRecords} yields many realistic ones from a seed.
  */
 import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
@@ -89,6 +90,37 @@ export function ledgerRecord(overrides: Partial<LedgerRecord> & { readonly id: s
         ]
       : []);
   return { ...base, attempts };
+}
+
+/**
+ * Record number `n` of a stream the store's tests, its child processes and its bench append: a first attempt that
+ * failed (overloaded) and a fallback that answered; agent, complexity, input tokens and cost vary with `n`, so sums
+ * can be checked. One second apart by default.
+ */
+export function makeRecord(id: string, n: number, startedAt = Date.parse('2026-11-23T12:00:00Z') + n * 1000): LedgerRecord {
+  const usage = { inputTokens: 100 + (n % 50), outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0, costNano: 1_000 + (n % 997) * 13 };
+  return ledgerRecord({
+    id,
+    startedAt,
+    finishedAt: startedAt + 800,
+    agent: ['explainer', 'refactorer', 'tester'][n % 3]!,
+    complexity: n % 10,
+    reasons: ['12 lines', 'task: explain'],
+    provider: 'openai',
+    model: 'gpt-6.2-sol',
+    ...usage,
+    estimateNano: 1_200,
+    latencyMs: 800,
+    ttftMs: 120,
+    fallbacks: 1,
+    attempts: [
+      ledgerAttempt({
+        seq: 0, startedAt, keyId: 'work', status: 'error', errorKind: 'overloaded', httpStatus: 529, latencyMs: 30, ttftMs: null,
+        inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costNano: 0,
+      }),
+      ledgerAttempt({ seq: 1, startedAt: startedAt + 30, provider: 'openai', model: 'gpt-6.2-sol', latencyMs: 770, ttftMs: 120, ...usage }),
+    ],
+  });
 }
 
 interface ModelProfile {
