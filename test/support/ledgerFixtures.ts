@@ -7,7 +7,8 @@ import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import type { LedgerAttempt, LedgerRecord } from '../../src/core/ledger/record';
 import { LEDGER_RECORD_VERSION } from '../../src/core/ledger/record';
-import { insertRecords, migrate } from '../../src/core/ledger/schema';
+import { migrate } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { seededRandom } from './seededRandom';
 
 export function ledgerAttempt(overrides: Partial<LedgerAttempt> = {}): LedgerAttempt {

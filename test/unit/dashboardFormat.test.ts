@@ -10,7 +10,7 @@ import {
   formatUsd,
   latencyGrid,
 } from '../../media/dashboard/format';
-import { latencyBinMs } from '../../src/core/ledger/schema';
+import { latencyBinMs } from '../../src/core/ledger/rollups';
 
 describe('dashboard formatting', () => {
   it('writes USD with cents, and tiny amounts with two significant digits', () => {

@@ -8,7 +8,7 @@ import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/
 import { createNonce, dashboardCsp, dashboardHtml } from '../../src/webview/dashboardHtml';
 import { DASHBOARD_PROTOCOL_VERSION, parseWebviewMessage } from '../../src/webview/protocol';
 import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
-import { insertRecords } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 

@@ -3,7 +3,8 @@ import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import { breakdown } from '../../src/core/ledger/queries';
 import type { BreakdownDimension } from '../../src/core/ledger/queries';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate } from '../../src/core/ledger/schema';
+import { MIGRATIONS, migrate } from '../../src/core/ledger/schema';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { generateLedgerRecords } from '../support/ledgerFixtures';
 
 /**

@@ -24,7 +24,8 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import { readJournal } from './journal';
 import type { LedgerRecord } from './record';
-import { deleteRequestsBefore, insertRecords, migrate, schemaVersion, MIGRATIONS } from './schema';
+import { migrate, schemaVersion, MIGRATIONS } from './schema';
+import { deleteRequestsBefore, insertRecords } from './write';
 import { loadSqlJsFrom } from './sqlite';
 
 /** The compacted file is written and made durable this much at a time (see buildLedgerFile). */
