@@ -8,12 +8,12 @@
  * chart as `spendByDay`, breakdowns as `breakdown`, per-model statistics as `modelStats` (latency percentiles on the
  * histogram's grid: `latencyBinMs(exact)`, two significant digits), decisions as `latestDecisions`.
  *
- * Speed (1,000,000 requests over 90 days, 30-day view: see bench/dashboard.bench.ts). Sums read the coarsest table
- * that covers a piece of the range exactly: whole hours from `request_hourly` / `attempt_hourly` (schema 3), whole
- * quarter hours from `request_rollup` (schema 2), and only the ragged minutes at the edges from `requests` /
- * `attempts`. Latency percentiles read the daily histogram `latency_daily` for whole UTC days and the raw attempts
- * of the partial days at the edges. Calendar days are cut in the budget's time zone (every zone's offset is a
- * multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
+ * Speed (1,000,000 requests over 90 days, 30-day view: see bench/dashboard.bench.ts). Every sum is read through
+ * rollups.ts `sumRange`, from the coarsest table that covers a piece of the range exactly: request totals from
+ * `request_daily` / `request_hourly` / `request_rollup` (whole UTC days, hours, quarter hours), attempt totals and
+ * speeds from `attempt_hourly` / `speed_hourly`, latency percentiles from the daily histogram `latency_daily`, and
+ * only the ragged edges from `requests` / `attempts`. Calendar days are cut in the budget's time zone (every zone's
+ * offset is a multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
  */
 import type { Database } from 'sql.js';
 import type { BudgetConfig, Config } from '../config/types';
