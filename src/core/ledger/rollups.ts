@@ -73,9 +73,9 @@ export interface RawRows<K extends string, S extends string> {
   readonly time: string;
   /** Which rows count at schema `version` (a SQL condition; '' for all). */
   readonly where: (version: number) => string;
-  /** Each key column as an expression over the rows. */
+  /** Each key column as an expression over the rows, in table order (the catalogue's column order is this one). */
   readonly keys: Readonly<Record<K, string>>;
-  /** Each summed column as an aggregate over the rows. */
+  /** Each summed column as an aggregate over the rows, in table order. */
   readonly sums: Readonly<Record<S, string>>;
 }
 
