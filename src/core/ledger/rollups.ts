@@ -301,14 +301,16 @@ FROM ${source.name} GROUP BY ${[target.unit, ...target.keys].map((_, i) => i + 1
 
 /**
  * `INSERT ... ON CONFLICT DO UPDATE` adding the sums (and appending to the list) of one row of `table`. Parameters: the
- * bucket, the keys and the sums in table order (then the list's text).
+ * bucket, the keys and the sums in table order (then the list's text). With `oneRow`, for a single raw row, the first
+ * sum (the count) is not a parameter but 1 (a few per cent faster on the insert path, which runs four per record).
  */
-export function upsertSql(table: RollupTable): string {
+export function upsertSql(table: RollupTable, oneRow = false): string {
   const key = [table.unit, ...table.keys];
   const columns = [...key, ...table.sums, ...(table.list ? [table.list.column] : [])];
-  const updates = table.sums.map((c) => `${c} = ${c} + excluded.${c}`);
+  const values = columns.map((_, i) => (oneRow && i === key.length ? '1' : '?'));
+  const updates = table.sums.map((c, i) => (oneRow && i === 0 ? `${c} = ${c} + 1` : `${c} = ${c} + excluded.${c}`));
   if (table.list) updates.push(`${table.list.column} = ${table.list.column} || ',' || excluded.${table.list.column}`);
-  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${values.join(', ')})
 ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
 }
 

@@ -39,11 +39,12 @@ function attemptColumns(version: number): readonly string[] {
   return ATTEMPT_COLUMNS.filter((column) => (column !== 'price_unknown' || version >= 5) && (!VERIFY_ATTEMPT_COLUMNS.has(column) || version >= 6));
 }
 
-// The upserts of the rollups; each takes the bucket, the keys and the sums in the catalogue's (the table's) order.
-const UPSERT_ROLLUP = upsertSql(ROLLUPS.request_rollup);
-const UPSERT_REQUEST_HOURLY = upsertSql(ROLLUPS.request_hourly);
-const UPSERT_ATTEMPT_HOURLY = upsertSql(ROLLUPS.attempt_hourly);
-const UPSERT_LATENCY_DAILY = upsertSql(ROLLUPS.latency_daily);
+// The upserts of the rollups; each takes the bucket, the keys and the sums in the catalogue's (the table's) order,
+// those written once per record or attempt without the count (it is 1).
+const UPSERT_ROLLUP = upsertSql(ROLLUPS.request_rollup, true);
+const UPSERT_REQUEST_HOURLY = upsertSql(ROLLUPS.request_hourly, true);
+const UPSERT_ATTEMPT_HOURLY = upsertSql(ROLLUPS.attempt_hourly, true);
+const UPSERT_LATENCY_DAILY = upsertSql(ROLLUPS.latency_daily, true);
 const UPSERT_REQUEST_DAILY = upsertSql(ROLLUPS.request_daily);
 const UPSERT_ANSWERED_HOURLY = upsertSql(ROLLUPS.answered_hourly);
 const UPSERT_ANSWERED_DAILY = upsertSql(ROLLUPS.answered_daily);
@@ -295,8 +296,8 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         r.outcome === 'answered' ? 1 : 0, r.costNano, r.inputTokens, r.outputTokens, r.cacheReadTokens,
         r.cacheWriteTokens,
       ];
-      rollup?.run([Math.floor(r.startedAt / ROLLUP_BUCKET_MS), r.provider ?? '', r.model ?? '', r.agent, 1, ...sums]);
-      requestHourly?.run([Math.floor(r.startedAt / HOUR_MS), r.provider ?? '', r.model ?? '', r.agent, 1, ...sums]);
+      rollup?.run([Math.floor(r.startedAt / ROLLUP_BUCKET_MS), r.provider ?? '', r.model ?? '', r.agent, ...sums]);
+      requestHourly?.run([Math.floor(r.startedAt / HOUR_MS), r.provider ?? '', r.model ?? '', r.agent, ...sums]);
       for (const a of r.attempts) {
         attempt.run([
           r.id, a.seq, a.startedAt, a.provider, a.model, a.keyId, a.status, a.errorKind, a.httpStatus, a.latencyMs,
@@ -306,10 +307,10 @@ export function insertRecords(db: Database, records: Iterable<LedgerRecord>): nu
         ]);
         // A record's attempts share its id, so a replayed record (skipped above) never reaches here twice.
         attemptHourly?.run([
-          Math.floor(a.startedAt / HOUR_MS), a.provider, a.model, 1, a.status === 'ok' ? 1 : 0, a.inputTokens,
+          Math.floor(a.startedAt / HOUR_MS), a.provider, a.model, a.status === 'ok' ? 1 : 0, a.inputTokens,
           a.outputTokens, a.cacheReadTokens, a.cacheWriteTokens, a.costNano,
         ]);
-        if (a.status === 'ok') latencyDaily?.run([Math.floor(a.startedAt / DAY_MS), a.provider, a.model, latencyBinMs(a.latencyMs), 1]);
+        if (a.status === 'ok') latencyDaily?.run([Math.floor(a.startedAt / DAY_MS), a.provider, a.model, latencyBinMs(a.latencyMs)]);
       }
       batch?.add(r);
     }
