@@ -1,6 +1,7 @@
 import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
-import { insertRecords, migrate } from '../src/core/ledger/schema';
+import { migrate } from '../src/core/ledger/schema';
+import { insertRecords } from '../src/core/ledger/write';
 import type { LedgerRecord } from '../src/core/ledger/record';
 import { generateLedgerRecords } from '../test/support/ledgerFixtures';
 

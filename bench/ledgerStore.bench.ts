@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LEDGER_FILE, LedgerStore } from '../src/core/ledger/store';
-import { makeRecord } from '../test/ledger/records';
+import { makeRecord } from '../test/support/ledgerFixtures';
 import type { LedgerOpenResult } from './ledgerOpen.child';
 import { idleStall, longestStall, median, percentile } from './report';
 import type { Figure } from './report';

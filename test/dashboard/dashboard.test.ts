@@ -14,7 +14,7 @@ import type { Config } from '../../src/core/config/types';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
 import type { BreakdownRow } from '../../src/core/ledger/queries';
 import type { LedgerRecord } from '../../src/core/ledger/record';
-import { insertRecords } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { budgetUsage } from '../../src/core/ledger/spend';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import {

@@ -7,7 +7,7 @@
  * Usage: node -r tsx/cjs test/ledger/writer.ts <dir> <prefix> <count> <concurrency> <compactIntervalMs> <compactEveryRecords> [worker|inline]
  */
 import { LedgerStore } from '../../src/core/ledger/store';
-import { makeRecord } from './records';
+import { makeRecord } from '../support/ledgerFixtures';
 
 async function main(): Promise<void> {
   const [dir, prefix, countText = '0', concurrencyText = '8', intervalText = '50', everyText = '200', compaction = 'worker'] = process.argv.slice(2);

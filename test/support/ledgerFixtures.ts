@@ -1,12 +1,14 @@
 /**
  * Ledger records for tests and benchmarks: {@link ledgerRecord} and {@link ledgerAttempt} build one with sensible
- * defaults (override what the test is about), {@link generateLedgerRecords} yields many realistic ones from a seed.
+ * defaults (override what the test is about), {@link makeRecord} numbers cheap ones for the store's tests and bench,
+ * {@link generateLedgerRecords} yields many realistic ones from a seed.
  */
 import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import type { LedgerAttempt, LedgerRecord } from '../../src/core/ledger/record';
 import { LEDGER_RECORD_VERSION } from '../../src/core/ledger/record';
-import { insertRecords, migrate } from '../../src/core/ledger/schema';
+import { migrate } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { seededRandom } from './seededRandom';
 
 export function ledgerAttempt(overrides: Partial<LedgerAttempt> = {}): LedgerAttempt {
@@ -89,6 +91,53 @@ export function ledgerRecord(overrides: Partial<LedgerRecord> & { readonly id: s
         ]
       : []);
   return { ...base, attempts };
+}
+
+/**
+ * Record number `n` of a stream the store's tests, its child processes and its bench append: a first attempt that
+ * failed (overloaded) and a fallback that answered; agent, complexity, input tokens and cost vary with `n`, so sums
+ * can be checked. One second apart by default. Written out rather than through {@link ledgerRecord} (whose defaults
+ * it shares): the store bench builds its records inside the loop it times, and object spreads cost it ~7 µs each.
+ */
+export function makeRecord(id: string, n: number, startedAt = Date.parse('2026-11-23T12:00:00Z') + n * 1000): LedgerRecord {
+  const costNano = 1_000 + (n % 997) * 13;
+  const inputTokens = 100 + (n % 50);
+  return {
+    v: LEDGER_RECORD_VERSION,
+    id,
+    startedAt,
+    finishedAt: startedAt + 800,
+    agent: ['explainer', 'refactorer', 'tester'][n % 3]!,
+    command: 'modelRouter.explain',
+    task: 'explain',
+    complexity: n % 10,
+    reasons: ['12 lines', 'task: explain'],
+    requestedTier: 'medium',
+    tier: 'medium',
+    escalated: false,
+    downgraded: false,
+    forced: false,
+    strategy: 'fallback',
+    provider: 'openai',
+    model: 'gpt-6.2-sol',
+    outcome: 'answered',
+    errorKind: null,
+    errorMessage: null,
+    inputTokens,
+    outputTokens: 50,
+    cacheReadTokens: 10,
+    cacheWriteTokens: 0,
+    costNano,
+    estimateNano: 1_200,
+    latencyMs: 800,
+    ttftMs: 120,
+    fallbacks: 1,
+    instruction: null,
+    attempts: [
+      { seq: 0, startedAt, provider: 'anthropic', model: 'claude-sonnet-5-5', keyId: 'work', status: 'error', errorKind: 'overloaded', httpStatus: 529, latencyMs: 30, ttftMs: null, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costNano: 0, usageEstimated: false },
+      { seq: 1, startedAt: startedAt + 30, provider: 'openai', model: 'gpt-6.2-sol', keyId: 'default', status: 'ok', errorKind: null, httpStatus: null, latencyMs: 770, ttftMs: 120, inputTokens, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0, costNano, usageEstimated: false },
+    ],
+  };
 }
 
 interface ModelProfile {

@@ -7,7 +7,7 @@ import type { CachedAnswer } from '../../src/core/cache/answerCache';
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { toLedgerRecord } from '../../src/core/ledger/record';
-import { insertRecords } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { emptyLedgerDatabase } from '../../src/core/ledger/schema';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision } from '../../src/core/routing/decision';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { costOf } from '../../src/core/pricing/cost';
 import { acquireLock } from '../../src/core/ledger/lock';
 import { LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
-import { makeRecord } from '../ledger/records';
+import { makeRecord } from '../support/ledgerFixtures';
 import { fakeProviderEnv, useCliSandbox } from '../support/cliHarness';
 
 /**

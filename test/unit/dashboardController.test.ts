@@ -7,7 +7,7 @@ import { DashboardController } from '../../src/vscode/dashboard/dashboardControl
 import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
 import { DASHBOARD_PROTOCOL_VERSION } from '../../src/webview/protocol';
 import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
-import { insertRecords } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 

@@ -9,13 +9,14 @@ import {
   dashboardRecommendations,
   dashboardSnapshot,
   dashboardVerified,
-  histogramPercentile,
   modelSpeeds,
 } from '../../src/core/ledger/dashboard';
 import { costsReport } from '../../src/core/ledger/export';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
 import type { LedgerRecord } from '../../src/core/ledger/record';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, latencyBinMs, latencyBinSql, migrate } from '../../src/core/ledger/schema';
+import { histogramPercentile, latencyBinMs, latencyBinSql } from '../../src/core/ledger/rollups';
+import { MIGRATIONS, migrate } from '../../src/core/ledger/schema';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { budgetUsage } from '../../src/core/ledger/spend';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';

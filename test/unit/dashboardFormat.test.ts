@@ -8,7 +8,7 @@ import {
   formatTokens,
   latencyGrid,
 } from '../../media/dashboard/format';
-import { latencyBinMs } from '../../src/core/ledger/schema';
+import { latencyBinMs } from '../../src/core/ledger/rollups';
 
 describe('dashboard formatting', () => {
   it('writes tokens, percents and command labels compactly', () => {

@@ -10,7 +10,8 @@ import type { FeedbackKind } from '../../src/core/ledger/feedback';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { recommendations } from '../../src/core/ledger/recommendations';
 import initSqlJs from 'sql.js';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate } from '../../src/core/ledger/schema';
+import { MIGRATIONS, migrate } from '../../src/core/ledger/schema';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { LedgerStore } from '../../src/core/ledger/store';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 

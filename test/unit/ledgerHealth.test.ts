@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { providerHealth } from '../../src/core/ledger/health';
-import { deleteRequestsBefore } from '../../src/core/ledger/schema';
+import { deleteRequestsBefore } from '../../src/core/ledger/write';
 import { dbWith, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 
 const at = (iso: string): number => Date.parse(iso);

@@ -6,7 +6,7 @@ import { SharedBudgetHolds } from '../../src/core/ledger/reservations';
 import { BudgetGate } from '../../src/core/routing/budget';
 import { FakeClock } from '../../src/core/routing/clock';
 import type { Database } from 'sql.js';
-import { insertRecords } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import { PendingSpend } from '../../src/core/ledger/spend';
 import { dbWith, ledgerRecord } from '../support/ledgerFixtures';
 

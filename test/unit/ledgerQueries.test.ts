@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { insertRecords } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
 import { LedgerSpend, budgetUsage } from '../../src/core/ledger/spend';

@@ -3,7 +3,11 @@ import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import { breakdown } from '../../src/core/ledger/queries';
 import type { BreakdownDimension } from '../../src/core/ledger/queries';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate } from '../../src/core/ledger/schema';
+import { ANSWERED, ATTEMPT_TOTALS, FIRST_ATTEMPTS, LATENCY_HISTOGRAM, REQUEST_TOTALS, ROLLUPS, SPEEDS, TTFTS, sumRange } from '../../src/core/ledger/rollups';
+import type { Rollup } from '../../src/core/ledger/rollups';
+import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../../src/core/ledger/schema';
+import { StatementCache } from '../../src/core/ledger/sqlite';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { generateLedgerRecords } from '../support/ledgerFixtures';
 
 /**
@@ -107,5 +111,52 @@ describe('ledger: rollup', function () {
     const before = breakdown(rolled, 'provider', { from: FROM, to: TO });
     insertRecords(rolled, generateLedgerRecords({ count: 4000, from: FROM, to: TO, seed: 7 }));
     assert.deepEqual(breakdown(rolled, 'provider', { from: FROM, to: TO }), before);
+  });
+
+  it('the catalogue names every rollup table, with its columns in table order, from the schema version that made it', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    migrate(db);
+    const names = (d: Database): string[] =>
+      (d.exec(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)[0]?.values ?? []).map((row) => String(row[0]));
+    assert.deepEqual(names(db), ['attempts', 'feedback', 'requests', ...Object.keys(ROLLUPS)].sort(), 'every table but the rows is a rollup');
+    for (const table of Object.values(ROLLUPS)) {
+      const columns = db.exec(`PRAGMA table_info(${table.name})`)[0]!.values.map((row) => row[1]);
+      assert.deepEqual(columns, [table.unit, ...table.keys, ...table.sums, ...(table.list ? [table.list.column] : [])], table.name);
+      const before = new SQL.Database();
+      migrate(before, MIGRATIONS.filter((m) => m.version < table.since));
+      assert.ok(!names(before).includes(table.name), `${table.name} is not there before schema ${table.since}`);
+      migrate(before, MIGRATIONS.filter((m) => m.version <= table.since));
+      assert.ok(names(before).includes(table.name), `${table.name} comes with schema ${table.since}`);
+    }
+  });
+
+  it('reads every rollup over a ragged range exactly as the raw rows add up, per every key', async () => {
+    const { rolled } = await twoDatabases();
+    const statements = new StatementCache(rolled);
+    try {
+      const check = <K extends string, S extends string>(name: string, rollup: Rollup<K, S>): void => {
+        const by = Object.keys(rollup.raw.keys) as K[];
+        for (const range of [RANGE, ...SHORT_RANGES]) {
+          const sums = sumRange(statements, rollup, range, { by, version: SCHEMA_VERSION });
+          const raw = sumRange(statements, rollup, range, { by, version: SCHEMA_VERSION, rawOnly: true });
+          assert.ok(raw.size > 0, `${name}: the range holds rows`);
+          assert.deepEqual(new Map([...sums].sort()), new Map([...raw].sort()), `${name}, ${JSON.stringify(range)}`);
+        }
+      };
+      check('request totals', REQUEST_TOTALS);
+      check('attempt totals', ATTEMPT_TOTALS);
+      check('latency histogram', LATENCY_HISTOGRAM);
+      check('answered', ANSWERED);
+      check('first attempts', FIRST_ATTEMPTS);
+      check('TTFT samples', TTFTS);
+      check('speeds', SPEEDS);
+      // Named fields, and the total without keys.
+      const total = sumRange(statements, REQUEST_TOTALS, RANGE, { by: [], version: SCHEMA_VERSION }).get('')!;
+      const count = rolled.exec('SELECT COUNT(*), TOTAL(cost_nano) FROM requests WHERE started_at >= ? AND started_at < ?', [RANGE.from, RANGE.to])[0]!.values[0]!;
+      assert.deepEqual([total.sums.requests, total.sums.cost_nano], count);
+    } finally {
+      statements.free();
+    }
   });
 });

@@ -3,7 +3,8 @@ import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import { toLedgerRecord } from '../../src/core/ledger/record';
 import { latestDecisions } from '../../src/core/ledger/queries';
-import { MIGRATIONS, SCHEMA_VERSION, insertRecords, migrate, schemaVersion } from '../../src/core/ledger/schema';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import type { Decision } from '../../src/core/routing/decision';
 
 function decision(id: string, overrides: Partial<Decision> = {}): Decision {

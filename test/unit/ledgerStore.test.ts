@@ -9,7 +9,7 @@ import { acquireLock } from '../../src/core/ledger/lock';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/core/ledger/schema';
 import { LEDGER_FILE, LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
 import { FakeClock } from '../../src/core/routing/clock';
-import { makeRecord } from '../ledger/records';
+import { makeRecord } from '../support/ledgerFixtures';
 
 const quiet = { compactIntervalMs: 0, refreshIntervalMs: 0 };
 

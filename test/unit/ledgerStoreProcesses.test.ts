@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LedgerStore } from '../../src/core/ledger/store';
 import type { LedgerStoreStats } from '../../src/core/ledger/store';
-import { makeRecord } from '../ledger/records';
+import { makeRecord } from '../support/ledgerFixtures';
 
 const WRITER = resolve(__dirname, '../ledger/writer.ts');
 const ROOT = resolve(__dirname, '../..');

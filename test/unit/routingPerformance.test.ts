@@ -17,7 +17,7 @@ import { Router } from '../../src/core/routing/router';
 import type { Decision } from '../../src/core/routing/decision';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
-import { makeRecord } from '../ledger/records';
+import { makeRecord } from '../support/ledgerFixtures';
 
 /** Load-balance weights by performance: weight × (1 − 0.5 × error rate) × 1 / (1 + p50 / 10 s), decayed. */
 

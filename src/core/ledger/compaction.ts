@@ -24,8 +24,10 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import { readJournal } from './journal';
 import type { LedgerRecord } from './record';
-import { deleteRequestsBefore, insertRecords, migrate, schemaVersion, MIGRATIONS } from './schema';
+import { migrate, schemaVersion, MIGRATIONS } from './schema';
+import { deleteRequestsBefore, insertRecords } from './write';
 import { loadSqlJsFrom } from './sqlite';
+import { errorMessage } from '../util/errorMessage';
 
 /** The compacted file is written and made durable this much at a time (see buildLedgerFile). */
 const SYNC_PIECE_BYTES = 2 * 1024 * 1024;
@@ -169,7 +171,7 @@ export function integrityProblem(db: Database): string | undefined {
     const result = String(db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] ?? '');
     return result === 'ok' ? undefined : `integrity check: ${result}`;
   } catch (error) {
-    return `integrity check: ${error instanceof Error ? error.message : String(error)}`;
+    return `integrity check: ${errorMessage(error)}`;
   }
 }
 
@@ -193,7 +195,7 @@ export async function checkLedgerFile(job: IntegrityJob): Promise<IntegrityReply
       db = new engine.Database(bytes);
       return { ok: true, problem: integrityProblem(db) };
     } catch (error) {
-      return { ok: true, problem: error instanceof Error ? error.message : String(error) };
+      return { ok: true, problem: errorMessage(error) };
     } finally {
       db?.close();
     }
@@ -217,7 +219,7 @@ export async function buildLedgerFile(job: CompactionJob): Promise<CompactionRep
       if (problem) return { ok: false, unreadable: true, message: problem };
       migrate(db, MIGRATIONS);
     } catch (error) {
-      return { ok: false, unreadable: true, message: error instanceof Error ? error.message : String(error) };
+      return { ok: false, unreadable: true, message: errorMessage(error) };
     }
     const journals: Record<string, number> = {};
     for (const path of job.journals) {

@@ -8,24 +8,27 @@
  * chart as `spendByDay`, breakdowns as `breakdown`, per-model statistics as `modelStats` (latency percentiles on the
  * histogram's grid: `latencyBinMs(exact)`, two significant digits), decisions as `latestDecisions`.
  *
- * Speed (1,000,000 requests over 90 days, 30-day view: see bench/dashboard.bench.ts). Sums read the coarsest table
- * that covers a piece of the range exactly: whole hours from `request_hourly` / `attempt_hourly` (schema 3), whole
- * quarter hours from `request_rollup` (schema 2), and only the ragged minutes at the edges from `requests` /
- * `attempts`. Latency percentiles read the daily histogram `latency_daily` for whole UTC days and the raw attempts
- * of the partial days at the edges. Calendar days are cut in the budget's time zone (every zone's offset is a
- * multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
+ * Speed (1,000,000 requests over 90 days, 30-day view: see bench/dashboard.bench.ts). Every sum is read through
+ * rollups.ts `sumRange`, from the coarsest table that covers a piece of the range exactly: request totals from
+ * `request_daily` / `request_hourly` / `request_rollup` (whole UTC days, hours, quarter hours), attempt totals and
+ * speeds from `attempt_hourly` / `speed_hourly`, latency percentiles from the daily histogram `latency_daily`, and
+ * only the ragged edges from `requests` / `attempts`. Calendar days are cut in the budget's time zone (every zone's
+ * offset is a multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
  */
 import type { Database } from 'sql.js';
 import type { BudgetConfig, Config } from '../config/types';
 import { PeriodCalendar } from '../routing/budget';
 import { costsReport } from './export';
 import type { CostsFormat } from './export';
-import { NANO_PER_USD, NONE_KEY, StatementCache, latestDecisions, sqlNumber } from './queries';
-import type { BreakdownRow, DecisionCursor } from './queries';
+import { NANO_PER_USD, NONE_KEY, addSums, breakdownRow, lastDays, latestDecisions, sortBreakdown } from './queries';
+import type { BreakdownRow, DecisionCursor, RequestSums } from './queries';
 import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
-import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, SPEED_ATTEMPTS_WHERE, SPEED_GEN_MS_SQL, latencyBinMs, schemaVersion } from './schema';
+import { ATTEMPT_TOTALS, LATENCY_HISTOGRAM, REQUEST_TOTALS, SPEEDS, histogramPercentile, sumRange } from './rollups';
+import type { RangeSums } from './rollups';
+import { schemaVersion } from './schema';
+import { StatementCache, sqlNumber } from './sqlite';
 import { feedbackSummaries } from './feedback';
 import type { FeedbackSummary } from './feedback';
 
@@ -263,107 +266,6 @@ export interface DashboardOptions {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading a range from the coarsest table that covers it exactly
-// ---------------------------------------------------------------------------------------------------------------
-
-type Source = 'raw' | 'quarter' | 'hour';
-
-interface Segment {
-  readonly source: Source;
-  /** Epoch ms for 'raw'; bucket numbers (quarter hours or hours) otherwise; [lo, hi). */
-  readonly lo: number;
-  readonly hi: number;
-}
-
-/** Splits [from, to) into whole units of `unitMs` (source `unit`) and the pieces at both ends (split by `edge`). */
-function split(from: number, to: number, unitMs: number, unit: Source, edge: (a: number, b: number) => Segment[]): Segment[] {
-  if (to <= from) return [];
-  const first = Math.ceil(from / unitMs);
-  const last = Math.floor(to / unitMs);
-  if (first >= last) return edge(from, to);
-  return [...edge(from, first * unitMs), { source: unit, lo: first, hi: last }, ...edge(last * unitMs, to)];
-}
-
-const rawSegment = (from: number, to: number): Segment[] => (to > from ? [{ source: 'raw', lo: from, hi: to }] : []);
-
-/** Requests: hours, then quarter hours, then raw rows. */
-function requestSegments(from: number, to: number): Segment[] {
-  return split(from, to, HOUR_MS, 'hour', (a, b) => split(a, b, ROLLUP_BUCKET_MS, 'quarter', rawSegment));
-}
-
-/** Attempts: hours, then raw rows (no quarter-hour table; an edge is under an hour of attempts). */
-function attemptSegments(from: number, to: number): Segment[] {
-  return split(from, to, HOUR_MS, 'hour', rawSegment);
-}
-
-/** The request-totals rollups (schema.ts requestTotalsTable) share their keys and summed columns. */
-const ROLLUP_KEYS = ['provider', 'model', 'agent'] as const;
-const ROLLUP_SUMS = `TOTAL(requests), TOTAL(answered), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
-      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`;
-
-const REQUEST_SQL: Readonly<Record<Source, { table: string; keys: readonly [string, string, string]; sums: string; time: string }>> = {
-  raw: {
-    table: 'requests',
-    keys: [`COALESCE(provider, '')`, `COALESCE(model, '')`, 'agent'],
-    sums: `COUNT(*), TOTAL(outcome = 'answered'), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
-      TOTAL(cache_read_tokens), TOTAL(cache_write_tokens)`,
-    time: 'started_at',
-  },
-  quarter: { table: 'request_rollup', keys: ROLLUP_KEYS, sums: ROLLUP_SUMS, time: 'bucket' },
-  hour: { table: 'request_hourly', keys: ROLLUP_KEYS, sums: ROLLUP_SUMS, time: 'hour' },
-};
-
-const ATTEMPT_SQL: Readonly<Record<'raw' | 'hour', { table: string; sums: string; time: string }>> = {
-  raw: {
-    table: 'attempts',
-    sums: `COUNT(*), TOTAL(status = 'ok'), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
-      TOTAL(cache_write_tokens), TOTAL(cost_nano)`,
-    time: 'started_at',
-  },
-  hour: {
-    table: 'attempt_hourly',
-    sums: `TOTAL(attempts), TOTAL(ok), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
-      TOTAL(cache_write_tokens), TOTAL(cost_nano)`,
-    time: 'hour',
-  },
-};
-
-const KEY_COLUMNS = ['provider', 'model', 'agent'] as const;
-
-/** Index of each sum in a request row after its keys. */
-const R = { requests: 0, answered: 1, cost: 2, input: 3, output: 4, cacheRead: 5, cacheWrite: 6 } as const;
-const REQUEST_SUMS = 7;
-
-const num = sqlNumber;
-
-/**
- * Request sums over [from, to) grouped by `group` (a subset of the key columns, in the order provider, model, agent:
- * pass the column names to group by, or [] for one total). `add` receives the key values and the 7 sums.
- */
-function sumRequests(
-  statements: StatementCache,
-  from: number,
-  to: number,
-  group: readonly (typeof KEY_COLUMNS)[number][],
-  add: (keys: readonly string[], sums: readonly number[]) => void,
-): void {
-  for (const segment of requestSegments(from, to)) {
-    const sql = REQUEST_SQL[segment.source];
-    const chosen = group.map((column) => sql.keys[KEY_COLUMNS.indexOf(column)]!);
-    const select = chosen.length > 0 ? `${chosen.join(', ')}, ` : '';
-    const groupBy = chosen.length > 0 ? ` GROUP BY ${chosen.map((_, i) => i + 1).join(', ')}` : '';
-    statements.each(
-      `SELECT ${select}${sql.sums} FROM ${sql.table} WHERE ${sql.time} >= ? AND ${sql.time} < ?${groupBy}`,
-      [segment.lo, segment.hi],
-      (row) => {
-        const sums = row.slice(chosen.length).map(num);
-        if (sums[R.requests]! > 0) add(row.slice(0, chosen.length).map((v) => String(v ?? '')), sums);
-      },
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // The snapshot
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -383,61 +285,12 @@ function budgetOf(period: 'day' | 'month', periodKey: string, usedNano: number, 
   return { period, periodKey, usedUsd, limitUsd: limit, percent, status };
 }
 
-/** The last `days` calendar days in `calendar`'s zone ending with the one containing `now`, oldest first. */
-export function dashboardDays(calendar: PeriodCalendar, now: number, days: number): { key: string; start: number; end: number }[] {
-  const result: { key: string; start: number; end: number }[] = [];
-  let at = now;
-  for (let i = 0; i < days; i += 1) {
-    const { start, end } = calendar.interval('day', at);
-    result.push({ key: calendar.key('day', at), start, end });
-    at = start - 1;
-  }
-  return result.reverse();
-}
-
-function sortRows(rows: BreakdownRow[]): BreakdownRow[] {
-  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-function breakdownRowOf(key: string, sums: readonly number[]): BreakdownRow {
-  const requests = sums[R.requests]!;
-  const costNano = sums[R.cost]!;
-  return {
-    key,
-    requests,
-    costUsd: costNano / NANO_PER_USD,
-    costNano,
-    inputTokens: sums[R.input]!,
-    outputTokens: sums[R.output]!,
-    cacheRead: sums[R.cacheRead]!,
-    cacheWrite: sums[R.cacheWrite]!,
-    successRate: requests > 0 ? sums[R.answered]! / requests : 0,
-  };
-}
-
-function accumulate(map: Map<string, number[]>, key: string, sums: readonly number[]): void {
-  let total = map.get(key);
-  if (!total) map.set(key, (total = new Array<number>(sums.length).fill(0)));
-  for (let i = 0; i < sums.length; i += 1) total[i]! += sums[i]!;
-}
+const num = sqlNumber;
 
 function cachedOf(db: Database, from: number, to: number): DashboardData['cached'] {
   if (schemaVersion(db) < 7) return { requests: 0, savedUsd: 0 };
   const row = db.exec('SELECT COUNT(*), TOTAL(saved_nano) FROM requests WHERE cached_from IS NOT NULL AND started_at >= ? AND started_at < ?', [from, to])[0]?.values[0];
   return { requests: num(row?.[0] ?? 0), savedUsd: num(row?.[1] ?? 0) / NANO_PER_USD };
-}
-
-/** Nearest-rank percentile (p in 0..100) of a histogram given as ascending [bin, count] pairs; null when empty. */
-export function histogramPercentile(bins: readonly (readonly [number, number])[], p: number): number | null {
-  const total = bins.reduce((sum, [, count]) => sum + count, 0);
-  if (total === 0) return null;
-  const rank = Math.min(total - 1, Math.max(0, Math.ceil((p / 100) * total) - 1));
-  let seen = 0;
-  for (const [bin, count] of bins) {
-    seen += count;
-    if (seen > rank) return bin;
-  }
-  return bins[bins.length - 1]![0];
 }
 
 /**
@@ -447,11 +300,10 @@ export function histogramPercentile(bins: readonly (readonly [number, number])[]
 export function modelSpeeds(db: Database, from: number, to: number): Map<string, number> {
   const statements = new StatementCache(db);
   try {
-    const sums = speedSums(statements, schemaVersion(db) >= 8, from, to);
     const out = new Map<string, number>();
-    for (const [key, speed] of sums) {
-      const perSecond = tokensPerSecond(speed);
-      if (perSecond !== null) out.set(key.replace('\u0000', '/'), perSecond);
+    for (const { keys, sums } of speedSums(statements, schemaVersion(db), from, to).values()) {
+      const perSecond = tokensPerSecond(sums);
+      if (perSecond !== null) out.set(`${keys.provider}/${keys.model}`, perSecond);
     }
     return out;
   } finally {
@@ -460,113 +312,48 @@ export function modelSpeeds(db: Database, from: number, to: number): Map<string,
 }
 
 /**
- * Output tokens and generation ms per `provider\u0000model` over [from, to): whole hours from `speed_hourly` (schema
- * 8), the ragged ends (or everything, on an older ledger) from the attempts.
+ * Output tokens and generation ms per provider and model over [from, to): whole hours from `speed_hourly` (schema 8),
+ * the ragged ends (or everything, on an older ledger) from the attempts.
  */
-function speedSums(statements: StatementCache, rollup: boolean, from: number, to: number): Map<string, { tokens: number; ms: number }> {
-  const sums = new Map<string, { tokens: number; ms: number }>();
-  const add = (row: readonly unknown[]): void => {
-    const key = `${String(row[0])}\u0000${String(row[1])}`;
-    const entry = sums.get(key) ?? { tokens: 0, ms: 0 };
-    entry.tokens += num(row[2] as number);
-    entry.ms += num(row[3] as number);
-    sums.set(key, entry);
-  };
-  const raw = (lo: number, hi: number): void => {
-    if (hi <= lo) return;
-    statements.each(
-      `SELECT provider, model, TOTAL(output_tokens), TOTAL(${SPEED_GEN_MS_SQL}) FROM attempts
-       WHERE ${SPEED_ATTEMPTS_WHERE} AND started_at >= ? AND started_at < ? GROUP BY 1, 2`,
-      [lo, hi],
-      add,
-    );
-  };
-  if (!rollup) {
-    raw(from, to);
-    return sums;
-  }
-  for (const segment of attemptSegments(from, to)) {
-    if (segment.source === 'hour') {
-      statements.each(
-        'SELECT provider, model, TOTAL(tokens), TOTAL(gen_ms) FROM speed_hourly WHERE hour >= ? AND hour < ? GROUP BY 1, 2',
-        [segment.lo, segment.hi],
-        add,
-      );
-    } else raw(segment.lo, segment.hi);
-  }
-  return sums;
+function speedSums(statements: StatementCache, version: number, from: number, to: number): Map<string, RangeSums<'provider' | 'model', 'tokens' | 'gen_ms'>> {
+  return sumRange(statements, SPEEDS, { from, to }, { by: ['provider', 'model'], version });
 }
 
 /** Output tokens per second of generation; null without output or time. */
-export function tokensPerSecond(speed: { readonly tokens: number; readonly ms: number } | undefined): number | null {
-  return speed && speed.tokens > 0 && speed.ms > 0 ? speed.tokens / (speed.ms / 1000) : null;
+export function tokensPerSecond(speed: { readonly tokens: number; readonly gen_ms: number } | undefined): number | null {
+  return speed && speed.tokens > 0 && speed.gen_ms > 0 ? speed.tokens / (speed.gen_ms / 1000) : null;
 }
 
-function modelsOf(statements: StatementCache, from: number, to: number, rollupSpeeds: boolean): DashboardModel[] {
-  const sums = new Map<string, { provider: string; model: string; sums: number[] }>();
-  for (const segment of attemptSegments(from, to)) {
-    const sql = ATTEMPT_SQL[segment.source === 'hour' ? 'hour' : 'raw'];
-    statements.each(
-      `SELECT provider, model, ${sql.sums} FROM ${sql.table} WHERE ${sql.time} >= ? AND ${sql.time} < ? GROUP BY 1, 2`,
-      [segment.lo, segment.hi],
-      (row) => {
-        const provider = String(row[0]);
-        const model = String(row[1]);
-        const key = `${provider}\u0000${model}`;
-        let entry = sums.get(key);
-        if (!entry) sums.set(key, (entry = { provider, model, sums: [0, 0, 0, 0, 0, 0, 0] }));
-        for (let i = 0; i < 7; i += 1) entry.sums[i]! += num(row[2 + i]);
-      },
-    );
-  }
+function modelsOf(statements: StatementCache, from: number, to: number, version: number): DashboardModel[] {
+  const range = { from, to };
+  const byModel = { by: ['provider', 'model'] as const, version };
   // Latency histogram: whole UTC days from latency_daily, the partial days at both ends from the attempts.
-  const histograms = new Map<string, Map<number, number>>();
-  const count = (key: string, bin: number, n: number): void => {
-    let histogram = histograms.get(key);
-    if (!histogram) histograms.set(key, (histogram = new Map()));
-    histogram.set(bin, (histogram.get(bin) ?? 0) + n);
-  };
-  const rawLatencies = (a: number, b: number): void => {
-    if (b <= a) return;
-    statements.each(
-      `SELECT provider, model, latency_ms FROM attempts WHERE started_at >= ? AND started_at < ? AND status = 'ok'`,
-      [a, b],
-      (row) => count(`${String(row[0])}\u0000${String(row[1])}`, latencyBinMs(num(row[2])), 1),
-    );
-  };
-  const firstDay = Math.ceil(from / DAY_MS);
-  const lastDay = Math.floor(to / DAY_MS);
-  if (firstDay < lastDay) {
-    rawLatencies(from, firstDay * DAY_MS);
-    statements.each(
-      `SELECT provider, model, latency_bin, TOTAL(count) FROM latency_daily WHERE day >= ? AND day < ? GROUP BY 1, 2, 3`,
-      [firstDay, lastDay],
-      (row) => count(`${String(row[0])}\u0000${String(row[1])}`, num(row[2]), num(row[3])),
-    );
-    rawLatencies(lastDay * DAY_MS, to);
-  } else {
-    rawLatencies(from, to);
+  const histograms = new Map<string, [number, number][]>();
+  for (const { keys, sums } of sumRange(statements, LATENCY_HISTOGRAM, range, { by: ['provider', 'model', 'latency_bin'], version }).values()) {
+    const key = `${keys.provider}\u0000${keys.model}`;
+    let bins = histograms.get(key);
+    if (!bins) histograms.set(key, (bins = []));
+    bins.push([Number(keys.latency_bin), sums.count]);
   }
   // Generation speed: output tokens over the time after the first token, of successful attempts with output.
-  const speed = speedSums(statements, rollupSpeeds, from, to);
+  const speed = speedSums(statements, version, from, to);
   const models: DashboardModel[] = [];
-  for (const [key, { provider, model, sums: s }] of sums) {
-    if (s[0]! <= 0) continue;
-    const bins = [...(histograms.get(key) ?? new Map<number, number>())].sort((a, b) => a[0] - b[0]);
+  for (const [key, { keys: { provider, model }, sums: s }] of sumRange(statements, ATTEMPT_TOTALS, range, byModel)) {
+    const bins = (histograms.get(key) ?? []).sort((a, b) => a[0] - b[0]);
     models.push({
       provider,
       model,
-      requests: s[0]!,
-      ok: s[1]!,
-      successRate: s[0]! > 0 ? s[1]! / s[0]! : 0,
+      requests: s.attempts,
+      ok: s.ok,
+      successRate: s.attempts > 0 ? s.ok / s.attempts : 0,
       latencyP50Ms: histogramPercentile(bins, 50),
       latencyP95Ms: histogramPercentile(bins, 95),
-      inputTokens: s[2]!,
-      outputTokens: s[3]!,
-      cacheRead: s[4]!,
-      cacheWrite: s[5]!,
-      costUsd: s[6]! / NANO_PER_USD,
-      tokensPerSecond: tokensPerSecond(speed.get(key)),
+      inputTokens: s.input_tokens,
+      outputTokens: s.output_tokens,
+      cacheRead: s.cache_read_tokens,
+      cacheWrite: s.cache_write_tokens,
+      costUsd: s.cost_nano / NANO_PER_USD,
+      tokensPerSecond: tokensPerSecond(speed.get(key)?.sums),
     });
   }
   return models.sort(
@@ -597,7 +384,7 @@ const NO_CASCADES: DashboardVerified = {
  * it after the first paint, as for the recommendations (bench/dashboard.bench.ts measures both).
  */
 export function dashboardVerified(db: Database, budget: BudgetConfig, options: Pick<DashboardOptions, 'now' | 'rangeDays'>): DashboardVerified {
-  const days = dashboardDays(new PeriodCalendar(budget.timeZone), options.now, options.rangeDays);
+  const days = lastDays(new PeriodCalendar(budget.timeZone), options.now, options.rangeDays);
   return verifiedBetween(db, days[0]!.start, days[days.length - 1]!.end);
 }
 
@@ -729,13 +516,9 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
   const calendar = new PeriodCalendar(budget.timeZone);
   const statements = new StatementCache(db);
   try {
-    const total = (from: number, to: number): number => {
-      let nano = 0;
-      sumRequests(statements, from, to, [], (_, sums) => {
-        nano += sums[R.cost]!;
-      });
-      return nano;
-    };
+    const version = schemaVersion(db);
+    const total = (from: number, to: number): number =>
+      sumRange(statements, REQUEST_TOTALS, { from, to }, { by: [], version }).get('')?.sums.cost_nano ?? 0;
     const today = calendar.interval('day', now);
     const month = calendar.interval('month', now);
     const budgets = {
@@ -743,29 +526,31 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
       month: budgetOf('month', calendar.key('month', now), total(month.start, month.end), budget.monthlyUsd),
     };
 
-    const days = dashboardDays(calendar, now, rangeDays);
+    const days = lastDays(calendar, now, rangeDays);
     const from = days[0]!.start;
     const to = days[days.length - 1]!.end;
     // One query per day grouped by provider, model and agent (a small sort each; one sort over the whole range is
     // several times slower in sql.js) gives both the chart's stacks and the range's breakdowns.
-    const byProvider = new Map<string, number[]>();
-    const byModel = new Map<string, number[]>();
-    const byAgent = new Map<string, number[]>();
-    const totals = new Array<number>(REQUEST_SUMS).fill(0);
+    const byProvider = new Map<string, RequestSums>();
+    const byModel = new Map<string, RequestSums>();
+    const byAgent = new Map<string, RequestSums>();
+    const all = new Map<string, RequestSums>();
     const perDay = days.map(({ start, end }) => {
       const dayByProvider = new Map<string, number>();
-      sumRequests(statements, start, end, ['provider', 'model', 'agent'], ([provider, model, agent], sums) => {
+      const rows = sumRange(statements, REQUEST_TOTALS, { from: start, to: end }, { by: ['provider', 'model', 'agent'], version });
+      for (const { keys: { provider, model, agent }, sums } of rows.values()) {
         const providerKey = provider ? provider : NONE_KEY;
-        dayByProvider.set(providerKey, (dayByProvider.get(providerKey) ?? 0) + sums[R.cost]!);
-        accumulate(byProvider, providerKey, sums);
-        accumulate(byModel, model ? `${providerKey}/${model}` : NONE_KEY, sums);
-        accumulate(byAgent, agent ? agent : NONE_KEY, sums);
-        for (let i = 0; i < REQUEST_SUMS; i += 1) totals[i]! += sums[i]!;
-      });
+        dayByProvider.set(providerKey, (dayByProvider.get(providerKey) ?? 0) + sums.cost_nano);
+        addSums(byProvider, providerKey, sums);
+        addSums(byModel, model ? `${providerKey}/${model}` : NONE_KEY, sums);
+        addSums(byAgent, agent ? agent : NONE_KEY, sums);
+        addSums(all, '', sums);
+      }
       return dayByProvider;
     });
-    const rows = (map: Map<string, number[]>): BreakdownRow[] =>
-      sortRows([...map].map(([key, sums]) => breakdownRowOf(key, sums)));
+    const totals = all.get('') ?? { requests: 0, answered: 0, cost_nano: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+    const rows = (map: Map<string, RequestSums>): BreakdownRow[] =>
+      sortBreakdown([...map].map(([key, sums]) => breakdownRow(key, sums)));
     const providerRows = rows(byProvider);
 
     const chartProviders = [...new Set(perDay.flatMap((map) => [...map.keys()]))].sort((a, b) => {
@@ -789,20 +574,20 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
       empty,
       budgets,
       totals: {
-        requests: totals[R.requests]!,
-        answered: totals[R.answered]!,
-        successRate: totals[R.requests]! > 0 ? totals[R.answered]! / totals[R.requests]! : 0,
-        costUsd: totals[R.cost]! / NANO_PER_USD,
-        inputTokens: totals[R.input]!,
-        outputTokens: totals[R.output]!,
-        cacheRead: totals[R.cacheRead]!,
-        cacheWrite: totals[R.cacheWrite]!,
+        requests: totals.requests,
+        answered: totals.answered,
+        successRate: totals.requests > 0 ? totals.answered / totals.requests : 0,
+        costUsd: totals.cost_nano / NANO_PER_USD,
+        inputTokens: totals.input_tokens,
+        outputTokens: totals.output_tokens,
+        cacheRead: totals.cache_read_tokens,
+        cacheWrite: totals.cache_write_tokens,
       },
       spend,
       byProvider: providerRows,
       byAgent: rows(byAgent),
       byModel: rows(byModel),
-      models: modelsOf(statements, from, to, schemaVersion(db) >= 8),
+      models: modelsOf(statements, from, to, version),
       decisions: dashboardDecisions(db, options.decisions ?? DASHBOARD_DECISIONS),
       cached: cachedOf(db, from, to),
       feedback: feedbackSummaries(db, { from, to }),
@@ -857,7 +642,7 @@ export function dashboardRecommendations(
   config: Config,
   options: DashboardOptions & { readonly recommendations?: RecommendationOptions },
 ): DashboardRecommendation[] {
-  const days = dashboardDays(new PeriodCalendar(config.budget.timeZone), options.now, options.rangeDays);
+  const days = lastDays(new PeriodCalendar(config.budget.timeZone), options.now, options.rangeDays);
   const range = { from: days[0]!.start, to: days[days.length - 1]!.end };
   const seen = new Set<string>();
   const result: DashboardRecommendation[] = [];
@@ -896,7 +681,7 @@ export function dashboardExport(
   options: { readonly now: number; readonly rangeDays: DashboardRange; readonly format: CostsFormat },
 ): DashboardExport {
   const calendar = new PeriodCalendar(budget.timeZone);
-  const days = dashboardDays(calendar, options.now, options.rangeDays);
+  const days = lastDays(calendar, options.now, options.rangeDays);
   const first = days[0]!.key;
   const last = days[days.length - 1]!.key;
   const content = costsReport(db, {

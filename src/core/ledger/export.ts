@@ -17,10 +17,10 @@ import {
   REQUEST_SELECT,
   attemptFromRow,
   breakdown,
-  forEachRow,
   requestFromRow,
 } from './queries';
 import type { BreakdownDimension, BreakdownRow } from './queries';
+import { forEachRow } from './sqlite';
 
 export type CostsFormat = 'csv' | 'json';
 

@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'sql.js';
 import type { LedgerRecord } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
-import { StatementCache, sqlNumber } from './queries';
-import type { TimeRange } from './queries';
+import type { TimeRange } from './rollups';
 import { schemaVersion } from './schema';
+import { StatementCache, sqlNumber } from './sqlite';
 
 export const FEEDBACK_KINDS = [
   /** A proposed diff was applied. */

@@ -4,8 +4,9 @@
  * window and CLI run appends to the same ledger, so these figures cover them all.
  */
 import type { Database } from 'sql.js';
-import { forEachRow, percentileOfSorted } from './queries';
-import { HOUR_MS, schemaVersion } from './schema';
+import { HOUR_MS, ROLLUPS, percentileOfSorted } from './rollups';
+import { schemaVersion } from './schema';
+import { forEachRow } from './sqlite';
 
 export interface ProviderHealthStats {
   readonly provider: string;
@@ -49,7 +50,7 @@ export function providerHealth(db: Database, now: number, windowMs: number = HOU
     },
   );
   const lastSuccess = new Map<string, number>();
-  if (schemaVersion(db) >= 3) {
+  if (schemaVersion(db) >= ROLLUPS.attempt_hourly.since) {
     const hours: [string, number][] = [];
     forEachRow(db, `SELECT provider, MAX(hour) FROM attempt_hourly WHERE ok > 0 GROUP BY provider`, [], (row) => {
       hours.push([String(row[0]), Number(row[1])]);

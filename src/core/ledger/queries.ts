@@ -9,22 +9,18 @@
  * - Calendar days are days in an IANA time zone, cut with {@link PeriodCalendar}; each day is its own index range.
  * - Percentiles are nearest-rank (as in bench/report.ts) over the values of the range.
  */
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
 import { PeriodCalendar } from '../routing/budget';
 import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
-import { DAY_MS, HOUR_MS, ROLLUP_BUCKET_MS, schemaVersion } from './schema';
+import { REQUEST_TOTALS, percentileOfSorted, sumRange } from './rollups';
+import type { SumsOf, TimeRange } from './rollups';
+import { schemaVersion } from './schema';
+import { StatementCache, forEachRow, sqlNumber } from './sqlite';
 
 export const NANO_PER_USD = 1e9;
 /** Key of rows whose provider or model is null (no attempt answered). */
 export const NONE_KEY = '(none)';
-
-export interface TimeRange {
-  /** Inclusive, epoch ms. */
-  readonly from: number;
-  /** Exclusive, epoch ms. */
-  readonly to: number;
-}
 
 export type BreakdownDimension = 'provider' | 'agent' | 'model' | 'day';
 export const BREAKDOWN_DIMENSIONS: readonly BreakdownDimension[] = ['provider', 'agent', 'model', 'day'];
@@ -44,49 +40,38 @@ export interface BreakdownRow {
   readonly successRate: number;
 }
 
-/** Runs a statement and passes every row to `each`; frees the statement. */
-export function forEachRow(
-  db: Database,
-  sql: string,
-  params: readonly SqlValue[],
-  each: (row: SqlValue[]) => void,
-): void {
-  const statement = db.prepare(sql);
-  try {
-    statement.bind([...params]);
-    while (statement.step()) each(statement.get());
-  } finally {
-    statement.free();
-  }
-}
-
-/** A numeric column's value (0 for NULL). */
-export const sqlNumber = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
 const num = sqlNumber;
 const str = (value: SqlValue | undefined): string => (value === null || value === undefined ? NONE_KEY : String(value));
 
-const AGGREGATES = `COUNT(*), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
-  TOTAL(cache_write_tokens), TOTAL(outcome = 'answered')`;
+/** The request sums {@link sumRange} reads over {@link REQUEST_TOTALS}, by column name. */
+export type RequestSums = SumsOf<typeof REQUEST_TOTALS>;
 
-function breakdownRow(key: string, row: readonly SqlValue[], offset: number): BreakdownRow {
-  const requests = num(row[offset]);
-  const costNano = num(row[offset + 1]);
+/** A breakdown row of `key` from request sums. */
+export function breakdownRow(key: string, sums: Readonly<RequestSums>): BreakdownRow {
+  const { requests, cost_nano: costNano } = sums;
   return {
     key,
     requests,
     costUsd: costNano / NANO_PER_USD,
     costNano,
-    inputTokens: num(row[offset + 2]),
-    outputTokens: num(row[offset + 3]),
-    cacheRead: num(row[offset + 4]),
-    cacheWrite: num(row[offset + 5]),
-    successRate: requests > 0 ? num(row[offset + 6]) / requests : 0,
+    inputTokens: sums.input_tokens,
+    outputTokens: sums.output_tokens,
+    cacheRead: sums.cache_read_tokens,
+    cacheWrite: sums.cache_write_tokens,
+    successRate: requests > 0 ? sums.answered / requests : 0,
   };
 }
 
+/** A calendar day: "YYYY-MM-DD" in its zone, and its epoch-ms interval [start, end). */
+export interface CalendarDay {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** The calendar days (in `calendar`'s zone) that overlap [from, to), oldest first, each clipped to the range. */
-export function daysIn(range: TimeRange, calendar: PeriodCalendar): { key: string; start: number; end: number }[] {
-  const days: { key: string; start: number; end: number }[] = [];
+export function daysIn(range: TimeRange, calendar: PeriodCalendar): CalendarDay[] {
+  const days: CalendarDay[] = [];
   let at = range.from;
   while (at < range.to) {
     const { end } = calendar.interval('day', at);
@@ -96,9 +81,31 @@ export function daysIn(range: TimeRange, calendar: PeriodCalendar): { key: strin
   return days;
 }
 
+/** The last `count` whole calendar days (in `calendar`'s zone) ending with the one containing `now`, oldest first. */
+export function lastDays(calendar: PeriodCalendar, now: number, count: number): CalendarDay[] {
+  const days: CalendarDay[] = [];
+  let at = now;
+  for (let i = 0; i < count; i += 1) {
+    const { start, end } = calendar.interval('day', at);
+    days.push({ key: calendar.key('day', at), start, end });
+    at = start - 1;
+  }
+  return days.reverse();
+}
+
+/** The breakdown key of a provider, an agent or a model ('' when the request had none). */
+function breakdownKey(by: Exclude<BreakdownDimension, 'day'>, keys: Readonly<Partial<Record<'provider' | 'model' | 'agent', string>>>): string {
+  const value = by === 'model' ? keys.model : keys[by];
+  if (!value) return NONE_KEY;
+  return by === 'model' ? `${keys.provider || NONE_KEY}/${value}` : value;
+}
+
 /**
  * Requests in [from, to) grouped by provider, agent, model ("provider/model") or day (in `timeZone`, else the
- * system's). Sorted by cost (highest first), then key; days oldest first, days without requests left out.
+ * system's). Sorted by cost (highest first), then key; days oldest first, days without requests left out. Read
+ * through the request rollups ({@link sumRange}): whole UTC days, hours and quarter hours from the tables, only the
+ * ragged minutes at the very edges from `requests`. A day in any zone is read exactly: its ends fall in hours (or,
+ * at :30 and :45 offsets, in quarter hours) read whole from the finer tables.
  */
 export function breakdown(
   db: Database,
@@ -112,143 +119,34 @@ export function breakdown(
     if (by === 'day') {
       const rows: BreakdownRow[] = [];
       for (const day of daysIn(range, new PeriodCalendar(timeZone))) {
-        const totals = sumRange(undefined, day.start, day.end, statements, version).get('');
-        if (totals && totals[0]! > 0) rows.push(breakdownRow(day.key, totals, 0));
+        const total = sumRange(statements, REQUEST_TOTALS, { from: day.start, to: day.end }, { by: [], version }).get('');
+        if (total) rows.push(breakdownRow(day.key, total.sums));
       }
       return rows;
     }
-    const rows = [...sumRange(by, range.from, range.to, statements, version)].map(([key, totals]) => breakdownRow(key, totals, 0));
-    return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const totals = new Map<string, RequestSums>();
+    for (const { keys, sums } of sumRange(statements, REQUEST_TOTALS, range, { by: by === 'model' ? ['provider', 'model'] : [by], version }).values()) {
+      addSums(totals, breakdownKey(by, keys), sums);
+    }
+    return sortBreakdown([...totals].map(([key, sums]) => breakdownRow(key, sums)));
   } finally {
     statements.free();
   }
 }
 
-/**
- * Cuts [from, to) into whole buckets of the coarsest unit that fits and finer pieces at the edges: `units` are
- * bucket widths in ms, coarsest first, each a multiple of the next. `piece(level, lo, hi)` receives the buckets
- * [lo, hi) of `units[level]` (bucket n covers [n × unit, (n + 1) × unit)), or, with level -1, the epoch-ms range
- * [lo, hi) that no bucket covers whole (to read from raw rows). Pieces come oldest first and never overlap.
- */
-export function rangePieces(
-  from: number,
-  to: number,
-  units: readonly number[],
-  piece: (level: number, lo: number, hi: number) => void,
-  level = 0,
-): void {
-  if (to <= from) return;
-  if (level >= units.length) {
-    piece(-1, from, to);
+/** Adds `sums` to the sums of `key` in `totals`. */
+export function addSums<S extends string>(totals: Map<string, Record<S, number>>, key: string, sums: Readonly<Record<S, number>>): void {
+  const total = totals.get(key);
+  if (!total) {
+    totals.set(key, { ...sums });
     return;
   }
-  const unit = units[level]!;
-  const first = Math.ceil(from / unit);
-  const last = Math.floor(to / unit);
-  if (first >= last) {
-    rangePieces(from, to, units, piece, level + 1);
-    return;
-  }
-  rangePieces(from, first * unit, units, piece, level + 1);
-  piece(level, first, last);
-  rangePieces(last * unit, to, units, piece, level + 1);
+  for (const name of Object.keys(sums) as S[]) total[name] += sums[name];
 }
 
-/** Prepared statements by SQL text, for a query that runs the same few statements many times; free() frees them. */
-export class StatementCache {
-  private readonly cache = new Map<string, Statement>();
-
-  constructor(private readonly db: Database) {}
-
-  each(sql: string, params: readonly SqlValue[], row: (values: SqlValue[]) => void): void {
-    let statement = this.cache.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.cache.set(sql, statement);
-    }
-    try {
-      statement.bind([...params]);
-      while (statement.step()) row(statement.get());
-    } finally {
-      statement.reset();
-    }
-  }
-
-  free(): void {
-    for (const statement of this.cache.values()) statement.free();
-    this.cache.clear();
-  }
-}
-
-/**
- * The request rollups a ledger at `version` has, coarsest first: UTC days (schema 4), hours (schema 3), quarter hours
- * (schema 2). Each holds, per bucket, provider, model and agent, exactly the sums of the requests started in it.
- */
-function requestRollups(version: number): { unitMs: number; table: string; time: string }[] {
-  const rollups = [
-    { unitMs: DAY_MS, table: 'request_daily', time: 'day', since: 4 },
-    { unitMs: HOUR_MS, table: 'request_hourly', time: 'hour', since: 3 },
-    { unitMs: ROLLUP_BUCKET_MS, table: 'request_rollup', time: 'bucket', since: 2 },
-  ];
-  return rollups.filter((r) => version >= r.since);
-}
-
-/**
- * Totals over [from, to) per key of `by` (one key, `''`, when undefined), in the order of AGGREGATES. Whole UTC days
- * come from `request_daily`, whole hours at the edges from `request_hourly`, whole quarter hours from
- * `request_rollup` (a few rows per bucket instead of every request); only the ragged minutes at the very edges, and
- * databases without those tables, from `requests`. A day in any zone is read exactly: its ends fall in hours (or,
- * at :30 and :45 offsets, in quarter hours) read whole from the finer tables.
- */
-function sumRange(
-  by: Exclude<BreakdownDimension, 'day'> | undefined,
-  from: number,
-  to: number,
-  statements: StatementCache,
-  version: number,
-): Map<string, number[]> {
-  const totals = new Map<string, number[]>();
-  const add = (key: string, row: readonly SqlValue[], offset: number): void => {
-    let sums = totals.get(key);
-    if (!sums) totals.set(key, (sums = [0, 0, 0, 0, 0, 0, 0]));
-    for (let i = 0; i < sums.length; i++) sums[i]! += num(row[offset + i]);
-  };
-  const keyOf = (row: readonly SqlValue[]): [string, number] => {
-    if (by === undefined) return ['', 0];
-    const blank = (value: SqlValue | undefined): boolean => value === null || value === undefined || value === '';
-    if (by === 'model') return [blank(row[1]) ? NONE_KEY : `${str(row[0])}/${str(row[1])}`, 2];
-    return [blank(row[0]) ? NONE_KEY : str(row[0]), 1];
-  };
-  const each = (row: SqlValue[]): void => {
-    const [key, offset] = keyOf(row);
-    if (num(row[offset]) > 0) add(key, row, offset);
-  };
-  const columns = by === undefined ? '' : by === 'model' ? 'provider, model' : by;
-  const select = columns ? `${columns}, ` : '';
-  const group = columns ? ` GROUP BY ${columns}` : '';
-  const rollups = requestRollups(version);
-  rangePieces(from, to, rollups.map((r) => r.unitMs), (level, lo, hi) => {
-    if (level < 0) {
-      statements.each(`SELECT ${select}${AGGREGATES} FROM requests WHERE started_at BETWEEN ? AND ?${group}`, [lo, hi - 1], each);
-      return;
-    }
-    const { table, time } = rollups[level]!;
-    statements.each(
-      `SELECT ${select}TOTAL(requests), TOTAL(cost_nano), TOTAL(input_tokens), TOTAL(output_tokens),
-         TOTAL(cache_read_tokens), TOTAL(cache_write_tokens), TOTAL(answered)
-       FROM ${table} WHERE ${time} >= ? AND ${time} < ?${group}`,
-      [lo, hi],
-      each,
-    );
-  });
-  return totals;
-}
-
-/** Nearest-rank percentile of ascending `sorted` (p in 0..100); NaN when empty. */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
+/** Breakdown rows by cost, highest first, then by key. */
+export function sortBreakdown(rows: BreakdownRow[]): BreakdownRow[] {
+  return rows.sort((a, b) => b.costNano - a.costNano || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 export interface ModelStats {
@@ -522,16 +420,7 @@ export interface DaySpend {
  * empty), stacked by provider: the dashboard's 30-day chart.
  */
 export function spendByDay(db: Database, days: number, timeZone: string | undefined, now: number): DaySpend[] {
-  const calendar = new PeriodCalendar(timeZone);
-  const intervals: { key: string; start: number; end: number }[] = [];
-  let at = now;
-  for (let i = 0; i < Math.max(0, Math.floor(days)); i += 1) {
-    const { start, end } = calendar.interval('day', at);
-    intervals.push({ key: calendar.key('day', at), start, end });
-    at = start - 1;
-  }
-  intervals.reverse();
-  return intervals.map(({ key, start, end }): DaySpend => {
+  return lastDays(new PeriodCalendar(timeZone), now, Math.max(0, Math.floor(days))).map(({ key, start, end }): DaySpend => {
     const byProvider: Record<string, number> = {};
     let totalNano = 0;
     forEachRow(

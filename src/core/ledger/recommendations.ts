@@ -38,10 +38,13 @@ import type { Database, SqlValue } from 'sql.js';
 import type { AgentConfig, Config } from '../config/types';
 import { costNanoUsd, createPriceTable, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
-import { NANO_PER_USD, StatementCache, percentileOfSorted, rangePieces, sqlNumber } from './queries';
-import type { TimeRange } from './queries';
-import { DAY_MS, HOUR_MS, schemaVersion } from './schema';
+import { NANO_PER_USD } from './queries';
 import { feedbackSummaries } from './feedback';
+import { ANSWERED, FIRST_ATTEMPTS, TTFTS, median, percentileOfSorted, rollupPieces, sumRange } from './rollups';
+import type { ReadOptions, SumsOf, TimeRange } from './rollups';
+import { schemaVersion } from './schema';
+import { StatementCache, sqlNumber } from './sqlite';
+import { formatMs, formatUsd } from '../util/format';
 
 export interface RecommendationThresholds {
   /** cheaper-tier: scored (complexity known), answered requests of the agent in the window. */
@@ -178,28 +181,6 @@ function compareKeys(a: readonly string[], b: readonly string[]): number {
 
 const num = sqlNumber;
 
-/**
- * Rows of `piece`s over [from, to) added up per key in memory (a GROUP BY over tens of thousands of rollup rows is
- * slower in sql.js than summing them here; the sums are of integers, or of latencies, and exact either way).
- */
-class KeyedSums {
-  readonly rows = new Map<string, { keys: string[]; sums: number[] }>();
-
-  constructor(private readonly width: number) {}
-
-  add(keys: string[], row: readonly SqlValue[], offset: number): void {
-    const id = keys.join('\u0000');
-    let entry = this.rows.get(id);
-    if (!entry) this.rows.set(id, (entry = { keys, sums: new Array<number>(this.width).fill(0) }));
-    for (let i = 0; i < this.width; i += 1) entry.sums[i]! += num(row[offset + i]);
-  }
-
-  /** Entries ordered by their keys. */
-  sorted(): { keys: string[]; sums: number[] }[] {
-    return [...this.rows.values()].sort((a, b) => compareKeys(a.keys, b.keys));
-  }
-}
-
 /** All recommendations for the window: money first (largest saving first), then time (largest first). */
 export function recommendations(
   db: Database,
@@ -222,8 +203,6 @@ export function recommendations(
   return [...money, ...time];
 }
 
-const usd = (value: number): string => `$${value.toFixed(2)}`;
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const percent = (fraction: number): string => `${Math.round(fraction * 100)}%`;
 
 function agentConfig(config: Config, agent: string): AgentConfig | undefined {
@@ -247,66 +226,31 @@ interface AnsweredRow {
   readonly provider: string;
   readonly model: string;
   readonly low: boolean;
-  /** count, input, output, cache read, cache write tokens, cost (nano). */
-  readonly sums: readonly number[];
+  readonly sums: SumsOf<typeof ANSWERED>;
 }
 
-const ANSWERED_SUMS_SQL = `TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens), TOTAL(cache_write_tokens),
-  TOTAL(cost_nano)`;
-const ANSWERED_WHERE = `outcome = 'answered' AND complexity IS NOT NULL AND model IS NOT NULL`;
-/** As the rollups count them: a cached answer (schema 7) cost nothing and is not counted as a model's answer here. */
-const answeredWhere = (db: Database): string => (schemaVersion(db) >= 7 ? `${ANSWERED_WHERE} AND cached_from IS NULL` : ANSWERED_WHERE);
+/** How a source reads the ledger: through the rollups, or every row (`rawOnly`). */
+function readOptions(db: Database, source: RecommendationSource): ReadOptions {
+  return { version: schemaVersion(db), rawOnly: source === 'rows' };
+}
 
 /**
- * Reads `range` through `raw` (SQL over the rows) and `rollup` (level i reads whole units of `units[i]`, coarsest first):
- * whole units from the rollups, the ragged ends from the rows; everything from the rows with `source: 'rows'` (the
- * reference the tests compare with, and ledgers older than schema 4).
+ * The window's answered rows (a cached answer is none: see rollups.ts {@link ANSWERED}), ordered by agent, provider,
+ * model, low (false first).
  */
-function readRange(
-  source: RecommendationSource,
-  range: TimeRange,
-  units: readonly number[],
-  raw: (from: number, to: number) => void,
-  rollup: (level: number, from: number, to: number) => void,
-): void {
-  if (source === 'rows') {
-    raw(range.from, range.to);
-    return;
-  }
-  rangePieces(range.from, range.to, units, (level, lo, hi) => (level < 0 ? raw(lo, hi) : rollup(level, lo, hi)));
-}
-
-/** The window's answered rows, ordered by agent, provider, model, low (false first). */
 function answeredRows(db: Database, range: TimeRange, lightMax: number, source: RecommendationSource): AnsweredRow[] {
   const statements = new StatementCache(db);
   try {
-    const sums = new KeyedSums(6);
-    const where = answeredWhere(db);
-    const raw = (from: number, to: number): void =>
-      statements.each(
-        `SELECT agent, COALESCE(provider, ''), model, complexity <= ? AS low, COUNT(*), ${ANSWERED_SUMS_SQL}
-         FROM requests WHERE started_at BETWEEN ? AND ? AND ${where}
-         GROUP BY 1, 2, 3, 4`,
-        [lightMax, from, to - 1],
-        (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
-      );
-    const tables = [
-      { table: 'answered_daily', time: 'day' },
-      { table: 'answered_hourly', time: 'hour' },
-    ];
-    readRange(source, range, [DAY_MS, HOUR_MS], raw, (level, lo, hi) => {
-      const { table, time } = tables[level]!;
-      statements.each(
-        `SELECT agent, provider, model, complexity <= ?, requests, input_tokens, output_tokens, cache_read_tokens,
-           cache_write_tokens, cost_nano
-         FROM ${table} WHERE ${time} >= ? AND ${time} < ?`,
-        [lightMax, lo, hi],
-        (row) => sums.add([String(row[0]), String(row[1]), String(row[2]), num(row[3]) === 1 ? '1' : '0'], row, 4),
-      );
-    });
-    return sums.sorted().map(({ keys: [agent, provider, model, low], sums: totals }) => ({
-      agent: agent!, provider: provider!, model: model!, low: low === '1', sums: totals,
-    }));
+    const byComplexity = sumRange(statements, ANSWERED, range, { ...readOptions(db, source), by: ['agent', 'provider', 'model', 'complexity'] });
+    const rows = new Map<string, AnsweredRow>();
+    for (const { keys: { agent, provider, model, complexity }, sums } of byComplexity.values()) {
+      const low = Number(complexity) <= lightMax;
+      const id = [agent, provider, model, low ? '1' : '0'].join('\u0000');
+      const row = rows.get(id);
+      if (!row) rows.set(id, { agent, provider, model, low, sums: { ...sums } });
+      else for (const name of Object.keys(sums) as (keyof typeof sums)[]) row.sums[name] += sums[name];
+    }
+    return [...rows.values()].sort((a, b) => compareKeys([a.agent, a.provider, a.model, a.low ? '1' : '0'], [b.agent, b.provider, b.model, b.low ? '1' : '0']));
   } finally {
     statements.free();
   }
@@ -327,14 +271,14 @@ export function cheaperTierRecommendations(
       entry = { total: 0, low: 0, groups: [] };
       perAgent.set(row.agent, entry);
     }
-    const [count, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costNano] = row.sums as number[];
-    entry.total += count!;
+    const { requests: count, input_tokens: inputTokens, output_tokens: outputTokens, cost_nano: costNano } = row.sums;
+    entry.total += count;
     if (!row.low) continue;
-    entry.low += count!;
+    entry.low += count;
     if (config.providers[row.provider]?.models.light === row.model) continue;
     entry.groups.push({
-      provider: row.provider, model: row.model, count: count!, inputTokens: inputTokens!, outputTokens: outputTokens!,
-      cacheReadTokens: cacheReadTokens!, cacheWriteTokens: cacheWriteTokens!, costNano: costNano!,
+      provider: row.provider, model: row.model, count, inputTokens, outputTokens,
+      cacheReadTokens: row.sums.cache_read_tokens, cacheWriteTokens: row.sums.cache_write_tokens, costNano,
     });
   }
   const result: Extract<Recommendation, { kind: 'cheaper-tier' }>[] = [];
@@ -383,9 +327,9 @@ export function cheaperTierRecommendations(
       title: `${agent}: light work goes to premium models`,
       detail:
         `${percent(low / total)} of ${agent}'s ${total} requests were light (complexity <= ${config.routing.tiers.lightMax}), ` +
-        `yet ${overserved} of them were answered above the light tier for ${usd(actualNano / NANO_PER_USD)}. ` +
-        `${best.provider}/${best.model} would have cost about ${usd(best.nano / NANO_PER_USD)}: ` +
-        `put ${best.provider} first in ${agent}'s chain to save about ${usd(savingsUsd)}.`,
+        `yet ${overserved} of them were answered above the light tier for ${formatUsd(actualNano / NANO_PER_USD)}. ` +
+        `${best.provider}/${best.model} would have cost about ${formatUsd(best.nano / NANO_PER_USD)}: ` +
+        `put ${best.provider} first in ${agent}'s chain to save about ${formatUsd(savingsUsd)}.`,
       action: { type: 'reassign', agent, chain },
     });
   }
@@ -400,27 +344,12 @@ function firstAttemptRows(
 ): { agent: string; provider: string; firstAttempts: number; failures: number; lostMs: number }[] {
   const statements = new StatementCache(db);
   try {
-    const sums = new KeyedSums(3);
-    const raw = (from: number, to: number): void =>
-      statements.each(
-        `SELECT r.agent, a.provider, COUNT(*), TOTAL(a.status = 'error'),
-           TOTAL(CASE WHEN a.status = 'error' THEN a.latency_ms ELSE 0 END)
-         FROM attempts a JOIN requests r ON r.id = a.request_id
-         WHERE a.seq = 0 AND a.started_at BETWEEN ? AND ?
-         GROUP BY r.agent, a.provider`,
-        [from, to - 1],
-        (row) => sums.add([String(row[0]), String(row[1])], row, 2),
-      );
-    readRange(source, range, [HOUR_MS], raw, (_level, lo, hi) =>
-      statements.each(
-        'SELECT agent, provider, attempts, failures, failed_latency_ms FROM first_attempt_hourly WHERE hour >= ? AND hour < ?',
-        [lo, hi],
-        (row) => sums.add([String(row[0]), String(row[1])], row, 2),
-      ),
-    );
-    return sums.sorted().map(({ keys: [agent, provider], sums: [firstAttempts, failures, lostMs] }) => ({
-      agent: agent!, provider: provider!, firstAttempts: firstAttempts!, failures: failures!, lostMs: lostMs!,
-    }));
+    const rows = sumRange(statements, FIRST_ATTEMPTS, range, { ...readOptions(db, source), by: ['agent', 'provider'] });
+    return [...rows.values()]
+      .sort((a, b) => compareKeys([a.keys.agent, a.keys.provider], [b.keys.agent, b.keys.provider]))
+      .map(({ keys: { agent, provider }, sums }) => ({
+        agent, provider, firstAttempts: sums.attempts, failures: sums.failures, lostMs: sums.failed_latency_ms,
+      }));
   } finally {
     statements.free();
   }
@@ -455,7 +384,7 @@ export function failingHeadRecommendations(
       title: `${provider} often fails first for ${agent}`,
       detail:
         `${failures} of ${firstAttempts} first attempts (${percent(failureRate)}) at ${provider} failed for ${agent}, ` +
-        `costing ${seconds(lostMs)} before the fallback. Move ${chain[at + 1]} ahead of ${provider}.`,
+        `costing ${formatMs(lostMs)} before the fallback. Move ${chain[at + 1]} ahead of ${provider}.`,
       action: { type: 'reassign', agent, chain: reordered },
     });
   }
@@ -519,7 +448,7 @@ export function feedbackRecommendations(
         title: `${noun} from ${head} are rejected ${percent(1 - rate(headFeedback))} of the time: move ${first} first`,
         detail:
           `${headFeedback.rejected} of ${headFeedback.judged} ${agent} answers from ${head} were rejected, undone or retried on a stronger model ` +
-          `(${usd(wasted)} spent on them).${better ? ` ${first}'s are kept ${percent(rate(better.f))} of the time.` : ''} Put ${first} first.`,
+          `(${formatUsd(wasted)} spent on them).${better ? ` ${first}'s are kept ${percent(rate(better.f))} of the time.` : ''} Put ${first} first.`,
         action: { type: 'reassign', agent, chain: moveFirst(first) },
       });
       continue;
@@ -534,20 +463,14 @@ export function feedbackRecommendations(
         savedMs: 0,
         title: `${provider}'s ${noun} are accepted ${percent(rate(f))} of the time and cost less: move it first`,
         detail:
-          `${f.kept} of ${f.judged} ${agent} answers from ${provider} were kept, at ${usd(perAnswer(f))} each against ${usd(headCost)} ` +
-          `from ${head}. Putting ${provider} first would have saved about ${usd(saving)}.`,
+          `${f.kept} of ${f.judged} ${agent} answers from ${provider} were kept, at ${formatUsd(perAnswer(f))} each against ${formatUsd(headCost)} ` +
+          `from ${head}. Putting ${provider} first would have saved about ${formatUsd(saving)}.`,
         action: { type: 'reassign', agent, chain: moveFirst(provider) },
       });
       break;
     }
   }
   return result;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Parses comma-separated numbers as `ttft_hourly` stores them (SQLite's or JavaScript's shortest round-trip text). */
@@ -580,29 +503,33 @@ function ttftGroups(
       if (!entry) groups.set(id, (entry = { keys, n: 0, values: [], texts: [] }));
       return entry;
     };
-    const raw = (from: number, to: number): void =>
+    // Values, not sums: the raw rows' TTFTs one by one, the rollup's lists whole.
+    const { raw } = TTFTS;
+    const read = readOptions(db, source);
+    for (const { table, lo, hi } of rollupPieces(TTFTS, range, read)) {
+      if (!table) {
+        statements.each(
+          `SELECT ${raw.keys.tier}, ${raw.keys.provider}, ${raw.keys.model}, a.ttft_ms FROM ${raw.from}
+           WHERE ${raw.time} >= ? AND ${raw.time} < ? AND ${raw.where(read.version)}`,
+          [lo, hi],
+          (row) => {
+            const entry = group(row[0]!, row[1]!, row[2]!);
+            entry.n += 1;
+            entry.values.push(num(row[3]));
+          },
+        );
+        continue;
+      }
       statements.each(
-        `SELECT r.tier, a.provider, a.model, a.ttft_ms
-         FROM attempts a JOIN requests r ON r.id = a.request_id
-         WHERE a.started_at BETWEEN ? AND ? AND a.status = 'ok' AND a.ttft_ms IS NOT NULL`,
-        [from, to - 1],
-        (row) => {
-          const entry = group(row[0]!, row[1]!, row[2]!);
-          entry.n += 1;
-          entry.values.push(num(row[3]));
-        },
-      );
-    readRange(source, range, [HOUR_MS], raw, (_level, lo, hi) =>
-      statements.each(
-        'SELECT tier, provider, model, samples, ttfts FROM ttft_hourly WHERE hour >= ? AND hour < ?',
+        `SELECT tier, provider, model, samples, ${table.list!.column} FROM ${table.name} WHERE ${table.unit} >= ? AND ${table.unit} < ?`,
         [lo, hi],
         (row) => {
           const entry = group(row[0]!, row[1]!, row[2]!);
           entry.n += num(row[3]);
           entry.texts.push(String(row[4]));
         },
-      ),
-    );
+      );
+    }
     return [...groups.values()]
       .sort((a, b) => compareKeys(a.keys, b.keys))
       .map(({ keys: [tier, provider, model], n, values, texts }) => {
@@ -659,7 +586,7 @@ export function slowModelRecommendations(
         detail:
           `Its median time to first token is ${Math.round(model.p50)} ms over ${model.n} ${tier} requests, against ` +
           `${Math.round(peerMedianMs)} ms for its peers; ${fastest.provider}/${fastest.model} takes ${Math.round(fastest.p50)} ms. ` +
-          `Preferring ${fastest.provider} would save about ${seconds(savedMs)} of waiting.`,
+          `Preferring ${fastest.provider} would save about ${formatMs(savedMs)} of waiting.`,
         action: { type: 'demote', provider: model.provider, below: fastest.provider },
       });
     }

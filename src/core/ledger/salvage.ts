@@ -9,10 +9,11 @@
 import type { Database } from 'sql.js';
 import { forEachRequest } from './export';
 import type { LedgerRecord } from './record';
+import { errorMessage } from '../util/errorMessage';
 
 /** True for the errors SQLite raises on a damaged database file or page. */
 export function isCorruption(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return /database disk image is malformed|file is not a database|database corruption|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(message);
 }
 

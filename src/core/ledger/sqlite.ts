@@ -1,5 +1,5 @@
 /**
- * Loads sql.js on demand. Nothing of sql.js is imported at module top, so importing the ledger costs nothing until
+ * Loads sql.js on demand, and the few helpers every ledger query runs its SQL with. Nothing of sql.js is imported at module top, so importing the ledger costs nothing until
  * a store is opened (the extension must not load WebAssembly on activation).
  *
  * Where the WebAssembly file comes from:
@@ -8,7 +8,7 @@
  *   caller passes that path as `wasmPath` (e.g. `path.join(__dirname, 'sql-wasm.wasm')`).
  */
 import { readFile } from 'node:fs/promises';
-import type { SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 
 export interface SqlJsOptions {
   /** Absolute path of `sql-wasm.wasm`; omit to let sql.js find the file next to its own script. */
@@ -27,4 +27,49 @@ export async function loadSqlJs(options: SqlJsOptions = {}): Promise<SqlJsStatic
   const bytes = await readFile(options.wasmPath);
   const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return initSqlJs({ wasmBinary });
+}
+
+/** Runs a statement and passes every row to `each`; frees the statement. */
+export function forEachRow(
+  db: Database,
+  sql: string,
+  params: readonly SqlValue[],
+  each: (row: SqlValue[]) => void,
+): void {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind([...params]);
+    while (statement.step()) each(statement.get());
+  } finally {
+    statement.free();
+  }
+}
+
+/** A numeric column's value (0 for NULL). */
+export const sqlNumber = (value: SqlValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
+
+/** Prepared statements by SQL text, for a query that runs the same few statements many times; free() frees them. */
+export class StatementCache {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  each(sql: string, params: readonly SqlValue[], row: (values: SqlValue[]) => void): void {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    try {
+      statement.bind([...params]);
+      while (statement.step()) row(statement.get());
+    } finally {
+      statement.reset();
+    }
+  }
+
+  free(): void {
+    for (const statement of this.cache.values()) statement.free();
+    this.cache.clear();
+  }
 }

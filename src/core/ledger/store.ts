@@ -47,10 +47,12 @@ import type { CompactionManifestEntry } from './compaction';
 import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournal } from './journal';
 import { LockTimeoutError, processAlive, withLock } from './lock';
 import type { LedgerRecord } from './record';
-import { MIGRATIONS, insertRecords, migrate, schemaVersion } from './schema';
+import { MIGRATIONS, migrate, schemaVersion } from './schema';
+import { insertRecords } from './write';
 import type { Migration } from './schema';
 import { isCorruption, salvageRecords } from './salvage';
 import { loadSqlJsFrom } from './sqlite';
+import { errorMessage } from '../util/errorMessage';
 
 export const LEDGER_FILE = 'ledger.sqlite';
 export const LOCK_FILE = 'ledger.lock';
@@ -272,7 +274,7 @@ export class LedgerStore {
       insertRecords(this.current, records);
     } catch (error) {
       if (isCorruption(error)) this.recover(error).catch((e: unknown) => this.backgroundError(e));
-      else this.noticeOnce(`insert:${errorText(error)}`, `a request could not be added to the open ledger (${errorText(error)}); it is kept in the journal.`);
+      else this.noticeOnce(`insert:${errorMessage(error)}`, `a request could not be added to the open ledger (${errorMessage(error)}); it is kept in the journal.`);
     }
   }
 
@@ -299,7 +301,7 @@ export class LedgerStore {
   recover(error: unknown): Promise<void> {
     this.recovering ??= this.serial(async () => {
       const salvaged = salvageRecords(this.database);
-      const damaged = this.stamp === undefined ? undefined : { stamp: this.stamp, problem: errorText(error) };
+      const damaged = this.stamp === undefined ? undefined : { stamp: this.stamp, problem: errorMessage(error) };
       await this.loadConsistent(false, damaged, salvaged);
     }).finally(() => {
       this.recovering = undefined;
@@ -335,7 +337,7 @@ export class LedgerStore {
       // The journal holds every record this process appended (each append was acknowledged once its line was on
       // disk); the next process that compacts merges it.
       if (!(error instanceof LockTimeoutError)) {
-        this.notice(`could not write the ledger file on close (${errorText(error)}); the journal keeps the records.`);
+        this.notice(`could not write the ledger file on close (${errorMessage(error)}); the journal keeps the records.`);
       }
     }
     await this.writer.close();
@@ -412,7 +414,7 @@ export class LedgerStore {
     if (this.closed) return;
     // A lock held by another window is routine: the next tick tries again; the journal keeps the records.
     if (error instanceof LockTimeoutError) return;
-    this.notice(`background ledger maintenance failed: ${errorText(error)}`);
+    this.notice(`background ledger maintenance failed: ${errorMessage(error)}`);
   }
 
   private cutoff(): number | undefined {
@@ -604,7 +606,7 @@ export class LedgerStore {
         if (!problem) migrate(db, this.migrations);
       } catch (error) {
         if (error instanceof NewerSchemaError) throw error;
-        problem = errorText(error);
+        problem = errorMessage(error);
       }
     }
     if (!problem && db) {
@@ -790,9 +792,6 @@ export class LedgerStore {
   }
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Thrown by `LedgerStore.open` for a file written by a newer schema: the file is left as it is. */
 export class NewerSchemaError extends Error {

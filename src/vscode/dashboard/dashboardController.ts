@@ -25,6 +25,7 @@ import type {
 } from '../../core/ledger/dashboard';
 import type { DecisionCursor } from '../../core/ledger/queries';
 import type { Listen } from '../../core/util/emitter';
+import { errorMessage } from '../../core/util/errorMessage';
 import type { DisposableLike } from '../lifecycle';
 import { parseWebviewMessage } from '../../webview/protocol';
 import type {
@@ -99,7 +100,6 @@ export interface DashboardControllerOptions {
   readonly now?: () => number;
 }
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** How many rejected messages are logged as warnings before the rest go to the debug level. */
 const WARNED_REJECTIONS = 5;
@@ -163,7 +163,7 @@ export class DashboardController implements DisposableLike {
     try {
       this.handle(parsed.message);
     } catch (error) {
-      this.options.log.error(`Dashboard: handling ${parsed.message.type} failed: ${errorText(error)}`);
+      this.options.log.error(`Dashboard: handling ${parsed.message.type} failed: ${errorMessage(error)}`);
     }
   }
 
@@ -214,7 +214,7 @@ export class DashboardController implements DisposableLike {
       case 'runCommand':
         void Promise.resolve()
           .then(() => this.options.runCommand(message.command))
-          .catch((error: unknown) => this.options.log.warn(`Dashboard: command ${message.command} failed: ${errorText(error)}`));
+          .catch((error: unknown) => this.options.log.warn(`Dashboard: command ${message.command} failed: ${errorMessage(error)}`));
         return;
       case 'rendered':
         this.options.log.trace(`Dashboard: rendered an update in ${Math.round(message.ms)} ms`);
@@ -288,8 +288,8 @@ export class DashboardController implements DisposableLike {
       }
       await this.post({ type: 'update', data });
     } catch (error) {
-      this.options.log.error(`Dashboard: reading the ledger failed: ${errorText(error)}`);
-      await this.post({ type: 'error', message: `Could not read the ledger: ${errorText(error)}` });
+      this.options.log.error(`Dashboard: reading the ledger failed: ${errorMessage(error)}`);
+      await this.post({ type: 'error', message: `Could not read the ledger: ${errorMessage(error)}` });
     }
   }
 
@@ -305,8 +305,8 @@ export class DashboardController implements DisposableLike {
       await this.post({ type: 'recommendations', rangeDays, state: 'ready', items });
       this.recommendationsShown = rangeDays;
     } catch (error) {
-      this.options.log.error(`Dashboard: computing recommendations failed: ${errorText(error)}`);
-      await this.post({ type: 'recommendations', rangeDays, state: 'error', message: errorText(error) });
+      this.options.log.error(`Dashboard: computing recommendations failed: ${errorMessage(error)}`);
+      await this.post({ type: 'recommendations', rangeDays, state: 'error', message: errorMessage(error) });
     }
     return 'done';
   }
@@ -319,8 +319,8 @@ export class DashboardController implements DisposableLike {
       if (rangeDays !== this.rangeDays) return 'stale';
       await this.post({ type: 'verified', rangeDays, state: 'ready', data });
     } catch (error) {
-      this.options.log.error(`Dashboard: counting verified requests failed: ${errorText(error)}`);
-      await this.post({ type: 'verified', rangeDays, state: 'error', message: errorText(error) });
+      this.options.log.error(`Dashboard: counting verified requests failed: ${errorMessage(error)}`);
+      await this.post({ type: 'verified', rangeDays, state: 'error', message: errorMessage(error) });
     }
     return 'done';
   }
@@ -342,8 +342,8 @@ export class DashboardController implements DisposableLike {
       const written = await this.options.host.exportCosts(format, this.rangeDays);
       return { type: 'reply', ok: written, ...(written ? {} : { message: 'Export cancelled.' }) };
     } catch (error) {
-      this.options.log.error(`Dashboard: export failed: ${errorText(error)}`);
-      return { type: 'reply', ok: false, message: `Export failed: ${errorText(error)}` };
+      this.options.log.error(`Dashboard: export failed: ${errorMessage(error)}`);
+      return { type: 'reply', ok: false, message: `Export failed: ${errorMessage(error)}` };
     }
   }
 
@@ -358,8 +358,8 @@ export class DashboardController implements DisposableLike {
       if (applied) this.recommendationList = this.recommendationList.filter((r) => r !== recommendation);
       return { type: 'reply', ok: applied, ...(applied ? {} : { message: 'Not applied.' }) };
     } catch (error) {
-      this.options.log.error(`Dashboard: applying ${id} failed: ${errorText(error)}`);
-      return { type: 'reply', ok: false, message: `Could not apply it: ${errorText(error)}` };
+      this.options.log.error(`Dashboard: applying ${id} failed: ${errorMessage(error)}`);
+      return { type: 'reply', ok: false, message: `Could not apply it: ${errorMessage(error)}` };
     }
   }
 
@@ -367,8 +367,8 @@ export class DashboardController implements DisposableLike {
     try {
       return { type: 'decisions', page: await this.options.host.decisions(before) };
     } catch (error) {
-      this.options.log.error(`Dashboard: loading decisions failed: ${errorText(error)}`);
-      return { type: 'reply', ok: false, message: `Could not load more decisions: ${errorText(error)}` };
+      this.options.log.error(`Dashboard: loading decisions failed: ${errorMessage(error)}`);
+      return { type: 'reply', ok: false, message: `Could not load more decisions: ${errorMessage(error)}` };
     }
   }
 
@@ -378,7 +378,7 @@ export class DashboardController implements DisposableLike {
     try {
       await this.options.post(message);
     } catch (error) {
-      this.options.log.debug(`Dashboard: posting ${message.type} failed: ${errorText(error)}`);
+      this.options.log.debug(`Dashboard: posting ${message.type} failed: ${errorMessage(error)}`);
     }
   }
 }
