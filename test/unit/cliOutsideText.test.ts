@@ -11,7 +11,6 @@ import type { CliRunResult } from '../support/cliHarness';
  */
 
 /** A raw terminal control: any C0 but \t and \n, a CR not followed by LF, DEL, any C1. */
-// eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
 
 /** An error body that tries to clear the line and forge a status line, set the clipboard and hide a link. */
