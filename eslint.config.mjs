@@ -9,6 +9,7 @@
 import './scripts/eslintTypescript.cjs';
 
 import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
 import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
@@ -53,9 +54,12 @@ export default defineConfig(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { 'simple-import-sort': simpleImportSort },
+    plugins: { 'simple-import-sort': simpleImportSort, '@stylistic': stylistic },
     rules: {
       'simple-import-sort/imports': 'error',
+      // simple-import-sort leaves formatting to a formatter (the project has none): when it moves the last name
+      // of `{ b, a }` it writes `{ a,b }`; this puts the space back in the same --fix run.
+      '@stylistic/comma-spacing': 'error',
       '@typescript-eslint/naming-convention': namingConvention,
       // STYLE.md: explicit return types on exported functions (and methods of exported classes).
       '@typescript-eslint/explicit-module-boundary-types': 'error',
