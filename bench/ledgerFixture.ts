@@ -1,7 +1,8 @@
-import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
-import { insertRecords, migrate } from '../src/core/ledger/schema';
+import initSqlJs from 'sql.js';
+
 import type { LedgerRecord } from '../src/core/ledger/record';
+import { insertRecords, migrate } from '../src/core/ledger/schema';
 import { generateLedgerRecords } from '../test/support/ledgerFixtures';
 
 /** Rows of the large-ledger benches (LEDGER_BENCH_ROWS, default the 1,000,000). */

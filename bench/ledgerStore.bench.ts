@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { LEDGER_FILE, LedgerStore } from '../src/core/ledger/store';
 import { makeRecord } from '../test/ledger/records';
 import type { LedgerOpenResult } from './ledgerOpen.child';
-import { idleStall, longestStall, median, percentile } from './report';
 import type { Figure } from './report';
+import { idleStall, longestStall, median, percentile } from './report';
 
 /**
  * Ledger store at BENCH_LEDGER_ROWS rows (default 100,000; the issue asks 1,000,000: BENCH_LEDGER_ROWS=1000000):

@@ -2,8 +2,9 @@
  * Command-line parsing on node:util parseArgs: global options (before or after the command), the command word, and
  * each command's own options, with clear usage errors (exit 2) for anything unknown or missing.
  */
-import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
+
 import { didYouMean } from '../core/config/diagnostics';
 import { usageError } from './exitCodes';
 

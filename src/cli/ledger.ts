@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
 import type { Config } from '../core/config/types';
 import { LedgerStore } from '../core/ledger/store';
 import type { AlertMemory } from '../core/routing/budget';

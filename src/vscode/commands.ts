@@ -4,7 +4,9 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
 import * as vscode from 'vscode';
+
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from '../core/config/types';
 import { AGENT_IDS, PRESETS, TASK_TYPES, TIERS } from '../core/config/types';
 import { formatMs } from '../core/util/format';
@@ -14,10 +16,10 @@ import { CommandId } from './commandIds';
 import type { Container } from './container';
 import { loadEngine } from './engine';
 import { KEY_ID_PATTERN, keyValueProblem } from './keys';
-import { TASK_TITLES } from './run/runner';
-import { SETTINGS_PROVIDER_IDS, SETTINGS_SECTION, agentChainSettingKey } from './settings';
-import { chainRole } from './tree';
 import { rebalance } from './rebalance';
+import { TASK_TITLES } from './run/runner';
+import { agentChainSettingKey, SETTINGS_PROVIDER_IDS, SETTINGS_SECTION } from './settings';
+import { chainRole } from './tree';
 
 export { CommandId };
 

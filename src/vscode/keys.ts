@@ -9,6 +9,7 @@
  * of both), and the log and the ledger must hide that one too.
  */
 import * as vscode from 'vscode';
+
 import type { Tier } from '../core/config/types';
 import type { KeySource } from '../core/routing/router';
 import { loadEngine } from './engine';

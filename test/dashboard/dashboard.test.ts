@@ -8,27 +8,29 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+
 import type { Database } from 'sql.js';
-import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
-import type { Config } from '../../src/core/config/types';
-import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
-import type { BreakdownRow } from '../../src/core/ledger/queries';
-import type { LedgerRecord } from '../../src/core/ledger/record';
-import { insertRecords } from '../../src/core/ledger/schema';
-import { budgetUsage } from '../../src/core/ledger/spend';
-import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+
 import {
   commandLabel,
   formatCount,
+  formatFailure,
   formatLatency,
   formatPercent,
-  formatFailure,
   formatTime,
   formatUsd,
   formatVerdict,
 } from '../../media/dashboard/format';
-import { FixtureHost, openDashboardPage } from './page';
+import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import type { Config } from '../../src/core/config/types';
+import type { BreakdownRow } from '../../src/core/ledger/queries';
+import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
+import type { LedgerRecord } from '../../src/core/ledger/record';
+import { insertRecords } from '../../src/core/ledger/schema';
+import { budgetUsage } from '../../src/core/ledger/spend';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import type { DashboardPage } from './page';
+import { FixtureHost, openDashboardPage } from './page';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-20T15:07:13Z');

@@ -9,9 +9,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import type { FrameLocator, Locator } from 'playwright-core';
 import initSqlJs from 'sql.js';
-import { E2ESession, STEP_TIMEOUT_MS, poll } from './harness';
+
+import { E2ESession, poll, STEP_TIMEOUT_MS } from './harness';
 
 /** The panel's title (src/vscode/dashboard/dashboardPanel.ts DASHBOARD_TITLE). */
 export const DASHBOARD_TAB = 'Model Router Costs';

@@ -21,10 +21,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { launchChromium, repoRoot, startCodeServer, type Browser, type CodeServer } from '../../scripts/codeServer';
-import { startFakeProviders, type FakeProviders } from '../fakes/fakeProviders';
+
 import manifest from '../../package.json';
+import { type Browser, type CodeServer, launchChromium, repoRoot, startCodeServer } from '../../scripts/codeServer';
+import { type FakeProviders, startFakeProviders } from '../fakes/fakeProviders';
 
 /** This extension's global storage folder relative to code-server's user data dir (see {@link E2EOptions.userDataFiles}). */
 export const GLOBAL_STORAGE_PATH = path.join('User', 'globalStorage', `${manifest.publisher}.${manifest.name}`.toLowerCase());

@@ -15,6 +15,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { FakeProviderServer, FakeStep, RecordedRequest } from './fakeServer';
 
 /** A recorded request as the control endpoint hands it out (JSON-safe). */

@@ -3,12 +3,11 @@
  * `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`, `:countTokens`, with the key in
  * `x-goog-api-key` (the `?key=` query parameter is accepted too). The SDK's `baseUrl` is the origin.
  */
-import { FakeProviderServer, randomId, retrySeconds, wireJson } from './fakeServer';
 import type {
   AuxContext,
-  FakeHarm,
   ErrorContext,
   FakeErrorKind,
+  FakeHarm,
   FakeOptions,
   FakeProtocol,
   FakeReply,
@@ -17,6 +16,7 @@ import type {
   StreamEvent,
   TurnContext,
 } from './fakeServer';
+import { FakeProviderServer, randomId, retrySeconds, wireJson } from './fakeServer';
 
 const SERVICE = 'generativelanguage.googleapis.com';
 const HELP_URL = 'https://ai.google.dev/gemini-api/docs/rate-limits';

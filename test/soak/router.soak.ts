@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
+import type { TaskType } from '../../src/core/config/types';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, Outcome } from '../../src/core/routing/decision';
 import { Router } from '../../src/core/routing/router';
-import type { TaskType } from '../../src/core/config/types';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import type { FakeProviderServer, FakeStep } from '../fakes/fakeServer';
 import { createGeminiFake } from '../fakes/geminiFake';

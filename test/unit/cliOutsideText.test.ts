@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SECRETS, allBytes, fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
+
 import type { CliRunResult } from '../support/cliHarness';
+import { allBytes, fakeProviderEnv, runCli, SECRETS, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 
 /**
  * What the CLI prints and records of text that came from outside (answers, error bodies, files): no terminal control

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { costOf } from '../../src/core/pricing/cost';
+
 import { acquireLock } from '../../src/core/ledger/lock';
-import { LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
+import { LedgerStore, LOCK_FILE } from '../../src/core/ledger/store';
+import { costOf } from '../../src/core/pricing/cost';
 import { makeRecord } from '../ledger/records';
 import { fakeProviderEnv, useCliSandbox } from '../support/cliHarness';
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { TASK_TYPES } from '../../src/core/config/types';
-import type { TaskType, Tier } from '../../src/core/config/types';
-import { estimateComplexity } from '../../src/core/routing/complexity';
-import type { ComplexityEstimate, ComplexityInput } from '../../src/core/routing/complexity';
-import { estimateTokens } from '../../src/core/routing/tokenEstimate';
-import { crossValidationFolds, routingFigures } from '../../bench/routingDev.bench';
+
 import type { DevTask } from '../../bench/routingDev.bench';
+import { crossValidationFolds, routingFigures } from '../../bench/routingDev.bench';
+import type { TaskType, Tier } from '../../src/core/config/types';
+import { TASK_TYPES } from '../../src/core/config/types';
+import type { ComplexityEstimate, ComplexityInput } from '../../src/core/routing/complexity';
+import { estimateComplexity } from '../../src/core/routing/complexity';
 import { DEFAULT_TIER_THRESHOLDS, nearestTier, tierDown, tierFor, tierUp } from '../../src/core/routing/tiers';
+import { estimateTokens } from '../../src/core/routing/tokenEstimate';
 
 function estimate(text: string, task: TaskType = 'explain', extra: Partial<ComplexityInput> = {}): ComplexityEstimate {
   return estimateComplexity({ text, task, ...extra });

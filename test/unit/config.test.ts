@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { configToFile } from '../../src/core/config/convert';
 import { AGENT_TASKS, BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { ConfigDiagnostic } from '../../src/core/config/diagnostics';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+
 import initSqlJs from 'sql.js';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { BudgetConfig, Config } from '../../src/core/config/types';
 import {
@@ -15,7 +17,7 @@ import {
 import { costsReport } from '../../src/core/ledger/export';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
 import type { LedgerRecord } from '../../src/core/ledger/record';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, latencyBinMs, latencyBinSql, migrate } from '../../src/core/ledger/schema';
+import { deleteRequestsBefore, insertRecords, latencyBinMs, latencyBinSql, migrate, MIGRATIONS } from '../../src/core/ledger/schema';
 import { budgetUsage } from '../../src/core/ledger/spend';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';

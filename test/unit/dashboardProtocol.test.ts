@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified } from '../../src/core/ledger/dashboard';
 import { dashboardSnapshot, dashboardVerified } from '../../src/core/ledger/dashboard';
-import { Emitter } from '../../src/core/util/emitter';
-import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
-import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
-import { createNonce, dashboardCsp, dashboardHtml } from '../../src/webview/dashboardHtml';
-import { DASHBOARD_PROTOCOL_VERSION, parseWebviewMessage } from '../../src/webview/protocol';
-import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
 import { insertRecords } from '../../src/core/ledger/schema';
+import { Emitter } from '../../src/core/util/emitter';
+import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
+import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
+import { createNonce, dashboardCsp, dashboardHtml } from '../../src/webview/dashboardHtml';
+import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
+import { DASHBOARD_PROTOCOL_VERSION, parseWebviewMessage } from '../../src/webview/protocol';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 

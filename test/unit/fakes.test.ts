@@ -3,10 +3,10 @@
  * sends, adapters tested against the fakes see what they would see from the provider.
  */
 import assert from 'node:assert/strict';
+
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { GenerativeModel } from '@google/generative-ai';
 import {
   GoogleGenerativeAI,
   GoogleGenerativeAIAbortError,
@@ -14,10 +14,12 @@ import {
   GoogleGenerativeAIFetchError,
   GoogleGenerativeAIResponseError,
 } from '@google/generative-ai';
-import type { GenerativeModel } from '@google/generative-ai';
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+
 import { createAnthropicFake } from '../fakes/anthropicFake';
-import { FAKE_ERROR_KINDS, splitText } from '../fakes/fakeServer';
 import type { FakeErrorKind, RecordedRequest } from '../fakes/fakeServer';
+import { FAKE_ERROR_KINDS, splitText } from '../fakes/fakeServer';
 import { createGeminiFake } from '../fakes/geminiFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
 

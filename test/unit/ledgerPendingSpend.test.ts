@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SharedBudgetHolds } from '../../src/core/ledger/reservations';
-import { BudgetGate } from '../../src/core/routing/budget';
-import { FakeClock } from '../../src/core/routing/clock';
+
 import type { Database } from 'sql.js';
+
+import { SharedBudgetHolds } from '../../src/core/ledger/reservations';
 import { insertRecords } from '../../src/core/ledger/schema';
 import { PendingSpend } from '../../src/core/ledger/spend';
+import { BudgetGate } from '../../src/core/routing/budget';
+import { FakeClock } from '../../src/core/routing/clock';
 import { dbWith, ledgerRecord } from '../support/ledgerFixtures';
 
 const NOON = Date.UTC(2026, 10, 23, 12);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { toLedgerRecord } from '../../src/core/ledger/record';
 import type { Decision } from '../../src/core/routing/decision';
 import { SecretScrubber } from '../../src/core/util/secrets';

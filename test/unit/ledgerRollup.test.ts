@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import initSqlJs from 'sql.js';
+
 import type { Database } from 'sql.js';
-import { breakdown } from '../../src/core/ledger/queries';
+import initSqlJs from 'sql.js';
+
 import type { BreakdownDimension } from '../../src/core/ledger/queries';
-import { MIGRATIONS, deleteRequestsBefore, insertRecords, migrate } from '../../src/core/ledger/schema';
+import { breakdown } from '../../src/core/ledger/queries';
+import { deleteRequestsBefore, insertRecords, migrate, MIGRATIONS } from '../../src/core/ledger/schema';
 import { generateLedgerRecords } from '../support/ledgerFixtures';
 
 /**

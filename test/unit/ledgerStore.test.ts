@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import { MANIFEST_FILE } from '../../src/core/ledger/compaction';
-import { loadSqlJs } from '../../src/core/ledger/sqlite';
 import { parseJournalChunk, readJournal } from '../../src/core/ledger/journal';
 import { acquireLock } from '../../src/core/ledger/lock';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/core/ledger/schema';
-import { LEDGER_FILE, LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
+import { loadSqlJs } from '../../src/core/ledger/sqlite';
+import { LEDGER_FILE, LedgerStore, LOCK_FILE } from '../../src/core/ledger/store';
 import { FakeClock } from '../../src/core/routing/clock';
 import { makeRecord } from '../ledger/records';
 

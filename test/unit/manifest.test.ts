@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import { AGENT_IDS, BUDGET_ACTIONS, PRESETS, STRATEGIES, TIERS } from '../../src/core/config/types';
 import { BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
 import { CommandId, ContextKey, TREE_ONLY_COMMANDS, ViewId } from '../../src/vscode/commandIds';
-import { LOG_LEVELS, SETTING_KEYS, SettingKey, USER_ONLY_SETTING_KEYS, WORKSPACE_SETTING_KEYS, agentChainSettingKey } from '../../src/vscode/settings';
+import { agentChainSettingKey, LOG_LEVELS, SETTING_KEYS, SettingKey, USER_ONLY_SETTING_KEYS, WORKSPACE_SETTING_KEYS } from '../../src/vscode/settings';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import type { Usage } from '../../src/core/providers/types';
+
 import type { ModelPrice, PriceTable } from '../../src/core/pricing/cost';
 import { costNanoUsd, costOf, createPriceTable, estimateCost } from '../../src/core/pricing/cost';
 import { BUILTIN_PRICES, BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
+import type { Usage } from '../../src/core/providers/types';
 
 const TODAY = new Date('2026-11-23T12:00:00Z');
 

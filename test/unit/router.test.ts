@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { costOf, createPriceTable, estimateCost } from '../../src/core/pricing/cost';
@@ -7,9 +8,9 @@ import { InMemorySpend } from '../../src/core/routing/budget';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, RouteEvent } from '../../src/core/routing/decision';
 import { describeCost, describePlan } from '../../src/core/routing/describe';
+import type { RouteRequest } from '../../src/core/routing/router';
 import { Router } from '../../src/core/routing/router';
 import { formatUsd } from '../../src/core/util/format';
-import type { RouteRequest } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createGeminiFake } from '../fakes/geminiFake';
 import { createOpenAIFake } from '../fakes/openaiFake';

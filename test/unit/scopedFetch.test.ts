@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { withScopedFetch } from '../../src/core/providers/scopedFetch';
 
 /** The global fetch replaced only inside a scope (for Gemini's SDK, which takes no fetch option). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+
 import type { PartialConfigFromSettings } from '../../src/core/config/configFile';
 import { BUILTIN_PROVIDER_IDS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { ConfigResolution } from '../../src/core/config/layering';
@@ -11,13 +12,13 @@ import type { PresetName } from '../../src/core/config/types';
 import { AGENT_IDS } from '../../src/core/config/types';
 import type { SettingInspection, SettingsReader } from '../../src/vscode/settings';
 import {
-  SETTINGS_PROVIDER_IDS,
-  SETTING_KEYS,
-  USER_ONLY_SETTING_KEYS,
   agentChainSettingKey,
   readSettings,
   resolveWithSettings,
+  SETTING_KEYS,
+  SETTINGS_PROVIDER_IDS,
   settingsLayerWithPreset,
+  USER_ONLY_SETTING_KEYS,
 } from '../../src/vscode/settings';
 
 type Scoped = SettingInspection<unknown>;

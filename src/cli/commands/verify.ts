@@ -3,19 +3,20 @@
  * code must do, in the sandbox; or `--jsonl IN` for many, in input order, up to one line per core at once.
  */
 import { availableParallelism } from 'node:os';
+
 import type { TaskType } from '../../core/config/types';
 import { TASK_TYPES } from '../../core/config/types';
+import { describeFailureRecord, describeVerdictRecord, verdictRecord } from '../../core/routing/cascade';
 import type { CheckResult, VerifyRequest } from '../../core/verify/types';
 import type { Verifier, VerifierVerdict } from '../../core/verify/verifier';
-import { describeFailureRecord, describeVerdictRecord, verdictRecord } from '../../core/routing/cascade';
 import { integerOption, oneOf, parseCommand } from '../args';
+import { loadConfiguration } from '../context';
+import type { ExitCode } from '../exitCodes';
 import { EXIT, usageError } from '../exitCodes';
 import { readFileInput } from '../input';
-import type { ExitCode } from '../exitCodes';
 import type { CliIo, Output } from '../io';
 import type { LineResult } from '../jsonl';
 import { describeType, runJsonl } from '../jsonl';
-import { loadConfiguration } from '../context';
 import { createCliVerifier, verifierOptionsOf } from '../verifier';
 
 export const VERIFY_OPTIONS = {

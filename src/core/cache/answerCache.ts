@@ -15,8 +15,9 @@
  * checked (size, shape) before use: a damaged or foreign file is a miss, and is removed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import type { TaskType } from '../config/types';
 import type { Usage } from '../providers/types';
 import { formatUsd } from '../util/format';

@@ -11,12 +11,12 @@
  * diagnostic at its key that says it belongs in the user file. Settings cannot touch endpoints, protocols, keys or prices
  * at all (VS Code settings can come from a workspace too; package.json scopes the money settings to the user).
  */
-import { createPriceTable } from '../pricing/cost';
 import type { PriceOverrides } from '../pricing/cost';
+import { createPriceTable } from '../pricing/cost';
 import type { ConfigFile, PartialConfigFromSettings, ProviderFileEntry } from './configFile';
 import { SETTINGS_PROVIDER_FIELDS } from './configFile';
 import { configToFile } from './convert';
-import { AGENT_TASKS, DEFAULT_CONFIG, deepFreeze } from './defaults';
+import { AGENT_TASKS, deepFreeze, DEFAULT_CONFIG } from './defaults';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
 import { didYouMean, formatKeyPath } from './diagnostics';
 import type { ConfigLayer, Locate } from './load';

@@ -6,11 +6,13 @@
  * string shaped like a key; these are reported without their value); the JSON Schema; then the checks a schema cannot
  * express within one file (tier order, time zone, duplicate key ids).
  */
-import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+
 import type { ErrorObject } from 'ajv';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+
 import { BUILTIN_PROVIDERS, isBuiltinProviderId } from '../providers/registry';
 import type { ConfigFile } from './configFile';
 import { BUILTIN_PROVIDER_IDS } from './defaults';

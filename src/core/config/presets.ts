@@ -12,8 +12,8 @@
  * Ties keep a fixed order (cost: local, deepseek, gemini, openai, anthropic; performance: the reverse), then custom ids
  * alphabetically. Disabled providers are left out.
  */
-import { createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
+import { createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from './types';
 import { AGENT_IDS, TIERS } from './types';
 

@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
-import type { ErrorKind } from './errors';
+
 import { boundedFetch } from './boundedFetch';
-import { ProviderBase } from './providerBase';
+import type { ErrorKind } from './errors';
+import { kindFromStatus, mentionsContextLength, ProviderError, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
+import { ProviderBase } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 /**

@@ -6,11 +6,12 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
-import type { ErrorKind } from './errors';
+
 import { boundedFetch } from './boundedFetch';
-import { ProviderBase } from './providerBase';
+import type { ErrorKind } from './errors';
+import { kindFromStatus, mentionsContextLength, ProviderError, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
+import { ProviderBase } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 function finishReason(reason: string | null | undefined): FinishReason {

@@ -1,6 +1,6 @@
 import { displayUrl } from '../util/secrets';
 import { NoResponseError, ResponseTooLargeError } from './boundedFetch';
-import { ProviderError, excerpt, redact } from './errors';
+import { excerpt, ProviderError, redact } from './errors';
 import type {
   ChatProvider,
   ChatRequest,

@@ -21,10 +21,10 @@
  */
 import type { CircuitConfig } from '../config/types';
 import type { ErrorKind } from '../providers/errors';
-import { systemClock } from './clock';
-import type { Clock } from './clock';
-import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
+import { Emitter } from '../util/emitter';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 export const COUNTED_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'rate_limit',

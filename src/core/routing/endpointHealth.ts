@@ -11,10 +11,10 @@
  *
  * Nothing here imports vscode; time comes from a {@link Clock}.
  */
-import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
-import { systemClock } from './clock';
+import { Emitter } from '../util/emitter';
 import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 export interface EndpointBackoff {
   /** Wait before the first probe after a refusal. */

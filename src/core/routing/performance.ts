@@ -18,8 +18,8 @@
  * provider with under one sample's worth of decayed evidence is unmeasured: multiplier 1 (so it gets tried).
  */
 import type { ErrorKind } from '../providers/errors';
-import { counts } from './circuitBreaker';
 import { formatWeight } from '../util/format';
+import { counts } from './circuitBreaker';
 
 export const PERFORMANCE_HALF_LIFE_MS = 30 * 60_000;
 /** The p50 at which the latency factor halves the weight. */

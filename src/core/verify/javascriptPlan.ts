@@ -4,6 +4,7 @@
  * differential check compares, and the "generated tests" entry of Write Tests.
  */
 import { Script } from 'node:vm';
+
 import type { TaskType } from '../config/types';
 import type { PlannedCheck, VerifyRequest } from './types';
 import { CHECKED_TASKS } from './verify';

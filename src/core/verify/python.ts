@@ -8,10 +8,11 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { PYTHON_HARNESS } from './pythonHarness';
 import type { SandboxResult } from './sandbox';
-import { RuntimeMissingError } from './types';
 import type { CheckKind, CheckResult, CheckRun, CheckStatus, LanguageCheck, PlannedCheck, Runtime, VerifyRequest } from './types';
+import { RuntimeMissingError } from './types';
 
 /** The setting that names the interpreter; every "Python is missing" message points at it. */
 export const PYTHON_SETTING = 'modelRouter.verify.python';

@@ -12,6 +12,7 @@
  * for Ask and for extensions that send plain messages.
  */
 import * as vscode from 'vscode';
+
 import type { AgentId, Config } from '../../core/config/types';
 import { AGENT_IDS } from '../../core/config/types';
 import type { ChatMessage } from '../../core/providers/types';
