@@ -24,7 +24,7 @@ function openInChild(dir: string): Promise<LedgerOpenResult> {
   const child = join(__dirname, 'ledgerOpen.child.ts');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--expose-gc', '-r', 'tsx/cjs', child, dir], { cwd: join(__dirname, '..'), maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${child} failed: ${stderr || String(error)}`));
+      if (error) reject(new Error(`${child} failed: ${stderr || error.message}`));
       else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as LedgerOpenResult);
     });
   });

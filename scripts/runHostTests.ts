@@ -253,7 +253,7 @@ async function main(): Promise<number> {
       };
     });
     await page.exposeFunction('codeAutomationLog', (level: string, args: unknown) => {
-      const line = format(...(Array.isArray(args) ? args : [args]));
+      const line = format(...(Array.isArray(args) ? (args as unknown[]) : [args]));
       if (!options.verbose && (done || workbenchNoise.some((noise) => noise.test(line)))) {
         return;
       }

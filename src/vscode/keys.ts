@@ -48,8 +48,13 @@ function parseIndex(text: string | undefined): StoredKey[] {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return [];
     return value.filter(
-      (entry): entry is StoredKey =>
-        typeof entry === 'object' && entry !== null && typeof entry.provider === 'string' && typeof entry.id === 'string',
+      (entry: unknown): entry is StoredKey =>
+        typeof entry === 'object' &&
+        entry !== null &&
+        'provider' in entry &&
+        typeof entry.provider === 'string' &&
+        'id' in entry &&
+        typeof entry.id === 'string',
     );
   } catch {
     return [];

@@ -11,9 +11,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { FrameLocator, Locator } from 'playwright-core';
+import type { SqlValue } from 'sql.js';
 import initSqlJs from 'sql.js';
 
-import { E2ESession, poll, STEP_TIMEOUT_MS } from './harness';
+import type { E2ESession} from './harness';
+import { poll, STEP_TIMEOUT_MS } from './harness';
 
 /** The panel's title (src/vscode/dashboard/dashboardPanel.ts DASHBOARD_TITLE). */
 export const DASHBOARD_TAB = 'Model Router Costs';
@@ -315,7 +317,7 @@ export class DashboardView {
       const card = body.querySelector('.card');
       const cardStyle = card ? getComputedStyle(card) : undefined;
       return {
-        bodyClass: body.className,
+        bodyClass: body.getAttribute('class') ?? '',
         editorBackgroundVar: root.getPropertyValue('--vscode-editor-background').trim(),
         foregroundVar: root.getPropertyValue('--vscode-foreground').trim(),
         bodyBackground: style.backgroundColor,
@@ -491,7 +493,7 @@ function journalEntries(dir: string): unknown[] {
 }
 
 /** The rows of `sql` on the compacted `ledger.sqlite` in `dir`; none while there is no file yet. */
-async function queryLedgerFile(dir: string, sql: string): Promise<unknown[][]> {
+async function queryLedgerFile(dir: string, sql: string): Promise<SqlValue[][]> {
   const file = path.join(dir, 'ledger.sqlite');
   if (!fs.existsSync(file)) return [];
   sqlJs ??= initSqlJs();

@@ -285,7 +285,7 @@ export class GeminiProtocol implements FakeProtocol {
   /** Blocked when the request's threshold for the category (none set: BLOCK_MEDIUM_AND_ABOVE) covers the probability. */
   safetyBlock(request: RecordedRequest, harm: FakeHarm): boolean {
     const setting = safetySettingsOf(request.body)?.find((s) => s.category === harm.category);
-    const lowest = THRESHOLDS[String(setting?.threshold ?? 'HARM_BLOCK_THRESHOLD_UNSPECIFIED')];
+    const lowest = THRESHOLDS[typeof setting?.threshold === 'string' ? setting.threshold : 'HARM_BLOCK_THRESHOLD_UNSPECIFIED'];
     return lowest !== undefined && PROBABILITIES.indexOf(harm.probability) >= PROBABILITIES.indexOf(lowest);
   }
 

@@ -691,7 +691,7 @@ describe('fake providers, driven by the official SDKs', function () {
       const [stream, response] = await Promise.allSettled([drain(result.stream), result.response]);
       for (const settled of [stream, response]) {
         assert.equal(settled.status, 'rejected');
-        const reason = (settled as PromiseRejectedResult).reason;
+        const reason: unknown = (settled as PromiseRejectedResult).reason;
         assert.ok(reason instanceof GoogleGenerativeAIError);
         assert.match(String(reason.message), /Error reading from the stream/);
       }
@@ -882,7 +882,8 @@ describe('fake providers, driven by the official SDKs', function () {
       assert.ok(error instanceof OpenAI.APIError);
       assert.equal(error.status, 418);
       assert.equal(error.code, 'tea');
-      assert.equal(error.headers?.get('x-custom'), 'teapot');
+      // The SDK's headers, typed as its default (instanceof leaves the generic class's type arguments as any).
+      assert.equal((error.headers as Headers | undefined)?.get('x-custom'), 'teapot');
     });
 
     it('unknown routes get the provider 404 and are recorded', async () => {

@@ -57,7 +57,7 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
 const contributes = manifest.contributes;
-const settings: Record<string, Setting> = Object.assign({}, ...contributes.configuration.map((section) => section.properties));
+const settings: Record<string, Setting> = Object.fromEntries(contributes.configuration.flatMap((section) => Object.entries(section.properties)));
 const COMMAND_IDS: readonly string[] = Object.values(CommandId);
 const setting = (key: string): Setting => {
   const found = settings[`modelRouter.${key}`];

@@ -261,7 +261,7 @@ describe('pricing', () => {
       for (const day of ['2026-11-23', '2027-01-01']) {
         const t = table(undefined, new Date(`${day}T00:00:00Z`));
         for (const [provider, tiers] of Object.entries(BUILTIN_TIER_MODELS)) {
-          for (const model of Object.values(tiers)) {
+          for (const model of Object.values(tiers) as string[]) {
             assert.ok(t.priceOf(provider, model), `${day}: no price for default ${provider}/${model}`);
           }
         }

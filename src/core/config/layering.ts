@@ -503,7 +503,7 @@ class Resolver {
 function validSettings(settings: ConfigFile, diagnostics: ConfigDiagnostic[]): ConfigFile {
   let valid: ConfigFile = {};
   const sectioned = new Set(['agents', 'providers', 'budget', 'retry', 'circuit', 'ledger', 'verify', 'cache', 'expectedOutputTokens']);
-  for (const [key, value] of Object.entries(settings)) {
+  for (const [key, value] of Object.entries(settings) as [string, unknown][]) {
     if (value === undefined) continue;
     const pieces: Json[] =
       sectioned.has(key) && isPlainObject(value)

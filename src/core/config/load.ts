@@ -47,7 +47,7 @@ export type LoadResult =
 
 function scalarKey(node: unknown): string | undefined {
   if (isScalar(node)) {
-    return node.value === null ? '' : String(node.value);
+    return node.value === null ? '' : node.toString();
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import { boundedFetch } from './boundedFetch';
 import type { ErrorKind } from './errors';
 import { kindFromStatus, mentionsContextLength, ProviderError, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
-import { ProviderBase } from './providerBase';
+import { causeText, describeBody, ProviderBase } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 /**
@@ -94,7 +94,7 @@ export class AnthropicProvider extends ProviderBase {
         { signal },
       );
       if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
-        throw this.malformed(String(message));
+        throw this.malformed(describeBody(message));
       }
       const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
       if (text) yield { type: 'text', text };
@@ -142,8 +142,8 @@ export class AnthropicProvider extends ProviderBase {
   protected normalizeSdkError(error: unknown): ProviderError | undefined {
     const label = this.settings.label;
     if (error instanceof Anthropic.APIConnectionTimeoutError) return this.timeoutError();
-    if (error instanceof Anthropic.APIConnectionError) return this.networkError(String(error.cause ?? error.message), error);
-    if (error instanceof Anthropic.APIError) {
+    if (error instanceof Anthropic.APIConnectionError) return this.networkError(causeText(error.cause, error.message), error);
+    if (isApiError(error)) {
       const body = error.error as { error?: { type?: string; message?: string }; request_id?: string } | undefined;
       const type = body?.error?.type ?? error.type ?? undefined;
       const apiMessage =
@@ -165,4 +165,9 @@ export class AnthropicProvider extends ProviderBase {
     }
     return undefined;
   }
+}
+
+/** `instanceof` would type the error's status and headers as `any` (the class is generic); this keeps their types. */
+function isApiError(error: unknown): error is InstanceType<typeof Anthropic.APIError> {
+  return error instanceof Anthropic.APIError;
 }
