@@ -27,7 +27,6 @@ export { CommandId };
 export const TEST_CONNECTION_TIMEOUT_MS = 15_000;
 
 /** What tree items hand to commands. */
-type NodeArg = { kind?: string; provider?: ProviderConfig; keyId?: string; agent?: { id: AgentId } } | string | undefined;
 
 function providerIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -77,7 +76,7 @@ function register(id: CommandId, handler: (...args: never[]) => unknown): vscode
   return vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown);
 }
 
-function keyIdOf(arg: NodeArg | unknown): string | undefined {
+function keyIdOf(arg: unknown): string | undefined {
   return typeof arg === 'object' && arg !== null && 'keyId' in arg ? (arg as { keyId?: string }).keyId : undefined;
 }
 

@@ -189,7 +189,7 @@ describe('dashboard: latency bins', () => {
     for (const value of values) insert.run([value]);
     insert.free();
     const fromSql = db.exec(`SELECT x, ${latencyBinSql('x')} FROM v`)[0]!.values;
-    for (const [x, bin] of fromSql) assert.equal(bin, latencyBinMs(Number(x)), `bin of ${x}`);
+    for (const [x, bin] of fromSql) assert.equal(bin, latencyBinMs(Number(x)), `bin of ${String(x)}`);
     const sorted = [...values].sort((a, b) => a - b);
     for (let i = 1; i < sorted.length; i += 1) assert.ok(latencyBinMs(sorted[i - 1]!) <= latencyBinMs(sorted[i]!));
     for (const value of values) assert.equal(latencyBinMs(latencyBinMs(value)), latencyBinMs(value), 'idempotent');

@@ -271,7 +271,7 @@ describe('dashboard controller', () => {
     const junk = (): unknown => pick<() => unknown>([
       () => null, () => undefined, () => next(), () => 'ready', () => [READY], () => true, () => Symbol('x'),
       () => ({}), () => ({ type: null }), () => ({ type: pick(['setRange', 'export', 'loadDecisions']) }),
-      () => ({ type: 'setRange', rangeDays: pick([0, -7, 7.5, '7', null, 1e309, Number.NaN, [], {}]) }),
+      () => ({ type: 'setRange', rangeDays: pick([0, -7, 7.5, '7', null, Number.POSITIVE_INFINITY, Number.NaN, [], {}]) }),
       () => ({ type: 'export', requestId: pick([-1, 0.5, 'a', null, 2 ** 60]), format: 'csv' }),
       () => ({ type: 'export', requestId: 1, format: pick(['CSV', 'xml', '', null, 1]) }),
       () => ({ type: 'applyRecommendation', requestId: 1, id: pick(['', 'x'.repeat(300), 42, null, {}]) }),
@@ -360,7 +360,7 @@ describe('dashboard controller', () => {
   it('says so in the page when the ledger cannot be read, and keeps going', async () => {
     const { host, posted, controller } = setup();
     let fail = true;
-    const snapshot = host.snapshot;
+    const snapshot = host.snapshot.bind(host);
     host.snapshot = async (range) => {
       if (fail) throw new Error('database is locked');
       return snapshot(range);

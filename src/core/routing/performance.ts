@@ -47,8 +47,8 @@ export interface ObservedAttempt {
   readonly provider: string;
   readonly at: number;
   readonly ok: boolean;
-  /** Only failures of these kinds count (see above); a success has none. */
-  readonly errorKind?: ErrorKind | string;
+  /** An ErrorKind (from a ledger row, any text): only failures of the kinds above count; a success has none. */
+  readonly errorKind?: string;
   readonly latencyMs: number;
 }
 
