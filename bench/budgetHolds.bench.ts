@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { SharedBudgetHolds } from '../src/core/ledger/reservations';
+import { emptyLedgerDatabase } from '../src/core/ledger/schema';
 import { PendingSpend } from '../src/core/ledger/spend';
 import { BudgetGate } from '../src/core/routing/budget';
-import { emptyLedgerDatabase } from '../src/core/ledger/schema';
 import type { Figure } from './report';
 import { median } from './report';
 

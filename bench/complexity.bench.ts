@@ -1,8 +1,8 @@
-import { estimateComplexity } from '../src/core/routing/complexity';
 import type { TaskType } from '../src/core/config/types';
-import { percentile } from './report';
-import type { Figure } from './report';
+import { estimateComplexity } from '../src/core/routing/complexity';
 import { seededRandom } from '../test/support/seededRandom';
+import type { Figure } from './report';
+import { percentile } from './report';
 
 /**
  * Time to estimate the complexity of a 50-, 500- and 10,000-line selection: the median of many calls after a

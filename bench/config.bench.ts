@@ -1,6 +1,6 @@
 import { loadConfigText, MAX_CONFIG_FILE_BYTES } from '../src/core/config/load';
-import { medianTime } from './report';
 import type { Figure } from './report';
+import { medianTime } from './report';
 
 /**
  * Validating a configuration file with a huge mapping: 80,000 keys (about 790 KB, under the 1 MiB bound), each an

@@ -1,15 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Database } from 'sql.js';
+
+import { chromiumPath, launchChromium } from '../scripts/codeServer';
 import { DEFAULT_CONFIG } from '../src/core/config/defaults';
 import type { Config } from '../src/core/config/types';
 import { dashboardRecommendations, dashboardSnapshot, dashboardVerified } from '../src/core/ledger/dashboard';
-import { chromiumPath, launchChromium } from '../scripts/codeServer';
 import { DIST, FixtureHost, openDashboardPage } from '../test/dashboard/page';
-import { median, medianTime } from './report';
-import type { Figure } from './report';
 import { emptyLedger, largeLedger } from './ledgerFixture';
+import type { Figure } from './report';
+import { median, medianTime } from './report';
 
 /**
  * The cost dashboard at 1,000,000 requests (about 1.1 attempts each) over 90 days ending now, 30-day view (the

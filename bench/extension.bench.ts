@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile } from './report';
+
 import type { Figure } from './report';
+import { percentile } from './report';
 
 /**
  * The extension as it ships, built from a copy of the work tree in a temporary folder (so the bench never rewrites

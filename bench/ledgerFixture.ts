@@ -1,8 +1,9 @@
-import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
+import initSqlJs from 'sql.js';
+
+import type { LedgerRecord } from '../src/core/ledger/record';
 import { migrate } from '../src/core/ledger/schema';
 import { insertRecords } from '../src/core/ledger/write';
-import type { LedgerRecord } from '../src/core/ledger/record';
 import { generateLedgerRecords } from '../test/support/ledgerFixtures';
 
 /** Rows of the large-ledger benches (LEDGER_BENCH_ROWS, default the 1,000,000). */

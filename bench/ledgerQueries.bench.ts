@@ -1,8 +1,8 @@
 import { breakdown } from '../src/core/ledger/queries';
 import { LedgerSpend } from '../src/core/ledger/spend';
-import { medianTime } from './report';
-import type { Figure } from './report';
 import { DAY_MS, largeLedger } from './ledgerFixture';
+import type { Figure } from './report';
+import { medianTime } from './report';
 
 /**
  * Ledger reads at 1,000,000 requests (about 1.1 attempts each) spread over 90 days, the default retention, ending

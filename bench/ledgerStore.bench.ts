@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { LEDGER_FILE, LedgerStore } from '../src/core/ledger/store';
 import { makeRecord } from '../test/support/ledgerFixtures';
 import type { LedgerOpenResult } from './ledgerOpen.child';
-import { idleStall, longestStall, median, percentile } from './report';
 import type { Figure } from './report';
+import { idleStall, longestStall, median, percentile } from './report';
 
 /**
  * Ledger store at BENCH_LEDGER_ROWS rows (default 100,000; the issue asks 1,000,000: BENCH_LEDGER_ROWS=1000000):
@@ -23,7 +24,7 @@ function openInChild(dir: string): Promise<LedgerOpenResult> {
   const child = join(__dirname, 'ledgerOpen.child.ts');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--expose-gc', '-r', 'tsx/cjs', child, dir], { cwd: join(__dirname, '..'), maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${child} failed: ${stderr || String(error)}`));
+      if (error) reject(new Error(`${child} failed: ${stderr || error.message}`));
       else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as LedgerOpenResult);
     });
   });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+
 import type { Figure } from './report';
 import type { StreamMemoryResult } from './streamMemory.child';
 

@@ -1,14 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenerativeAI } from '@google/generative-ai';
 import OpenAI from 'openai';
+
 import { createProvider } from '../src/core/providers/registry';
 import type { ChatProvider, ProviderProtocol } from '../src/core/providers/types';
 import { createAnthropicFake } from '../test/fakes/anthropicFake';
 import type { FakeProviderServer } from '../test/fakes/fakeServer';
 import { createGeminiFake } from '../test/fakes/geminiFake';
 import { createOpenAIFake } from '../test/fakes/openaiFake';
-import { percentile } from './report';
 import type { Figure } from './report';
+import { percentile } from './report';
 
 /**
  * Time to first token and total time through our adapter versus the bare official SDK, against the same local

@@ -1,11 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
+
 import { resolveConfig } from '../src/core/config/layering';
 import type { Config } from '../src/core/config/types';
 import { Router } from '../src/core/routing/router';
 import { createAnthropicFake } from '../test/fakes/anthropicFake';
 import { createOpenAIFake } from '../test/fakes/openaiFake';
-import { percentile } from './report';
 import type { Figure } from './report';
+import { percentile } from './report';
 
 /**
  * Router overhead and failover, against local fakes, interleaved with their baselines in the same run:

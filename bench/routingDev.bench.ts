@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { estimateComplexity } from '../src/core/routing/complexity';
+
 import type { ComplexityInput } from '../src/core/routing/complexity';
+import { estimateComplexity } from '../src/core/routing/complexity';
 import { estimateTokens } from '../src/core/routing/tokenEstimate';
 import { seededRandom } from '../test/support/seededRandom';
 import type { Figure } from './report';

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { meets, printFigure } from './report';
-import type { Figure } from './report';
+
 import { budgetHoldsBench } from './budgetHolds.bench';
 import { complexityBench } from './complexity.bench';
 import { configBench } from './config.bench';
@@ -11,11 +10,13 @@ import { ledgerQueriesBench } from './ledgerQueries.bench';
 import { ledgerStoreBench } from './ledgerStore.bench';
 import { providerHostileBench } from './providerHostile.bench';
 import { providerOverheadBench } from './providerOverhead.bench';
+import type { Figure } from './report';
+import { meets, printFigure } from './report';
 import { routerBench } from './router.bench';
 import { routingDevBench } from './routingDev.bench';
 import { verifyBench } from './verify.bench';
-import { verifySandboxBench } from './verifySandbox.bench';
 import { verifyJavascriptBench } from './verifyJavascript.bench';
+import { verifySandboxBench } from './verifySandbox.bench';
 
 /**
  * `npm run bench`: runs every benchmark and prints one BENCH line per figure. Exits 0 even when a target is

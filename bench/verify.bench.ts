@@ -1,14 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { spawnSync } from 'node:child_process';
+
 import { main } from '../src/cli/main';
 import { createCliVerifier } from '../src/cli/verifier';
+import type { Figure } from './report';
+import { median } from './report';
 import type { DevTask, RoutingFigures } from './routingDev.bench';
 import { lengthScore, loadDevSet, routerScore, routingFigures } from './routingDev.bench';
-import { median } from './report';
-import type { Figure } from './report';
 
 /**
  * Verify-then-escalate on the development set, measured the way the dataset README says (and without reading its

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
+
 import { javascriptCheck } from '../src/core/verify/javascript';
 import { ProcessSandbox } from '../src/core/verify/sandbox';
-import { DEFAULT_VERIFY_LIMITS } from '../src/core/verify/types';
 import type { VerifyLanguage, VerifyRequest } from '../src/core/verify/types';
-import { spawn } from 'node:child_process';
-import { percentile } from './report';
+import { DEFAULT_VERIFY_LIMITS } from '../src/core/verify/types';
 import type { Figure } from './report';
+import { percentile } from './report';
 
 /**
  * JavaScript/TypeScript answers checked per second, two at a time (the machine's 2 cores), through the real

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
+
 import { detectSandbox } from '../src/core/verify/isolation';
-import type { Sandbox } from '../src/core/verify/sandbox';
 import { detectRuntimes } from '../src/core/verify/runtimes';
+import type { Sandbox } from '../src/core/verify/sandbox';
 import { DEFAULT_VERIFY_LIMITS } from '../src/core/verify/types';
-import { median } from './report';
 import type { Figure } from './report';
+import { median } from './report';
 
 /**
  * What the sandbox adds to one run of model-written code, interleaved with its baseline in the same run:

@@ -11,13 +11,14 @@
  * - code-server runs in its own session (spawn `detached`, i.e. setsid) and is stopped by PID: its process group,
  *   then every process still in its session (a language server can outlive the extension host by seconds).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** The repository root (the extension's folder: the one with package.json). */
 export const repoRoot = path.resolve(__dirname, '..');

@@ -11,9 +11,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFakeProviders } from '../test/fakes/fakeProviders';
-import type { FakeProviders } from '../test/fakes/fakeProviders';
+
 import { errorMessage } from '../src/core/util/errorMessage';
+import type { FakeProviders } from '../test/fakes/fakeProviders';
+import { startFakeProviders } from '../test/fakes/fakeProviders';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');

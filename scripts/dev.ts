@@ -21,12 +21,15 @@
  *
  * code-server's state (settings, extensions, logs) lives in .cache/dev/code-server, never in $HOME.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+import { errorMessage } from '../src/core/util/errorMessage';
+import { type FakeProviders, FAKES_DEFAULT_PORT_BASE, startFakeProviders } from '../test/fakes/fakeProviders';
 import {
   CODE_SERVER_VERSION,
-  VSCODE_VERSION,
+  type CodeServer,
   codeServerEntry,
   freePort,
   isPortFree,
@@ -34,10 +37,8 @@ import {
   killSessionNow,
   repoRoot,
   startCodeServer,
-  type CodeServer,
+  VSCODE_VERSION,
 } from './codeServer';
-import { FAKES_DEFAULT_PORT_BASE, startFakeProviders, type FakeProviders } from '../test/fakes/fakeProviders';
-import { errorMessage } from '../src/core/util/errorMessage';
 
 const DEFAULT_PORT = 47100;
 const devDir = path.join(repoRoot, '.cache', 'dev');

@@ -33,29 +33,31 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
+
 import type { Page } from 'playwright-core';
+
 import { WORKSPACE_CONFIG_FILE } from '../src/core/config/paths';
 import { createAnthropicFake } from '../test/fakes/anthropicFake';
-import { startFakeControl, type ControlRoute, type FakeControl } from '../test/fakes/control';
-import { startFakeProviders, type FakeProviders } from '../test/fakes/fakeProviders';
+import { type ControlRoute, type FakeControl, startFakeControl } from '../test/fakes/control';
+import { type FakeProviders, startFakeProviders } from '../test/fakes/fakeProviders';
 import type { FakeProviderServer } from '../test/fakes/fakeServer';
 import {
   CONTROL_URL_ENV,
-  UiRoute,
-  userConfigYaml,
-  workspaceConfigYaml,
   type NotificationAction,
   type NotificationAnswer,
   type QuickInputAction,
+  UiRoute,
+  userConfigYaml,
+  workspaceConfigYaml,
 } from '../test/integration/support/protocol';
 import {
+  type Browser,
+  type CodeServer,
   isolatedEnv,
   launchChromium,
   onTerminationSignals,
   repoRoot,
   startCodeServer,
-  type Browser,
-  type CodeServer,
 } from './codeServer';
 
 /**
@@ -251,7 +253,7 @@ async function main(): Promise<number> {
       };
     });
     await page.exposeFunction('codeAutomationLog', (level: string, args: unknown) => {
-      const line = format(...(Array.isArray(args) ? args : [args]));
+      const line = format(...(Array.isArray(args) ? (args as unknown[]) : [args]));
       if (!options.verbose && (done || workbenchNoise.some((noise) => noise.test(line)))) {
         return;
       }

@@ -12,11 +12,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+
 import { extractCode } from '../src/core/routing/answer';
 import { pythonCheck } from '../src/core/verify/python';
 import { ProcessSandbox } from '../src/core/verify/sandbox';
-import { DEFAULT_VERIFY_LIMITS } from '../src/core/verify/types';
 import type { CheckResult, VerdictKind } from '../src/core/verify/types';
+import { DEFAULT_VERIFY_LIMITS } from '../src/core/verify/types';
 
 const DATA = '/work/shared/data/routing-dev/mbpp-llama-ladder.jsonl';
 const MODEL = 'llama-3.2-1b-instruct';

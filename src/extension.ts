@@ -1,10 +1,11 @@
 import type * as vscode from 'vscode';
+
 import { registerCommands } from './vscode/commands';
 import { Container } from './vscode/container';
 import type { ChatRunResult } from './vscode/lm/routerChatProvider';
 import type { RunResult } from './vscode/run/runner';
-import { snapshotTree } from './vscode/treeSnapshot';
 import type { TreeSnapshotItem } from './vscode/treeSnapshot';
+import { snapshotTree } from './vscode/treeSnapshot';
 
 export type { TreeSnapshotItem };
 

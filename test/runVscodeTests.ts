@@ -7,6 +7,7 @@
  * MODEL_ROUTER_VSCODE_VERSION overrides the VS Code version (default: 1.104.0, the engine we target).
  */
 import * as path from 'node:path';
+
 import { runTests } from '@vscode/test-electron';
 
 const defaultVersion = '1.104.0';

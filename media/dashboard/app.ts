@@ -9,8 +9,8 @@
  * attribute (dom.ts), never as markup.
  */
 import type { DashboardData, DashboardDecision, DashboardRange } from '../../src/core/ledger/dashboard';
-import { DASHBOARD_PROTOCOL_VERSION, isRange, isReply } from '../../src/webview/protocol';
 import type { HostMessage, RecommendationView, WebviewMessage } from '../../src/webview/protocol';
+import { DASHBOARD_PROTOCOL_VERSION, isRange, isReply } from '../../src/webview/protocol';
 import { SpendChart } from './chart';
 import { h, icon, replaceChildren } from './dom';
 import { formatTime } from './format';
@@ -22,12 +22,12 @@ import { emptySection } from './sections/empty';
 import { feedbackSection } from './sections/feedback';
 import { modelsSection } from './sections/models';
 import { rangeAfterKey, rangeButtons } from './sections/range';
-import { recommendationsSection } from './sections/recommendations';
 import type { RecommendationsState } from './sections/recommendations';
+import { recommendationsSection } from './sections/recommendations';
 import { SPEND_CAPTION, spendLabel, spendTable } from './sections/spend';
 import { summaryTiles } from './sections/summary';
-import { verifiedSection } from './sections/verified';
 import type { VerifiedState } from './sections/verified';
+import { verifiedSection } from './sections/verified';
 import { button } from './widgets';
 
 export interface VsCodeApi {
@@ -101,8 +101,8 @@ export class DashboardApp {
         { class: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Dashboard actions' } },
         this.rangeGroup,
         button('refresh', 'Refresh', () => this.post({ type: 'refresh' }), 'secondary', 'refresh'),
-        button('export', 'Export CSV', () => this.exportCosts('csv'), 'secondary', 'export-csv'),
-        button('export', 'Export JSON', () => this.exportCosts('json'), 'secondary', 'export-json'),
+        button('export', 'Export CSV', () => void this.exportCosts('csv'), 'secondary', 'export-csv'),
+        button('export', 'Export JSON', () => void this.exportCosts('json'), 'secondary', 'export-json'),
       ),
     );
     this.status = h('p', { class: 'status', attrs: { role: 'status', 'aria-live': 'polite', 'data-testid': 'status' } });
@@ -281,7 +281,7 @@ export class DashboardApp {
   private renderRecommendations(): void {
     replaceChildren(
       this.recommendationsEl,
-      ...recommendationsSection({ recommendations: this.recommendations, applying: this.applying, apply: (item) => this.apply(item) }),
+      ...recommendationsSection({ recommendations: this.recommendations, applying: this.applying, apply: (item) => void this.apply(item) }),
     );
   }
 
@@ -296,7 +296,7 @@ export class DashboardApp {
         more: this.moreDecisions,
         expanded: this.expanded,
         toggle: (id) => this.toggle(id),
-        loadMore: () => this.loadMore(),
+        loadMore: () => void this.loadMore(),
       }),
     );
   }

@@ -3,8 +3,9 @@
  * (`--vscode-charts-*`), redrawn when the theme changes. Only the parts of Chart.js it uses are registered, so the
  * bundle stays small. No animation: the first paint is the final picture.
  */
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import type { ChartConfiguration } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+
 import type { DashboardSpend } from '../../src/core/ledger/dashboard';
 import { formatUsd } from '../../src/core/util/format';
 import { formatDayKey } from './format';

@@ -4,8 +4,8 @@
  * `send('loadDecisions', …)` is a `Promise<DecisionsMessage | ReplyMessage>` and `send('export', …)` a
  * `Promise<ReplyMessage>`. A reply with an unknown id, or of a type that does not answer its request, is dropped.
  */
-import { REPLY_TYPES } from '../../src/webview/protocol';
 import type { ReplyTo, RequestMessage, RequestParams, RequestType, WebviewMessage } from '../../src/webview/protocol';
+import { REPLY_TYPES } from '../../src/webview/protocol';
 
 interface Pending {
   readonly accepts: readonly ReplyTo['type'][];
@@ -22,7 +22,7 @@ export class Requests {
     const requestId = this.nextId++;
     return new Promise<ReplyTo<T>>((resolve) => {
       // REPLY_TYPES[type] lists only ReplyTo<T> types, so what settle() passes on is a ReplyTo<T>.
-      this.pending.set(requestId, { accepts: REPLY_TYPES[type], resolve: resolve as (reply: ReplyTo) => void });
+      this.pending.set(requestId, { accepts: REPLY_TYPES[type], resolve: resolve });
       this.post({ ...params, type, requestId } as RequestMessage);
     });
   }

@@ -3,10 +3,10 @@
  * each command's own options, with clear usage errors (exit 2) for anything unknown or missing.
  */
 import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
+
 import { didYouMean } from '../core/config/diagnostics';
-import { usageError } from './exitCodes';
 import { errorMessage } from '../core/util/errorMessage';
+import { usageError } from './exitCodes';
 
 export type OptionSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean }>>;
 
@@ -100,7 +100,7 @@ export function parseCommand<S extends OptionSpec>(
   const options = { ...GLOBAL_OPTIONS, ...spec } as OptionSpec;
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options: options as ParseArgsConfig['options'], allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...args], options: options, allowPositionals: true, strict: true });
   } catch (error) {
     throw explain(error, options, command);
   }

@@ -5,20 +5,21 @@
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { formatDiagnostic } from '../core/config/diagnostics';
+
 import type { ConfigDiagnostic } from '../core/config/diagnostics';
-import { resolveConfig } from '../core/config/layering';
-import { readConfigFile } from '../core/config/load';
-import type { ConfigFileText } from '../core/config/load';
-import { WORKSPACE_CONFIG_FILE, defaultDataDirectory, defaultUserConfigPath } from '../core/config/paths';
+import { formatDiagnostic } from '../core/config/diagnostics';
 import type { ConfigFileInput } from '../core/config/layering';
+import { resolveConfig } from '../core/config/layering';
+import type { ConfigFileText } from '../core/config/load';
+import { readConfigFile } from '../core/config/load';
+import { defaultDataDirectory, defaultUserConfigPath, WORKSPACE_CONFIG_FILE } from '../core/config/paths';
 import type { Config } from '../core/config/types';
+import { errorMessage } from '../core/util/errorMessage';
 import type { GlobalOptions } from './args';
-import { applyEnvironment } from './environment';
 import type { BaseUrlSource } from './environment';
+import { applyEnvironment } from './environment';
 import { CliError, EXIT, usageError } from './exitCodes';
 import type { CliIo, Output } from './io';
-import { errorMessage } from '../core/util/errorMessage';
 
 /** The workspace file looked for in the working directory. */
 export const WORKSPACE_FILE_NAME = WORKSPACE_CONFIG_FILE;

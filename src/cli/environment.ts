@@ -2,8 +2,8 @@
  * The environment as the CLI reads it: src/core/config/environment.ts, with an invalid base URL variable turned into
  * a configuration error (exit 3).
  */
-import { EnvironmentVariableError, applyEnvironment as applyEnvironmentVariables } from '../core/config/environment';
-import type { EnvironmentOverrides, Env } from '../core/config/environment';
+import type { Env, EnvironmentOverrides } from '../core/config/environment';
+import { applyEnvironment as applyEnvironmentVariables, EnvironmentVariableError } from '../core/config/environment';
 import type { Config } from '../core/config/types';
 import { CliError, EXIT } from './exitCodes';
 

@@ -1,6 +1,7 @@
 /** The text a command works on: a file (or a range of its lines), or stdin. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+
 import { fileExists } from './context';
 import { usageError } from './exitCodes';
 import type { CliIo } from './io';

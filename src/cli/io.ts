@@ -5,8 +5,9 @@
  * line of defence for keys: no message is meant to contain one).
  */
 import { once } from 'node:events';
-import { SecretScrubber, maskUrlCredentials } from '../core/util/secrets';
+
 import type { StreamRedactor } from '../core/util/secrets';
+import { maskUrlCredentials, SecretScrubber } from '../core/util/secrets';
 import { TerminalTextFilter } from '../core/util/terminalText';
 
 export interface CliIo {

@@ -3,16 +3,17 @@
  * one per line out IN INPUT ORDER, up to `concurrency` lines worked on at once. A bad line gets a clear message on
  * stderr (never quoting the line, which may be code) and the rest goes on.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+
+import { errorMessage } from '../core/util/errorMessage';
 import { SecretScrubber } from '../core/util/secrets';
-import { CliError, EXIT, usageError } from './exitCodes';
 import type { ExitCode } from './exitCodes';
+import { CliError, EXIT, usageError } from './exitCodes';
 import type { CliIo } from './io';
 import { Output } from './io';
-import { errorMessage } from '../core/util/errorMessage';
 
 export type LineResult = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly message: string };
 

@@ -8,11 +8,12 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
 import type { Config } from '../core/config/types';
 import { LedgerStore } from '../core/ledger/store';
 import type { AlertMemory } from '../core/routing/budget';
-import type { Output } from './io';
 import { errorMessage } from '../core/util/errorMessage';
+import type { Output } from './io';
 
 /** `sql-wasm.wasm` next to this script when it exists (the bundle), else undefined (sql.js finds its own). */
 export function bundledWasmPath(): string | undefined {

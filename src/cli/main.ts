@@ -2,24 +2,24 @@
  * The `model-router` command line: `main(argv, io)` runs one command and resolves to its exit code. It never calls
  * process.exit and reads nothing from `process` (src/cli.ts wires the real process in), so tests run it in-process.
  */
-import { didYouMean } from '../core/config/diagnostics';
 import packageJson from '../../package.json';
+import { didYouMean } from '../core/config/diagnostics';
+import { errorMessage } from '../core/util/errorMessage';
 import { parseCommand, splitCommand } from './args';
 import { runAsk } from './commands/ask';
 import { runAssign, runBulk } from './commands/assign';
-import { runCompare } from './commands/compare';
 import { runClassify } from './commands/classify';
+import { runCompare } from './commands/compare';
 import { runConfig } from './commands/configValidate';
 import { runCosts } from './commands/costs';
 import { runAgents, runProviders } from './commands/providers';
 import { runStatus } from './commands/status';
 import { runVerify } from './commands/verify';
-import { CliError, EXIT, usageError } from './exitCodes';
 import type { ExitCode } from './exitCodes';
+import { CliError, EXIT, usageError } from './exitCodes';
 import { COMMAND_HELP, MAIN_HELP } from './help';
 import type { CliIo } from './io';
 import { Output, secretsOf } from './io';
-import { errorMessage } from '../core/util/errorMessage';
 
 interface CommandDeps {
   readonly io: CliIo;

@@ -4,9 +4,10 @@
  * value of the same setting takes precedence in that workspace, so the user is told when one hides what was written.
  */
 import * as vscode from 'vscode';
+
 import type { AgentId } from '../core/config/types';
 import type { Log } from './log';
-import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
+import { agentChainSettingKey, SETTINGS_SECTION } from './settings';
 
 export async function writeAgentChains(changes: ReadonlyArray<readonly [AgentId, readonly string[]]>, log: Log): Promise<void> {
   const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);

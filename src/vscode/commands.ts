@@ -4,9 +4,12 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
 import * as vscode from 'vscode';
+
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from '../core/config/types';
 import { AGENT_IDS, PRESETS, TASK_TYPES, TIERS } from '../core/config/types';
+import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
 import { formatMs } from '../core/util/format';
 import { notificationText } from '../core/util/markdown';
 import { writeAgentChains } from './agentChains';
@@ -14,11 +17,10 @@ import { CommandId } from './commandIds';
 import type { Container } from './container';
 import { loadEngine } from './engine';
 import { KEY_ID_PATTERN, keyValueProblem } from './keys';
-import { TASK_TITLES } from './run/runner';
-import { SETTINGS_SECTION, agentChainSettingKey } from './settings';
-import { chainRole } from './tree';
 import { rebalance } from './rebalance';
-import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
+import { TASK_TITLES } from './run/runner';
+import { agentChainSettingKey, SETTINGS_SECTION } from './settings';
+import { chainRole } from './tree';
 
 export { CommandId };
 
@@ -26,7 +28,6 @@ export { CommandId };
 export const TEST_CONNECTION_TIMEOUT_MS = 15_000;
 
 /** What tree items hand to commands. */
-type NodeArg = { kind?: string; provider?: ProviderConfig; keyId?: string; agent?: { id: AgentId } } | string | undefined;
 
 function providerIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -76,7 +77,7 @@ function register(id: CommandId, handler: (...args: never[]) => unknown): vscode
   return vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown);
 }
 
-function keyIdOf(arg: NodeArg | unknown): string | undefined {
+function keyIdOf(arg: unknown): string | undefined {
   return typeof arg === 'object' && arg !== null && 'keyId' in arg ? (arg as { keyId?: string }).keyId : undefined;
 }
 
@@ -222,7 +223,7 @@ async function resetHealth(container: Container, providerId: string | undefined)
   const { config } = await container.configService.get();
   let id = providerId;
   if (!id) {
-    const items = [{ label: 'All providers', id: undefined as string | undefined }, ...Object.values(config.providers).map((p) => ({ label: p.label, description: p.id, id: p.id as string | undefined }))];
+    const items = [{ label: 'All providers', id: undefined as string | undefined }, ...Object.values(config.providers).map((p) => ({ label: p.label, description: p.id, id: p.id }))];
     const picked = await vscode.window.showQuickPick(items, { title: 'Model Router: Reset Provider Health' });
     if (!picked) return;
     id = picked.id;
@@ -249,7 +250,7 @@ async function setApiKey(container: Container, providerId: string | undefined, k
       id = provider.keys[0]!.id;
     } else {
       const items = [
-        ...(await Promise.all(provider.keys.map(async (k) => ({ label: k.id, description: (await container.keys.has(provider.id, k.id)) ? 'set: replace it' : 'missing', id: k.id as string | undefined })))),
+        ...(await Promise.all(provider.keys.map(async (k) => ({ label: k.id, description: (await container.keys.has(provider.id, k.id)) ? 'set: replace it' : 'missing', id: k.id })))),
         { label: '$(add) Add another key…', description: 'for a second account, project or tier', id: undefined as string | undefined },
       ];
       const picked = await vscode.window.showQuickPick(items, { title: `Model Router: which ${provider.label} key?` });

@@ -9,19 +9,21 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import * as vscode from 'vscode';
-import type { ConfigDiagnostic } from '../core/config/diagnostics';
+
 import type { ConfigStore } from '../core/config/configStore';
-import { WORKSPACE_CONFIG_FILE, defaultUserConfigPath } from '../core/config/paths';
+import type { ConfigDiagnostic } from '../core/config/diagnostics';
+import { defaultUserConfigPath, WORKSPACE_CONFIG_FILE } from '../core/config/paths';
 import { withStoredKeys } from '../core/config/storedKeys';
 import type { Config } from '../core/config/types';
+import { errorMessage } from '../core/util/errorMessage';
 import { loadEngine } from './engine';
 import type { KeyStore } from './keys';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import { SETTINGS_SECTION, readSettings, resolveWithSettings } from './settings';
 import type { ExtensionSettings } from './settings';
-import { errorMessage } from '../core/util/errorMessage';
+import { readSettings, resolveWithSettings, SETTINGS_SECTION } from './settings';
 
 export interface ConfigState {
   readonly config: Config;

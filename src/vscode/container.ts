@@ -1,18 +1,19 @@
 import * as vscode from 'vscode';
+
 import { ViewId } from './commandIds';
 import { ConfigService } from './configService';
-import { DashboardPanel, registerDashboardSerializer } from './dashboard/dashboardPanel';
 import { LedgerDashboardHost } from './dashboard/dashboardHost';
+import { DashboardPanel, registerDashboardSerializer } from './dashboard/dashboardPanel';
 import { KeyStore } from './keys';
 import { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
-import { Log } from './log';
 import { LM_VENDOR, RouterChatProvider } from './lm/routerChatProvider';
+import { Log } from './log';
 import { RouterService } from './routerService';
 import { Runner } from './run/runner';
 import { StatusBar } from './statusBar';
-import { VerifyService } from './verifyService';
 import { AgentsTree, ProvidersTree } from './tree';
+import { VerifyService } from './verifyService';
 
 /** Name of the output channel; also what a person picks in the Output panel's dropdown. */
 export const outputChannelName = 'Model Router';

@@ -4,6 +4,7 @@
  * figure pays that cost, after `activate()` has returned.
  */
 import * as path from 'node:path';
+
 import type * as EngineModule from '../engine';
 
 export type Engine = typeof EngineModule;

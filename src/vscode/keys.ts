@@ -9,6 +9,7 @@
  * of both), and the log and the ledger must hide that one too.
  */
 import * as vscode from 'vscode';
+
 import type { Tier } from '../core/config/types';
 import type { KeySource } from '../core/routing/router';
 import { loadEngine } from './engine';
@@ -47,8 +48,13 @@ function parseIndex(text: string | undefined): StoredKey[] {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return [];
     return value.filter(
-      (entry): entry is StoredKey =>
-        typeof entry === 'object' && entry !== null && typeof entry.provider === 'string' && typeof entry.id === 'string',
+      (entry: unknown): entry is StoredKey =>
+        typeof entry === 'object' &&
+        entry !== null &&
+        'provider' in entry &&
+        typeof entry.provider === 'string' &&
+        'id' in entry &&
+        typeof entry.id === 'string',
     );
   } catch {
     return [];

@@ -5,10 +5,11 @@
  * read from here and listen to {@link LedgerService.onDidRecord}.
  */
 import * as vscode from 'vscode';
+
 import type { FeedbackKind } from '../core/ledger/feedback';
+import type { SharedKeyLimits } from '../core/ledger/keyLimits';
 import type { LedgerRecord } from '../core/ledger/record';
 import type { PendingSpend } from '../core/ledger/spend';
-import type { SharedKeyLimits } from '../core/ledger/keyLimits';
 import type { LedgerStore } from '../core/ledger/store';
 import type { Decision } from '../core/routing/decision';
 import { errorMessage } from '../core/util/errorMessage';

@@ -5,6 +5,7 @@
  * they are made).
  */
 import type * as vscode from 'vscode';
+
 import { SecretScrubber } from '../core/util/secrets';
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';

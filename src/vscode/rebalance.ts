@@ -5,16 +5,18 @@
  * the user settings (`modelRouter.weights.<provider>`, built-in providers) or the user YAML config
  * (`providers.<id>.weight`, any provider, comments kept). Never a workspace's settings or file.
  */
-import * as vscode from 'vscode';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
+import * as vscode from 'vscode';
+
+import type { BuiltinProviderId } from '../core/providers/types';
+import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
 import { describeWeight } from '../core/routing/performance';
 import { formatWeight } from '../core/util/format';
 import type { Container } from './container';
 import { loadEngine } from './engine';
-import { SETTINGS_SECTION, providerWeightSettingKey } from './settings';
-import type { BuiltinProviderId } from '../core/providers/types';
-import { BUILTIN_PROVIDER_IDS } from '../core/providers/types';
+import { providerWeightSettingKey, SETTINGS_SECTION } from './settings';
 
 type Target = 'settings' | 'yaml';
 

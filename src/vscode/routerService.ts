@@ -6,20 +6,21 @@
  * connections, in the background until it answers (see EndpointHealth), so local-first never pays a failed request.
  */
 import * as vscode from 'vscode';
+
+import type { Config } from '../core/config/types';
 import type { ChatProvider, ProviderSettings } from '../core/providers/types';
 import type { AlertMemory } from '../core/routing/budget';
 import type { KeyStatus } from '../core/routing/keyPool';
-import type { Config } from '../core/config/types';
 import type { CascadeVerification, Router, RouterAnswerCache } from '../core/routing/router';
+import { errorMessage } from '../core/util/errorMessage';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
 import type { KeyStore } from './keys';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
-import type { Log } from './log';
-import { VSCODE_LM_PROTOCOL, VscodeLmProvider } from './lm/vscodeLmProvider';
 import type { ConsentMemory } from './lm/vscodeLmProvider';
-import { errorMessage } from '../core/util/errorMessage';
+import { VSCODE_LM_PROTOCOL, VscodeLmProvider } from './lm/vscodeLmProvider';
+import type { Log } from './log';
 
 export class RouterService extends Disposable {
   private instance: Promise<Router> | undefined;

@@ -25,6 +25,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+
 import type { AgentFileEntry, PartialConfigFromSettings, SettingsProviderEntry } from '../core/config/configFile';
 import { didYouMean } from '../core/config/diagnostics';
 import type { ConfigResolution } from '../core/config/layering';

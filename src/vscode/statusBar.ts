@@ -4,20 +4,21 @@
  * activation (never during it), then follows ledger, configuration and run events.
  */
 import * as vscode from 'vscode';
-import type { Isolation } from '../core/verify/types';
-import type { PeriodUsage } from '../core/ledger/spend';
+
 import type { LedgerRecord } from '../core/ledger/record';
+import type { PeriodUsage } from '../core/ledger/spend';
 import type { Decision } from '../core/routing/decision';
 import { candidateName, PRICE_UNKNOWN_NOTE } from '../core/routing/describe';
+import { errorMessage } from '../core/util/errorMessage';
 import { formatUsd } from '../core/util/format';
 import { escapeMarkdown } from '../core/util/markdown';
+import type { Isolation } from '../core/verify/types';
 import { CommandId } from './commandIds';
 import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import { errorMessage } from '../core/util/errorMessage';
 
 export type BudgetLevel = 'ok' | 'warning' | 'error';
 

@@ -7,14 +7,16 @@
  * shown.
  */
 import * as vscode from 'vscode';
+
 import type { AgentConfig, Config, ProviderConfig, Tier } from '../core/config/types';
 import { TIERS } from '../core/config/types';
-import { PeriodCalendar } from '../core/routing/budget';
-import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
-import type { KeyStatus } from '../core/routing/keyPool';
-import type { EndpointState } from '../core/routing/endpointHealth';
 import type { ProviderHealthStats } from '../core/ledger/health';
 import type { ConnectionStatus } from '../core/providers/connection';
+import { PeriodCalendar } from '../core/routing/budget';
+import type { BreakerSnapshot } from '../core/routing/circuitBreaker';
+import type { EndpointState } from '../core/routing/endpointHealth';
+import type { KeyStatus } from '../core/routing/keyPool';
+import { describeWeight } from '../core/routing/performance';
 import { formatMs, formatUsd, formatWeight } from '../core/util/format';
 import { escapeMarkdown, markdownCode } from '../core/util/markdown';
 import { displayUrl } from '../core/util/secrets';
@@ -24,7 +26,6 @@ import { loadEngine } from './engine';
 import type { KeyStore } from './keys';
 import type { LedgerService } from './ledgerService';
 import { Disposable } from './lifecycle';
-import { describeWeight } from '../core/routing/performance';
 import type { RouterService } from './routerService';
 
 export const CHAIN_ROLES = ['primary', 'secondary', 'tertiary'] as const;

@@ -6,6 +6,7 @@
  * user settings (on / off), where it can be changed.
  */
 import * as vscode from 'vscode';
+
 import type { CascadeVerification, RouteRequest } from '../core/routing/router';
 import type { Isolation } from '../core/verify/types';
 import type { Verifier } from '../core/verify/verifier';
@@ -14,7 +15,7 @@ import type { ConfigService } from './configService';
 import { loadEngine } from './engine';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import { SETTINGS_SECTION, SettingKey } from './settings';
+import { SettingKey, SETTINGS_SECTION } from './settings';
 
 const LANGUAGE_NAMES: Readonly<Record<string, string>> = { python: 'Python', javascript: 'Node.js', typescript: 'Node.js' };
 

@@ -8,27 +8,29 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+
 import type { Database } from 'sql.js';
-import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
-import type { Config } from '../../src/core/config/types';
-import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
-import type { BreakdownRow } from '../../src/core/ledger/queries';
-import type { LedgerRecord } from '../../src/core/ledger/record';
-import { insertRecords } from '../../src/core/ledger/write';
-import { budgetUsage } from '../../src/core/ledger/spend';
-import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
+
 import {
   commandLabel,
   formatCount,
+  formatFailure,
   formatLatency,
   formatPercent,
-  formatFailure,
   formatTime,
   formatVerdict,
 } from '../../media/dashboard/format';
+import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
+import type { Config } from '../../src/core/config/types';
+import type { BreakdownRow } from '../../src/core/ledger/queries';
+import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
+import type { LedgerRecord } from '../../src/core/ledger/record';
+import { budgetUsage } from '../../src/core/ledger/spend';
+import { insertRecords } from '../../src/core/ledger/write';
 import { formatUsd } from '../../src/core/util/format';
-import { FixtureHost, openDashboardPage } from './page';
+import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import type { DashboardPage } from './page';
+import { FixtureHost, openDashboardPage } from './page';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-20T15:07:13Z');
@@ -155,7 +157,7 @@ describe('dashboard page in Chromium', function () {
     const page = dashboard.page;
     const [day, month] = budgetUsage(db, host.config.budget, NOW);
     assert.equal(await page.textContent('[data-testid=budget-day-used]'), formatUsd(day!.usedUsd));
-    assert.equal(await page.textContent('[data-testid=budget-day-limit]'), formatUsd(day!.limitUsd!));
+    assert.equal(await page.textContent('[data-testid=budget-day-limit]'), formatUsd(day!.limitUsd));
     assert.equal(await page.textContent('[data-testid=budget-day-percent]'), `${formatPercent(day!.percent! / 100)} used`);
     assert.match((await page.getAttribute('[data-testid=budget-day]', 'class')) ?? '', /status-warning/);
     assert.equal(await page.textContent('[data-testid=budget-month-used]'), formatUsd(month!.usedUsd));

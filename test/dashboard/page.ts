@@ -9,9 +9,14 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Page } from 'playwright-core';
 import type { Database } from 'sql.js';
+
+import type { Browser } from '../../scripts/codeServer';
+import { launchChromium, repoRoot } from '../../scripts/codeServer';
 import type { Config } from '../../src/core/config/types';
+import type { DashboardRecommendation } from '../../src/core/ledger/dashboard';
 import {
   dashboardDecisions,
   dashboardExport,
@@ -19,16 +24,13 @@ import {
   dashboardSnapshot,
   dashboardVerified,
 } from '../../src/core/ledger/dashboard';
-import type { DashboardRecommendation } from '../../src/core/ledger/dashboard';
 import { Emitter } from '../../src/core/util/emitter';
-import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
 import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
+import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
 import { createNonce, dashboardHtml } from '../../src/webview/dashboardHtml';
 import type { HostMessage, WebviewMessage } from '../../src/webview/protocol';
-import { launchChromium, repoRoot } from '../../scripts/codeServer';
-import type { Browser } from '../../scripts/codeServer';
-import { THEMES } from './themes';
 import type { ThemeKind } from './themes';
+import { THEMES } from './themes';
 
 export const DIST = path.join(repoRoot, 'media', 'dist');
 export const SCREENSHOTS = path.join(repoRoot, 'test-results', 'dashboard');

@@ -5,6 +5,7 @@
  * saved; the dashboard's decision row says "cached from". "Ask Again" reaches the provider.
  */
 import * as assert from 'node:assert/strict';
+
 import { DashboardView, waitForLedgerRequests } from './dashboardView';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
 import { E2ESession, poll, squash, STEP_TIMEOUT_MS } from './harness';

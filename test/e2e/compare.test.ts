@@ -5,9 +5,10 @@
  * shows the win and the loss.
  */
 import * as assert from 'node:assert/strict';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
-import { DashboardView, readLedgerFeedback, waitForLedgerRequests } from './dashboardView';
 import type { LedgerFeedbackLine } from './dashboardView';
+import { DashboardView, readLedgerFeedback, waitForLedgerRequests } from './dashboardView';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
 import { E2ESession, poll, squash, STEP_TIMEOUT_MS } from './harness';
 

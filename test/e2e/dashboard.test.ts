@@ -12,10 +12,11 @@
  * the price table, independently of the extension.
  */
 import * as assert from 'node:assert/strict';
-import { formatUsd } from '../../src/core/util/format';
-import { createPriceTable } from '../../src/core/pricing/cost';
+
 import { formatPercent } from '../../media/dashboard/format';
-import { DASHBOARD_TAB, DashboardView, readLedgerRequests, waitForLedgerRequests, type DashboardText, type LedgerRequest } from './dashboardView';
+import { createPriceTable } from '../../src/core/pricing/cost';
+import { formatUsd } from '../../src/core/util/format';
+import { DASHBOARD_TAB, type DashboardText, DashboardView, type LedgerRequest, readLedgerRequests, waitForLedgerRequests } from './dashboardView';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
 import { E2ESession, escapeRegExp, poll, squash, STEP_TIMEOUT_MS } from './harness';
 

@@ -18,12 +18,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { costNanoUsd, createPriceTable } from '../../src/core/pricing/cost';
 import { formatUsd } from '../../src/core/util/format';
-import { DashboardView, readLedgerRequests, type DashboardText, type LedgerRequest } from './dashboardView';
+import { type DashboardText, DashboardView, type LedgerRequest, readLedgerRequests } from './dashboardView';
 import { E2ESession, poll, squash, STEP_TIMEOUT_MS } from './harness';
-import { ledgerSeed, SEED_EXPLAINER_CHAIN, type LedgerSeed } from './ledgerSeed';
+import { type LedgerSeed, ledgerSeed, SEED_EXPLAINER_CHAIN } from './ledgerSeed';
 
 const EXPLAINER_KEY = 'modelRouter.agents.explainer';
 /** What the recommendation must write: OpenAI (gpt-6-luna, the chain's cheapest light model) moved to the front. */

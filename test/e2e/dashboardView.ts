@@ -9,9 +9,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import type { FrameLocator, Locator } from 'playwright-core';
+import type { SqlValue } from 'sql.js';
 import initSqlJs from 'sql.js';
-import { E2ESession, STEP_TIMEOUT_MS, poll } from './harness';
+
+import type { E2ESession} from './harness';
+import { poll, STEP_TIMEOUT_MS } from './harness';
 
 /** The panel's title (src/vscode/dashboard/dashboardPanel.ts DASHBOARD_TITLE). */
 export const DASHBOARD_TAB = 'Model Router Costs';
@@ -185,7 +189,7 @@ export class DashboardView {
     return this.frame.locator('[data-testid="recommendation"]').evaluateAll((items) =>
       items.map((item) => {
         const text = (el: Element | null | undefined): string => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
-        const apply = item.querySelector('[data-testid="apply"]') as HTMLButtonElement | null;
+        const apply = item.querySelector<HTMLButtonElement>('[data-testid="apply"]');
         return {
           id: item.getAttribute('data-id') ?? '',
           title: text(item.querySelector('h3')),
@@ -313,7 +317,7 @@ export class DashboardView {
       const card = body.querySelector('.card');
       const cardStyle = card ? getComputedStyle(card) : undefined;
       return {
-        bodyClass: body.className,
+        bodyClass: body.getAttribute('class') ?? '',
         editorBackgroundVar: root.getPropertyValue('--vscode-editor-background').trim(),
         foregroundVar: root.getPropertyValue('--vscode-foreground').trim(),
         bodyBackground: style.backgroundColor,
@@ -372,7 +376,7 @@ export class DashboardView {
           });
         }
       }
-      const canvas = body.querySelector('[data-testid="spend-chart"]') as HTMLCanvasElement | null;
+      const canvas = body.querySelector<HTMLCanvasElement>('[data-testid="spend-chart"]');
       if (canvas && canvas.offsetParent !== null && (canvas.clientWidth < 50 || canvas.clientHeight < 50)) {
         problems.push({ what: 'chart not drawn at a usable size', detail: `${canvas.clientWidth}x${canvas.clientHeight}` });
       }
@@ -489,7 +493,7 @@ function journalEntries(dir: string): unknown[] {
 }
 
 /** The rows of `sql` on the compacted `ledger.sqlite` in `dir`; none while there is no file yet. */
-async function queryLedgerFile(dir: string, sql: string): Promise<unknown[][]> {
+async function queryLedgerFile(dir: string, sql: string): Promise<SqlValue[][]> {
   const file = path.join(dir, 'ledger.sqlite');
   if (!fs.existsSync(file)) return [];
   sqlJs ??= initSqlJs();

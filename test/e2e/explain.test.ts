@@ -6,6 +6,7 @@
  * the environment, so every provider is usable without storing a key first (storing one is setApiKey.test.ts).
  */
 import * as assert from 'node:assert/strict';
+
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
 import { E2ESession, escapeRegExp, squash } from './harness';
 

@@ -21,10 +21,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { launchChromium, repoRoot, startCodeServer, type Browser, type CodeServer } from '../../scripts/codeServer';
-import { startFakeProviders, type FakeProviders } from '../fakes/fakeProviders';
+
 import manifest from '../../package.json';
+import { type Browser, type CodeServer, launchChromium, repoRoot, startCodeServer } from '../../scripts/codeServer';
+import { type FakeProviders, startFakeProviders } from '../fakes/fakeProviders';
 
 /** This extension's global storage folder relative to code-server's user data dir (see {@link E2EOptions.userDataFiles}). */
 export const GLOBAL_STORAGE_PATH = path.join('User', 'globalStorage', `${manifest.publisher}.${manifest.name}`.toLowerCase());
@@ -497,7 +499,7 @@ export class E2ESession {
     await this.dialog.waitFor({ state: 'visible', timeout });
     return this.dialog.evaluate((box) => ({
       message: (box.querySelector('.dialog-message-text')?.textContent ?? '').trim(),
-      detail: ((box.querySelector('.dialog-message-detail') as HTMLElement | null)?.innerText ?? '').trim(),
+      detail: (box.querySelector<HTMLElement>('.dialog-message-detail')?.innerText ?? '').trim(),
       buttons: Array.from(box.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent ?? '').trim()),
     }));
   }

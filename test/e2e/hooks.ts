@@ -3,6 +3,7 @@
  * fails, a last stop of any session a test file forgot to stop, and a stop of all sessions on SIGINT/SIGTERM/SIGHUP.
  */
 import type { Context } from 'mocha';
+
 import { onTerminationSignals } from '../../scripts/codeServer';
 import { liveSessions, runDir } from './harness';
 

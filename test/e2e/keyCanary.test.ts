@@ -15,6 +15,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import type { FakeProviderServer, FakeStep, RecordedRequest } from '../fakes/fakeServer';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';
 import { E2ESession, filesContaining, listFiles, redact, squash } from './harness';

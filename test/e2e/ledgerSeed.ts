@@ -22,9 +22,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { AgentId, TaskType, Tier } from '../../src/core/config/types';
-import { toLedgerRecord, type LedgerRecord } from '../../src/core/ledger/record';
+import { type LedgerRecord, toLedgerRecord } from '../../src/core/ledger/record';
 import { costNanoUsd, createPriceTable } from '../../src/core/pricing/cost';
 import type { ErrorKind } from '../../src/core/providers/errors';
 import type { Usage } from '../../src/core/providers/types';

@@ -8,6 +8,7 @@
  * Not demo mode: the placeholder keys in the environment are not used, so no hosted provider has a key.
  */
 import * as assert from 'node:assert/strict';
+
 import { E2ESession } from './harness';
 
 describe('Model Router: a local server only, and Test All Providers', () => {

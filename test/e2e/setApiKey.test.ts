@@ -7,6 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+
 import { E2ESession } from './harness';
 
 describe('Model Router: Set API Key, from the command palette into the Providers tree', () => {

@@ -3,6 +3,7 @@
  * in the Output panel, on the Model Router channel.
  */
 import * as assert from 'node:assert/strict';
+
 import { version } from '../../package.json';
 import { E2ESession } from './harness';
 

@@ -6,6 +6,7 @@
  * nothing runs and no modal appears.
  */
 import * as assert from 'node:assert/strict';
+
 import { DashboardView } from './dashboardView';
 import { E2ESession, poll, squash } from './harness';
 

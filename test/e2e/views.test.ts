@@ -7,6 +7,7 @@
  * hosted provider shows "key set" without a key stored (the key-missing state is setApiKey.test.ts).
  */
 import * as assert from 'node:assert/strict';
+
 import { contributes } from '../../package.json';
 import { FAKE_KEYS } from '../fakes/fakeProviders';
 import { INVOICE_PATH, INVOICE_PY, INVOICE_TOTAL_LINES } from './fixtures';

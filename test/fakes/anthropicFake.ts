@@ -2,14 +2,6 @@
  * Fake Anthropic Messages API (what @anthropic-ai/sdk 1.x sends: `POST /v1/messages`, `anthropic-version: 2026-10-21`,
  * the key as `Authorization: Bearer <key>`; `x-api-key` is accepted too, as the real API does).
  */
-import {
-  FakeProviderServer,
-  bearerToken,
-  randomBase58,
-  retryHeaders,
-  rfc3339,
-  wireJson,
-} from './fakeServer';
 import type {
   AuxContext,
   ErrorContext,
@@ -21,6 +13,14 @@ import type {
   RouteMatch,
   StreamEvent,
   TurnContext,
+} from './fakeServer';
+import {
+  bearerToken,
+  FakeProviderServer,
+  randomBase58,
+  retryHeaders,
+  rfc3339,
+  wireJson,
 } from './fakeServer';
 
 /** From this API version on, `temperature`, `top_p` and `top_k` are removed: sending any of them is a 400. */

@@ -7,9 +7,9 @@
  *   --chunk-interval MS  delay between stream events (default 25, so streaming is visible)
  *   --quiet              do not log each request
  */
-import type { RecordedRequest } from './fakeServer';
-import { FAKES_DEFAULT_PORT_BASE, startFakeProviders } from './fakeProviders';
 import type { FakeProviders } from './fakeProviders';
+import { FAKES_DEFAULT_PORT_BASE, startFakeProviders } from './fakeProviders';
+import type { RecordedRequest } from './fakeServer';
 
 interface CliOptions {
   portBase: number;

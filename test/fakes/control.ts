@@ -15,6 +15,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { FakeProviderServer, FakeStep, RecordedRequest } from './fakeServer';
 
 /** A recorded request as the control endpoint hands it out (JSON-safe). */
@@ -46,7 +47,7 @@ function reviveStep(value: unknown): FakeStep {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ControlError(400, 'a step must be an object');
   const step = { ...(value as Record<string, unknown>) };
   if (typeof step['retryAfterDate'] === 'string') step['retryAfterDate'] = new Date(step['retryAfterDate']);
-  return step as FakeStep;
+  return step;
 }
 
 function toControlRequest(r: RecordedRequest): ControlRequest {

@@ -5,9 +5,9 @@
  * shapes) lives in the protocol files; everything about timing and faults (latency, cuts, resets, hangs, malformed
  * bodies, mid-stream errors) lives here, once.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types

@@ -3,12 +3,11 @@
  * `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`, `:countTokens`, with the key in
  * `x-goog-api-key` (the `?key=` query parameter is accepted too). The SDK's `baseUrl` is the origin.
  */
-import { FakeProviderServer, randomId, retrySeconds, wireJson } from './fakeServer';
 import type {
   AuxContext,
-  FakeHarm,
   ErrorContext,
   FakeErrorKind,
+  FakeHarm,
   FakeOptions,
   FakeProtocol,
   FakeReply,
@@ -17,6 +16,7 @@ import type {
   StreamEvent,
   TurnContext,
 } from './fakeServer';
+import { FakeProviderServer, randomId, retrySeconds, wireJson } from './fakeServer';
 
 const SERVICE = 'generativelanguage.googleapis.com';
 const HELP_URL = 'https://ai.google.dev/gemini-api/docs/rate-limits';
@@ -285,7 +285,7 @@ export class GeminiProtocol implements FakeProtocol {
   /** Blocked when the request's threshold for the category (none set: BLOCK_MEDIUM_AND_ABOVE) covers the probability. */
   safetyBlock(request: RecordedRequest, harm: FakeHarm): boolean {
     const setting = safetySettingsOf(request.body)?.find((s) => s.category === harm.category);
-    const lowest = THRESHOLDS[String(setting?.threshold ?? 'HARM_BLOCK_THRESHOLD_UNSPECIFIED')];
+    const lowest = THRESHOLDS[typeof setting?.threshold === 'string' ? setting.threshold : 'HARM_BLOCK_THRESHOLD_UNSPECIFIED'];
     return lowest !== undefined && PROBABILITIES.indexOf(harm.probability) >= PROBABILITIES.indexOf(lowest);
   }
 

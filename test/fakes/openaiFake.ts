@@ -2,7 +2,6 @@
  * Fake OpenAI Chat Completions API (also the shape DeepSeek, LM Studio and Ollama speak): `POST /v1/chat/completions`
  * with `Authorization: Bearer <key>`; the SDK's baseURL is origin + `/v1`.
  */
-import { FakeProviderServer, bearerToken, randomHex, randomId, retryHeaders, wireJson } from './fakeServer';
 import type {
   AuxContext,
   ErrorContext,
@@ -15,6 +14,7 @@ import type {
   StreamEvent,
   TurnContext,
 } from './fakeServer';
+import { bearerToken, FakeProviderServer, randomHex, randomId, retryHeaders, wireJson } from './fakeServer';
 
 type OpenAIErrorObject = { message: string; type: string; param: string | null; code: string | null };
 type ErrorInfo = { status: number; error: OpenAIErrorObject };

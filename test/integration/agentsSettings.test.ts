@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+
 import * as vscode from 'vscode';
+
 import { extensionApi, fakesOrSkip, treeItem, waitForTree } from './support/extension';
 
 describe('Agents tree and settings', function () {

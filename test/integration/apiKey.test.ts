@@ -4,7 +4,9 @@
  * set", and the stored key is the one the provider then receives.
  */
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
+
 import { FAKE_KEYS } from '../fakes/fakeProviders';
 import { extensionApi, fakesOrSkip, treeItem, waitForTree } from './support/extension';
 

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
+
 import { contributes } from '../../package.json';
 import { extensionApi, extensionId, importEnvironmentKeys } from './support/extension';
 

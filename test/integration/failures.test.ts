@@ -3,7 +3,9 @@
  * request, or the answer breaks off mid-stream. Each still ends in the ledger, and the user is left with what helps.
  */
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
+
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control } from './support/control';
 import { againstSimulatedProviders, openSample, waitFor } from './support/extension';

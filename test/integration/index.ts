@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import Mocha from 'mocha';
 
 export function run(): Promise<void> {

@@ -5,7 +5,9 @@
  * with a message that says so.
  */
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
+
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control } from './support/control';
 import { againstSimulatedProviders, waitFor } from './support/extension';

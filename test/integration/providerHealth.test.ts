@@ -3,7 +3,9 @@
  * request still gets an answer from the next provider of the chain, and Reset Provider Health makes it healthy again.
  */
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
+
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control } from './support/control';
 import { againstSimulatedProviders, openSample, treeItem, waitForTree } from './support/extension';

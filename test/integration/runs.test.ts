@@ -4,9 +4,11 @@
  * a diff to accept), and the request is in the ledger.
  */
 import * as assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+
 import * as vscode from 'vscode';
+
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control, FakeName } from './support/control';
 import { againstSimulatedProviders, openSample, waitFor } from './support/extension';

@@ -7,7 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+
 import * as vscode from 'vscode';
+
 import type { ModelRouterApi } from '../../src/extension';
 import type { Control } from './support/control';
 import { againstSimulatedProviders, treeItem, waitForTree } from './support/extension';

@@ -13,7 +13,9 @@
  * as it opened. Under a host started with --disable-workspace-trust (test:vscode) the untrusted case is skipped.
  */
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
+
 import type { ModelRouterApi } from '../../src/extension';
 import { FAKE_KEYS } from '../fakes/fakeProviders';
 import type { Control } from './support/control';

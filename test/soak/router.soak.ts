@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
+import type { TaskType } from '../../src/core/config/types';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, Outcome } from '../../src/core/routing/decision';
 import { Router } from '../../src/core/routing/router';
-import type { TaskType } from '../../src/core/config/types';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import type { FakeProviderServer, FakeStep } from '../fakes/fakeServer';
 import { createGeminiFake } from '../fakes/geminiFake';
@@ -79,11 +80,11 @@ describe('soak: 10,000 routed requests with randomized faults', function () {
     await Promise.all(fakes.map((f) => f.close()));
   });
 
-  async function soak(REQUESTS: number, CONCURRENCY: number): Promise<void> {
+  async function soak(requests: number, concurrency: number): Promise<void> {
     for (const fake of fakes) fake.reset();
     const random = seededRandom(20261123);
     const [anthropic, openai, gemini] = fakes as [FakeProviderServer, FakeProviderServer, FakeProviderServer];
-    for (const fake of fakes) scriptFaults(fake, REQUESTS * 2, random);
+    for (const fake of fakes) scriptFaults(fake, requests * 2, random);
     const text = `
 localFirst: false
 retry: { maxAttemptsPerCandidate: 2, baseDelayMs: 50, maxDelayMs: 500, retryAfterCapMs: 60000 }
@@ -109,7 +110,7 @@ agents:
 
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < REQUESTS) {
+      while (next < requests) {
         const i = next++;
         clock.tick(50);
         let decision: Decision | undefined;
@@ -136,15 +137,15 @@ agents:
         assert.equal(decision.attempts.filter((a) => a.status === 'ok').length, decision.outcome === 'answered' ? 1 : 0);
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    await Promise.all(Array.from({ length: concurrency }, worker));
     const elapsed = performance.now() - started;
 
     const received = fakes.reduce((n, f) => n + f.modelRequests.length, 0);
     console.log(
-      `      soak: ${REQUESTS} requests (${CONCURRENCY} at a time) in ${(elapsed / 1000).toFixed(1)} s; outcomes ${JSON.stringify(outcomes)}; ` +
+      `      soak: ${requests} requests (${concurrency} at a time) in ${(elapsed / 1000).toFixed(1)} s; outcomes ${JSON.stringify(outcomes)}; ` +
         `${attempts} attempts, ${received} requests received by the fakes`,
     );
-    assert.equal(outcomes.answered + outcomes.failed + outcomes.interrupted + outcomes.aborted, REQUESTS);
+    assert.equal(outcomes.answered + outcomes.failed + outcomes.interrupted + outcomes.aborted, requests);
     assert.equal(attempts, received, 'every attempt in the records reached a fake, and every request a fake got is recorded');
     assert.ok(Math.abs(costFromAttempts - costFromDecisions) < 1e-9, 'decision costs are the sum of their attempts');
     assert.ok(outcomes.answered > 0 && outcomes.failed + outcomes.interrupted > 0, 'both answers and failures happened');

@@ -2,13 +2,14 @@
  * Runs the `model-router` CLI in-process through main(argv, io) with captured streams and its own environment
  * (never the test process's), for the CLI test files.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+
 import { main } from '../../src/cli/main';
-import { startFakeProviders } from '../fakes/fakeProviders';
 import type { FakeProviders, FakeProvidersOptions } from '../fakes/fakeProviders';
+import { startFakeProviders } from '../fakes/fakeProviders';
 
 /** Keys shaped like real ones, so any leak would be visible (and the redaction of key shapes cannot hide it). */
 export const SECRETS = {

@@ -3,8 +3,9 @@
  * defaults (override what the test is about), {@link makeRecord} numbers cheap ones for the store's tests and bench,
  * {@link generateLedgerRecords} yields many realistic ones from a seed.
  */
-import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
+import initSqlJs from 'sql.js';
+
 import type { LedgerAttempt, LedgerRecord } from '../../src/core/ledger/record';
 import { LEDGER_RECORD_VERSION } from '../../src/core/ledger/record';
 import { migrate } from '../../src/core/ledger/schema';

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ANSWER_CACHE_DIR, AnswerCache, answerCacheKey, describeCached } from '../../src/core/cache/answerCache';
+
 import type { CachedAnswer } from '../../src/core/cache/answerCache';
+import { ANSWER_CACHE_DIR, AnswerCache, answerCacheKey, describeCached } from '../../src/core/cache/answerCache';
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { toLedgerRecord } from '../../src/core/ledger/record';
-import { insertRecords } from '../../src/core/ledger/write';
 import { emptyLedgerDatabase } from '../../src/core/ledger/schema';
+import { insertRecords } from '../../src/core/ledger/write';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision } from '../../src/core/routing/decision';
-import { Router } from '../../src/core/routing/router';
 import type { RouteRequest } from '../../src/core/routing/router';
+import { Router } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
 

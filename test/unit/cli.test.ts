@@ -3,12 +3,13 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
 import type { Decision } from '../../src/core/routing/decision';
+import type { FakeProviders } from '../fakes/fakeProviders';
 import { startFakeProviders } from '../fakes/fakeProviders';
 import { createOpenAIFake } from '../fakes/openaiFake';
-import type { FakeProviders } from '../fakes/fakeProviders';
-import { SECRETS, fakeProviderEnv, runCli, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunOptions, CliRunResult } from '../support/cliHarness';
+import { fakeProviderEnv, runCli, SECRETS, writeRoutingConfig } from '../support/cliHarness';
 
 /**
  * The `model-router` CLI, run in-process through main(argv, io) with captured streams and its own environment (never

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
+
 import type { CliRunResult } from '../support/cliHarness';
+import { fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 
 /**
  * The CLI and the answer cache: an exact repeat of `ask` within the TTL is answered from the data directory at $0,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import { LedgerStore } from '../../src/core/ledger/store';
-import { fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunResult } from '../support/cliHarness';
+import { fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 
 /** `model-router compare`: the same request on two models, both answers printed, the pick recorded as feedback. */
 describe('cli: compare (two models, one request, a pick)', function () {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SECRETS, allBytes, fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
+
 import type { CliRunResult } from '../support/cliHarness';
+import { allBytes, fakeProviderEnv, runCli, SECRETS, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 
 /**
  * The CLI and the request ledger: `ask` records every request in the data directory and budgets count what earlier

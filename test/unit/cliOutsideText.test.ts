@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SECRETS, allBytes, fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
+
 import type { CliRunResult } from '../support/cliHarness';
+import { allBytes, fakeProviderEnv, runCli, SECRETS, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 
 /**
  * What the CLI prints and records of text that came from outside (answers, error bodies, files): no terminal control
@@ -11,7 +12,6 @@ import type { CliRunResult } from '../support/cliHarness';
  */
 
 /** A raw terminal control: any C0 but \t and \n, a CR not followed by LF, DEL, any C1. */
-// eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
 
 /** An error body that tries to clear the line and forge a status line, set the clipboard and hide a link. */

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { costOf } from '../../src/core/pricing/cost';
+
 import { acquireLock } from '../../src/core/ledger/lock';
-import { LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
-import { makeRecord } from '../support/ledgerFixtures';
+import { LedgerStore, LOCK_FILE } from '../../src/core/ledger/store';
+import { costOf } from '../../src/core/pricing/cost';
 import { fakeProviderEnv, useCliSandbox } from '../support/cliHarness';
+import { makeRecord } from '../support/ledgerFixtures';
 
 /**
  * Several `model-router` processes (the bundled dist/cli.js, each its own OS process) and an in-process store on one

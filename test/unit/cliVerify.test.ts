@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
 import { fakeProviderEnv, runCli, useCliSandbox } from '../support/cliHarness';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+
 import { configToFile } from '../../src/core/config/convert';
 import { AGENT_TASKS, DEFAULT_CONFIG } from '../../src/core/config/defaults';
-import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import type { ConfigDiagnostic } from '../../src/core/config/diagnostics';
 import { formatDiagnostic, formatKeyPath } from '../../src/core/config/diagnostics';
 import { loadConfigText, MAX_CONFIG_FILE_BYTES, MAX_FILE_DIAGNOSTICS, validateConfigValue } from '../../src/core/config/load';
@@ -9,6 +9,7 @@ import { CONFIG_SCHEMA } from '../../src/core/config/schema';
 import { AGENT_IDS, BUDGET_ACTIONS, STRATEGIES, TASK_TYPES, TIERS } from '../../src/core/config/types';
 import { BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
 import { BUILTIN_PROVIDERS } from '../../src/core/providers/registry';
+import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 
 const FILE = '/home/dev/.config/model-router/config.yaml';
 

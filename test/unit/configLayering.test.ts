@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import type { PartialConfigFromSettings } from '../../src/core/config/configFile';
 import { ConfigStore } from '../../src/core/config/configStore';
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import type { ConfigDiagnostic } from '../../src/core/config/diagnostics';
 import { describeValue, formatDiagnostic, formatKeyPath, isOpaqueToken } from '../../src/core/config/diagnostics';
 import { loadConfigText, validateConfigValue } from '../../src/core/config/load';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import { resolveConfig } from '../../src/core/config/layering';
 import { applyPreset, presetAssignments } from '../../src/core/config/presets';

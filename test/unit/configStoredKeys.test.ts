@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import { withStoredKeys } from '../../src/core/config/storedKeys';
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import { resolveConfig } from '../../src/core/config/layering';
 import { loadConfigText } from '../../src/core/config/load';
 import { presetAssignments } from '../../src/core/config/presets';
-import { applyPresetInYaml, assignAgentInYaml, assignAgentsInYaml } from '../../src/core/config/yamlEdit';
 import { AGENT_IDS } from '../../src/core/config/types';
+import { applyPresetInYaml, assignAgentInYaml, assignAgentsInYaml } from '../../src/core/config/yamlEdit';
 
 const FILE = '/home/dev/.config/model-router/config.yaml';
 const NOW = { now: new Date('2026-11-23T12:00:00Z') };

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified } from '../../src/core/ledger/dashboard';
 import { dashboardSnapshot, dashboardVerified } from '../../src/core/ledger/dashboard';
-import { Emitter } from '../../src/core/util/emitter';
-import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
-import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
-import { DASHBOARD_PROTOCOL_VERSION } from '../../src/webview/protocol';
-import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
 import { insertRecords } from '../../src/core/ledger/write';
+import { Emitter } from '../../src/core/util/emitter';
+import type { DashboardChange, DashboardHost } from '../../src/vscode/dashboard/dashboardController';
+import { DashboardController } from '../../src/vscode/dashboard/dashboardController';
+import type { DashboardCommand, HostMessage } from '../../src/webview/protocol';
+import { DASHBOARD_PROTOCOL_VERSION } from '../../src/webview/protocol';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 
@@ -202,7 +203,7 @@ describe('dashboard controller', () => {
     const junk = (): unknown => pick<() => unknown>([
       () => null, () => undefined, () => next(), () => 'ready', () => [READY], () => true, () => Symbol('x'),
       () => ({}), () => ({ type: null }), () => ({ type: pick(['setRange', 'export', 'loadDecisions']) }),
-      () => ({ type: 'setRange', rangeDays: pick([0, -7, 7.5, '7', null, 1e309, Number.NaN, [], {}]) }),
+      () => ({ type: 'setRange', rangeDays: pick([0, -7, 7.5, '7', null, Number.POSITIVE_INFINITY, Number.NaN, [], {}]) }),
       () => ({ type: 'export', requestId: pick([-1, 0.5, 'a', null, 2 ** 60]), format: 'csv' }),
       () => ({ type: 'export', requestId: 1, format: pick(['CSV', 'xml', '', null, 1]) }),
       () => ({ type: 'applyRecommendation', requestId: 1, id: pick(['', 'x'.repeat(300), 42, null, {}]) }),
@@ -291,7 +292,7 @@ describe('dashboard controller', () => {
   it('says so in the page when the ledger cannot be read, and keeps going', async () => {
     const { host, posted, controller } = setup();
     let fail = true;
-    const snapshot = host.snapshot;
+    const snapshot = host.snapshot.bind(host);
     host.snapshot = async (range) => {
       if (fail) throw new Error('database is locked');
       return snapshot(range);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+
 import initSqlJs from 'sql.js';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { BudgetConfig, Config } from '../../src/core/config/types';
 import {
@@ -15,9 +17,9 @@ import { costsReport } from '../../src/core/ledger/export';
 import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
 import type { LedgerRecord } from '../../src/core/ledger/record';
 import { histogramPercentile, latencyBinMs, latencyBinSql } from '../../src/core/ledger/rollups';
-import { MIGRATIONS, migrate } from '../../src/core/ledger/schema';
-import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
+import { migrate, MIGRATIONS } from '../../src/core/ledger/schema';
 import { budgetUsage } from '../../src/core/ledger/spend';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 import { seededRandom } from '../support/seededRandom';
 
@@ -188,7 +190,7 @@ describe('dashboard: latency bins', () => {
     for (const value of values) insert.run([value]);
     insert.free();
     const fromSql = db.exec(`SELECT x, ${latencyBinSql('x')} FROM v`)[0]!.values;
-    for (const [x, bin] of fromSql) assert.equal(bin, latencyBinMs(Number(x)), `bin of ${x}`);
+    for (const [x, bin] of fromSql) assert.equal(bin, latencyBinMs(Number(x)), `bin of ${String(x)}`);
     const sorted = [...values].sort((a, b) => a - b);
     for (let i = 1; i < sorted.length; i += 1) assert.ok(latencyBinMs(sorted[i - 1]!) <= latencyBinMs(sorted[i]!));
     for (const value of values) assert.equal(latencyBinMs(latencyBinMs(value)), latencyBinMs(value), 'idempotent');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { createNonce, dashboardCsp, dashboardHtml } from '../../src/webview/dashboardHtml';
 import { DASHBOARD_PROTOCOL_VERSION, parseWebviewMessage } from '../../src/webview/protocol';
 

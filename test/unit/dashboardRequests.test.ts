@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { Requests } from '../../media/dashboard/requests';
 import type { DecisionsMessage, ReplyMessage, WebviewMessage } from '../../src/webview/protocol';
 

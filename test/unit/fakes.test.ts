@@ -3,10 +3,10 @@
  * sends, adapters tested against the fakes see what they would see from the provider.
  */
 import assert from 'node:assert/strict';
+
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { GenerativeModel } from '@google/generative-ai';
 import {
   GoogleGenerativeAI,
   GoogleGenerativeAIAbortError,
@@ -14,10 +14,12 @@ import {
   GoogleGenerativeAIFetchError,
   GoogleGenerativeAIResponseError,
 } from '@google/generative-ai';
-import type { GenerativeModel } from '@google/generative-ai';
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+
 import { createAnthropicFake } from '../fakes/anthropicFake';
-import { FAKE_ERROR_KINDS, splitText } from '../fakes/fakeServer';
 import type { FakeErrorKind, RecordedRequest } from '../fakes/fakeServer';
+import { FAKE_ERROR_KINDS, splitText } from '../fakes/fakeServer';
 import { createGeminiFake } from '../fakes/geminiFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
 
@@ -610,7 +612,7 @@ describe('fake providers, driven by the official SDKs', function () {
         promptTokenCount: 6,
         totalTokenCount: 6,
         promptTokensDetails: [{ modality: 'TEXT', tokenCount: 6 }],
-      } as unknown);
+      });
       const response = await result.response;
       assert.equal(response.text(), 'Hello world');
       assert.equal(response.usageMetadata?.candidatesTokenCount, 3);
@@ -689,7 +691,7 @@ describe('fake providers, driven by the official SDKs', function () {
       const [stream, response] = await Promise.allSettled([drain(result.stream), result.response]);
       for (const settled of [stream, response]) {
         assert.equal(settled.status, 'rejected');
-        const reason = (settled as PromiseRejectedResult).reason;
+        const reason: unknown = (settled).reason;
         assert.ok(reason instanceof GoogleGenerativeAIError);
         assert.match(String(reason.message), /Error reading from the stream/);
       }
@@ -702,7 +704,7 @@ describe('fake providers, driven by the official SDKs', function () {
       const [stream, response] = await Promise.allSettled([drain(result.stream), result.response]);
       assert.equal(stream.status, 'rejected');
       assert.equal(response.status, 'rejected');
-      const reason = (stream as PromiseRejectedResult).reason as Error;
+      const reason = (stream).reason as Error;
       assert.ok(reason instanceof GoogleGenerativeAIError);
       assert.match(reason.message, /Error parsing JSON response/);
     });
@@ -880,7 +882,8 @@ describe('fake providers, driven by the official SDKs', function () {
       assert.ok(error instanceof OpenAI.APIError);
       assert.equal(error.status, 418);
       assert.equal(error.code, 'tea');
-      assert.equal(error.headers?.get('x-custom'), 'teapot');
+      // The SDK's headers, typed as its default (instanceof leaves the generic class's type arguments as any).
+      assert.equal((error.headers as Headers | undefined)?.get('x-custom'), 'teapot');
     });
 
     it('unknown routes get the provider 404 and are recorded', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { formatMs, formatUsd } from '../../src/core/util/format';
 
 /** The one money and the one duration formatter: the CLI, the extension and the dashboard page all write with these. */

@@ -2,17 +2,19 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import initSqlJs from 'sql.js';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { Config } from '../../src/core/config/types';
 import { dashboardRecommendations, dashboardSnapshot, modelSpeeds } from '../../src/core/ledger/dashboard';
-import { feedbackRecord, feedbackSummaries } from '../../src/core/ledger/feedback';
 import type { FeedbackKind } from '../../src/core/ledger/feedback';
-import type { LedgerRecord } from '../../src/core/ledger/record';
+import { feedbackRecord, feedbackSummaries } from '../../src/core/ledger/feedback';
 import { recommendations } from '../../src/core/ledger/recommendations';
-import initSqlJs from 'sql.js';
-import { MIGRATIONS, migrate } from '../../src/core/ledger/schema';
-import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
+import type { LedgerRecord } from '../../src/core/ledger/record';
+import { migrate, MIGRATIONS } from '../../src/core/ledger/schema';
 import { LedgerStore } from '../../src/core/ledger/store';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 
 const NOW = Date.parse('2026-03-20T15:00:00Z');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { providerHealth } from '../../src/core/ledger/health';
 import { deleteRequestsBefore } from '../../src/core/ledger/write';
 import { dbWith, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';

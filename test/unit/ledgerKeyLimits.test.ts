@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
 import { LIMITS_FILE, SharedKeyLimits } from '../../src/core/ledger/keyLimits';
 import { FakeClock } from '../../src/core/routing/clock';
 import { KeyPool } from '../../src/core/routing/keyPool';
-import { fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 import type { CliRunResult } from '../support/cliHarness';
+import { fakeProviderEnv, runCli, useCliSandbox, writeRoutingConfig } from '../support/cliHarness';
 
 /**
  * Key limits shared through the ledger folder's key-limits.json: two pools (two windows, two CLI runs) count one

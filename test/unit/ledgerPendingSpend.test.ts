@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import type { Database } from 'sql.js';
+
 import { SharedBudgetHolds } from '../../src/core/ledger/reservations';
+import { PendingSpend } from '../../src/core/ledger/spend';
+import { insertRecords } from '../../src/core/ledger/write';
 import { BudgetGate } from '../../src/core/routing/budget';
 import { FakeClock } from '../../src/core/routing/clock';
-import type { Database } from 'sql.js';
-import { insertRecords } from '../../src/core/ledger/write';
-import { PendingSpend } from '../../src/core/ledger/spend';
 import { dbWith, ledgerRecord } from '../support/ledgerFixtures';
 
 const NOON = Date.UTC(2026, 10, 23, 12);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { insertRecords } from '../../src/core/ledger/write';
-import type { LedgerRecord } from '../../src/core/ledger/record';
-import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
-import { LedgerSpend, budgetUsage } from '../../src/core/ledger/spend';
+
 import { costsReport, csvField, startOfDate } from '../../src/core/ledger/export';
-import { BudgetGate } from '../../src/core/routing/budget';
+import { breakdown, latestDecisions, modelStats, spendByDay } from '../../src/core/ledger/queries';
+import type { LedgerRecord } from '../../src/core/ledger/record';
+import { budgetUsage, LedgerSpend } from '../../src/core/ledger/spend';
+import { insertRecords } from '../../src/core/ledger/write';
 import type { BudgetAlert } from '../../src/core/routing/budget';
+import { BudgetGate } from '../../src/core/routing/budget';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';
 
 

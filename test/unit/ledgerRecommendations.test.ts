@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import initSqlJs from 'sql.js';
+
 import type { Database } from 'sql.js';
-import type { LedgerRecord } from '../../src/core/ledger/record';
-import { applyRecommendationAction, recommendations } from '../../src/core/ledger/recommendations';
-import type { Recommendation, RecommendationThresholds } from '../../src/core/ledger/recommendations';
-import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/core/ledger/schema';
-import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
+import initSqlJs from 'sql.js';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
 import type { Config } from '../../src/core/config/types';
+import type { Recommendation, RecommendationThresholds } from '../../src/core/ledger/recommendations';
+import { applyRecommendationAction, recommendations } from '../../src/core/ledger/recommendations';
+import type { LedgerRecord } from '../../src/core/ledger/record';
+import { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/core/ledger/schema';
+import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import type { ModelPrice, PriceTable } from '../../src/core/pricing/cost';
 import { PeriodCalendar } from '../../src/core/routing/budget';
 import { dbWith, generateLedgerRecords, ledgerAttempt, ledgerRecord } from '../support/ledgerFixtures';

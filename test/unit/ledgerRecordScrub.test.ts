@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { toLedgerRecord } from '../../src/core/ledger/record';
 import type { Decision } from '../../src/core/routing/decision';
 import { SecretScrubber } from '../../src/core/util/secrets';
@@ -26,7 +27,7 @@ function poisoned(): Decision {
     tier: text('tier') as Decision['tier'],
     escalated: false,
     downgraded: false,
-    strategy: text('strategy') as Decision['strategy'],
+    strategy: text('strategy'),
     promptTokens: 10,
     estimateUsd: undefined,
     budgetWarnings: [],
@@ -78,7 +79,6 @@ describe('ledger: records hold no secret and no control character', () => {
     for (const [where, text] of fields) {
       assert.ok(!text.includes(OTHER_KEY) && !text.includes(OWN_KEY), `${where} holds a key: ${text}`);
       assert.ok(!text.includes('alice') && !text.includes(':pw@'), `${where} holds URL credentials: ${text}`);
-      // eslint-disable-next-line no-control-regex
       assert.ok(!/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/.test(text), `${where} holds a control character: ${JSON.stringify(text)}`);
       assert.ok(text.includes('[redacted] [redacted]') && text.includes('http://***:***@proxy.example'), `${where}: ${text}`);
       assert.ok(text.includes('␛]52;c;eA==␇␛[2J␍x'), `${where} keeps the controls visible: ${text}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { feedbackRecord } from '../../src/core/ledger/feedback';
 import { acquireLock, LockTimeoutError } from '../../src/core/ledger/lock';
 import { recordDecisions } from '../../src/core/ledger/recorder';

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import initSqlJs from 'sql.js';
+
 import type { Database } from 'sql.js';
-import { breakdown } from '../../src/core/ledger/queries';
+import initSqlJs from 'sql.js';
+
 import type { BreakdownDimension } from '../../src/core/ledger/queries';
-import { ANSWERED, ATTEMPT_TOTALS, FIRST_ATTEMPTS, LATENCY_HISTOGRAM, REQUEST_TOTALS, ROLLUPS, SPEEDS, TTFTS, sumRange } from '../../src/core/ledger/rollups';
+import { breakdown } from '../../src/core/ledger/queries';
 import type { Rollup } from '../../src/core/ledger/rollups';
-import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../../src/core/ledger/schema';
+import { ANSWERED, ATTEMPT_TOTALS, FIRST_ATTEMPTS, LATENCY_HISTOGRAM, REQUEST_TOTALS, ROLLUPS, SPEEDS, sumRange, TTFTS } from '../../src/core/ledger/rollups';
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/core/ledger/schema';
 import { StatementCache } from '../../src/core/ledger/sqlite';
 import { deleteRequestsBefore, insertRecords } from '../../src/core/ledger/write';
 import { generateLedgerRecords } from '../support/ledgerFixtures';

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import initSqlJs from 'sql.js';
+
 import type { Database } from 'sql.js';
-import { toLedgerRecord } from '../../src/core/ledger/record';
+import initSqlJs from 'sql.js';
+
 import { latestDecisions } from '../../src/core/ledger/queries';
-import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/core/ledger/schema';
+import { toLedgerRecord } from '../../src/core/ledger/record';
+import { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/core/ledger/schema';
 import { insertRecords } from '../../src/core/ledger/write';
 import type { Decision } from '../../src/core/routing/decision';
 

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+import type { Database } from 'sql.js';
+
 import { MANIFEST_FILE } from '../../src/core/ledger/compaction';
-import { loadSqlJs } from '../../src/core/ledger/sqlite';
 import { parseJournalChunk, readJournal } from '../../src/core/ledger/journal';
 import { acquireLock } from '../../src/core/ledger/lock';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/core/ledger/schema';
-import { LEDGER_FILE, LOCK_FILE, LedgerStore } from '../../src/core/ledger/store';
+import { loadSqlJs } from '../../src/core/ledger/sqlite';
+import { LEDGER_FILE, LedgerStore, LOCK_FILE } from '../../src/core/ledger/store';
 import { FakeClock } from '../../src/core/routing/clock';
 import { makeRecord } from '../support/ledgerFixtures';
 
@@ -111,7 +114,7 @@ describe('ledger: store', () => {
     const notices: string[] = [];
     // No check at open (as when the worker's check has not run yet): the damage shows in the first query.
     const b = await LedgerStore.open({ dir, ...quiet, checkIntegrity: false, onNotice: (m) => notices.push(m) });
-    const total = (db: import('sql.js').Database): number => Number(db.exec('SELECT count(*), TOTAL(cost_nano) FROM requests')[0]!.values[0]![0]);
+    const total = (db: Database): number => Number(db.exec('SELECT count(*), TOTAL(cost_nano) FROM requests')[0]!.values[0]![0]);
     assert.throws(() => b.read(total), /malformed/, 'the damaged page is in memory too');
     const count = await b.query(total);
     assert.ok(count > 1 && count < 301, `rebuilt: ${count}`);

@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LedgerStore } from '../../src/core/ledger/store';
+
 import type { LedgerStoreStats } from '../../src/core/ledger/store';
+import { LedgerStore } from '../../src/core/ledger/store';
 import { makeRecord } from '../support/ledgerFixtures';
 
 const WRITER = resolve(__dirname, '../ledger/writer.ts');

@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
-import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import { AGENT_IDS, BUDGET_ACTIONS, PRESETS, STRATEGIES, TIERS } from '../../src/core/config/types';
 import { BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
+import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import { CommandId, ContextKey, TREE_ONLY_COMMANDS, ViewId } from '../../src/vscode/commandIds';
-import { LOG_LEVELS, SETTING_KEYS, SettingKey, USER_ONLY_SETTING_KEYS, WORKSPACE_SETTING_KEYS, agentChainSettingKey } from '../../src/vscode/settings';
+import { agentChainSettingKey, LOG_LEVELS, SETTING_KEYS, SettingKey, USER_ONLY_SETTING_KEYS, WORKSPACE_SETTING_KEYS } from '../../src/vscode/settings';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -57,7 +58,7 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
 const contributes = manifest.contributes;
-const settings: Record<string, Setting> = Object.assign({}, ...contributes.configuration.map((section) => section.properties));
+const settings: Record<string, Setting> = Object.fromEntries(contributes.configuration.flatMap((section) => Object.entries(section.properties)));
 const COMMAND_IDS: readonly string[] = Object.values(CommandId);
 const setting = (key: string): Setting => {
   const found = settings[`modelRouter.${key}`];
@@ -193,8 +194,8 @@ describe('manifest (package.json contributes)', () => {
   it('puts the views in their own activity-bar container, with a welcome view while no provider is usable (no key, no local server answered)', () => {
     const [container] = contributes.viewsContainers.activitybar;
     assert.equal(container?.id, ViewId.container);
-    assert.ok(existsSync(join(ROOT, container!.icon)), `${container!.icon} exists`);
-    assert.match(readFileSync(join(ROOT, container!.icon), 'utf8'), /currentColor/);
+    assert.ok(existsSync(join(ROOT, container.icon)), `${container.icon} exists`);
+    assert.match(readFileSync(join(ROOT, container.icon), 'utf8'), /currentColor/);
     assert.deepEqual(Object.keys(contributes.views), [ViewId.container]);
     assert.deepEqual(
       contributes.views[ViewId.container]!.map((view) => view.id),
@@ -202,9 +203,9 @@ describe('manifest (package.json contributes)', () => {
     );
     const welcome = contributes.viewsWelcome.find((entry) => entry.view === ViewId.providers);
     assert.equal(welcome?.when, `!${ContextKey.anyUsable}`);
-    assert.ok(welcome!.contents.includes(`(command:${CommandId.setApiKey})`));
-    assert.ok(welcome!.contents.includes(`(command:${CommandId.importKeysFromEnv})`));
-    assert.match(welcome!.contents, /secret storage/);
+    assert.ok(welcome.contents.includes(`(command:${CommandId.setApiKey})`));
+    assert.ok(welcome.contents.includes(`(command:${CommandId.importKeysFromEnv})`));
+    assert.match(welcome.contents, /secret storage/);
     // Startup for the status bar's spend; the dashboard's view type so a panel restored after a reload finds its serializer.
     assert.deepEqual(manifest.activationEvents, ['onStartupFinished', 'onWebviewPanel:modelRouter.dashboard']);
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+
 import { escapeMarkdown, markdownCode, notificationText } from '../../src/core/util/markdown';
 import { displayUrl, maskUrlCredentials, REDACTED, SecretScrubber, urlPasswords } from '../../src/core/util/secrets';
-import { TerminalTextFilter, hasControlCharacters, sanitizeTerminalText } from '../../src/core/util/terminalText';
+import { hasControlCharacters, sanitizeTerminalText, TerminalTextFilter } from '../../src/core/util/terminalText';
 
 /** Text from outside (providers, files) made safe: for terminals, for Markdown, and free of secrets. */
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import type { Usage } from '../../src/core/providers/types';
+
 import type { ModelPrice, PriceTable } from '../../src/core/pricing/cost';
 import { costNanoUsd, costOf, createPriceTable, estimateCost } from '../../src/core/pricing/cost';
 import { BUILTIN_PRICES, BUILTIN_TIER_MODELS } from '../../src/core/pricing/prices';
+import type { Usage } from '../../src/core/providers/types';
 
 const TODAY = new Date('2026-11-23T12:00:00Z');
 
@@ -260,7 +261,7 @@ describe('pricing', () => {
       for (const day of ['2026-11-23', '2027-01-01']) {
         const t = table(undefined, new Date(`${day}T00:00:00Z`));
         for (const [provider, tiers] of Object.entries(BUILTIN_TIER_MODELS)) {
-          for (const model of Object.values(tiers)) {
+          for (const model of Object.values(tiers) as string[]) {
             assert.ok(t.priceOf(provider, model), `${day}: no price for default ${provider}/${model}`);
           }
         }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { EDIT_TASKS, buildPrompt } from '../../src/core/routing/prompts';
+
+import { buildPrompt, EDIT_TASKS } from '../../src/core/routing/prompts';
 
 describe('prompts', () => {
   it('puts the instruction before the code, fenced with the language', () => {

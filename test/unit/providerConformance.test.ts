@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { ProviderError } from '../../src/core/providers/errors';
+
 import type { ErrorKind } from '../../src/core/providers/errors';
+import { ProviderError } from '../../src/core/providers/errors';
 import { createProvider } from '../../src/core/providers/registry';
 import type { ChatProvider, ChatRequest, ProviderProtocol, StreamChunk } from '../../src/core/providers/types';
 import { createAnthropicFake } from '../fakes/anthropicFake';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+
 import {
-  ProviderError,
   excerpt,
   kindFromStatus,
+  ProviderError,
   redact,
   retryAfterFromGoogleDetails,
   retryAfterFromHeaders,

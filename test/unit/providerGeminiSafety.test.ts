@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import { validateConfigValue } from '../../src/core/config/load';
 import { ProviderError } from '../../src/core/providers/errors';
 import { createProvider } from '../../src/core/providers/registry';
 import type { ChatRequest, SafetyLevel } from '../../src/core/providers/types';
 import type { Decision } from '../../src/core/routing/decision';
-import { Router } from '../../src/core/routing/router';
 import type { RouteRequest } from '../../src/core/routing/router';
+import { Router } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createGeminiFake } from '../fakes/geminiFake';
 

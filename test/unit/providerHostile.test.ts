@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { costOf, createPriceTable } from '../../src/core/pricing/cost';

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+
 import { withScopedFetch } from '../../src/core/providers/scopedFetch';
+
+/** The URL a fetch was called with, whatever form it took. */
+function urlOf(input: string | URL | Request): string {
+  return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+}
 
 /** The global fetch replaced only inside a scope (for Gemini's SDK, which takes no fetch option). */
 describe('scoped global fetch', () => {
@@ -11,13 +17,13 @@ describe('scoped global fetch', () => {
   it('applies the replacement inside the scope (through awaits) and leaves every other caller on the previous fetch', async () => {
     const seen: string[] = [];
     const previous: typeof fetch = async (input) => {
-      seen.push(`previous ${String(input)}`);
+      seen.push(`previous ${urlOf(input)}`);
       return new Response('plain');
     };
     globalThis.fetch = previous;
     const inside = await withScopedFetch(
       (base) => async (input, init) => {
-        seen.push(`scoped ${String(input)}`);
+        seen.push(`scoped ${urlOf(input)}`);
         return base(input, init);
       },
       async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { costOf, createPriceTable, estimateCost } from '../../src/core/pricing/cost';
@@ -7,9 +8,9 @@ import { InMemorySpend } from '../../src/core/routing/budget';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, RouteEvent } from '../../src/core/routing/decision';
 import { describeCost, describePlan } from '../../src/core/routing/describe';
+import type { RouteRequest } from '../../src/core/routing/router';
 import { Router } from '../../src/core/routing/router';
 import { formatUsd } from '../../src/core/util/format';
-import type { RouteRequest } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createGeminiFake } from '../fakes/geminiFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
@@ -279,7 +280,7 @@ agents:
     const ceiling = prices.charge('anthropic', 'claude-opus-9');
     assert.equal(ceiling.unknown, true);
     assert.equal(candidate.estimateUsd, estimateCost(ceiling.price, blocked.decision.promptTokens, cfg.routing.expectedOutputTokens[blocked.decision.tier]));
-    assert.ok(candidate.estimateUsd! > estimateCost(prices.priceOf('anthropic', 'claude-opus-5-5')!, blocked.decision.promptTokens, cfg.routing.expectedOutputTokens[blocked.decision.tier]));
+    assert.ok(candidate.estimateUsd > estimateCost(prices.priceOf('anthropic', 'claude-opus-5-5')!, blocked.decision.promptTokens, cfg.routing.expectedOutputTokens[blocked.decision.tier]));
     assert.equal(blocked.decision.error?.kind, 'budget');
     assert.equal(anthropic.modelRequests.length, 1, 'the unpriced request was never sent');
   });
@@ -422,11 +423,11 @@ agents:
     assert.equal(broken.decision.outcome, 'interrupted');
     assert.equal(broken.decision.interrupted?.provider, 'anthropic');
     assert.equal(openai.modelRequests.length, 0, 'never spliced with another model silently');
-    const cont = broken.decision.interrupted!.continueWith;
+    const cont = broken.decision.interrupted.continueWith;
     assert.ok(cont[0]!.startsWith('openai/'));
 
     openai.enqueue({ text: 'a whole answer' });
-    const resumed = await run(r, { exclude: [`anthropic/${broken.decision.interrupted!.model}`] });
+    const resumed = await run(r, { exclude: [`anthropic/${broken.decision.interrupted.model}`] });
     assert.equal(resumed.text, 'a whole answer');
     assert.equal(resumed.decision.chosen?.provider, 'openai');
   });

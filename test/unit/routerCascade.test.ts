@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
+
+import { createCliVerifier } from '../../src/cli/verifier';
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { InMemorySpend } from '../../src/core/routing/budget';
 import type { Clock } from '../../src/core/routing/clock';
 import type { Decision, RouteEvent } from '../../src/core/routing/decision';
-import { Router } from '../../src/core/routing/router';
 import type { CascadeVerification, RouteRequest } from '../../src/core/routing/router';
+import { Router } from '../../src/core/routing/router';
 import type { Verifier } from '../../src/core/verify/verifier';
-import { createCliVerifier } from '../../src/cli/verifier';
 import { createOpenAIFake } from '../fakes/openaiFake';
 
 /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
 import { compareModels, comparisonFeedback, usableModels } from '../../src/core/routing/compare';

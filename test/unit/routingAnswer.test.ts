@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { extractCode, fitIndentation, relocate } from '../../src/core/routing/answer';
 
 describe('edit answers become code', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+
 import type { BudgetConfig } from '../../src/core/config/types';
-import { BudgetGate, InMemorySpend, PeriodCalendar, periodKey } from '../../src/core/routing/budget';
 import type { BudgetAlert } from '../../src/core/routing/budget';
+import { BudgetGate, InMemorySpend, PeriodCalendar, periodKey } from '../../src/core/routing/budget';
 import { FakeClock } from '../../src/core/routing/clock';
 
 const HOUR = 3_600_000;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { checkAnswer, describeVerdictRecord, feedbackFor, holdText, verdictRecord } from '../../src/core/routing/cascade';
 import type { RouteEvent } from '../../src/core/routing/decision';
 import type { Verdict } from '../../src/core/verify/types';

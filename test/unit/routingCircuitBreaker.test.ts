@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+
 import type { CircuitConfig } from '../../src/core/config/types';
-import { ERROR_KINDS, ProviderError } from '../../src/core/providers/errors';
 import type { ErrorKind } from '../../src/core/providers/errors';
-import { BreakerRegistry, CircuitBreaker, counts } from '../../src/core/routing/circuitBreaker';
+import { ERROR_KINDS, ProviderError } from '../../src/core/providers/errors';
 import type { BreakerChange, BreakerFailure, BreakerPermit } from '../../src/core/routing/circuitBreaker';
+import { BreakerRegistry, CircuitBreaker, counts } from '../../src/core/routing/circuitBreaker';
 import { FakeClock } from '../../src/core/routing/clock';
 
 const CONFIG: CircuitConfig = {

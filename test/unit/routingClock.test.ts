@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { FakeClock, systemClock } from '../../src/core/routing/clock';
 import { Emitter } from '../../src/core/util/emitter';
 

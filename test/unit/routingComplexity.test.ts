@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { TASK_TYPES } from '../../src/core/config/types';
-import type { TaskType, Tier } from '../../src/core/config/types';
-import { estimateComplexity } from '../../src/core/routing/complexity';
-import type { ComplexityEstimate, ComplexityInput } from '../../src/core/routing/complexity';
-import { estimateTokens } from '../../src/core/routing/tokenEstimate';
-import { crossValidationFolds, routingFigures } from '../../bench/routingDev.bench';
+
 import type { DevTask } from '../../bench/routingDev.bench';
+import { crossValidationFolds, routingFigures } from '../../bench/routingDev.bench';
+import type { TaskType, Tier } from '../../src/core/config/types';
+import { TASK_TYPES } from '../../src/core/config/types';
+import type { ComplexityEstimate, ComplexityInput } from '../../src/core/routing/complexity';
+import { estimateComplexity } from '../../src/core/routing/complexity';
 import { DEFAULT_TIER_THRESHOLDS, nearestTier, tierDown, tierFor, tierUp } from '../../src/core/routing/tiers';
+import { estimateTokens } from '../../src/core/routing/tokenEstimate';
 
 function estimate(text: string, task: TaskType = 'explain', extra: Partial<ComplexityInput> = {}): ComplexityEstimate {
   return estimateComplexity({ text, task, ...extra });
@@ -480,7 +481,7 @@ describe('complexity estimate', () => {
         const length = Math.floor(next() * 400);
         for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
         const language = ['python', 'typescript', 'rust', undefined, 'sql', 'haskell'][round % 6];
-        const result = estimate(text, TASK_TYPES[round % TASK_TYPES.length]!, { language, instruction: text.slice(0, 50) });
+        const result = estimate(text, TASK_TYPES[round % TASK_TYPES.length], { language, instruction: text.slice(0, 50) });
         assert.ok(Number.isInteger(result.score) && result.score >= 1 && result.score <= 10, `${result.score}`);
         assert.ok(Number.isFinite(result.raw));
       }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import type { Config } from '../../src/core/config/types';
-import { FakeClock } from '../../src/core/routing/clock';
 import type { Clock } from '../../src/core/routing/clock';
+import { FakeClock } from '../../src/core/routing/clock';
 import type { Decision, RouteEvent } from '../../src/core/routing/decision';
-import { EndpointHealth, isLoopbackUrl } from '../../src/core/routing/endpointHealth';
 import type { ProbeOutcome } from '../../src/core/routing/endpointHealth';
-import { Router } from '../../src/core/routing/router';
+import { EndpointHealth, isLoopbackUrl } from '../../src/core/routing/endpointHealth';
 import type { RouteRequest } from '../../src/core/routing/router';
+import { Router } from '../../src/core/routing/router';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
 

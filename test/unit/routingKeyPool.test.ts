@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import type { KeyConfig } from '../../src/core/config/types';
 import { CircuitBreaker } from '../../src/core/routing/circuitBreaker';
 import { FakeClock } from '../../src/core/routing/clock';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { FakeClock } from '../../src/core/routing/clock';
 import { LatencyTracker } from '../../src/core/routing/latency';
 

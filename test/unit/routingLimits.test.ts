@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import { validateConfigValue } from '../../src/core/config/load';
+import type { Clock } from '../../src/core/routing/clock';
 import { FakeClock } from '../../src/core/routing/clock';
+import type { Decision, RouteEvent } from '../../src/core/routing/decision';
 import { KeyPool } from '../../src/core/routing/keyPool';
 import { Router } from '../../src/core/routing/router';
-import type { Decision, RouteEvent } from '../../src/core/routing/decision';
-import type { Clock } from '../../src/core/routing/clock';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 
 /** Limits of a provider beyond its keys' (minIntervalMs), key order by tier tags (strictTiers). */

@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
 import { resolveConfig } from '../../src/core/config/layering';
 import { setProviderWeightsInYaml } from '../../src/core/config/yamlEdit';
 import { recentAttempts } from '../../src/core/ledger/queries';
 import { LedgerStore } from '../../src/core/ledger/store';
+import type { Decision } from '../../src/core/routing/decision';
 import {
-  PERFORMANCE_HALF_LIFE_MS,
-  PerformanceTracker,
   describeWeight,
   effectiveWeight,
+  PERFORMANCE_HALF_LIFE_MS,
   performanceMultiplier,
+  PerformanceTracker,
 } from '../../src/core/routing/performance';
 import { Router } from '../../src/core/routing/router';
-import type { Decision } from '../../src/core/routing/decision';
 import { createAnthropicFake } from '../fakes/anthropicFake';
 import { createOpenAIFake } from '../fakes/openaiFake';
 import { makeRecord } from '../support/ledgerFixtures';

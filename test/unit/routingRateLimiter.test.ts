@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { FakeClock } from '../../src/core/routing/clock';
 import { KeyLimiter, TokenBucket } from '../../src/core/routing/rateLimiter';
 

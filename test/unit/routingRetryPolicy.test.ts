@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+
 import type { RetryConfig } from '../../src/core/config/types';
-import { ProviderError } from '../../src/core/providers/errors';
 import type { ErrorKind } from '../../src/core/providers/errors';
+import { ProviderError } from '../../src/core/providers/errors';
 import { backoffDelay, nextDelay } from '../../src/core/routing/retryPolicy';
 import { seededRandom } from '../support/seededRandom';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { orderCandidates } from '../../src/core/routing/strategies';
+
 import type { StrategyCandidate } from '../../src/core/routing/strategies';
+import { orderCandidates } from '../../src/core/routing/strategies';
 
 function candidate(provider: string, chainIndex: number, extra: Partial<StrategyCandidate> = {}): StrategyCandidate {
   return { provider, model: `${provider}-m`, chainIndex, estimateUsd: undefined, capability: 0.5, weight: 1, p50Ms: undefined, ...extra };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+
 import type { Usage } from '../../src/core/providers/types';
-import { TokenCounter, estimateTokens } from '../../src/core/routing/tokenEstimate';
-import { HIDDEN_OUTPUT_TOKENS, MAX_PROMPT_TOKENS, PROMPT_OVERHEAD_TOKENS, boundUsage } from '../../src/core/routing/usageBounds';
+import { estimateTokens, TokenCounter } from '../../src/core/routing/tokenEstimate';
+import { boundUsage, HIDDEN_OUTPUT_TOKENS, MAX_PROMPT_TOKENS, PROMPT_OVERHEAD_TOKENS } from '../../src/core/routing/usageBounds';
 
 const evidence = { promptChars: 1_000, promptTokens: 250, outputChars: 400, outputTokens: 100 };
 const usage = (u: Partial<Usage>): Usage => ({ inputTokens: 200, outputTokens: 90, cacheReadTokens: 0, cacheWriteTokens: 0, ...u });

@@ -1,23 +1,24 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+
 import type { PartialConfigFromSettings } from '../../src/core/config/configFile';
 import { DEFAULT_CONFIG } from '../../src/core/config/defaults';
-import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import type { ConfigResolution } from '../../src/core/config/layering';
 import { resolveConfig } from '../../src/core/config/layering';
 import { isValidTimeZone } from '../../src/core/config/load';
 import { presetAssignments } from '../../src/core/config/presets';
 import type { PresetName } from '../../src/core/config/types';
 import { AGENT_IDS } from '../../src/core/config/types';
+import { BUILTIN_PROVIDER_IDS } from '../../src/core/providers/types';
 import type { SettingInspection, SettingsReader } from '../../src/vscode/settings';
 import {
-  SETTING_KEYS,
-  USER_ONLY_SETTING_KEYS,
   agentChainSettingKey,
   readSettings,
   resolveWithSettings,
+  SETTING_KEYS,
   settingsLayerWithPreset,
+  USER_ONLY_SETTING_KEYS,
 } from '../../src/vscode/settings';
 
 type Scoped = SettingInspection<unknown>;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+
 import { javascriptCheck } from '../../src/core/verify/javascript';
 import { ProcessSandbox } from '../../src/core/verify/sandbox';
-import { DEFAULT_VERIFY_LIMITS, RuntimeMissingError } from '../../src/core/verify/types';
 import type { CheckResult, PlannedCheck, Runtimes, VerifyLanguage, VerifyRequest } from '../../src/core/verify/types';
+import { DEFAULT_VERIFY_LIMITS, RuntimeMissingError } from '../../src/core/verify/types';
 
 const sandbox = new ProcessSandbox();
 const runtimes: Runtimes = { node: { command: process.execPath, args: [] } };

@@ -2,12 +2,13 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+
 import { harnessModule } from '../../scripts/gen-python-harness';
 import { callOfAssert, findAsserts, findDoctestExamples, pythonCheck } from '../../src/core/verify/python';
 import { PYTHON_HARNESS } from '../../src/core/verify/pythonHarness';
 import { ProcessSandbox } from '../../src/core/verify/sandbox';
-import { DEFAULT_VERIFY_LIMITS, RuntimeMissingError } from '../../src/core/verify/types';
 import type { CheckResult, PlannedCheck, VerifyLimits, VerifyRequest } from '../../src/core/verify/types';
+import { DEFAULT_VERIFY_LIMITS, RuntimeMissingError } from '../../src/core/verify/types';
 
 /** The real interpreter these tests run (resolved once, past any shim, as the extension resolves its setting). */
 const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
+import { createServer } from 'node:net';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { detectSandbox } from '../../src/core/verify/isolation';
 import { detectRuntimes } from '../../src/core/verify/runtimes';
-import { runWrapped, withLimits } from '../../src/core/verify/sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec } from '../../src/core/verify/sandbox';
+import { runWrapped, withLimits } from '../../src/core/verify/sandbox';
 import type { IsolationLevel, Runtime } from '../../src/core/verify/types';
 import { DEFAULT_VERIFY_LIMITS } from '../../src/core/verify/types';
 

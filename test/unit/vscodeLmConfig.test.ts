@@ -4,8 +4,9 @@
  * whose provider registry has no adapter for it.
  */
 import assert from 'node:assert/strict';
-import { resolveConfig } from '../../src/core/config/layering';
+
 import type { ConfigResolution } from '../../src/core/config/layering';
+import { resolveConfig } from '../../src/core/config/layering';
 import { createPriceTable, providerPriceOptions } from '../../src/core/pricing/cost';
 import { ProviderError } from '../../src/core/providers/errors';
 import { createProvider } from '../../src/core/providers/registry';

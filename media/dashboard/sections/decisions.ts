@@ -5,8 +5,8 @@
 import type { DashboardCascade, DashboardData, DashboardDecision, DashboardVerdict } from '../../../src/core/ledger/dashboard';
 import type { Outcome } from '../../../src/core/routing/decision';
 import { formatMs, formatUsd } from '../../../src/core/util/format';
-import { h, icon } from '../dom';
 import type { Child } from '../dom';
+import { h, icon } from '../dom';
 import { commandLabel, formatFailure, formatTime, formatTimestamp, formatTokens, formatVerdict } from '../format';
 import { button, num, table } from '../widgets';
 

@@ -1,7 +1,7 @@
 /** The empty state: what the page is for and how to make the first request. */
 import type { DashboardCommand } from '../../../src/webview/protocol';
-import { h, icon } from '../dom';
 import type { Child } from '../dom';
+import { h, icon } from '../dom';
 import { button } from '../widgets';
 
 export function emptySection(run: (command: DashboardCommand) => void): Child[] {

@@ -1,8 +1,8 @@
 /** What users did with the answers, per agent and model: acceptance and comparison picks; and the cache's savings. */
 import type { DashboardData } from '../../../src/core/ledger/dashboard';
 import { formatUsd } from '../../../src/core/util/format';
-import { h } from '../dom';
 import type { Child } from '../dom';
+import { h } from '../dom';
 import { formatCount, formatPercent } from '../format';
 import { num, table } from '../widgets';
 

@@ -1,8 +1,8 @@
 /** Every model's requests, success, latency, tokens, cost and speed; below it the load-balance weights, when known. */
 import type { DashboardData } from '../../../src/core/ledger/dashboard';
 import { formatUsd, formatWeight } from '../../../src/core/util/format';
-import { h } from '../dom';
 import type { Child } from '../dom';
+import { h } from '../dom';
 import { formatCount, formatLatency, formatPercent, formatTokens } from '../format';
 import { num, table } from '../widgets';
 

@@ -2,8 +2,8 @@
 import type { DashboardRange } from '../../../src/core/ledger/dashboard';
 import { formatMs, formatUsd } from '../../../src/core/util/format';
 import type { RecommendationView } from '../../../src/webview/protocol';
-import { h, icon } from '../dom';
 import type { Child } from '../dom';
+import { h, icon } from '../dom';
 
 /** The range's recommendations as the page knows them; `items` stay shown while newer ones load. */
 export interface RecommendationsState {

@@ -23,8 +23,8 @@ export function spendTable(data: DashboardData): HTMLTableElement {
         'tr',
         { attrs: { 'data-testid': 'spend-row', 'data-day': day } },
         h('td', {}, formatDayKey(day)),
-        ...spend.providers.map((_, i) => num(formatUsd(spend.usdByProvider[i]![d]!))),
-        num(formatUsd(spend.totalUsd[d]!), 'spend-total'),
+        ...spend.providers.map((_, i) => num(formatUsd(spend.usdByProvider[i]![d]))),
+        num(formatUsd(spend.totalUsd[d]), 'spend-total'),
       ),
     );
   });

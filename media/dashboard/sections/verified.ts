@@ -1,8 +1,8 @@
 /** Verified routing (verify-then-escalate): how many requests stayed on the cheap tier, and what that saved. */
 import type { DashboardRange, DashboardVerified } from '../../../src/core/ledger/dashboard';
 import { formatUsd } from '../../../src/core/util/format';
-import { h, icon } from '../dom';
 import type { Child } from '../dom';
+import { h, icon } from '../dom';
 import { formatCount, formatPercent } from '../format';
 import { tile } from '../widgets';
 

@@ -3,37 +3,37 @@
  * plan, retries, fallbacks, waits and the outcome go to stderr; `--json` adds the decision record as the last line of
  * stdout.
  */
+import { AnswerCache, describeCached } from '../../core/cache/answerCache';
 import { didYouMean } from '../../core/config/diagnostics';
 import type { AgentId, Config, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
-import { AnswerCache, describeCached } from '../../core/cache/answerCache';
-import { recordDecisions } from '../../core/ledger/recorder';
-import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { SharedKeyLimits } from '../../core/ledger/keyLimits';
 import { recentAttempts } from '../../core/ledger/queries';
-import { PERFORMANCE_LOOKBACK_MS } from '../../core/routing/performance';
+import { recordDecisions } from '../../core/ledger/recorder';
+import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
+import { describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import type { CandidateRecord, Decision, RouteEvent } from '../../core/routing/decision';
 import { candidateName, describeCost, describePlan } from '../../core/routing/describe';
-import { describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
-import { Router } from '../../core/routing/router';
+import { PERFORMANCE_LOOKBACK_MS } from '../../core/routing/performance';
 import type { CascadeVerification, RouteRequest } from '../../core/routing/router';
+import { Router } from '../../core/routing/router';
 import { LANGUAGE_CHECKS } from '../../core/verify/languages';
 import { CHECKED_TASKS, planChecks } from '../../core/verify/verify';
-import { createCliVerifier, verifierOptionsOf } from '../verifier';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
-import { describeKeyVariables, environmentKeySource, missingKeys } from '../environment';
 import type { Env } from '../environment';
-import { EXIT, usageError } from '../exitCodes';
+import { describeKeyVariables, environmentKeySource, missingKeys } from '../environment';
 import type { ExitCode } from '../exitCodes';
+import { EXIT, usageError } from '../exitCodes';
 import { formatChain, formatMs } from '../format';
-import { readFileInput } from '../input';
 import type { InputText } from '../input';
+import { readFileInput } from '../input';
 import type { CliIo, Output } from '../io';
 import { readAll } from '../io';
 import { describeLedgerError, fileAlertMemory, openLedger } from '../ledger';
+import { createCliVerifier, verifierOptionsOf } from '../verifier';
 
 /** The options of a routed request, shared by `ask` and `compare` (see {@link cliRouteRequest}). */
 export const REQUEST_OPTIONS = {

@@ -5,21 +5,22 @@
  */
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
 import { formatDiagnostic } from '../../core/config/diagnostics';
 import { resolveConfig } from '../../core/config/layering';
 import type { AgentId, Config } from '../../core/config/types';
 import { AGENT_IDS, PRESETS } from '../../core/config/types';
 import type { YamlEditResult } from '../../core/config/yamlEdit';
 import { applyPresetInYaml, assignAgentInYaml } from '../../core/config/yamlEdit';
-import { oneOf, parseCommand } from '../args';
+import { errorMessage } from '../../core/util/errorMessage';
 import type { GlobalOptions } from '../args';
-import { loadConfiguration } from '../context';
+import { oneOf, parseCommand } from '../args';
 import type { LoadedConfig } from '../context';
-import { CliError, EXIT, usageError } from '../exitCodes';
+import { loadConfiguration } from '../context';
 import type { ExitCode } from '../exitCodes';
+import { CliError, EXIT, usageError } from '../exitCodes';
 import { formatChain } from '../format';
 import type { CliIo, Output } from '../io';
-import { errorMessage } from '../../core/util/errorMessage';
 
 export const ASSIGN_OPTIONS = { reasoning: { type: 'string' } } as const;
 export const BULK_OPTIONS = {} as const;

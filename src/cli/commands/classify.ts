@@ -9,10 +9,10 @@ import { tierFor } from '../../core/routing/tiers';
 import type { GlobalOptions } from '../args';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
-import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
-import { readFileInput } from '../input';
+import { EXIT, usageError } from '../exitCodes';
 import type { InputText } from '../input';
+import { readFileInput } from '../input';
 import type { CliIo } from '../io';
 import type { Output } from '../io';
 import { readAll } from '../io';
@@ -120,8 +120,8 @@ function classifyRecord(record: Record<string, unknown>, defaults: Defaults, thr
   }
   if (language !== undefined && typeof language !== 'string') return { ok: false, message: `${which}: "language" must be a string` };
   if (instruction !== undefined && typeof instruction !== 'string') return { ok: false, message: `${which}: "instruction" must be a string` };
-  const lang = (language as string | undefined) ?? defaults.language;
-  const instr = (instruction as string | undefined) ?? defaults.instruction;
+  const lang = (language) ?? defaults.language;
+  const instr = (instruction) ?? defaults.instruction;
   const estimate = estimateComplexity({
     text,
     task: (task as TaskType | undefined) ?? defaults.task,

@@ -3,6 +3,8 @@
  * that fit), both answers printed one after the other under "A:" and "B:" headings once both are in; `--pick` records
  * which was better (feedback on both answers, as the extension's Compare Models… does). Both requests are recorded.
  */
+import { randomUUID } from 'node:crypto';
+
 import type { AgentId, TaskType } from '../../core/config/types';
 import { AGENT_IDS, TASK_TYPES } from '../../core/config/types';
 import { feedbackRecord } from '../../core/ledger/feedback';
@@ -11,22 +13,21 @@ import { recordDecisions } from '../../core/ledger/recorder';
 import { SharedBudgetHolds } from '../../core/ledger/reservations';
 import { PendingSpend } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
-import { COMPARE_PICKS, compareModels, comparisonFeedback } from '../../core/routing/compare';
 import type { ComparedModel, ComparePick } from '../../core/routing/compare';
+import { COMPARE_PICKS, compareModels, comparisonFeedback } from '../../core/routing/compare';
 import type { Decision } from '../../core/routing/decision';
 import { describeCost } from '../../core/routing/describe';
-import { Router } from '../../core/routing/router';
 import type { RouteRequest } from '../../core/routing/router';
+import { Router } from '../../core/routing/router';
 import { formatMs } from '../../core/util/format';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
 import { environmentKeySource } from '../environment';
-import { EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
+import { EXIT, usageError } from '../exitCodes';
 import type { CliIo, Output } from '../io';
 import { describeLedgerError, fileAlertMemory, openLedger } from '../ledger';
-import { REQUEST_OPTIONS, cliRouteRequest, parseModel, readInput } from './ask';
-import { randomUUID } from 'node:crypto';
+import { cliRouteRequest, parseModel, readInput, REQUEST_OPTIONS } from './ask';
 
 export const COMPARE_OPTIONS = {
   ...REQUEST_OPTIONS,

@@ -3,14 +3,15 @@
  * prints every diagnostic as `file:line:col: severity: message`. Exit 0 when there is no error, 3 otherwise.
  */
 import path from 'node:path';
+
 import { formatDiagnostic } from '../../core/config/diagnostics';
-import { resolveConfig } from '../../core/config/layering';
 import type { ConfigFileInput } from '../../core/config/layering';
+import { resolveConfig } from '../../core/config/layering';
 import { parseCommand } from '../args';
 import { fileExists, readOptionalFile, resolvePaths } from '../context';
 import { applyEnvironment } from '../environment';
-import { CliError, EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
+import { CliError, EXIT, usageError } from '../exitCodes';
 import type { CliIo, Output } from '../io';
 
 export const CONFIG_OPTIONS = {} as const;

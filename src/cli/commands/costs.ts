@@ -6,20 +6,20 @@
  */
 import type { Config } from '../../core/config/types';
 import { costsReport, startOfDate } from '../../core/ledger/export';
-import { BREAKDOWN_DIMENSIONS, breakdown } from '../../core/ledger/queries';
 import type { BreakdownDimension, BreakdownRow } from '../../core/ledger/queries';
-import { budgetUsage } from '../../core/ledger/spend';
+import { breakdown, BREAKDOWN_DIMENSIONS } from '../../core/ledger/queries';
 import type { PeriodUsage } from '../../core/ledger/spend';
+import { budgetUsage } from '../../core/ledger/spend';
 import type { LedgerStore } from '../../core/ledger/store';
 import { PeriodCalendar } from '../../core/routing/budget';
+import { errorMessage } from '../../core/util/errorMessage';
 import { oneOf, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
-import { CliError, EXIT, usageError } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
+import { CliError, EXIT, usageError } from '../exitCodes';
 import { formatTable, formatUsd } from '../format';
 import type { CliIo, Output } from '../io';
 import { describeLedgerError, openLedger } from '../ledger';
-import { errorMessage } from '../../core/util/errorMessage';
 
 export const COSTS_OPTIONS = {
   since: { type: 'string' },

@@ -2,10 +2,10 @@
 import { TIERS } from '../../core/config/types';
 import { parseCommand } from '../args';
 import { loadConfiguration } from '../context';
-import { describeKeyVariables, displayUrl, keyFromEnv, SDK_DEFAULT_BASE_URLS } from '../environment';
 import type { BaseUrlSource } from '../environment';
-import { EXIT, usageError } from '../exitCodes';
+import { describeKeyVariables, displayUrl, keyFromEnv, SDK_DEFAULT_BASE_URLS } from '../environment';
 import type { ExitCode } from '../exitCodes';
+import { EXIT, usageError } from '../exitCodes';
 import { formatChain, wrap } from '../format';
 import type { CliIo, Output } from '../io';
 

@@ -3,16 +3,16 @@
  * live connectivity test (in parallel, each with a timeout) with its latency and result.
  */
 import type { ProviderConfig } from '../../core/config/types';
-import { testProviderConnection } from '../../core/providers/connection';
 import type { ConnectionStatus } from '../../core/providers/connection';
+import { testProviderConnection } from '../../core/providers/connection';
 import { integerOption, parseCommand } from '../args';
 import { loadConfiguration } from '../context';
 import { describeKeyVariables, displayUrl, keyFromEnv, SDK_DEFAULT_BASE_URLS } from '../environment';
-import { EXIT } from '../exitCodes';
 import type { ExitCode } from '../exitCodes';
-import { createCliVerifier, verifierOptionsOf } from '../verifier';
+import { EXIT } from '../exitCodes';
 import { formatMs, formatTable } from '../format';
 import type { CliIo, Output } from '../io';
+import { createCliVerifier, verifierOptionsOf } from '../verifier';
 
 export const STATUS_OPTIONS = {
   timeout: { type: 'string' },

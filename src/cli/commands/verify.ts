@@ -3,19 +3,20 @@
  * code must do, in the sandbox; or `--jsonl IN` for many, in input order, up to one line per core at once.
  */
 import { availableParallelism } from 'node:os';
+
 import type { TaskType } from '../../core/config/types';
 import { TASK_TYPES } from '../../core/config/types';
+import { describeFailureRecord, describeVerdictRecord, verdictRecord } from '../../core/routing/cascade';
 import type { CheckResult, VerifyRequest } from '../../core/verify/types';
 import type { Verifier, VerifierVerdict } from '../../core/verify/verifier';
-import { describeFailureRecord, describeVerdictRecord, verdictRecord } from '../../core/routing/cascade';
 import { integerOption, oneOf, parseCommand } from '../args';
+import { loadConfiguration } from '../context';
+import type { ExitCode } from '../exitCodes';
 import { EXIT, usageError } from '../exitCodes';
 import { readFileInput } from '../input';
-import type { ExitCode } from '../exitCodes';
 import type { CliIo, Output } from '../io';
 import type { LineResult } from '../jsonl';
 import { describeType, runJsonl } from '../jsonl';
-import { loadConfiguration } from '../context';
 import { createCliVerifier, verifierOptionsOf } from '../verifier';
 
 export const VERIFY_OPTIONS = {
@@ -147,14 +148,14 @@ async function verifyRecord(record: Record<string, unknown>, defaults: Defaults,
   }
   if (language !== undefined && typeof language !== 'string') return { ok: false, message: `${which}: "language" must be a string` };
   if (instruction !== undefined && instruction !== null && typeof instruction !== 'string') return { ok: false, message: `${which}: "instruction" must be a string` };
-  const lang = (language as string | undefined) ?? defaults.language;
+  const lang = (language) ?? defaults.language;
   if (lang === undefined) return { ok: false, message: `${which}: "language" is missing (python, javascript, typescript), and no --language was given` };
-  const instr = (instruction as string | undefined | null) ?? defaults.instruction;
+  const instr = (instruction) ?? defaults.instruction;
   const verdict = await verifier.verify(
     {
       task: (task as TaskType | undefined) ?? defaults.task,
       language: lang,
-      original: (text as string | undefined) ?? '',
+      original: (text) ?? '',
       answer: completion,
       ...(instr ? { instruction: instr } : {}),
     },

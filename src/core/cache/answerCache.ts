@@ -15,8 +15,9 @@
  * checked (size, shape) before use: a damaged or foreign file is a miss, and is removed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import type { TaskType } from '../config/types';
 import type { Usage } from '../providers/types';
 import { formatUsd } from '../util/format';
@@ -80,7 +81,7 @@ function isUsage(value: unknown): value is Usage {
   if (typeof value !== 'object' || value === null) return false;
   const u = value as Record<string, unknown>;
   return ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens'].every(
-    (k) => typeof u[k] === 'number' && Number.isFinite(u[k]) && (u[k] as number) >= 0,
+    (k) => typeof u[k] === 'number' && Number.isFinite(u[k]) && (u[k]) >= 0,
   );
 }
 

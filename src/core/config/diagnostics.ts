@@ -146,7 +146,8 @@ export function describeValue(value: unknown, kind?: string): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined) return String(value);
+  return `a ${typeof value}`;
 }
 
 /** A key or id name quoted inside a sentence: like {@link describeValue}, with an opaque one in parentheses. */

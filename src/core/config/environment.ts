@@ -63,7 +63,7 @@ export function keyVariables(providerId: string, keyId: string): string[] {
 /** The value of key `keyId` of `providerId`, or undefined. */
 export function keyFromEnv(env: Env, providerId: string, keyId: string): string | undefined {
   if (keyId === 'default' && isBuiltinProviderId(providerId) && providerId !== 'local') {
-    return keyFromEnvironment(providerId, env as NodeJS.ProcessEnv);
+    return keyFromEnvironment(providerId, env);
   }
   for (const name of keyVariables(providerId, keyId)) {
     const value = env[name];

@@ -11,19 +11,19 @@
  * diagnostic at its key that says it belongs in the user file. Settings cannot touch endpoints, protocols, keys or prices
  * at all (VS Code settings can come from a workspace too; package.json scopes the money settings to the user).
  */
-import { createPriceTable } from '../pricing/cost';
 import type { PriceOverrides } from '../pricing/cost';
+import { createPriceTable } from '../pricing/cost';
+import { errorMessage } from '../util/errorMessage';
 import type { ConfigFile, PartialConfigFromSettings, ProviderFileEntry } from './configFile';
 import { SETTINGS_PROVIDER_FIELDS } from './configFile';
 import { configToFile } from './convert';
-import { AGENT_TASKS, DEFAULT_CONFIG, deepFreeze } from './defaults';
+import { AGENT_TASKS, deepFreeze, DEFAULT_CONFIG } from './defaults';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
 import { didYouMean, formatKeyPath } from './diagnostics';
 import type { ConfigLayer, Locate } from './load';
 import { loadConfigText, validateConfigValue } from './load';
 import type { AgentConfig, AgentId, Config, KeyConfig, ProviderConfig, Tier } from './types';
 import { AGENT_IDS, TIERS } from './types';
-import { errorMessage } from '../util/errorMessage';
 
 export interface ConfigFileInput {
   readonly file: string;
@@ -212,7 +212,7 @@ class Resolver {
 
   /** Settings: provider entries are restricted first, then each setting is validated on its own. */
   applySettings(settings: PartialConfigFromSettings, diagnostics: ConfigDiagnostic[]): void {
-    const restricted = this.settingsRules(settings as ConfigFile);
+    const restricted = this.settingsRules(settings);
     this.apply({ role: 'settings', file: SETTINGS_FILE }, validSettings(restricted, diagnostics));
   }
 
@@ -290,7 +290,7 @@ class Resolver {
             `config turns off; it belongs in your user config file`,
         );
       }
-      providers[id] = kept as ProviderFileEntry;
+      providers[id] = kept;
     }
     return { ...data, providers };
   }
@@ -318,7 +318,7 @@ class Resolver {
           );
         }
       }
-      providers[id] = kept as ProviderFileEntry;
+      providers[id] = kept;
     }
     return { ...data, providers };
   }
@@ -474,7 +474,7 @@ class Resolver {
   }
 
   private buildPricing(freeProviders: readonly string[]): PriceOverrides {
-    const pricing = (this.state.pricing ?? {}) as PriceOverrides;
+    const pricing = (this.state.pricing ?? {});
     try {
       createPriceTable(pricing, { freeProviders });
       return clone(pricing);
@@ -504,7 +504,7 @@ class Resolver {
 function validSettings(settings: ConfigFile, diagnostics: ConfigDiagnostic[]): ConfigFile {
   let valid: ConfigFile = {};
   const sectioned = new Set(['agents', 'providers', 'budget', 'retry', 'circuit', 'ledger', 'verify', 'cache', 'expectedOutputTokens']);
-  for (const [key, value] of Object.entries(settings)) {
+  for (const [key, value] of Object.entries(settings) as [string, unknown][]) {
     if (value === undefined) continue;
     const pieces: Json[] =
       sectioned.has(key) && isPlainObject(value)

@@ -6,18 +6,20 @@
  * string shaped like a key; these are reported without their value); the JSON Schema; then the checks a schema cannot
  * express within one file (tier order, time zone, duplicate key ids).
  */
-import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+
 import type { ErrorObject } from 'ajv';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+
 import { BUILTIN_PROVIDERS, isBuiltinProviderId } from '../providers/registry';
-import type { ConfigFile } from './configFile';
 import { BUILTIN_PROVIDER_IDS } from '../providers/types';
+import { errorMessage } from '../util/errorMessage';
+import type { ConfigFile } from './configFile';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics';
 import { describeName, describeValue, didYouMean, formatKeyPath, isOpaqueToken, looksLikeSecret } from './diagnostics';
 import { schemaErrors } from './schema';
-import { errorMessage } from '../util/errorMessage';
 
 export interface SourcePosition {
   /** 1-based. */
@@ -46,7 +48,7 @@ export type LoadResult =
 
 function scalarKey(node: unknown): string | undefined {
   if (isScalar(node)) {
-    return node.value === null ? '' : String(node.value);
+    return node.value === null ? '' : node.toString();
   }
   return undefined;
 }

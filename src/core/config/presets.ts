@@ -12,11 +12,11 @@
  * Ties keep a fixed order (cost: local, deepseek, gemini, openai, anthropic; performance: the reverse), then custom ids
  * alphabetically. Disabled providers are left out.
  */
-import { createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
+import { createPriceTable, estimateCost, providerPriceOptions } from '../pricing/cost';
+import { formatUsd } from '../util/format';
 import type { AgentId, Config, PresetName, ProviderConfig, TaskType, Tier } from './types';
 import { AGENT_IDS, TIERS } from './types';
-import { formatUsd } from '../util/format';
 
 export interface PresetAssignment {
   readonly chain: string[];

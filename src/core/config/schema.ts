@@ -2,8 +2,9 @@
  * The JSON Schema of the configuration file (schemas/model-router.schema.json, committed so the extension can also
  * register it through `yamlValidation`), compiled once with ajv on first use.
  */
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv from 'ajv';
+
 import schemaJson from '../../../schemas/model-router.schema.json';
 import type { ConfigFile } from './configFile';
 

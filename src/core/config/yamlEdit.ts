@@ -3,8 +3,9 @@
  * through the yaml Document API, so comments, blank lines, key order and quoting survive. The result is validated
  * before it is returned; the caller writes it only when `ok`.
  */
-import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
 import type { Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
+
 import { BUILTIN_PROVIDER_IDS } from '../providers/types';
 import type { ConfigDiagnostic } from './diagnostics';
 import { didYouMean } from './diagnostics';

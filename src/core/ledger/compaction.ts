@@ -21,13 +21,15 @@ import { existsSync } from 'node:fs';
 import { open as openFile, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+
 import type { Database } from 'sql.js';
+
+import { errorMessage } from '../util/errorMessage';
 import { readJournal } from './journal';
 import type { LedgerRecord } from './record';
-import { migrate, schemaVersion, MIGRATIONS } from './schema';
-import { deleteRequestsBefore, insertRecords } from './write';
+import { migrate, MIGRATIONS, schemaVersion } from './schema';
 import { loadSqlJsFrom } from './sqlite';
-import { errorMessage } from '../util/errorMessage';
+import { deleteRequestsBefore, insertRecords } from './write';
 
 /** The compacted file is written and made durable this much at a time (see buildLedgerFile). */
 const SYNC_PIECE_BYTES = 2 * 1024 * 1024;
@@ -82,10 +84,11 @@ export function parseManifest(text: string): readonly CompactionManifestEntry[] 
   try {
     const value = JSON.parse(text) as Partial<CompactionManifest>;
     if (!Array.isArray(value.entries)) return [];
-    return value.entries.filter(
-      (e): e is CompactionManifestEntry =>
-        typeof e === 'object' && e !== null && typeof e.stamp === 'string' && typeof e.journals === 'object' && e.journals !== null,
-    );
+    return (value.entries as unknown[]).filter((e): e is CompactionManifestEntry => {
+      if (typeof e !== 'object' || e === null) return false;
+      const entry = e as Partial<Record<keyof CompactionManifestEntry, unknown>>;
+      return typeof entry.stamp === 'string' && typeof entry.journals === 'object' && entry.journals !== null;
+    });
   } catch {
     return [];
   }

@@ -4,8 +4,9 @@
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildLedgerFile, checkLedgerFile } from './compaction';
+
 import type { WorkerJob } from './compaction';
+import { buildLedgerFile, checkLedgerFile } from './compaction';
 
 if (parentPort) {
   const port = parentPort;

@@ -16,21 +16,22 @@
  * offset is a multiple of 15 minutes, so a day is whole quarter hours; whole hours in most zones).
  */
 import type { Database } from 'sql.js';
+
 import type { BudgetConfig, Config } from '../config/types';
 import { PeriodCalendar } from '../routing/budget';
-import { costsReport } from './export';
 import type { CostsFormat } from './export';
-import { NANO_PER_USD, NONE_KEY, addSums, breakdownRow, lastDays, latestDecisions, sortBreakdown } from './queries';
-import type { BreakdownRow, DecisionCursor, RequestSums } from './queries';
-import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
-import { applyRecommendationAction, recommendations } from './recommendations';
-import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
-import { ATTEMPT_TOTALS, LATENCY_HISTOGRAM, REQUEST_TOTALS, SPEEDS, histogramPercentile, sumRange } from './rollups';
-import type { RangeSums } from './rollups';
-import { schemaVersion } from './schema';
-import { StatementCache, sqlNumber } from './sqlite';
-import { feedbackSummaries } from './feedback';
+import { costsReport } from './export';
 import type { FeedbackSummary } from './feedback';
+import { feedbackSummaries } from './feedback';
+import type { BreakdownRow, DecisionCursor, RequestSums } from './queries';
+import { addSums, breakdownRow, lastDays, latestDecisions, NANO_PER_USD, NONE_KEY, sortBreakdown } from './queries';
+import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
+import { applyRecommendationAction, recommendations } from './recommendations';
+import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
+import type { RangeSums } from './rollups';
+import { ATTEMPT_TOTALS, histogramPercentile, LATENCY_HISTOGRAM, REQUEST_TOTALS, SPEEDS, sumRange } from './rollups';
+import { schemaVersion } from './schema';
+import { sqlNumber, StatementCache } from './sqlite';
 
 export const DASHBOARD_RANGES = [7, 30, 90] as const;
 export type DashboardRange = (typeof DASHBOARD_RANGES)[number];

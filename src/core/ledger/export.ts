@@ -9,17 +9,18 @@
  * formula. Numbers are written as numbers (a negative number is not text and is left alone).
  */
 import type { Database, SqlValue } from 'sql.js';
+
 import { PeriodCalendar } from '../routing/budget';
-import type { LedgerAttempt, LedgerRecord } from './record';
+import type { BreakdownDimension, BreakdownRow } from './queries';
 import {
   ATTEMPT_COLUMNS_SQL,
-  NANO_PER_USD,
-  REQUEST_SELECT,
   attemptFromRow,
   breakdown,
+  NANO_PER_USD,
+  REQUEST_SELECT,
   requestFromRow,
 } from './queries';
-import type { BreakdownDimension, BreakdownRow } from './queries';
+import type { LedgerAttempt, LedgerRecord } from './record';
 import { forEachRow } from './sqlite';
 
 export type CostsFormat = 'csv' | 'json';

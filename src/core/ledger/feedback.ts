@@ -7,12 +7,14 @@
  * and the recommendations group it without a join (and still can after the request aged out).
  */
 import { randomUUID } from 'node:crypto';
+
 import type { Database } from 'sql.js';
+
 import type { LedgerRecord } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
 import type { TimeRange } from './rollups';
 import { schemaVersion } from './schema';
-import { StatementCache, sqlNumber } from './sqlite';
+import { sqlNumber, StatementCache } from './sqlite';
 
 export const FEEDBACK_KINDS = [
   /** A proposed diff was applied. */

@@ -4,7 +4,8 @@
  * window and CLI run appends to the same ledger, so these figures cover them all.
  */
 import type { Database } from 'sql.js';
-import { HOUR_MS, ROLLUPS, percentileOfSorted } from './rollups';
+
+import { HOUR_MS, percentileOfSorted, ROLLUPS } from './rollups';
 import { schemaVersion } from './schema';
 import { forEachRow } from './sqlite';
 

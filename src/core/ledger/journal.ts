@@ -11,9 +11,10 @@
  * reported.
  */
 import { randomBytes } from 'node:crypto';
-import { open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
 import type { LedgerRecord } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
 

@@ -17,8 +17,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isIdle } from '../routing/rateLimiter';
+
 import type { BucketName, BucketState, LimiterState } from '../routing/rateLimiter';
+import { isIdle } from '../routing/rateLimiter';
 import type { ProviderLimitStates, SharedLimitStore } from '../routing/sharedLimits';
 import { withLock } from './lock';
 

@@ -10,13 +10,14 @@
  * - Percentiles are nearest-rank (as in bench/report.ts) over the values of the range.
  */
 import type { Database, SqlValue } from 'sql.js';
+
 import { PeriodCalendar } from '../routing/budget';
 import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
 import { LEDGER_RECORD_VERSION } from './record';
-import { REQUEST_TOTALS, percentileOfSorted, sumRange } from './rollups';
 import type { SumsOf, TimeRange } from './rollups';
+import { percentileOfSorted, REQUEST_TOTALS, sumRange } from './rollups';
 import { schemaVersion } from './schema';
-import { StatementCache, forEachRow, sqlNumber } from './sqlite';
+import { forEachRow, sqlNumber, StatementCache } from './sqlite';
 
 export const NANO_PER_USD = 1e9;
 /** Key of rows whose provider or model is null (no attempt answered). */
@@ -349,8 +350,8 @@ function parseFailures(value: SqlValue): NonNullable<LedgerVerification['failure
     return parsed
       .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null)
       .map((f) => ({
-        kind: String(f.kind ?? ''),
-        name: String(f.name ?? ''),
+        kind: typeof f.kind === 'string' ? f.kind : '',
+        name: typeof f.name === 'string' ? f.name : '',
         ...(typeof f.expected === 'string' ? { expected: f.expected } : {}),
         ...(typeof f.got === 'string' ? { got: f.got } : {}),
         ...(typeof f.detail === 'string' ? { detail: f.detail } : {}),

@@ -35,16 +35,17 @@
  * name, so the order does not depend on the order rows were read in.
  */
 import type { Database, SqlValue } from 'sql.js';
+
 import type { AgentConfig, Config } from '../config/types';
-import { costNanoUsd, createPriceTable, providerPriceOptions } from '../pricing/cost';
 import type { PriceTable } from '../pricing/cost';
-import { NANO_PER_USD } from './queries';
-import { feedbackSummaries } from './feedback';
-import { ANSWERED, FIRST_ATTEMPTS, TTFTS, median, percentileOfSorted, rollupPieces, sumRange } from './rollups';
-import type { ReadOptions, SumsOf, TimeRange } from './rollups';
-import { schemaVersion } from './schema';
-import { StatementCache, sqlNumber } from './sqlite';
+import { costNanoUsd, createPriceTable, providerPriceOptions } from '../pricing/cost';
 import { formatMs, formatUsd } from '../util/format';
+import { feedbackSummaries } from './feedback';
+import { NANO_PER_USD } from './queries';
+import type { ReadOptions, SumsOf, TimeRange } from './rollups';
+import { ANSWERED, FIRST_ATTEMPTS, median, percentileOfSorted, rollupPieces, sumRange, TTFTS } from './rollups';
+import { schemaVersion } from './schema';
+import { sqlNumber, StatementCache } from './sqlite';
 
 export interface RecommendationThresholds {
   /** cheaper-tier: scored (complexity known), answered requests of the agent in the window. */
@@ -414,7 +415,7 @@ export function feedbackRecommendations(
   const byAgent = new Map<string, Map<string, ProviderFeedback>>();
   for (const row of feedbackSummaries(db, range)) {
     let providers = byAgent.get(row.agent);
-    if (!providers) byAgent.set(row.agent, (providers = new Map()));
+    if (!providers) byAgent.set(row.agent, (providers = new Map<string, ProviderFeedback>()));
     const entry = providers.get(row.provider) ?? { judged: 0, kept: 0, rejected: 0, costUsd: 0 };
     const kept = Math.max(0, row.accepted - row.undone);
     entry.judged += row.judged;

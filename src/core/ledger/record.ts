@@ -6,9 +6,9 @@
 import { redact } from '../providers/errors';
 import type { Decision } from '../routing/decision';
 import { fallbackCount } from '../routing/decision';
-import type { LedgerFeedback } from './feedback';
 import { SecretScrubber } from '../util/secrets';
 import { sanitizeTerminalText } from '../util/terminalText';
+import type { LedgerFeedback } from './feedback';
 
 export const LEDGER_RECORD_VERSION = 1;
 

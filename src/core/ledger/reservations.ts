@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { processAlive, withLock } from './lock';
 
 export const HOLDS_FILE = 'budget-holds.json';

@@ -20,8 +20,9 @@
  * no model's answer ({@link ANSWERED}'s rows leave it out).
  */
 import type { SqlValue } from 'sql.js';
-import { sqlNumber } from './sqlite';
+
 import type { StatementCache } from './sqlite';
+import { sqlNumber } from './sqlite';
 
 /** Width of the finest rollup's buckets: 15 minutes. */
 export const ROLLUP_BUCKET_MS = 15 * 60 * 1000;

@@ -7,9 +7,10 @@
  * instant (whose requests are lost) or the query budget is spent.
  */
 import type { Database } from 'sql.js';
+
+import { errorMessage } from '../util/errorMessage';
 import { forEachRequest } from './export';
 import type { LedgerRecord } from './record';
-import { errorMessage } from '../util/errorMessage';
 
 /** True for the errors SQLite raises on a damaged database file or page. */
 export function isCorruption(error: unknown): boolean {

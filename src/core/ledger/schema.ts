@@ -6,9 +6,10 @@
  * rows are written by write.ts.
  */
 import type { Database } from 'sql.js';
-import { ROLLUPS, rebuildSql, rollUpSql } from './rollups';
-import { loadSqlJs } from './sqlite';
+
+import { rebuildSql, ROLLUPS, rollUpSql } from './rollups';
 import type { SqlJsOptions } from './sqlite';
+import { loadSqlJs } from './sqlite';
 
 /** Columns of answered_hourly / answered_daily after the bucket. */
 const ANSWERED_COLUMNS = `agent TEXT NOT NULL,

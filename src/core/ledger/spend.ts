@@ -13,11 +13,12 @@
  * a new database object).
  */
 import type { Database } from 'sql.js';
+
 import type { BudgetConfig } from '../config/types';
-import { BUDGET_PERIODS, PeriodCalendar, PeriodCalendars } from '../routing/budget';
 import type { BudgetPeriod, SpendSource } from '../routing/budget';
-import { SharedBudgetHolds } from './reservations';
+import { BUDGET_PERIODS, PeriodCalendar, PeriodCalendars } from '../routing/budget';
 import type { BudgetHold } from './reservations';
+import { SharedBudgetHolds } from './reservations';
 import { isCorruption } from './salvage';
 
 const NANO_PER_USD = 1e9;

@@ -8,6 +8,7 @@
  *   caller passes that path as `wasmPath` (e.g. `path.join(__dirname, 'sql-wasm.wasm')`).
  */
 import { readFile } from 'node:fs/promises';
+
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 
 export interface SqlJsOptions {
@@ -25,7 +26,7 @@ export async function loadSqlJs(options: SqlJsOptions = {}): Promise<SqlJsStatic
   const initSqlJs = (module as unknown as { default?: typeof module.default }).default ?? (module as unknown as typeof module.default);
   if (options.wasmPath === undefined) return initSqlJs();
   const bytes = await readFile(options.wasmPath);
-  const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   return initSqlJs({ wasmBinary });
 }
 

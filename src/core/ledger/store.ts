@@ -28,31 +28,33 @@
  * sql.js is loaded lazily by `open` (see sqlite.ts for `wasmPath` when bundled).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open as openFile, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+
 import type { Database, SqlJsStatic } from 'sql.js';
+
 import type { Clock } from '../routing/clock';
 import { systemClock } from '../routing/clock';
+import { errorMessage } from '../util/errorMessage';
+import type { CompactionManifestEntry } from './compaction';
 import {
-  MANIFEST_ENTRIES,
-  MANIFEST_FILE,
   compactionWorkerAvailable,
   expireRecords,
   integrityProblem,
+  MANIFEST_ENTRIES,
+  MANIFEST_FILE,
   mergeRecords,
   parseManifest,
   runLedgerWorker,
 } from './compaction';
-import type { CompactionManifestEntry } from './compaction';
-import { JOURNAL_PATTERN, JournalWriter, fsyncDir, journalPid, readJournal } from './journal';
+import { fsyncDir, JOURNAL_PATTERN, journalPid, JournalWriter, readJournal } from './journal';
 import { LockTimeoutError, processAlive, withLock } from './lock';
 import type { LedgerRecord } from './record';
-import { MIGRATIONS, migrate, schemaVersion } from './schema';
-import { insertRecords } from './write';
-import type { Migration } from './schema';
 import { isCorruption, salvageRecords } from './salvage';
+import type { Migration } from './schema';
+import { migrate, MIGRATIONS, schemaVersion } from './schema';
 import { loadSqlJsFrom } from './sqlite';
-import { errorMessage } from '../util/errorMessage';
+import { insertRecords } from './write';
 
 export const LEDGER_FILE = 'ledger.sqlite';
 export const LOCK_FILE = 'ledger.lock';

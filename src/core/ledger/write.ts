@@ -4,8 +4,9 @@
  * retention, rebuilding the buckets it cuts. The statements of an insert are prepared once per database.
  */
 import type { Database, Statement } from 'sql.js';
+
 import type { LedgerRecord } from './record';
-import { DAY_MS, HOUR_MS, ROLLUPS, ROLLUP_BUCKET_MS, latencyBinMs, rebuildSql, upsertSql } from './rollups';
+import { DAY_MS, HOUR_MS, latencyBinMs, rebuildSql, ROLLUP_BUCKET_MS, ROLLUPS, upsertSql } from './rollups';
 import { schemaVersion } from './schema';
 
 const REQUEST_COLUMNS = [
@@ -61,7 +62,7 @@ const rollupStatements = new WeakMap<Database, Map<string, Statement>>();
 
 function rollupStatement(db: Database, sql: string): Statement {
   let cache = rollupStatements.get(db);
-  if (!cache) rollupStatements.set(db, (cache = new Map()));
+  if (!cache) rollupStatements.set(db, (cache = new Map<string, Statement>()));
   let statement = cache.get(sql);
   if (!statement || statement.getSQL() === '') {
     statement = db.prepare(sql);

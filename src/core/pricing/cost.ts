@@ -174,9 +174,10 @@ function formatValue(value: unknown): string {
     return 'undefined';
   }
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON.stringify gives undefined for a function or symbol, and throws on a cycle (a YAML alias can make one).
+    return JSON.stringify(value) ?? `a ${typeof value}`;
   } catch {
-    return String(value);
+    return Array.isArray(value) ? 'a list' : 'an object';
   }
 }
 

@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
-import type { ErrorKind } from './errors';
+
 import { boundedFetch } from './boundedFetch';
-import { ProviderBase } from './providerBase';
+import type { ErrorKind } from './errors';
+import { kindFromStatus, mentionsContextLength, ProviderError, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
+import { causeText, describeBody, ProviderBase } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 /**
@@ -57,6 +58,13 @@ function toUsage(u: AnthropicUsageFields, previous?: Usage): Usage {
   };
 }
 
+/** The JSON body of an Anthropic API error, as far as it is read (the SDK types it as a plain object). */
+type AnthropicErrorBody = { error?: { type?: string; message?: string }; request_id?: string };
+
+function errorBody(value: unknown): AnthropicErrorBody | undefined {
+  return typeof value === 'object' && value !== null ? value : undefined;
+}
+
 export class AnthropicProvider extends ProviderBase {
   private readonly client: Anthropic;
 
@@ -93,7 +101,7 @@ export class AnthropicProvider extends ProviderBase {
         { signal },
       );
       if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
-        throw this.malformed(String(message));
+        throw this.malformed(describeBody(message));
       }
       const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
       if (text) yield { type: 'text', text };
@@ -141,9 +149,9 @@ export class AnthropicProvider extends ProviderBase {
   protected normalizeSdkError(error: unknown): ProviderError | undefined {
     const label = this.settings.label;
     if (error instanceof Anthropic.APIConnectionTimeoutError) return this.timeoutError();
-    if (error instanceof Anthropic.APIConnectionError) return this.networkError(String(error.cause ?? error.message), error);
-    if (error instanceof Anthropic.APIError) {
-      const body = error.error as { error?: { type?: string; message?: string }; request_id?: string } | undefined;
+    if (error instanceof Anthropic.APIConnectionError) return this.networkError(causeText(error.cause, error.message), error);
+    if (isApiError(error)) {
+      const body = errorBody(error.error);
       const type = body?.error?.type ?? error.type ?? undefined;
       const apiMessage =
         body?.error?.message ?? error.apiMessage ?? (error.error === undefined ? rawErrorText(error.message) : undefined);
@@ -164,4 +172,9 @@ export class AnthropicProvider extends ProviderBase {
     }
     return undefined;
   }
+}
+
+/** `instanceof` would type the error's status and headers as `any` (the class is generic); this keeps their types. */
+function isApiError(error: unknown): error is InstanceType<typeof Anthropic.APIError> {
+  return error instanceof Anthropic.APIError;
 }

@@ -4,10 +4,10 @@
  * (never the key).
  */
 import type { ProviderConfig } from '../config/types';
+import { errorMessage } from '../util/errorMessage';
 import { ProviderError } from './errors';
 import { createProvider } from './registry';
 import type { ChatProvider, ProviderSettings } from './types';
-import { errorMessage } from '../util/errorMessage';
 
 export interface ConnectionStatus {
   /** `ok`, `failed`, or `skipped` (disabled, no key). */

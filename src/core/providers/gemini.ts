@@ -1,3 +1,4 @@
+import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, SafetySetting, UsageMetadata } from '@google/generative-ai';
 import {
   GoogleGenerativeAI,
   GoogleGenerativeAIAbortError,
@@ -5,15 +6,15 @@ import {
   GoogleGenerativeAIFetchError,
 } from '@google/generative-ai';
 import { HarmBlockThreshold, HarmCategory } from '@google/generative-ai';
-import type { GenerateContentRequest, GenerateContentResponse, GenerativeModel, SafetySetting, UsageMetadata } from '@google/generative-ai';
-import { ProviderError, kindFromStatus, mentionsContextLength, retryAfterFromGoogleDetails } from './errors';
-import type { ErrorKind } from './errors';
-import { boundedFetch } from './boundedFetch';
-import { withScopedFetch } from './scopedFetch';
-import { ProviderBase } from './providerBase';
-import type { AdapterSettings, OpenCall, Transport } from './providerBase';
-import type { ChatRequest, FinishReason, SafetyLevel, StreamChunk, Usage } from './types';
+
 import { errorMessage } from '../util/errorMessage';
+import { boundedFetch } from './boundedFetch';
+import type { ErrorKind } from './errors';
+import { kindFromStatus, mentionsContextLength, ProviderError, retryAfterFromGoogleDetails } from './errors';
+import type { AdapterSettings, OpenCall, Transport } from './providerBase';
+import { ProviderBase } from './providerBase';
+import { withScopedFetch } from './scopedFetch';
+import type { ChatRequest, FinishReason, SafetyLevel, StreamChunk, Usage } from './types';
 
 /** The four harm categories the API filters by default (civic integrity is left at the API's default). */
 const HARM_CATEGORIES: readonly HarmCategory[] = [

@@ -6,11 +6,12 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import { ProviderError, kindFromStatus, mentionsContextLength, rawErrorText, retryAfterFromHeaders } from './errors';
-import type { ErrorKind } from './errors';
+
 import { boundedFetch } from './boundedFetch';
-import { ProviderBase } from './providerBase';
+import type { ErrorKind } from './errors';
+import { kindFromStatus, mentionsContextLength, ProviderError, rawErrorText, retryAfterFromHeaders } from './errors';
 import type { AdapterSettings, OpenCall, Transport } from './providerBase';
+import { causeText, describeBody, ProviderBase } from './providerBase';
 import type { ChatRequest, FinishReason, StreamChunk, Usage } from './types';
 
 function finishReason(reason: string | null | undefined): FinishReason {
@@ -96,7 +97,7 @@ export class OpenAIProvider extends ProviderBase {
         { signal },
       );
       if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
-        throw this.malformed(String(completion));
+        throw this.malformed(describeBody(completion));
       }
       const choice = completion.choices[0];
       if (choice?.message?.content) yield { type: 'text', text: choice.message.content };
@@ -133,8 +134,8 @@ export class OpenAIProvider extends ProviderBase {
   protected normalizeSdkError(error: unknown): ProviderError | undefined {
     const label = this.settings.label;
     if (error instanceof OpenAI.APIConnectionTimeoutError) return this.timeoutError();
-    if (error instanceof OpenAI.APIConnectionError) return this.networkError(String(error.cause ?? error.message), error);
-    if (error instanceof OpenAI.APIError) {
+    if (error instanceof OpenAI.APIConnectionError) return this.networkError(causeText(error.cause, error.message), error);
+    if (isApiError(error)) {
       const body = (error.error ?? {}) as { message?: string; type?: string; code?: string | null };
       const code = error.code ?? body.code ?? undefined;
       const type = error.type ?? body.type ?? undefined;
@@ -181,4 +182,9 @@ function kindFromType(type: string | undefined): ErrorKind {
     default:
       return 'server';
   }
+}
+
+/** `instanceof` would type the error's status and headers as `any` (the class is generic); this keeps their types. */
+function isApiError(error: unknown): error is InstanceType<typeof OpenAI.APIError> {
+  return error instanceof OpenAI.APIError;
 }

@@ -1,6 +1,7 @@
+import { errorMessage } from '../util/errorMessage';
 import { displayUrl } from '../util/secrets';
 import { NoResponseError, ResponseTooLargeError } from './boundedFetch';
-import { ProviderError, excerpt, redact } from './errors';
+import { excerpt, ProviderError, redact } from './errors';
 import type {
   ChatProvider,
   ChatRequest,
@@ -12,7 +13,6 @@ import type {
   Usage,
 } from './types';
 import { ZERO_USAGE } from './types';
-import { errorMessage } from '../util/errorMessage';
 
 /** How a request travels: server-sent events, or one JSON response. Both produce the same chunk sequence. */
 export type Transport = 'stream' | 'json';
@@ -348,10 +348,25 @@ export abstract class ProviderBase implements ChatProvider {
   }
 }
 
+/** The text of an error's cause (an Error or a string), else `fallback`: never "[object Object]". */
+export function causeText(cause: unknown, fallback: string): string {
+  if (typeof cause === 'string') return cause;
+  if (cause instanceof Error) return String(cause);
+  return fallback;
+}
+
+/** What a response body that is not the expected JSON was, for an error message: its text, else what kind of value. */
+export function describeBody(body: unknown): string {
+  if (typeof body === 'string') return body;
+  if (typeof body === 'object') return body === null ? 'null' : Array.isArray(body) ? 'a list' : 'an object without the expected fields';
+  if (typeof body === 'number' || typeof body === 'boolean' || typeof body === 'bigint' || body === undefined) return String(body);
+  return `a ${typeof body}`;
+}
+
 /** A stream or connection failure underneath the SDK (reset, refused, DNS, TLS). */
 function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const text = `${error.name} ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+  const text = `${error.name} ${error.message} ${causeText((error as { cause?: unknown }).cause, '')}`;
   return /ECONNRESET|ECONNREFUSED|EPIPE|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up|terminated|other side closed|fetch failed|network|connection/i.test(
     text,
   );

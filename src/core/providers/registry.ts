@@ -1,7 +1,7 @@
 import { AnthropicProvider } from './anthropic';
+import { ProviderError } from './errors';
 import { GeminiProvider } from './gemini';
 import { OpenAIProvider } from './openai';
-import { ProviderError } from './errors';
 import type { AdapterSettings } from './providerBase';
 import type { BuiltinProviderId, ChatProvider, ChatResult, ConnectionResult, ProviderProtocol, ProviderSettings, StreamChunk } from './types';
 

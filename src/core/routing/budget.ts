@@ -7,12 +7,12 @@
  * computed with `Intl.DateTimeFormat`, so "today" for a user in New York ends at midnight New York time.
  */
 import type { BudgetConfig } from '../config/types';
-import { systemClock } from './clock';
-import type { Clock } from './clock';
-import { Emitter } from '../util/emitter';
-import { formatUsd } from '../util/format';
 import type { Listen } from '../util/emitter';
+import { Emitter } from '../util/emitter';
 import { errorMessage } from '../util/errorMessage';
+import { formatUsd } from '../util/format';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 export type BudgetPeriod = 'day' | 'month';
 

@@ -3,11 +3,11 @@
  * checked, the verdict as the decision keeps it (bounded), the words for progress, and what the stronger model is
  * told about the failures.
  */
+import { errorMessage } from '../util/errorMessage';
 import type { CheckResult, Verdict, VerifyRequest } from '../verify/types';
 import type { CheckPlan } from '../verify/verify';
 import type { AttemptRecord, CheckFailureRecord, Decision, RouteEvent, VerdictRecord } from './decision';
 import { VERDICT_FAILURES_MAX, VERDICT_TEXT_MAX } from './decision';
-import { errorMessage } from '../util/errorMessage';
 
 /**
  * Passes every event of `events` on except text, which is collected in `into` (reset when a new attempt starts, so

@@ -21,11 +21,11 @@
  */
 import type { CircuitConfig } from '../config/types';
 import type { ErrorKind } from '../providers/errors';
-import { systemClock } from './clock';
-import type { Clock } from './clock';
-import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
+import { Emitter } from '../util/emitter';
 import { formatMs } from '../util/format';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 export const COUNTED_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'rate_limit',

@@ -23,10 +23,10 @@
  */
 import type { TaskType } from '../config/types';
 import { BRANCH, CONCURRENCY, CONTROL, ENDS_SIGNATURE, FUNCTION, keywordKind as keywordKindOf } from './complexityKeywords';
-import { LANGUAGES, UNKNOWN_LANGUAGE, normalizeLanguage } from './complexityLanguages';
 import type { LanguageProfile } from './complexityLanguages';
+import { LANGUAGES, normalizeLanguage, UNKNOWN_LANGUAGE } from './complexityLanguages';
 import { readInstruction } from './complexityTopics';
-import { LONG_WORD_LENGTH, isWordCode, tokensFromCounts, estimateTokens } from './tokenEstimate';
+import { estimateTokens, isWordCode, LONG_WORD_LENGTH, tokensFromCounts } from './tokenEstimate';
 
 // Imported bindings copied to module constants once: under a CommonJS transform (tsx, mocha) every use of an
 // imported name is a property read through a getter, too slow for a per-character loop.

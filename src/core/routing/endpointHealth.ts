@@ -11,12 +11,12 @@
  *
  * Nothing here imports vscode; time comes from a {@link Clock}.
  */
-import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
-import { formatMs } from '../util/format';
-import { systemClock } from './clock';
-import type { Clock } from './clock';
+import { Emitter } from '../util/emitter';
 import { errorMessage } from '../util/errorMessage';
+import { formatMs } from '../util/format';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 export interface EndpointBackoff {
   /** Wait before the first probe after a refusal. */
@@ -121,9 +121,9 @@ export class EndpointHealth {
     const now = this.clock.now();
     const entry = this.entries.get(providerId);
     const wasDown = entry?.state.state === 'down';
-    const failures = wasDown ? entry!.failures + 1 : 1;
+    const failures = wasDown ? entry.failures + 1 : 1;
     const retryAt = now + this.delay(failures);
-    const state: EndpointState = { state: 'down', since: wasDown ? entry!.state.since : now, reason, retryAt, probes: wasDown ? entry!.state.probes : 0 };
+    const state: EndpointState = { state: 'down', since: wasDown ? entry.state.since : now, reason, retryAt, probes: wasDown ? entry.state.probes : 0 };
     const next: Entry = { state, failures, ...(entry?.loop !== undefined ? { loop: entry.loop } : {}) };
     this.entries.set(providerId, next);
     if (!wasDown) this.changed.fire({ providerId, state, previous: entry?.state.state });

@@ -7,13 +7,13 @@
  * computes (for example the first 12 hex digits of its SHA-256). A new fingerprint revives a dead key.
  */
 import type { KeyConfig, Tier } from '../config/types';
-import { systemClock } from './clock';
-import type { Clock } from './clock';
-import { Emitter } from '../util/emitter';
 import type { Listen } from '../util/emitter';
+import { Emitter } from '../util/emitter';
 import { formatMs } from '../util/format';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
+import type { KeyLimiterSnapshot, LimiterState, LimitName } from './rateLimiter';
 import { KeyLimiter } from './rateLimiter';
-import type { KeyLimiterSnapshot, LimitName, LimiterState } from './rateLimiter';
 
 /**
  * JUDGEMENT: how long a key rests after a 429 that carried no Retry-After. Long enough that the next pick rotates to

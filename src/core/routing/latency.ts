@@ -11,8 +11,8 @@
  * reported as well: when it falls under `staleWeight` the estimate is marked `stale`, and the latency strategy can
  * send that model a request again instead of avoiding it forever on the strength of one slow spell.
  */
-import { systemClock } from './clock';
 import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 export interface LatencyOptions {
   readonly clock?: Clock;

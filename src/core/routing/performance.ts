@@ -18,8 +18,8 @@
  * provider with under one sample's worth of decayed evidence is unmeasured: multiplier 1 (so it gets tried).
  */
 import type { ErrorKind } from '../providers/errors';
-import { counts } from './circuitBreaker';
 import { formatMs, formatWeight } from '../util/format';
+import { counts } from './circuitBreaker';
 
 export const PERFORMANCE_HALF_LIFE_MS = 30 * 60_000;
 /** The p50 at which the latency factor halves the weight. */
@@ -47,8 +47,8 @@ export interface ObservedAttempt {
   readonly provider: string;
   readonly at: number;
   readonly ok: boolean;
-  /** Only failures of these kinds count (see above); a success has none. */
-  readonly errorKind?: ErrorKind | string;
+  /** An ErrorKind (from a ledger row, any text): only failures of the kinds above count; a success has none. */
+  readonly errorKind?: string;
   readonly latencyMs: number;
 }
 

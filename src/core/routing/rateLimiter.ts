@@ -9,8 +9,8 @@
  * The minimum interval is a bucket of capacity 1 that refills in `minIntervalMs`.
  */
 import type { KeyLimits } from '../config/types';
-import { systemClock } from './clock';
 import type { Clock } from './clock';
+import { systemClock } from './clock';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

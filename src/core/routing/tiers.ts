@@ -2,8 +2,8 @@
  * Tiers from complexity scores, and moving between tiers: the nearest tier a provider has, one tier up for
  * escalation ("retry with a stronger model").
  */
-import { TIERS } from '../config/types';
 import type { Tier, TierThresholds } from '../config/types';
+import { TIERS } from '../config/types';
 
 /**
  * Default thresholds: 1-3 light, 4-6 medium, 7-10 heavy. With the estimator's points (complexity.ts) light is a

@@ -5,7 +5,6 @@
  * value render as the literal text it is, on one line.
  */
 
-// eslint-disable-next-line no-control-regex
 const LINE_BREAKS_AND_CONTROLS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g;
 
 /** One line: line breaks and control characters become one space (a blank line would end the paragraph). */

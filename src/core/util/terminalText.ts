@@ -15,9 +15,7 @@
  */
 
 // Every control but \t (09), \n (0A) and \r (0D), which is handled on its own.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-// eslint-disable-next-line no-control-regex
 const ANY_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
 
 function picture(char: string): string {

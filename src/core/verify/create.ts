@@ -2,8 +2,8 @@
  * Builds the {@link Verifier} of a process: the best sandbox this machine offers and its interpreters, detected
  * once, with the checks of every language. The CLI (`verify`, `ask --verify`) and the extension (VerifyService) call it.
  */
-import { LANGUAGE_CHECKS } from './languages';
 import { detectSandbox } from './isolation';
+import { LANGUAGE_CHECKS } from './languages';
 import { detectRuntimes } from './runtimes';
 import type { VerifyLimits } from './types';
 import { Verifier } from './verifier';

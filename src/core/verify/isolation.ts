@@ -16,8 +16,8 @@
  * `--die-with-parent`: killing the wrapper's process group at the end of the run kills pid 1, and the kernel then
  * kills every process left in the namespace, background and double-forked ones included.
  */
-import { limitLines, memoryKiB, ProcessSandbox, runWrapped, withLimits } from './sandbox';
 import type { Sandbox, SandboxResult, SandboxSpec, WrapCommand } from './sandbox';
+import { limitLines, memoryKiB, ProcessSandbox, runWrapped, withLimits } from './sandbox';
 import type { Isolation, IsolationLevel } from './types';
 
 export type SandboxMethod = Isolation['method'];

@@ -8,13 +8,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Script } from 'node:vm';
+
 import { transform } from 'sucrase';
+
+import { errorMessage } from '../util/errorMessage';
 import { planJavascript, splitTopLevel } from './javascriptPlan';
 import { NODE_HARNESS } from './nodeHarness';
 import type { SandboxResult } from './sandbox';
-import { RuntimeMissingError } from './types';
 import type { CheckResult, CheckRun, LanguageCheck, PlannedCheck, VerifyLanguage } from './types';
-import { errorMessage } from '../util/errorMessage';
+import { RuntimeMissingError } from './types';
 
 /** Time kept out of the checks' share for starting Node and reporting. */
 const STARTUP_RESERVE_MS = 700;

@@ -4,6 +4,7 @@
  * differential check compares, and the "generated tests" entry of Write Tests.
  */
 import { Script } from 'node:vm';
+
 import type { TaskType } from '../config/types';
 import type { PlannedCheck, VerifyRequest } from './types';
 import { CHECKED_TASKS } from './verify';
@@ -239,7 +240,7 @@ function toDifferential(check: PlannedCheck): PlannedCheck | undefined {
 export function findAssertions(text: string): string[] {
   const out: string[] = [];
   for (const match of text.matchAll(ASSERT_START)) {
-    const start = match.index!;
+    const start = match.index;
     const open = start + match[0].length - 1;
     const call = balancedFrom(text, open);
     if (!call.endsWith(')')) continue;

@@ -8,10 +8,11 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { PYTHON_HARNESS } from './pythonHarness';
 import type { SandboxResult } from './sandbox';
-import { RuntimeMissingError } from './types';
 import type { CheckKind, CheckResult, CheckRun, CheckStatus, LanguageCheck, PlannedCheck, Runtime, VerifyRequest } from './types';
+import { RuntimeMissingError } from './types';
 
 /** The setting that names the interpreter; every "Python is missing" message points at it. */
 export const PYTHON_SETTING = 'modelRouter.verify.python';
@@ -352,7 +353,7 @@ function readLines(stdout: string, nonce: string): HarnessLine[] {
     if (!line.startsWith(prefix)) continue;
     try {
       const value: unknown = JSON.parse(line.slice(prefix.length));
-      if (value !== null && typeof value === 'object') lines.push(value as HarnessLine);
+      if (value !== null && typeof value === 'object') lines.push(value);
     } catch {
       // a cut line (output limit): ignored
     }

@@ -3,6 +3,7 @@
  * running process (the CLI's `node`, or the extension host's Electron with ELECTRON_RUN_AS_NODE=1).
  */
 import { execFile } from 'node:child_process';
+
 import type { Runtime, Runtimes } from './types';
 
 export interface DetectRuntimesOptions {

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
+
 import type { Isolation } from './types';
 
 export interface SandboxSpec {

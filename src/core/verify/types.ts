@@ -3,6 +3,7 @@
  * Nothing here imports vscode: the extension and the CLI use the same checks.
  */
 import type { TaskType } from '../config/types';
+import type { Sandbox } from './sandbox';
 
 /** Languages whose answers can be run. Others get the verdict `unknown`. */
 export const VERIFY_LANGUAGES = ['python', 'javascript', 'typescript'] as const;
@@ -132,7 +133,7 @@ export interface CheckRun {
   /** The code extracted from the answer (fences and prose removed). */
   readonly code: string;
   readonly planned: readonly PlannedCheck[];
-  readonly sandbox: import('./sandbox').Sandbox;
+  readonly sandbox: Sandbox;
   readonly runtimes: Runtimes;
   readonly limits: VerifyLimits;
   readonly signal?: AbortSignal;

@@ -26,8 +26,6 @@ import type {
 import type { DecisionCursor } from '../../core/ledger/queries';
 import type { Listen } from '../../core/util/emitter';
 import { errorMessage } from '../../core/util/errorMessage';
-import type { DisposableLike } from '../lifecycle';
-import { parseWebviewMessage } from '../../webview/protocol';
 import type {
   DashboardCommand,
   HostMessage,
@@ -37,6 +35,8 @@ import type {
   RequestMessage,
   WebviewMessage,
 } from '../../webview/protocol';
+import { parseWebviewMessage } from '../../webview/protocol';
+import type { DisposableLike } from '../lifecycle';
 
 /** What changed: a request was recorded (or another window's merged in), or settings that the dashboard shows. */
 export type DashboardChange = 'ledger' | 'config';

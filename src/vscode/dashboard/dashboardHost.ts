@@ -4,21 +4,22 @@
  * the host sends aggregates, never raw rows. An empty snapshot is returned while the ledger cannot be opened (the
  * user has been told why).
  */
-import * as vscode from 'vscode';
-import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified, DashboardWeight } from '../../core/ledger/dashboard';
 import type { Database } from 'sql.js';
+import * as vscode from 'vscode';
+
+import type { AgentId } from '../../core/config/types';
+import { AGENT_IDS } from '../../core/config/types';
+import type { DashboardData, DashboardDecisionPage, DashboardRange, DashboardRecommendation, DashboardVerified, DashboardWeight } from '../../core/ledger/dashboard';
 import type { DecisionCursor } from '../../core/ledger/queries';
 import type { LedgerStore } from '../../core/ledger/store';
-import type { AgentId } from '../../core/config/types';
 import type { Isolation } from '../../core/verify/types';
-import { AGENT_IDS } from '../../core/config/types';
 import { writeAgentChains } from '../agentChains';
 import type { ConfigService } from '../configService';
-import type { DashboardChange, DashboardHost } from './dashboardController';
 import { loadEngine, sqlWasmPath } from '../engine';
 import type { LedgerService } from '../ledgerService';
 import { Disposable } from '../lifecycle';
 import type { Log } from '../log';
+import type { DashboardChange, DashboardHost } from './dashboardController';
 
 export class LedgerDashboardHost extends Disposable implements DashboardHost {
   private readonly changed = this._register(new vscode.EventEmitter<DashboardChange>());

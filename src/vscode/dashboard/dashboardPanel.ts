@@ -12,14 +12,15 @@
  * command URIs, every message validated.
  */
 import * as vscode from 'vscode';
+
 import type { DashboardRange } from '../../core/ledger/dashboard';
 import { createNonce, dashboardHtml } from '../../webview/dashboardHtml';
-import { isRange } from '../../webview/protocol';
 import type { DashboardCommand } from '../../webview/protocol';
+import { isRange } from '../../webview/protocol';
 import { CommandId } from '../commandIds';
 import { Disposable } from '../lifecycle';
-import { DashboardController } from './dashboardController';
 import type { DashboardHost, DashboardLog } from './dashboardController';
+import { DashboardController } from './dashboardController';
 
 /** The panel's view type: the serializer's key (keep in sync with an `onWebviewPanel:` activation event, if any). */
 export const DASHBOARD_VIEW_TYPE = 'modelRouter.dashboard';

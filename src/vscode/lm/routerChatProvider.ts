@@ -12,13 +12,14 @@
  * for Ask and for extensions that send plain messages.
  */
 import * as vscode from 'vscode';
+
 import type { AgentId, Config } from '../../core/config/types';
 import { AGENT_IDS } from '../../core/config/types';
 import type { ChatMessage } from '../../core/providers/types';
 import type { Decision } from '../../core/routing/decision';
-import { formatUsd } from '../../core/util/format';
 import type { RouteRequest } from '../../core/routing/router';
 import { estimateTokens } from '../../core/routing/tokenEstimate';
+import { formatUsd } from '../../core/util/format';
 import type { ConfigService } from '../configService';
 import type { LedgerService } from '../ledgerService';
 import { Disposable } from '../lifecycle';

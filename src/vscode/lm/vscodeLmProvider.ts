@@ -13,12 +13,13 @@
  * - Only text goes both ways (the router's messages are text).
  */
 import * as vscode from 'vscode';
-import { ProviderError } from '../../core/providers/errors';
+
 import type { ErrorKind } from '../../core/providers/errors';
-import type { ChatRequest, ChatResult, ChatProvider, ConnectionResult, StreamChunk, Usage } from '../../core/providers/types';
+import { ProviderError } from '../../core/providers/errors';
+import type { ChatProvider, ChatRequest, ChatResult, ConnectionResult, StreamChunk, Usage } from '../../core/providers/types';
 import { ZERO_USAGE } from '../../core/providers/types';
-import { LM_VENDOR } from './routerChatProvider';
 import { errorMessage } from '../../core/util/errorMessage';
+import { LM_VENDOR } from './routerChatProvider';
 
 export const VSCODE_LM_PROTOCOL = 'vscode-lm';
 

@@ -4,6 +4,7 @@
  * and an answer grows while it streams (changes are batched to one update per 50 ms).
  */
 import * as vscode from 'vscode';
+
 import { Disposable } from '../lifecycle';
 
 export const ANSWER_SCHEME = 'model-router-answer';

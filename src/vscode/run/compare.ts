@@ -6,11 +6,13 @@
  * dashboard counts per model. The models: the routed one and one the user picks, or the two cheapest that fit.
  */
 import { randomUUID } from 'node:crypto';
+
 import * as vscode from 'vscode';
+
 import type { Config, TaskType } from '../../core/config/types';
 import { TIERS } from '../../core/config/types';
-import { compareModels, comparisonFeedback, usableModels } from '../../core/routing/compare';
 import type { ComparedModel, ComparePick } from '../../core/routing/compare';
+import { compareModels, comparisonFeedback, usableModels } from '../../core/routing/compare';
 import type { Decision } from '../../core/routing/decision';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatUsd } from '../../core/util/format';
@@ -19,10 +21,10 @@ import { CommandId } from '../commandIds';
 import type { LedgerService } from '../ledgerService';
 import type { Log } from '../log';
 import type { RouterService } from '../routerService';
-import { ANSWER_SCHEME, PROPOSAL_SCHEME } from './answers';
 import type { VirtualDocuments } from './answers';
-import { findTarget } from './target';
+import { ANSWER_SCHEME, PROPOSAL_SCHEME } from './answers';
 import type { RunTarget } from './target';
+import { findTarget } from './target';
 
 /** The tasks a comparison offers (a free question needs an instruction: use Ask twice). */
 const COMPARE_TASKS: readonly TaskType[] = ['explain', 'review', 'refactor', 'fix', 'document', 'implement', 'tests'];
@@ -123,7 +125,7 @@ export async function runComparison(deps: CompareDeps, options: CompareOptions =
 
   const column = editor.viewColumn ?? vscode.ViewColumn.One;
   const open = async (label: 'A' | 'B', model: ComparedModel, offset: number): Promise<vscode.Uri> => {
-    const uri = deps.documents.create(ANSWER_SCHEME, `Compare ${label} — ${model.provider}-${model.model}.md`, `# ${label}: ${nameOf(model)}\n\n${deps.titles[task!]} \`${target!.source}\`\n\n`);
+    const uri = deps.documents.create(ANSWER_SCHEME, `Compare ${label} — ${model.provider}-${model.model}.md`, `# ${label}: ${nameOf(model)}\n\n${deps.titles[task]} \`${target.source}\`\n\n`);
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(document, 'markdown');
     await vscode.window.showTextDocument(document, { viewColumn: column + offset, preview: false, preserveFocus: true });

@@ -6,16 +6,17 @@
  * answered or not, ends in the ledger. Errors say what failed and offer what helps.
  */
 import * as vscode from 'vscode';
-import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
+
+import { describeCached } from '../../core/cache/answerCache';
 import type { TaskType } from '../../core/config/types';
+import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
+import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import type { Decision, RouteEvent } from '../../core/routing/decision';
 import { fallbackCount } from '../../core/routing/decision';
-import { EDIT_TASKS } from '../../core/routing/prompts';
-import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
+import { EDIT_TASKS } from '../../core/routing/prompts';
 import type { RouteRequest } from '../../core/routing/router';
 import { formatMs, formatUsd } from '../../core/util/format';
-import { describeCached } from '../../core/cache/answerCache';
 import { notificationText } from '../../core/util/markdown';
 import { CommandId, ContextKey } from '../commandIds';
 import type { LedgerService } from '../ledgerService';
@@ -23,10 +24,10 @@ import { Disposable } from '../lifecycle';
 import type { Log } from '../log';
 import type { RouterService } from '../routerService';
 import { ANSWER_SCHEME, PROPOSAL_SCHEME, VirtualDocuments } from './answers';
-import { findTarget } from './target';
-import { runComparison } from './compare';
 import type { CompareOptions, CompareResult } from './compare';
+import { runComparison } from './compare';
 import type { RunTarget } from './target';
+import { findTarget } from './target';
 
 
 export const TASK_TITLES: Readonly<Record<TaskType, string>> = {

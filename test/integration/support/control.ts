@@ -5,8 +5,8 @@
  */
 import type { ControlRequest } from '../../fakes/control';
 import type { FakeStep } from '../../fakes/fakeServer';
-import { CONTROL_URL_ENV, UiRoute } from './protocol';
 import type { FakeName, NotificationAction, NotificationAnswer, QuickInputAction } from './protocol';
+import { CONTROL_URL_ENV, UiRoute } from './protocol';
 
 export type { ControlRequest, FakeName, FakeStep };
 

@@ -3,11 +3,13 @@
  * the fakes' control client (tests that need the fakes skip without it).
  */
 import * as assert from 'node:assert/strict';
+
 import * as vscode from 'vscode';
-import type { ModelRouterApi, TreeSnapshot, TreeSnapshotItem } from '../../../src/extension';
+
 import { name, publisher } from '../../../package.json';
-import { control } from './control';
+import type { ModelRouterApi, TreeSnapshot, TreeSnapshotItem } from '../../../src/extension';
 import type { Control } from './control';
+import { control } from './control';
 
 export const extensionId = `${publisher}.${name}`;
 
