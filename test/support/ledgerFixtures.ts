@@ -1,7 +1,8 @@
 /**
  * Ledger records for tests and benchmarks: {@link ledgerRecord} and {@link ledgerAttempt} build one with sensible
  * defaults (override what the test is about), {@link makeRecord} numbers cheap ones for the store's tests and bench,
- * {@link generateLedgerRecords} yields many realistic ones from a seed.
+ * {@link generateLedgerRecords} yields many realistic ones from a seed; {@link routeDecision} is the router's
+ * decision that becomes a record.
  */
 import type { Database } from 'sql.js';
 import initSqlJs from 'sql.js';
@@ -10,7 +11,43 @@ import type { LedgerAttempt, LedgerRecord } from '../../src/core/ledger/record';
 import { LEDGER_RECORD_VERSION } from '../../src/core/ledger/record';
 import { migrate } from '../../src/core/ledger/schema';
 import { insertRecords } from '../../src/core/ledger/write';
+import type { Decision } from '../../src/core/routing/decision';
 import { seededRandom } from './seededRandom';
+
+/**
+ * A router decision as the recorder receives it: an explain request answered by OpenAI after one overloaded Anthropic
+ * attempt (2026-11-23 12:00:00 UTC, one second). Override what the test is about.
+ */
+export function routeDecision(id: string, overrides: Partial<Decision> = {}): Decision {
+  const startedAt = Date.parse('2026-11-23T12:00:00Z');
+  return {
+    id,
+    startedAt,
+    finishedAt: startedAt + 1_000,
+    task: 'explain',
+    agent: 'explainer',
+    command: 'modelRouter.explain',
+    complexity: { score: 4, reasons: ['12 lines', 'task: explain'] },
+    requestedTier: 'medium',
+    tier: 'medium',
+    escalated: false,
+    downgraded: false,
+    strategy: 'fallback',
+    promptTokens: 120,
+    estimateUsd: 0.0012,
+    budgetWarnings: [],
+    candidates: [],
+    attempts: [
+      { provider: 'anthropic', model: 'claude-sonnet-5-5', keyId: 'work', startedAt: 1, latencyMs: 30, status: 'error', errorKind: 'overloaded', httpStatus: 529, partialOutput: false, costUsd: 0 },
+      { provider: 'openai', model: 'gpt-6.2-sol', keyId: 'default', startedAt: 2, latencyMs: 800, ttftMs: 120, status: 'ok', partialOutput: false, usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0 }, costUsd: 0.000701 },
+    ],
+    outcome: 'answered',
+    chosen: { provider: 'openai', model: 'gpt-6.2-sol' },
+    usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0 },
+    costUsd: 0.000701,
+    ...overrides,
+  };
+}
 
 export function ledgerAttempt(overrides: Partial<LedgerAttempt> = {}): LedgerAttempt {
   return {

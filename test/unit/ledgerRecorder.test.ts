@@ -12,40 +12,25 @@ import { LedgerStore } from '../../src/core/ledger/store';
 import type { Decision } from '../../src/core/routing/decision';
 import { fallbackCount } from '../../src/core/routing/decision';
 import { SecretScrubber } from '../../src/core/util/secrets';
+import { routeDecision } from '../support/ledgerFixtures';
 
 const quiet = { compactIntervalMs: 0, refreshIntervalMs: 0 };
 const KEY = 'sk-other-provider-key-123456';
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 
+/** Two overloaded Anthropic keys, then OpenAI answers; the error text carries another provider's key. */
 function decision(id: string, overrides: Partial<Decision> = {}): Decision {
-  return {
-    id,
-    startedAt: NOW,
-    finishedAt: NOW + 1_000,
-    task: 'explain',
-    agent: 'explainer',
-    complexity: { score: 4, reasons: ['12 lines'] },
-    requestedTier: 'medium',
-    tier: 'medium',
-    escalated: false,
-    downgraded: false,
-    strategy: 'fallback',
-    promptTokens: 120,
-    estimateUsd: 0.001,
-    budgetWarnings: [],
-    candidates: [],
+  return routeDecision(id, {
     attempts: [
       { provider: 'anthropic', model: 'claude-sonnet-5-5', keyId: 'work', startedAt: NOW, latencyMs: 30, status: 'error', errorKind: 'overloaded', httpStatus: 529, partialOutput: false, costUsd: 0 },
       { provider: 'anthropic', model: 'claude-sonnet-5-5', keyId: 'home', startedAt: NOW + 40, latencyMs: 30, status: 'error', errorKind: 'overloaded', httpStatus: 529, partialOutput: false, costUsd: 0 },
       { provider: 'openai', model: 'gpt-6.2-sol', keyId: 'default', startedAt: NOW + 80, latencyMs: 800, status: 'ok', partialOutput: false, usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.25 },
     ],
-    outcome: 'answered',
-    chosen: { provider: 'openai', model: 'gpt-6.2-sol' },
     usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0 },
     costUsd: 0.25,
     error: { kind: 'server', message: `the gateway said: bad key ${KEY}` },
     ...overrides,
-  };
+  });
 }
 
 describe('recordDecisions: the one recorder of the extension and the CLI', () => {

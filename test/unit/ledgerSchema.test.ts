@@ -7,37 +7,7 @@ import { latestDecisions } from '../../src/core/ledger/queries';
 import { toLedgerRecord } from '../../src/core/ledger/record';
 import { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/core/ledger/schema';
 import { insertRecords } from '../../src/core/ledger/write';
-import type { Decision } from '../../src/core/routing/decision';
-
-function decision(id: string, overrides: Partial<Decision> = {}): Decision {
-  return {
-    id,
-    startedAt: Date.parse('2026-11-23T12:00:00Z'),
-    finishedAt: Date.parse('2026-11-23T12:00:01Z'),
-    task: 'explain',
-    agent: 'explainer',
-    command: 'modelRouter.explain',
-    complexity: { score: 4, reasons: ['12 lines', 'task: explain'] },
-    requestedTier: 'medium',
-    tier: 'medium',
-    escalated: false,
-    downgraded: false,
-    strategy: 'fallback',
-    promptTokens: 120,
-    estimateUsd: 0.0012,
-    budgetWarnings: [],
-    candidates: [],
-    attempts: [
-      { provider: 'anthropic', model: 'claude-sonnet-5-5', keyId: 'work', startedAt: 1, latencyMs: 30, status: 'error', errorKind: 'overloaded', httpStatus: 529, partialOutput: false, costUsd: 0 },
-      { provider: 'openai', model: 'gpt-6.2-sol', keyId: 'default', startedAt: 2, latencyMs: 800, ttftMs: 120, status: 'ok', partialOutput: false, usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0 }, costUsd: 0.000701 },
-    ],
-    outcome: 'answered',
-    chosen: { provider: 'openai', model: 'gpt-6.2-sol' },
-    usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 10, cacheWriteTokens: 0 },
-    costUsd: 0.000701,
-    ...overrides,
-  };
-}
+import { routeDecision as decision } from '../support/ledgerFixtures';
 
 async function freshDb(): Promise<Database> {
   const SQL = await initSqlJs();
