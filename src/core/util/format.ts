@@ -1,7 +1,7 @@
 /**
- * Formatting shared by the CLI's output, the extension's messages, tree and status bar, and the dashboard page. The one USD formatter and the one duration formatter of the project: the CLI, the extension (messages, tree,
- * status bar, logs) and the dashboard webview (media/dashboard, bundled by esbuild) all import these, so an amount or a
- * time reads the same everywhere. No imports: this file must stay loadable in a browser bundle.
+ * The one USD formatter and the one duration formatter of the project: the CLI's output, the extension's messages,
+ * tree, status bar and logs, and the dashboard webview (media/dashboard, bundled by esbuild) all import these, so an
+ * amount or a time reads the same everywhere. No imports: this file must stay loadable in a browser bundle.
  */
 
 const LOCALE = 'en-US';
