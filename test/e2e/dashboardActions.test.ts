@@ -205,7 +205,7 @@ describe('Model Router: the dashboard\'s actions in VS Code (range, recommendati
     const recommendation = recommendations[0]!;
     assert.equal(recommendation.id, RECOMMENDATION_ID);
     assert.equal(recommendation.title, RECOMMENDATION_TITLE);
-    const dollars = (nano: number): string => `$${usd(nano).toFixed(2)}`;
+    const dollars = (nano: number): string => formatUsd(usd(nano));
     for (const part of [
       "100% of explainer's 20 requests were light",
       `yet 10 of them were answered above the light tier for ${dollars(saving.actualNano)}`,
