@@ -792,13 +792,21 @@ export class E2ESession {
     const editor = this.page.locator('.settings-editor');
     await editor.waitFor({ timeout: STEP_TIMEOUT_MS });
     const search = editor.locator('.settings-header .suggest-input-container .monaco-editor textarea');
-    await search.focus();
-    await this.page.keyboard.press('Control+A');
-    await this.page.keyboard.press('Backspace');
-    await this.page.keyboard.type(query);
-    // The search has run when the header counts its results ("1 Setting Found").
-    await editor.locator('.settings-count-widget', { hasText: /Found/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
-    return editor;
+    const found = editor.locator('.settings-count-widget', { hasText: /Found/ });
+    // The search box can take focus before its editor takes keys (a busy machine): then the typed query is lost and
+    // the box stays empty. Type it again, at most three times, until the header counts results ("1 Setting Found").
+    for (let attempt = 1; ; attempt += 1) {
+      await search.focus();
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.press('Backspace');
+      await this.page.keyboard.type(query);
+      try {
+        await found.waitFor({ timeout: attempt < 3 ? 5_000 : STEP_TIMEOUT_MS });
+        return editor;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
   }
 
   /** The row of one setting in the Settings UI, by its key (e.g. "editor.fontSize"). */
