@@ -757,6 +757,21 @@ export class E2ESession {
     await poll(async () => (await row.getAttribute('aria-expanded')) === 'true', STEP_TIMEOUT_MS, () => `"${label}" in ${view} did not expand`);
   }
 
+  /** Runs `action` from the context menu (right click) of the tree item `label` in `view`, e.g. "Open in Settings". */
+  async treeItemContextAction(view: string, label: string, action: string): Promise<void> {
+    const row = this.viewTreeRows(view)
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
+      .first();
+    await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await row.click({ button: 'right' });
+    const item = this.page.locator('.context-view .action-item .action-label', { hasText: new RegExp(`^\\s*${escapeRegExp(action)}\\s*$`) });
+    await item.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The menu runs an item on Enter once it is highlighted (a synthetic click does not always reach it).
+    await item.first().hover();
+    await this.page.keyboard.press('Enter');
+    await item.first().waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+  }
+
   /** Opens the view `view` when its pane is collapsed. */
   async expandViewPane(view: string): Promise<void> {
     const header = this.viewPane(view).locator('.pane-header');
@@ -783,30 +798,11 @@ export class E2ESession {
 
   // --- Settings UI ----------------------------------------------------------------------------------------------
 
-  /**
-   * Opens the Settings UI (Ctrl+,), searches for `query` (e.g. a setting key) and waits for the results; returns
-   * the editor. Rows: {@link settingRow}. Enum dropdowns and list editors: see shared/E2E.md for their selectors.
-   */
-  async openSettings(query: string): Promise<Locator> {
-    await this.page.keyboard.press('Control+Comma');
+  /** The Settings UI once its search (here passed by a command such as "Open in Settings") has counted its results. */
+  async settingsResults(): Promise<Locator> {
     const editor = this.page.locator('.settings-editor');
-    await editor.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const search = editor.locator('.settings-header .suggest-input-container .monaco-editor textarea');
-    const found = editor.locator('.settings-count-widget', { hasText: /Found/ });
-    // The search box can take focus before its editor takes keys (a busy machine): then the typed query is lost and
-    // the box stays empty. Type it again, at most three times, until the header counts results ("1 Setting Found").
-    for (let attempt = 1; ; attempt += 1) {
-      await search.focus();
-      await this.page.keyboard.press('Control+A');
-      await this.page.keyboard.press('Backspace');
-      await this.page.keyboard.type(query);
-      try {
-        await found.waitFor({ timeout: attempt < 3 ? 5_000 : STEP_TIMEOUT_MS });
-        return editor;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-      }
-    }
+    await editor.locator('.settings-count-widget', { hasText: /Found/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    return editor;
   }
 
   /** The row of one setting in the Settings UI, by its key (e.g. "editor.fontSize"). */

@@ -101,7 +101,9 @@ describe('Model Router views: Providers and Agents trees, and reassigning an age
   });
 
   it('makes DeepSeek the explainer primary in the Settings UI, and the Agents tree follows', async () => {
-    await vs.openSettings(EXPLAINER_KEY);
+    // The explainer's own "Open in Settings" (its context menu in the Agents tree) opens the Settings UI on its key.
+    await vs.treeItemContextAction('Agents', 'explainer', 'Open in Settings');
+    await vs.settingsResults();
     await vs.settingRow(EXPLAINER_KEY).waitFor();
     assert.deepEqual(await vs.settingListValues(EXPLAINER_KEY), defaultChain('explainer'));
     await vs.screenshot('Settings UI shows the explainer chain');
