@@ -82,6 +82,8 @@ describe('Model Router: Implement checked by running the docstring examples (ver
 
     const history = (await vs.notificationHistory()).join('\n');
     assert.match(history, /answered · checking 2 examples/);
+    // Every step of the stronger model's attempt says why it runs, so the failure survives VS Code's progress throttle.
+    assert.match(history, /: 1 of 2 examples failed → .*(sending|writing|answered · checking 2 examples)/, `the escalated steps carry the failure: ${history}`);
     // The failed check is reported to the progress and written to the log at the same point (runner.ts, 'verdict').
     // VS Code passes progress reports on at most once per 100 ms, the latest winning (extHostProgress's throttle), so
     // when the whole cascade runs in a few hundred ms the toast may never render that step: then the log must have it.

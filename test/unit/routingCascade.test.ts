@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { checkAnswer, describeVerdictRecord, feedbackFor, holdText, verdictRecord } from '../../src/core/routing/cascade';
+import { checkAnswer, describeVerdictRecord, describeVerdictShort, feedbackFor, holdText, verdictRecord } from '../../src/core/routing/cascade';
 import type { RouteEvent } from '../../src/core/routing/decision';
 import type { Verdict } from '../../src/core/verify/types';
 
@@ -50,6 +50,17 @@ describe('cascade: the pieces the router uses around its attempts', () => {
     const parse = { kind: 'parse' as const, name: 'parses', status: 'failed' as const, detail: 'SyntaxError: invalid syntax (line 2)' };
     assert.equal(describeVerdictRecord(verdictRecord(verdict({ verdict: 'fail', failures: [parse], results: [parse] }))), 'check failed: the code does not parse (SyntaxError: invalid syntax (line 2))');
     assert.equal(describeVerdictRecord(verdictRecord(verdict({ verdict: 'unknown', reason: 'no examples or asserts' }))), 'not checked: no examples or asserts');
+  });
+
+  it('says a verdict in a few words for the progress of the stronger model that runs because of it', () => {
+    const failed = (i: number) => ({ kind: 'assert' as const, name: `f(${i})`, status: 'failed' as const, expected: '1', got: '2' });
+    const passed = { kind: 'assert' as const, name: 'g', status: 'passed' as const };
+    assert.equal(describeVerdictShort(verdictRecord(verdict({ verdict: 'fail', checks: 3, passed: 1, failures: [failed(1), failed(2)], results: [passed, failed(1), failed(2)] }))), '2 of 3 asserts failed');
+    assert.equal(describeVerdictShort(verdictRecord(verdict({ verdict: 'fail', checks: 1, passed: 0, failures: [failed(1)], results: [failed(1)] }))), '1 of 1 assert failed');
+    assert.equal(describeVerdictShort(verdictRecord(verdict({ checks: 2, passed: 2, results: [{ kind: 'example', name: 'a', status: 'passed' }, { kind: 'example', name: 'b', status: 'passed' }] }))), '2/2 examples pass');
+    const parse = { kind: 'parse' as const, name: 'parses', status: 'failed' as const, detail: 'SyntaxError: invalid syntax (line 2)' };
+    assert.equal(describeVerdictShort(verdictRecord(verdict({ verdict: 'fail', failures: [parse], results: [parse] }))), 'the code does not parse');
+    assert.equal(describeVerdictShort(verdictRecord(verdict({ verdict: 'unknown', reason: 'no examples or asserts' }))), 'not checked');
   });
 
   it('turns a checker that cannot run into "unknown" with the reason, never a lost answer', async () => {

@@ -165,6 +165,18 @@ export function describeVerdictRecord(verdict: VerdictRecord): string {
   return `checked: ${verdict.failed} of ${verdict.checks} ${nounFor(kinds, verdict.checks)} failed${first ? ` (${describeFailureRecord(first)})` : ''}`;
 }
 
+/**
+ * The verdict in a few words, for a line that says more beside it ("1 of 2 examples failed", "the code does not
+ * parse", "not checked"): the progress of an escalated run carries it while the stronger model works.
+ */
+export function describeVerdictShort(verdict: VerdictRecord): string {
+  if (verdict.verdict === 'unknown') return 'not checked';
+  const noun = nounFor(new Set(verdict.kinds), verdict.checks);
+  if (verdict.verdict === 'pass') return `${verdict.passed}/${verdict.checks} ${noun} pass`;
+  if (verdict.failures[0]?.kind === 'parse') return 'the code does not parse';
+  return `${verdict.failed} of ${verdict.checks} ${noun} failed`;
+}
+
 export function describeFailureRecord(failure: CheckFailureRecord): string {
   if (failure.expected !== undefined || failure.got !== undefined) return `${failure.name}: expected ${failure.expected ?? '?'}, got ${failure.got ?? '?'}`;
   return failure.detail ? `${failure.name}: ${failure.detail}` : failure.name;

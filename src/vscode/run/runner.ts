@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { describeCached } from '../../core/cache/answerCache';
 import type { TaskType } from '../../core/config/types';
 import { extractCode, fitIndentation, relocate } from '../../core/routing/answer';
-import { describeFailureRecord, describeVerdictRecord, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
+import { describeFailureRecord, describeVerdictRecord, describeVerdictShort, failedCheckLines, shownVerdict } from '../../core/routing/cascade';
 import type { Decision, RouteEvent } from '../../core/routing/decision';
 import { fallbackCount } from '../../core/routing/decision';
 import { candidateName, describeCost, describePlan, PRICE_UNKNOWN_NOTE } from '../../core/routing/describe';
@@ -165,6 +165,11 @@ export class Runner extends Disposable {
     let answerUri: vscode.Uri | undefined;
     let decision: Decision | undefined;
     let plannedFirst: string | undefined;
+    // After a failed check, every step of the stronger model's attempt carries why it runs ("qwen: 1 of 2 examples
+    // failed → "): VS Code passes progress on at most once per 100 ms, the latest winning, so a step of its own could
+    // be merged away before anyone saw it. Cleared by the next verdict.
+    let lastVerdict = '';
+    let because = '';
     // Key values (of every provider) are redacted from the answer even when one is split across two chunks.
     const redactor = this.log.secrets.stream();
 
@@ -189,7 +194,7 @@ export class Runner extends Disposable {
                 this.log.debug(`Attempt 1 on ${event.provider}/${event.model} with key "${event.keyId}".`);
                 break;
               }
-              progress.report({ message: `${event.provider}/${event.model}: sending${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}…` });
+              progress.report({ message: `${because}${event.provider}/${event.model}: sending${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}…` });
               this.log.debug(`Attempt ${event.attempt} on ${event.provider}/${event.model} with key "${event.keyId}".`);
               break;
             case 'text': {
@@ -201,7 +206,7 @@ export class Runner extends Disposable {
                 if (!answerUri) answerUri = await this.openAnswer(task, target, event);
                 if (text !== '') this.documents.append(answerUri, text);
               } else {
-                progress.report({ message: `writing… ${answer.length} characters` });
+                progress.report({ message: `${because}writing… ${answer.length} characters` });
               }
               break;
             }
@@ -218,11 +223,13 @@ export class Runner extends Disposable {
               this.log.info(`Waiting ${formatMs(event.delayMs)}: ${event.reason}`);
               break;
             case 'verify':
-              progress.report({ message: `${event.model} answered · ${event.description}` });
+              progress.report({ message: `${because}${event.model} answered · ${event.description}` });
               this.log.info(`${event.provider}/${event.model} answered; ${event.description}.`);
               break;
             case 'verdict': {
               progress.report({ message: `${event.model}: ${event.description}` });
+              lastVerdict = `${event.model}: ${describeVerdictShort(event.verdict)}`;
+              because = '';
               const isolation = event.verdict.isolation === 'none' ? ' (not isolated)' : event.verdict.isolation ? ` (isolated: ${event.verdict.isolation})` : '';
               this.log.info(`${event.provider}/${event.model}: ${event.description} in ${formatMs(event.verdict.ms)}${isolation}.`);
               for (const failure of event.verdict.failures) this.log.info(`  failed ${describeFailureRecord(failure)}`);
@@ -230,6 +237,7 @@ export class Runner extends Disposable {
             }
             case 'escalate':
               progress.report({ message: `${event.reason} → ${event.to} tier` });
+              because = `${lastVerdict || event.reason} → `;
               this.log.info(`Escalating to the ${event.to} tier: ${event.reason}`);
               break;
             case 'done':
