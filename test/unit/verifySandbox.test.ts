@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { createServer } from 'node:net';
 import { release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { detectSandbox } from '../../src/core/verify/isolation';
 import { detectRuntimes } from '../../src/core/verify/runtimes';
@@ -295,21 +295,115 @@ for (const testCase of cases) {
     });
 
     it('writes outside the temp folder only where the level allows (full: nothing survives)', async () => {
-      const owned = mkdtempSync(join(tmpdir(), 'mr-outside-'));
-      const target = join(owned, 'written-by-the-answer.txt');
+      // One folder in the temporary folder (hidden at `full`), one beside the tests (read-only at `full`).
+      const owned = [mkdtempSync(join(tmpdir(), 'mr-outside-')), mkdtempSync(join(process.cwd(), '.mr-outside-'))];
+      const targets = owned.map((folder) => join(folder, 'written-by-the-answer.txt'));
       try {
-        const result = await py(`try:\n    open(${JSON.stringify(target)}, "w").write("pwned"); print("wrote")\nexcept OSError as e:\n    print("refused", e)`);
+        const code = `import sys\nfor target in sys.argv[1:]:\n    try:\n        open(target, "w").write("pwned"); print("wrote")\n    except OSError as e:\n        print("refused", e)`;
+        const result = await sandbox.run(spec(python, ['-I', '-S', '-c', code, ...targets]));
+        const lines = result.stdout.trim().split('\n');
+        assert.equal(lines.length, 2, result.stdout + result.stderr);
         if (level === 'full') {
-          assert.match(result.stdout, /^refused .*Read-only file system/);
-          assert.equal(existsSync(target), false);
+          assert.match(lines[0]!, /^refused .*(No such file or directory|Read-only file system)/);
+          assert.match(lines[1]!, /^refused .*Read-only file system/);
+          for (const target of targets) assert.equal(existsSync(target), false);
         } else {
           // `network` and `none`: the program can write where the user can (said in the isolation description).
           assert.match(sandbox.isolation.description, /write/);
-          assert.match(result.stdout, /^wrote/);
-          assert.equal(existsSync(target), true);
+          assert.deepEqual(lines, ['wrote', 'wrote']);
+          for (const target of targets) assert.equal(existsSync(target), true);
         }
       } finally {
-        rmSync(owned, { recursive: true, force: true });
+        for (const folder of owned) rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
+    it('cannot connect to a Unix socket in /tmp or /run (the session bus, ssh-agent, docker) where isolated', async () => {
+      // A read-only file system does not stop connect(); `full` hides the folders such sockets live in.
+      const folders = [mkdtempSync(join(tmpdir(), 'mr-socket-'))];
+      const runtime = process.env.XDG_RUNTIME_DIR ?? (process.getuid?.() === 0 ? '/run' : undefined);
+      if (runtime && existsSync(runtime)) folders.push(mkdtempSync(join(runtime, 'mr-socket-')));
+      const servers: Server[] = [];
+      let accepted = 0;
+      try {
+        const paths: string[] = [];
+        for (const folder of folders) {
+          const listening = createServer((socket) => {
+            accepted += 1;
+            socket.end();
+          });
+          servers.push(listening);
+          const path = join(folder, 'bus.sock');
+          await new Promise<void>((r) => listening.listen(path, r));
+          paths.push(path);
+        }
+        const code = `import socket, sys\nfor path in sys.argv[1:]:\n    s = socket.socket(socket.AF_UNIX)\n    try:\n        s.connect(path); print("connected")\n    except OSError as e:\n        print("failed", e)`;
+        const result = await sandbox.run(spec(python, ['-I', '-S', '-c', code, ...paths]));
+        const lines = result.stdout.trim().split('\n');
+        assert.equal(lines.length, paths.length, result.stdout + result.stderr);
+        if (level === 'full') {
+          for (const line of lines) assert.match(line, /^failed /);
+          assert.equal(accepted, 0);
+        } else {
+          assert.match(sandbox.isolation.description, /not isolated|local sockets/);
+          assert.deepEqual(lines, paths.map(() => 'connected'));
+        }
+      } finally {
+        for (const server of servers) await new Promise((r) => server.close(r));
+        for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
+    it('sees its own files and no other run (full: the temporary folder holds only this run)', async () => {
+      const other = mkdtempSync(join(tmpdir(), 'model-router-verify-'));
+      try {
+        const result = await py('import os\nprint(open("given.txt").read())\nprint(sorted(os.listdir(".")))\nprint(sorted(os.listdir("..")))', { files: { 'given.txt': 'from the caller' } });
+        assert.equal(result.exitCode, 0, result.stderr);
+        const [given, own, parent] = result.stdout.trim().split('\n');
+        assert.equal(given, 'from the caller');
+        assert.equal(own, "['given.txt']");
+        if (level === 'full') assert.doesNotMatch(parent!, new RegExp(basename(other)), 'another run\'s folder is hidden');
+        else assert.match(parent!, new RegExp(basename(other)));
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    });
+
+    it('keeps the folders it is told of and the interpreter visible, read-only, where it hides /tmp', async () => {
+      // A harness folder and an interpreter installed in the temporary folder (here: a link to the real one).
+      const harness = mkdtempSync(join(tmpdir(), 'mr-harness-'));
+      const install = mkdtempSync(join(tmpdir(), 'mr-python-'));
+      try {
+        writeFileSync(join(harness, 'harness.txt'), 'the harness');
+        mkdirSync(join(install, 'bin'));
+        symlinkSync(python.command, join(install, 'bin', 'python3'));
+        const code = `import sys\nprint(open(sys.argv[1]).read())\ntry:\n    open(sys.argv[1], "a").write("x"); print("wrote")\nexcept OSError as e:\n    print("refused", e)`;
+        const result = await sandbox.run({ ...spec(python, ['-I', '-S', '-c', code, join(harness, 'harness.txt')]), command: join(install, 'bin', 'python3'), visible: [harness] });
+        assert.equal(result.exitCode, 0, result.stderr + (result.spawnError ?? ''));
+        const [read, wrote] = result.stdout.trim().split('\n');
+        assert.equal(read, 'the harness');
+        if (level === 'full') assert.match(wrote!, /^refused .*Read-only file system/);
+        else assert.equal(wrote, 'wrote');
+      } finally {
+        rmSync(harness, { recursive: true, force: true });
+        rmSync(install, { recursive: true, force: true });
+      }
+    });
+
+    it('bounds everything the run writes at the folder size where isolated, each file at the file-size limit', async () => {
+      // Six files of 8 MiB (each at the file-size limit) into a 16 MiB folder.
+      const code = 'import os\nchunk = b"x" * (1 << 20)\nwritten = 0\ntry:\n  for i in range(6):\n    with open(f"part{i}.bin", "wb", buffering=0) as f:\n      for _ in range(8):\n        f.write(chunk); written += 1\n  print("wrote", written)\nexcept OSError as e:\n  print("stopped", e.errno, written)';
+      const result = await py(code, { maxFileMb: 8, maxTotalMb: 16 });
+      assert.equal(result.timedOut, false);
+      if (level === 'full') {
+        const [word, errno, mib] = result.stdout.trim().split(' ');
+        assert.equal(word, 'stopped', result.stdout + result.stderr);
+        assert.equal(errno, '28'); // ENOSPC
+        assert.ok(Number(mib) <= 16, result.stdout);
+      } else {
+        // Without a folder of its own, only time x the file-size limit bounds the total (the description says it can write).
+        assert.match(sandbox.isolation.description, /write/);
+        assert.equal(result.stdout.trim(), 'wrote 48', result.stderr);
       }
     });
 

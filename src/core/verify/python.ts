@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { PYTHON_HARNESS } from './pythonHarness';
 import type { SandboxResult } from './sandbox';
@@ -400,6 +400,7 @@ export async function runPython(input: CheckRun): Promise<CheckResult[]> {
     files: tests && moduleFile !== undefined && request.original.trim() !== '' ? { [moduleFile]: request.original } : undefined,
     stdin: JSON.stringify(payload),
     env: python.env,
+    ...(compiled ? { visible: [dirname(compiled)] } : {}),
     timeoutMs: limits.timeoutMs,
     memoryMb: limits.memoryMb,
     maxOutputBytes: limits.maxOutputBytes,

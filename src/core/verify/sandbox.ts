@@ -7,7 +7,9 @@
  * V8 makes, which is why RLIMIT_AS (`ulimit -v`, `prlimit --as`) is not used: it stops `node` from starting at 512 MiB.
  * Files are bounded by RLIMIT_FSIZE (`ulimit -f`, 64 MiB per file by default): a write past it fails (Python: OSError
  * "File too large") or the program is killed with SIGXFSZ (Node), so an answer cannot fill the disk with one file in
- * the seconds it runs. The temp folder is removed after every run.
+ * the seconds it runs; where the level gives the run a folder of its own (`full` on Linux: a tmpfs of
+ * {@link DEFAULT_MAX_TOTAL_MB} MiB, see isolation.ts) everything it writes together is bounded too. The temp folder is
+ * removed after every run.
  *
  * This file holds the plain process sandbox (isolation `none`); `isolation.ts` wraps the same run in bubblewrap,
  * unshare or sandbox-exec and detects which of them the machine offers.
@@ -16,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { release, tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 import type { Isolation } from './types';
 
@@ -41,6 +43,17 @@ export interface SandboxSpec {
   readonly maxOutputBytes: number;
   /** The largest file the run may write, in MiB (RLIMIT_FSIZE; POSIX only), default {@link DEFAULT_MAX_FILE_MB}. */
   readonly maxFileMb?: number;
+  /**
+   * All the run may write together, in MiB, where the level gives the temp folder a size of its own (`full` on Linux:
+   * a tmpfs), default {@link DEFAULT_MAX_TOTAL_MB}; elsewhere only time x maxFileMb bounds it.
+   */
+  readonly maxTotalMb?: number;
+  /**
+   * Folders outside the temp folder the program reads (the compiled harness), kept visible and read-only where the
+   * level hides the temporary and runtime folders (`full` on Linux). The interpreter's installation (the folder
+   * above the one the command is in) is added by the sandbox.
+   */
+  readonly visible?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -100,6 +113,12 @@ export interface WrapInput {
   readonly maxProcesses: number;
   /** RLIMIT_FSIZE for the run, in the 512-byte blocks `ulimit -f` takes (see fileBlocks). */
   readonly maxFileBlocks: string;
+  /** The size of the run's own folder where a wrapper makes one (SandboxSpec.maxTotalMb), in bytes. */
+  readonly maxTotalBytes: number;
+  /** Absolute folders the program reads outside the temp folder (SandboxSpec.visible and the interpreter's installation). */
+  readonly visible: readonly string[];
+  /** Whether the spec wrote files into the temp folder (a wrapper that mounts a fresh folder over it copies them in). */
+  readonly hasFiles: boolean;
 }
 
 /** How a sandbox starts a program inside its temp folder: the command line that wraps the interpreter. */
@@ -122,21 +141,34 @@ export function limitLines(memoryKiBExpr: string, fileBlocksExpr: string, proces
 /**
  * `/bin/sh -c 'ulimit …; exec "$@"'`: the limits (see limitLines), then the program itself (exec, so the shell does
  * not stay). `inUserNamespace`: the wrapper runs it inside a new user namespace, where RLIMIT_NPROC is the namespace's.
- * On Windows nothing is wrapped (no rlimits there).
+ * `copyFrom`: a folder whose files the shell first copies into its working directory (the run's files, when the
+ * wrapper mounted a fresh folder over the one they were written to). On Windows nothing is wrapped (no rlimits there).
  */
-export function withLimits(run: WrapInput, inUserNamespace = false): { command: string; args: string[] } {
+export function withLimits(run: WrapInput, options: { readonly inUserNamespace?: boolean; readonly copyFrom?: string } = {}): { command: string; args: string[] } {
   if (process.platform === 'win32') return { command: run.command, args: [...run.args] };
-  const script = [limitLines('"$1"', '"$2"', '"$3"', `{ printf '%s\\n' "$0" >&2; exit 125; }`), 'shift 3', 'exec "$@"'].join('\n');
+  const fail = `{ printf '%s\\n' "$0" >&2; exit 125; }`;
+  const script = [
+    limitLines('"$1"', '"$2"', '"$3"', fail),
+    `if [ -n "$4" ]; then cp -R "$4/." . || ${fail}; fi`,
+    'shift 4',
+    'exec "$@"',
+  ].join('\n');
   return {
     command: '/bin/sh',
     args: [
-      '-c', script, run.setupFailed, memoryKiB(run.memoryMb), run.maxFileBlocks, String(inUserNamespace ? run.maxProcesses : 0),
-      run.command, ...run.args,
+      '-c', script, run.setupFailed, memoryKiB(run.memoryMb), run.maxFileBlocks, String(options.inUserNamespace ? run.maxProcesses : 0),
+      options.copyFrom ?? '', run.command, ...run.args,
     ],
   };
 }
 
 export const DEFAULT_MAX_FILE_MB = 64;
+export const DEFAULT_MAX_TOTAL_MB = 128;
+
+/** The folder an interpreter is installed in (`/usr` for `/usr/bin/python3`), for an absolute command. */
+function installationOf(command: string): string | undefined {
+  return isAbsolute(command) ? dirname(dirname(command)) : undefined;
+}
 
 /** A file-size limit in MiB as the 512-byte blocks `ulimit -f` takes (at least 1 MiB). */
 export function fileBlocks(maxFileMb: number): string {
@@ -178,7 +210,10 @@ export async function runWrapped(spec: SandboxSpec, wrap: WrapCommand): Promise<
     const setupFailed = `model-router-sandbox-setup-failed-${randomUUID()}`;
     const maxProcesses = processLimitApplies() ? Math.max(1, Math.floor(spec.maxProcesses ?? DEFAULT_MAX_PROCESSES)) : 0;
     const maxFileBlocks = fileBlocks(spec.maxFileMb ?? DEFAULT_MAX_FILE_MB);
-    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses, maxFileBlocks });
+    const maxTotalBytes = Math.max(1, Math.floor(spec.maxTotalMb ?? DEFAULT_MAX_TOTAL_MB)) * 1024 * 1024;
+    const installation = installationOf(spec.command);
+    const visible = [...(spec.visible ?? []), ...(installation ? [installation] : [])];
+    const wrapped = wrap({ dir, memoryMb: spec.memoryMb, command: spec.command, args: spec.args, setupFailed, maxProcesses, maxFileBlocks, maxTotalBytes, visible, hasFiles: Object.keys(spec.files ?? {}).length > 0 });
     const result = await runChild(spec, wrapped.command, wrapped.args, dir, sandboxEnv(process.env, dir, spec.env));
     if (!result.stderr.includes(setupFailed)) return result;
     // The wrapper's shell names itself by the marker: "<marker>: 4: exec: /no/python3: not found".

@@ -64,8 +64,8 @@ export interface CheckResult {
 
 /**
  * How well a run is kept from the machine:
- * - `full`: no network, the file system read-only except the temp folder, its own process tree (bubblewrap, or a
- *   user+mount+network+pid namespace);
+ * - `full`: no network, the file system read-only except the temp folder (a sized tmpfs), /tmp and /run hidden (no
+ *   Unix sockets there), its own process tree (bubblewrap, or a user+mount+network+pid namespace);
  * - `network`: no network and its own process tree, but it can write where the user can (unshare without mounts,
  *   macOS sandbox-exec);
  * - `none`: a plain child process (limits and a temp folder only).
