@@ -22,7 +22,7 @@ import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import type { Sandbox, SandboxResult, SandboxSpec, WrapCommand } from './sandbox';
-import { limitLines, memoryKiB, ProcessSandbox, runWrapped, withLimits } from './sandbox';
+import { DEFAULT_MAX_TOTAL_MB, limitLines, memoryKiB, ProcessSandbox, runWrapped, withLimits } from './sandbox';
 import type { Isolation, IsolationLevel } from './types';
 
 export type SandboxMethod = Isolation['method'];
@@ -248,7 +248,7 @@ const CANDIDATES: readonly Candidate[] = [
     isolation: {
       level: 'full',
       method: 'bwrap',
-      description: 'isolated with bubblewrap: no network, the file system read-only except a temporary folder of its own (at most 128 MiB), /tmp and /run hidden, its own process tree',
+      description: `isolated with bubblewrap: no network, the file system read-only except a temporary folder of its own (at most ${DEFAULT_MAX_TOTAL_MB} MiB), /tmp and /run hidden, its own process tree`,
     },
     wrap: wrapBwrap,
     platforms: ['linux'],
@@ -257,7 +257,7 @@ const CANDIDATES: readonly Candidate[] = [
     isolation: {
       level: 'full',
       method: 'unshare',
-      description: 'isolated with Linux namespaces (unshare): no network, the file system read-only except a temporary folder of its own (at most 128 MiB), /tmp and /run hidden, its own process tree',
+      description: `isolated with Linux namespaces (unshare): no network, the file system read-only except a temporary folder of its own (at most ${DEFAULT_MAX_TOTAL_MB} MiB), /tmp and /run hidden, its own process tree`,
     },
     wrap: wrapUnshareFull,
     platforms: ['linux'],
