@@ -145,14 +145,16 @@ function mountEscape(path: string): string {
  * The mount table that hides `hidden` under empty tmpfs, binds each `kept` folder back from its open descriptor
  * (`/proc/self/fd/3` and up; `mount -c`, or mount would turn the descriptor back into its path, which now leads into
  * the empty tmpfs), mounts a tmpfs of `sizeKiB` on the run's folder, and makes the rest read-only. One `mount -a`
- * instead of a process per mount; `X-mount.mkdir` makes the mount points inside the fresh tmpfs.
+ * instead of a process per mount; `X-mount.mkdir` makes the mount points inside the fresh tmpfs. The tmpfs sources have
+ * names of their own: `mount -a` skips an entry whose source, type and target are already mounted (a host whose /tmp
+ * is a tmpfs named "none" would otherwise keep its /tmp, sockets and all).
  */
 function hidingTable(dir: string, hidden: readonly string[], kept: readonly string[], sizeKiB: number): string {
   return [
-    ...hidden.map((folder) => `none ${mountEscape(folder)} tmpfs mode=755,size=64k 0 0`),
+    ...hidden.map((folder) => `model-router-hidden ${mountEscape(folder)} tmpfs mode=755,size=64k 0 0`),
     ...kept.map((folder, i) => `/proc/self/fd/${i + 3} ${mountEscape(folder)} none bind,X-mount.mkdir 0 0`),
     ...kept.map((folder) => `none ${mountEscape(folder)} none remount,bind,ro 0 0`),
-    `none ${mountEscape(dir)} tmpfs size=${sizeKiB}k,mode=700,X-mount.mkdir 0 0`,
+    `model-router-run ${mountEscape(dir)} tmpfs size=${sizeKiB}k,mode=700,X-mount.mkdir 0 0`,
     ...hidden.map((folder) => `none ${mountEscape(folder)} none remount,bind,ro 0 0`),
   ].join('\n');
 }
