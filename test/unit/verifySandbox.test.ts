@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { createServer } from 'node:net';
-import { release, tmpdir } from 'node:os';
+import { homedir, release, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { detectSandbox } from '../../src/core/verify/isolation';
+import { detectSandbox, hiddenFolders } from '../../src/core/verify/isolation';
 import { detectRuntimes } from '../../src/core/verify/runtimes';
 import type { Sandbox, SandboxResult, SandboxSpec } from '../../src/core/verify/sandbox';
 import { runWrapped, withLimits } from '../../src/core/verify/sandbox';
@@ -295,8 +295,10 @@ for (const testCase of cases) {
     });
 
     it('writes outside the temp folder only where the level allows (full: nothing survives)', async () => {
-      // One folder in the temporary folder (hidden at `full`), one beside the tests (read-only at `full`).
-      const owned = [mkdtempSync(join(tmpdir(), 'mr-outside-')), mkdtempSync(join(process.cwd(), '.mr-outside-'))];
+      // One folder in the temporary folder (hidden at `full`), one in the home folder (read-only at `full`).
+      const owned = [mkdtempSync(join(tmpdir(), 'mr-outside-')), mkdtempSync(join(homedir(), '.mr-outside-'))];
+      const hidden = hiddenFolders(join(tmpdir(), 'model-router-verify-x'));
+      const isHidden = (path: string): boolean => hidden.some((folder) => path.startsWith(`${folder}/`));
       const targets = owned.map((folder) => join(folder, 'written-by-the-answer.txt'));
       try {
         const code = `import sys\nfor target in sys.argv[1:]:\n    try:\n        open(target, "w").write("pwned"); print("wrote")\n    except OSError as e:\n        print("refused", e)`;
@@ -304,8 +306,8 @@ for (const testCase of cases) {
         const lines = result.stdout.trim().split('\n');
         assert.equal(lines.length, 2, result.stdout + result.stderr);
         if (level === 'full') {
-          assert.match(lines[0]!, /^refused .*(No such file or directory|Read-only file system)/);
-          assert.match(lines[1]!, /^refused .*Read-only file system/);
+          // Inside a hidden folder the path is not there at all; elsewhere the file system is read-only.
+          targets.forEach((target, i) => assert.match(lines[i]!, isHidden(target) ? /^refused .*No such file or directory/ : /^refused .*Read-only file system/));
           for (const target of targets) assert.equal(existsSync(target), false);
         } else {
           // `network` and `none`: the program can write where the user can (said in the isolation description).
