@@ -295,10 +295,12 @@ for (const testCase of cases) {
     });
 
     it('writes outside the temp folder only where the level allows (full: nothing survives)', async () => {
-      // One folder in the temporary folder (hidden at `full`), one in the home folder (read-only at `full`).
-      const owned = [mkdtempSync(join(tmpdir(), 'mr-outside-')), mkdtempSync(join(homedir(), '.mr-outside-'))];
+      // One folder in the temporary folder (hidden at `full`), one beside the tests, or in the home folder when the
+      // tests themselves lie in a hidden folder (a clone under /tmp): read-only at `full`.
       const hidden = hiddenFolders(join(tmpdir(), 'model-router-verify-x'));
       const isHidden = (path: string): boolean => hidden.some((folder) => path.startsWith(`${folder}/`));
+      const visibleFolder = isHidden(join(process.cwd(), 'x')) ? homedir() : process.cwd();
+      const owned = [mkdtempSync(join(tmpdir(), 'mr-outside-')), mkdtempSync(join(visibleFolder, '.mr-outside-'))];
       const targets = owned.map((folder) => join(folder, 'written-by-the-answer.txt'));
       try {
         const code = `import sys\nfor target in sys.argv[1:]:\n    try:\n        open(target, "w").write("pwned"); print("wrote")\n    except OSError as e:\n        print("refused", e)`;
