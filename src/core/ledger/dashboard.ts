@@ -24,7 +24,7 @@ import { costsReport } from './export';
 import type { FeedbackSummary } from './feedback';
 import { feedbackSummaries } from './feedback';
 import type { BreakdownRow, DecisionCursor, RequestSums } from './queries';
-import { addSums, breakdownRow, lastDays, latestDecisions, NANO_PER_USD, NONE_KEY, sortBreakdown } from './queries';
+import { addSums, breakdownKey, breakdownRow, lastDays, latestDecisions, NANO_PER_USD, sortBreakdown } from './queries';
 import type { Recommendation, RecommendationAction, RecommendationOptions } from './recommendations';
 import { applyRecommendationAction, recommendations } from './recommendations';
 import type { LedgerAttempt, LedgerRecord, LedgerVerification } from './record';
@@ -539,12 +539,12 @@ export function dashboardSnapshot(db: Database, budget: BudgetConfig, options: D
     const perDay = days.map(({ start, end }) => {
       const dayByProvider = new Map<string, number>();
       const rows = sumRange(statements, REQUEST_TOTALS, { from: start, to: end }, { by: ['provider', 'model', 'agent'], version });
-      for (const { keys: { provider, model, agent }, sums } of rows.values()) {
-        const providerKey = provider ? provider : NONE_KEY;
+      for (const { keys, sums } of rows.values()) {
+        const providerKey = breakdownKey('provider', keys);
         dayByProvider.set(providerKey, (dayByProvider.get(providerKey) ?? 0) + sums.cost_nano);
         addSums(byProvider, providerKey, sums);
-        addSums(byModel, model ? `${providerKey}/${model}` : NONE_KEY, sums);
-        addSums(byAgent, agent ? agent : NONE_KEY, sums);
+        addSums(byModel, breakdownKey('model', keys), sums);
+        addSums(byAgent, breakdownKey('agent', keys), sums);
         addSums(all, '', sums);
       }
       return dayByProvider;

@@ -94,8 +94,11 @@ export function lastDays(calendar: PeriodCalendar, now: number, count: number): 
   return days.reverse();
 }
 
-/** The breakdown key of a provider, an agent or a model ('' when the request had none). */
-function breakdownKey(by: Exclude<BreakdownDimension, 'day'>, keys: Readonly<Partial<Record<'provider' | 'model' | 'agent', string>>>): string {
+/**
+ * The breakdown key of a provider, an agent or a model ("provider/model"); {@link NONE_KEY} where the rollup row has
+ * '' (none). The dashboard keys its breakdowns with it too.
+ */
+export function breakdownKey(by: Exclude<BreakdownDimension, 'day'>, keys: Readonly<Partial<Record<'provider' | 'model' | 'agent', string>>>): string {
   const value = by === 'model' ? keys.model : keys[by];
   if (!value) return NONE_KEY;
   return by === 'model' ? `${keys.provider || NONE_KEY}/${value}` : value;
