@@ -1,6 +1,7 @@
 /**
- * Loads sql.js on demand, and the few helpers every ledger query runs its SQL with. Nothing of sql.js is imported at module top, so importing the ledger costs nothing until
- * a store is opened (the extension must not load WebAssembly on activation).
+ * Loads sql.js on demand, and the few helpers every ledger query runs its SQL with. Nothing of sql.js is imported at
+ * module top, so importing the ledger costs nothing until a store is opened (the extension must not load WebAssembly
+ * on activation).
  *
  * Where the WebAssembly file comes from:
  * - unbundled (tests, tsx, the CLI from source): sql.js finds `sql-wasm.wasm` next to its own script;

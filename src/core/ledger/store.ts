@@ -794,7 +794,6 @@ export class LedgerStore {
   }
 }
 
-
 /** Thrown by `LedgerStore.open` for a file written by a newer schema: the file is left as it is. */
 export class NewerSchemaError extends Error {
   override readonly name = 'NewerSchemaError';
