@@ -37,6 +37,7 @@ import { format } from 'node:util';
 import type { Page } from 'playwright-core';
 
 import { WORKSPACE_CONFIG_FILE } from '../src/core/config/paths';
+import { errorMessage } from '../src/core/util/errorMessage';
 import { createAnthropicFake } from '../test/fakes/anthropicFake';
 import { type ControlRoute, type FakeControl, startFakeControl } from '../test/fakes/control';
 import { type FakeProviders, startFakeProviders } from '../test/fakes/fakeProviders';
@@ -166,7 +167,12 @@ function uiRoutes(currentPage: () => Page | undefined, log: (line: string) => vo
         .locator('.notifications-toasts .notification-toast')
         .filter({ has: page().locator('.notification-list-item-message', { hasText: message }) })
         .first();
-      await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS }).catch(async (error: unknown) => {
+        // Say what the workbench showed instead: the toasts on screen and the notification center's messages.
+        const shown = await page().locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
+        const center = await page().locator('.notifications-center .notification-list-item-message').allInnerTexts().catch(() => []);
+        throw new Error(`${errorMessage(error)}\nToasts shown: ${JSON.stringify(shown)}\nNotification center: ${JSON.stringify(center)}`);
+      });
       const text = await toast.locator('.notification-list-item-message').innerText();
       if (button) {
         await toast.locator('.monaco-button', { hasText: button }).first().click({ timeout: UI_TIMEOUT_MS });
